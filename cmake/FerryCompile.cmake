@@ -1,0 +1,32 @@
+# Compiler settings for Ferry's own targets (never applied to third-party code).
+
+# -Wall -Wextra -Werror and friends on one of our targets.
+function(ferry_target_warnings target)
+  if(MSVC)
+    target_compile_options(${target} PRIVATE /W4 /WX)
+  else()
+    target_compile_options(${target} PRIVATE
+      -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+      -Wformat=2 -Wvla)
+  endif()
+  target_include_directories(${target} PRIVATE ${CMAKE_BINARY_DIR}/generated)
+  if(WIN32)
+    # Unicode Win32 APIs everywhere; Windows 10 is the oldest target.
+    target_compile_definitions(${target} PRIVATE
+      UNICODE _UNICODE WIN32_LEAN_AND_MEAN _WIN32_WINNT=0x0A00 WINVER=0x0A00)
+  endif()
+endfunction()
+
+if(FERRY_SANITIZE)
+  if(WIN32 OR MSVC)
+    message(FATAL_ERROR "FERRY_SANITIZE is for native builds")
+  endif()
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+if(MINGW)
+  # Static runtime pieces: the DLL and executables run on a bare Windows.
+  add_link_options(-static -static-libgcc)
+endif()

@@ -1,0 +1,37 @@
+# Third-party libraries as imported targets ferry::openssl, ferry::curl,
+# ferry::cjson, ferry::cmocka and ferry::qrencode. Natively they are Debian's
+# -dev packages; for Windows they are the static builds of scripts/deps-mingw,
+# found through the toolchain's find root.
+
+function(ferry_find_lib name header lib)
+  cmake_parse_arguments(ARG "" "" "EXTRA;PATH_SUFFIXES" ${ARGN})
+  find_path(FERRY_${name}_INCLUDE ${header} PATH_SUFFIXES ${ARG_PATH_SUFFIXES})
+  find_library(FERRY_${name}_LIBRARY NAMES ${lib})
+  if(NOT FERRY_${name}_INCLUDE OR NOT FERRY_${name}_LIBRARY)
+    if(WIN32)
+      message(FATAL_ERROR "${name}: ${header} / ${lib} not found; run scripts/deps-mingw")
+    else()
+      message(FATAL_ERROR "${name}: ${header} / ${lib} not found; run scripts/bootstrap")
+    endif()
+  endif()
+  add_library(ferry::${name} INTERFACE IMPORTED GLOBAL)
+  target_include_directories(ferry::${name} SYSTEM INTERFACE ${FERRY_${name}_INCLUDE})
+  target_link_libraries(ferry::${name} INTERFACE ${FERRY_${name}_LIBRARY} ${ARG_EXTRA})
+endfunction()
+
+if(WIN32)
+  set(_crypto_extra ws2_32 crypt32 bcrypt user32 advapi32)
+  ferry_find_lib(crypto openssl/evp.h crypto EXTRA ${_crypto_extra})
+  ferry_find_lib(ssl openssl/ssl.h ssl EXTRA ferry::crypto)
+  ferry_find_lib(curl curl/curl.h curl EXTRA ferry::ssl ferry::crypto ws2_32 crypt32 wldap32 normaliz iphlpapi)
+  target_compile_definitions(ferry::curl INTERFACE CURL_STATICLIB)
+else()
+  ferry_find_lib(crypto openssl/evp.h crypto)
+  ferry_find_lib(ssl openssl/ssl.h ssl EXTRA ferry::crypto)
+  ferry_find_lib(curl curl/curl.h curl)
+endif()
+ferry_find_lib(cjson cjson/cJSON.h cjson)
+ferry_find_lib(cmocka cmocka.h cmocka)
+ferry_find_lib(qrencode qrencode.h qrencode)
+add_library(ferry::openssl INTERFACE IMPORTED GLOBAL)
+target_link_libraries(ferry::openssl INTERFACE ferry::ssl ferry::crypto)

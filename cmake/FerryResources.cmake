@@ -1,0 +1,10 @@
+# ferry_add_version_resource(target "description" original-filename)
+# Gives a Windows binary a VERSIONINFO resource from the project version.
+function(ferry_add_version_resource target description filename)
+  set(FERRY_RC_DESCRIPTION "${description}")
+  set(FERRY_RC_FILENAME "${filename}")
+  set(rc ${CMAKE_BINARY_DIR}/generated/${target}_version.rc)
+  configure_file(${CMAKE_SOURCE_DIR}/resources/version.rc.in ${rc} @ONLY)
+  target_sources(${target} PRIVATE ${rc})
+  set_property(SOURCE ${rc} APPEND PROPERTY INCLUDE_DIRECTORIES ${CMAKE_BINARY_DIR}/generated)
+endfunction()
