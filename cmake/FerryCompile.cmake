@@ -17,6 +17,12 @@ function(ferry_target_warnings target)
   endif()
 endfunction()
 
+if(FERRY_FUZZ)
+  set(FERRY_SANITIZE ON)
+  # Instrument all of our code for coverage; the fuzz targets add the driver.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 if(FERRY_SANITIZE)
   if(WIN32 OR MSVC)
     message(FATAL_ERROR "FERRY_SANITIZE is for native builds")

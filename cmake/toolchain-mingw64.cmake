@@ -11,28 +11,31 @@ set(CMAKE_RANLIB       ${FERRY_MINGW_HOST}-ranlib CACHE FILEPATH "")
 
 set(CMAKE_FIND_ROOT_PATH /usr/${FERRY_MINGW_HOST})
 
-# Ferry's own builds find the cached third-party prefix; deps-mingw itself,
-# which builds that prefix, turns this off.
-if(NOT FERRY_TOOLCHAIN_NO_DEPS)
-  if(DEFINED ENV{FERRY_DEPS_PREFIX})
-    set(FERRY_DEPS_PREFIX "$ENV{FERRY_DEPS_PREFIX}")
-  else()
-    execute_process(
-      COMMAND "${CMAKE_CURRENT_LIST_DIR}/../scripts/deps-mingw" --print-prefix
-      OUTPUT_VARIABLE FERRY_DEPS_PREFIX OUTPUT_STRIP_TRAILING_WHITESPACE
-      RESULT_VARIABLE _ferry_deps_rc)
-    if(NOT _ferry_deps_rc EQUAL 0)
-      message(FATAL_ERROR "scripts/deps-mingw --print-prefix failed")
+# Ferry's own builds find the cached third-party prefix. deps-mingw, which
+# builds that prefix, sets FERRY_DEPS_STAGE in the environment instead (the
+# environment reaches try_compile projects too).
+if(DEFINED ENV{FERRY_DEPS_STAGE})
+  list(APPEND CMAKE_FIND_ROOT_PATH "$ENV{FERRY_DEPS_STAGE}")
+else()
+  if(NOT FERRY_DEPS_PREFIX)
+    if(DEFINED ENV{FERRY_DEPS_PREFIX})
+      set(FERRY_DEPS_PREFIX "$ENV{FERRY_DEPS_PREFIX}")
+    else()
+      execute_process(
+        COMMAND "${CMAKE_CURRENT_LIST_DIR}/../scripts/deps-mingw" --print-prefix
+        OUTPUT_VARIABLE FERRY_DEPS_PREFIX OUTPUT_STRIP_TRAILING_WHITESPACE
+        RESULT_VARIABLE _ferry_deps_rc)
+      if(NOT _ferry_deps_rc EQUAL 0)
+        message(FATAL_ERROR "scripts/deps-mingw --print-prefix failed")
+      endif()
     endif()
   endif()
   if(NOT EXISTS "${FERRY_DEPS_PREFIX}/.complete")
     message(FATAL_ERROR "mingw dependencies missing at ${FERRY_DEPS_PREFIX}: run scripts/deps-mingw")
   endif()
   list(APPEND CMAKE_FIND_ROOT_PATH "${FERRY_DEPS_PREFIX}")
-else()
-  # deps-mingw passes its staging prefix as CMAKE_PREFIX_PATH; it must be a
-  # find root too, or ONLY mode would re-root it out of reach.
-  list(APPEND CMAKE_FIND_ROOT_PATH ${CMAKE_PREFIX_PATH})
+  # try_compile projects re-read this file; hand them the answer.
+  list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES FERRY_DEPS_PREFIX)
 endif()
 
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
