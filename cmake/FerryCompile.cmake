@@ -36,3 +36,10 @@ if(MINGW)
   # Static runtime pieces: the DLL and executables run on a bare Windows.
   add_link_options(-static -static-libgcc)
 endif()
+
+# wmain/wWinMain entry points: mingw needs -municode to pick them; MSVC finds them itself.
+function(ferry_unicode_entry target)
+  if(MINGW)
+    target_link_options(${target} PRIVATE -municode)
+  endif()
+endfunction()
