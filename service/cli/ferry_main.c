@@ -20,6 +20,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct cli_command commands[] = {
 	{ "version", "print the version", cmd_version },
+	{ "runbook", "check runbooks and batches: runbook check FILE...", cmd_runbook },
 };
 
 static void usage(FILE *f)
