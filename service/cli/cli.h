@@ -15,4 +15,10 @@ struct cli_command {
 /** Dispatch a UTF-8 argument vector; returns the process exit code. */
 int cli_main(int argc, char **argv);
 
+/* ferry runbook check FILE... (cmd_runbook.c) */
+int cmd_runbook(int argc, char **argv);
+
+/* ferry plan --batch B --runbooks DIR --state S.json --now T [--json] (cmd_plan.c) */
+int cmd_plan(int argc, char **argv);
+
 #endif

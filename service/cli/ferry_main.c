@@ -20,6 +20,8 @@ static int cmd_version(int argc, char **argv)
 
 static const struct cli_command commands[] = {
 	{ "version", "print the version", cmd_version },
+	{ "runbook", "check runbooks and batches: runbook check FILE...", cmd_runbook },
+	{ "plan", "the scheduler's decision: plan --batch B --runbooks DIR --state S --now T [--json]", cmd_plan },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,126 @@
+/*
+ * The platform seam: every side effect the migration engine can cause, as a
+ * table of function pointers (SQLite's VFS idea). core/engine decides; an
+ * implementation only performs. Three implementations: Windows
+ * (service/win/), rehearsal (records intended calls, changes nothing), and
+ * the tests' fake with fault injection (tests/support/fake_platform.c).
+ *
+ * Every op returns ferry_err. FERRY_EBUSY means "not yet, ask again later"
+ * (e.g. the user has not typed their password) and is not a failure. Any
+ * other error is a failure the engine retries per the runbook's policy.
+ * No op receives or returns a secret.
+ *
+ * Resume safety: each effect op is either IDEMPOTENT (running it again
+ * leaves the same state) or CHECK-THEN-ACT (running it twice is wrong, so
+ * the engine asks its check first, every time, and acts only when the check
+ * says it has not happened). The classes and checks are fixed here:
+ *
+ *   op                       class           check
+ *   cache_credentials        idempotent
+ *   create_fallback_account  check-then-act  account_exists(username)
+ *   delete_fallback_account  idempotent      (absent account = success)
+ *   set_lock_screen          idempotent
+ *   restore_lock_screen      idempotent
+ *   set_legal_notice         idempotent
+ *   restore_legal_notice     idempotent
+ *   set_prevent_login        idempotent      (writes an absolute expiry)
+ *   clear_prevent_login      idempotent
+ *   run_command_package      check-then-act  command_package_done(id)
+ *   notify_user              idempotent
+ *   unjoin_domain            check-then-act  query_join: not in an AD domain
+ *   leave_entra              check-then-act  query_join: not Entra-joined
+ *   import_odj               check-then-act  query_join: joined to the target
+ *   reacl_paths              idempotent      (translating translated ACEs is a no-op)
+ *   reacl_registry_hives     idempotent      (same)
+ *   remap_profile            idempotent      (sets the ProfileList entry)
+ *   reset_apps               idempotent
+ *   uninstall_agent          idempotent      (schedules the MSI removal)
+ *   reboot                   check-then-act  boot_id differs from the one journaled
+ *   report_event             idempotent      (the server de-duplicates by sequence)
+ */
+#ifndef FERRY_ENGINE_PLATFORM_H
+#define FERRY_ENGINE_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runbook/runbook.h"
+#include "runbook/schedule.h"
+#include "util/err.h"
+
+/* What query_join reports. */
+struct ferry_join_state {
+	char ad_domain[256]; /* DNS name of the AD domain (or the pending ODJ join); "" if none */
+	bool entra_joined;
+};
+
+struct ferry_platform {
+	void *ctx;
+
+	/* --- effects ------------------------------------------------------ */
+	/* Make sure the primary user's target credentials are cached (prompting
+	 * through the tile or notifier and logging on interactively);
+	 * FERRY_EBUSY while the user has not answered. */
+	ferry_err (*cache_credentials)(void *ctx);
+	ferry_err (*create_fallback_account)(void *ctx, const char *username);
+	ferry_err (*delete_fallback_account)(void *ctx, const char *username);
+	/* image_path NULL = Ferry's default migration image. */
+	ferry_err (*set_lock_screen)(void *ctx, const char *image_path);
+	ferry_err (*restore_lock_screen)(void *ctx);
+	ferry_err (*set_legal_notice)(void *ctx, const char *caption, const char *text);
+	ferry_err (*restore_legal_notice)(void *ctx);
+	/* Write PreventLoginUntil = until (Unix seconds; the op converts to FILETIME). */
+	ferry_err (*set_prevent_login)(void *ctx, int64_t until);
+	ferry_err (*clear_prevent_login)(void *ctx);
+	ferry_err (*run_command_package)(void *ctx, const char *package_id);
+	ferry_err (*notify_user)(void *ctx, enum schedule_experience experience);
+	/* NetUnjoinDomain from the source domain. */
+	ferry_err (*unjoin_domain)(void *ctx);
+	/* dsregcmd /leave. */
+	ferry_err (*leave_entra)(void *ctx);
+	/* Fetch the sealed ODJ blob, validate it (this machine, this domain) and
+	 * NetRequestOfflineDomainJoin it. computer_ou may be NULL. */
+	ferry_err (*import_odj)(void *ctx, const char *domain, const char *computer_ou);
+	/* Rewrite source SIDs to target SIDs in the given paths and, with
+	 * profile_folders, in the user's profile folders. */
+	ferry_err (*reacl_paths)(void *ctx, enum rb_perm_mode mode, const char *const *paths,
+				 size_t n, bool profile_folders);
+	/* Same for NTUSER.DAT and UsrClass.dat. */
+	ferry_err (*reacl_registry_hives)(void *ctx, enum rb_perm_mode mode);
+	/* ProfileList: the target SID gets the old profile. */
+	ferry_err (*remap_profile)(void *ctx);
+	/* RB_APP_* bits. */
+	ferry_err (*reset_apps)(void *ctx, unsigned apps);
+	ferry_err (*uninstall_agent)(void *ctx);
+	/* Request a restart; returns once it is scheduled. */
+	ferry_err (*reboot)(void *ctx);
+	/* An event for the server (and the event log). Never carries a secret. */
+	ferry_err (*report_event)(void *ctx, const char *event, const char *reason);
+
+	/* --- checks for the check-then-act ops ------------------------------ */
+	ferry_err (*query_join)(void *ctx, struct ferry_join_state *out);
+	ferry_err (*account_exists)(void *ctx, const char *username, bool *exists);
+	ferry_err (*command_package_done)(void *ctx, const char *package_id, bool *done);
+	/* A value that changes at every boot (on Windows, from the boot count). */
+	ferry_err (*boot_id)(void *ctx, uint64_t *out);
+
+	/* --- clock ---------------------------------------------------------- */
+	/* Unix seconds, UTC. */
+	int64_t (*now)(void *ctx);
+
+	/* --- durable storage --------------------------------------------------
+	 * Named byte files in the service's state folder. storage_read gives a
+	 * copy the caller frees with ferry_free, FERRY_ENOTFOUND if absent.
+	 * storage_append adds bytes at the end (creating the file); bytes are
+	 * durable only after storage_sync. storage_replace atomically replaces
+	 * the whole file (write a temporary, flush, rename over) and is durable
+	 * when it returns: after a crash the file holds either the old or the
+	 * new contents, never a mix. */
+	ferry_err (*storage_read)(void *ctx, const char *name, uint8_t **data, size_t *len);
+	ferry_err (*storage_append)(void *ctx, const char *name, const uint8_t *data, size_t len);
+	ferry_err (*storage_replace)(void *ctx, const char *name, const uint8_t *data, size_t len);
+	ferry_err (*storage_sync)(void *ctx, const char *name);
+};
+
+#endif

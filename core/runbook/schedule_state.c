@@ -1,0 +1,101 @@
+/* The device-state file `ferry plan --state` reads (keys in schedule.h). */
+#include <string.h>
+
+#include "runbook/rb_json.h"
+#include "runbook/rfc3339.h"
+#include "runbook/schedule.h"
+#include "util/mem.h"
+
+static void read_time(struct rbp *p, const cJSON *root, const char *key, int64_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+
+	*out = RB_TIME_NONE;
+	if (!v || cJSON_IsNull(v))
+		return;
+	if (!cJSON_IsString(v) || rfc3339_parse(out, v->valuestring) != FERRY_OK) {
+		*out = RB_TIME_NONE;
+		rbp_error_at(p, key, "must be an RFC 3339 time or null");
+	}
+}
+
+static void read_running(struct rbp *p, const cJSON *root, struct device_state_doc *d)
+{
+	static const char *const keys[] = { "runbook", "phase", NULL };
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(root, "running");
+	size_t saved;
+
+	if (!r || cJSON_IsNull(r))
+		return;
+	if (!cJSON_IsObject(r)) {
+		rbp_error_at(p, "running", "must be {\"runbook\", \"phase\"} or null");
+		return;
+	}
+	saved = rbp_push(p, "running");
+	rbp_check_keys(p, r, keys);
+	rbp_string(p, r, "runbook", true, RUNBOOK_ID_MAX, &d->strings[1]);
+	rbp_string(p, r, "phase", false, 64, &d->strings[2]);
+	rbp_pop(p, saved);
+	d->st.running_runbook = d->strings[1];
+	d->st.running_phase = d->strings[2];
+}
+
+ferry_err device_state_parse(struct device_state_doc **out, struct rb_issues *iss,
+			     const char *file, const char *json, size_t len)
+{
+	static const char *const keys[] = { "credentials_cached", "credentials_user", "completed",
+		"snoozed_until", "running", "server_reachable", "user_logged_on",
+		"complete_acknowledged", "start_announced_at", "start_requested", "device_name",
+		NULL };
+	struct device_state_doc *d;
+	struct rbp p;
+	cJSON *root;
+	ferry_err err;
+
+	*out = NULL;
+	rbp_init(&p, iss, file);
+	if (!(d = ferry_calloc(1, sizeof(*d))))
+		return ferry_error_set(FERRY_ENOMEM, "state: out of memory");
+	/* Defaults: nothing known, server reachable, nobody logged on. */
+	d->st.server_reachable = true;
+	root = rbp_parse_json(&p, json, len);
+	if (root) {
+		rbp_check_keys(&p, root, keys);
+		rbp_bool(&p, root, "credentials_cached", &d->st.credentials_cached);
+		rbp_string(&p, root, "credentials_user", false, 256, &d->strings[0]);
+		rbp_strlist(&p, root, "completed", RUNBOOK_ID_MAX, rb_check_id, &d->completed);
+		read_time(&p, root, "snoozed_until", &d->st.snoozed_until);
+		read_running(&p, root, d);
+		rbp_bool(&p, root, "server_reachable", &d->st.server_reachable);
+		rbp_bool(&p, root, "user_logged_on", &d->st.user_logged_on);
+		rbp_bool(&p, root, "complete_acknowledged", &d->st.complete_acknowledged);
+		read_time(&p, root, "start_announced_at", &d->st.start_announced_at);
+		rbp_bool(&p, root, "start_requested", &d->st.start_requested);
+		rbp_string(&p, root, "device_name", false, 64, &d->strings[3]);
+	}
+	cJSON_Delete(root);
+	d->st.credentials_user = d->strings[0];
+	d->st.device_name = d->strings[3];
+	d->st.completed = (const char *const *)d->completed.v;
+	d->st.n_completed = d->completed.n;
+	if (p.err) {
+		err = ferry_error_set(FERRY_ENOMEM, "state: out of memory");
+	} else if (p.n_issues) {
+		err = ferry_error_set(FERRY_ECORRUPT, "state %s: %zu problem(s)", p.file, p.n_issues);
+	} else {
+		*out = d;
+		return FERRY_OK;
+	}
+	device_state_free(d);
+	return err;
+}
+
+void device_state_free(struct device_state_doc *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < sizeof(d->strings) / sizeof(d->strings[0]); i++)
+		ferry_free(d->strings[i]);
+	rb_strlist_free(&d->completed);
+	ferry_free(d);
+}

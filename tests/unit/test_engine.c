@@ -1,0 +1,334 @@
+/* core/engine: the sample migration on the fake platform, clean and under every crash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/engine.h"
+#include "fake_platform.h"
+#include "runbook/runbook.h"
+#include "util/mem.h"
+
+#define SAMPLES FERRY_TEST_DATA "/../../resources/samples/"
+#define T0 1741374000 /* 2025-03-07T19:00:00Z, when the sample migration starts */
+
+static struct runbook *load(const char *file)
+{
+	struct rb_issues iss = { 0 };
+	struct runbook *rb = NULL;
+	char *text = NULL;
+	size_t len;
+
+	assert_int_equal(rb_read_file(&text, &len, file, RUNBOOK_MAX_BYTES), FERRY_OK);
+	assert_int_equal(runbook_parse(&rb, &iss, file, text, len), FERRY_OK);
+	ferry_free(text);
+	return rb;
+}
+
+/* The service's loop: run, reboot when asked, sleep until the wake time,
+ * and after a crash power-cycle and reopen. */
+static enum engine_status drive(struct fake_platform *f, const struct runbook *rb)
+{
+	struct engine *e = NULL;
+	struct engine_result r;
+
+	for (int i = 0; i < 1000; i++) {
+		if (!e && engine_open(&e, &f->ops, rb, "journal") != FERRY_OK) {
+			assert_true(f->crashed);
+			fake_platform_power_cycle(f);
+			continue;
+		}
+		if (engine_run(e, &r) != FERRY_OK) {
+			assert_true(f->crashed); /* only a crash may make the engine give up */
+			engine_free(e);
+			e = NULL;
+			fake_platform_power_cycle(f);
+			continue;
+		}
+		switch (r.status) {
+		case ENGINE_DONE:
+		case ENGINE_STOPPED:
+			engine_free(e);
+			return r.status;
+		case ENGINE_REBOOTING:
+			engine_free(e);
+			e = NULL;
+			break;
+		case ENGINE_WAITING:
+			assert_true(r.wake_at > f->clock);
+			f->clock = r.wake_at;
+			break;
+		}
+	}
+	fail_msg("the engine did not finish");
+	return ENGINE_STOPPED;
+}
+
+/* The non-idempotent effects, in order, without reboots (a power loss can
+ * stand in for a requested reboot). */
+static void effect_sequence(const struct fake_platform *f, char *out, size_t cap)
+{
+	static const char *const keep[] = { "create_fallback_account", "run_command_package",
+		"unjoin_domain", "leave_entra", "import_odj" };
+	const char *line = f->log;
+
+	out[0] = '\0';
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		size_t n = (size_t)(nl - line);
+
+		for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
+			if (!strncmp(line, keep[k], strlen(keep[k])) && strlen(out) + n + 2 < cap)
+				strncat(strncat(out, line, n), "\n", 2);
+		line = nl + 1;
+	}
+}
+
+static void assert_same_outcome(const struct fake_platform *clean, const struct fake_platform *f)
+{
+	char a[2048], b[2048];
+
+	assert_memory_equal(&clean->world, &f->world, sizeof(f->world));
+	effect_sequence(clean, a, sizeof(a));
+	effect_sequence(f, b, sizeof(b));
+	assert_string_equal(a, b);
+	/* No non-idempotent op ran twice. */
+	assert_true(f->calls[FX_CREATE_FALLBACK] <= 1);
+	assert_true(f->calls[FX_UNJOIN] <= 1);
+	assert_true(f->calls[FX_LEAVE_ENTRA] <= 1);
+	assert_true(f->calls[FX_IMPORT_ODJ] <= 1);
+	for (unsigned i = 0; i < f->world.n_packages; i++)
+		assert_int_equal(f->pkg_runs[i], 1);
+	assert_true(f->calls[FX_REBOOT] <= clean->calls[FX_REBOOT]);
+}
+
+static void clean_run(struct fake_platform *f, const struct runbook *rb)
+{
+	fake_platform_init(f, T0);
+	assert_int_equal(drive(f, rb), ENGINE_DONE);
+	assert_int_equal(f->crashes, 0);
+}
+
+static void test_engine__plan_follows_the_story(void **state)
+{
+	static const enum engine_op want[] = {
+		OP_CREATE_FALLBACK_ACCOUNT, OP_SET_LOCK_SCREEN, OP_SET_LEGAL_NOTICE,
+		OP_SET_PREVENT_LOGIN, OP_RUN_COMMAND_PACKAGE, OP_NOTIFY_USER, OP_CACHE_CREDENTIALS,
+		OP_UNJOIN_DOMAIN, OP_LEAVE_ENTRA, OP_REBOOT, OP_IMPORT_ODJ, OP_REBOOT, OP_REACL_PATHS,
+		OP_REACL_REGISTRY_HIVES, OP_REMAP_PROFILE, OP_RESET_APPS, OP_RUN_COMMAND_PACKAGE,
+		OP_RESTORE_LOCK_SCREEN, OP_RESTORE_LEGAL_NOTICE, OP_CLEAR_PREVENT_LOGIN, OP_REBOOT,
+		OP_DELETE_FALLBACK_ACCOUNT,
+	};
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct runbook *cc = load(SAMPLES "cache-credentials.json");
+	struct engine_step *s = NULL;
+	size_t n = 0;
+	enum engine_phase last = PHASE_STARTUP;
+
+	(void)state;
+	assert_int_equal(engine_plan(&s, &n, rb), FERRY_OK);
+	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < n; i++) {
+		print_message("  %2zu %-20s %s%s%s\n", i, engine_phase_name(s[i].phase),
+			      engine_op_name(s[i].op), s[i].arg ? " " : "", s[i].arg ? s[i].arg : "");
+		assert_int_equal(s[i].op, want[i]);
+		assert_true(s[i].phase >= last); /* phases never go back */
+		last = s[i].phase;
+	}
+	assert_string_equal(s[4].arg, "stop-sync-client");
+	assert_int_equal(s[n - 1].delay_seconds, 72 * 3600);
+	ferry_free(s);
+	assert_int_equal(engine_plan(&s, &n, cc), FERRY_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(s[0].op, OP_CACHE_CREDENTIALS);
+	ferry_free(s);
+	runbook_free(rb);
+	runbook_free(cc);
+}
+
+static void test_engine__clean_run_migrates_the_pc(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct fake_platform f;
+
+	(void)state;
+	clean_run(&f, rb);
+	print_message("%s", f.log);
+	assert_string_equal(f.world.ad_domain, "target.example");
+	assert_false(f.world.entra_joined);
+	assert_true(f.world.creds_cached);
+	assert_false(f.world.fallback_exists); /* deleted after its delay */
+	assert_true(f.clock >= T0 + 72 * 3600);
+	assert_false(f.world.lock_screen_set);
+	assert_false(f.world.legal_notice_set);
+	assert_int_equal(f.world.lease_until, 0);
+	assert_int_equal(f.world.n_packages, 2);
+	assert_true(f.world.reacl_paths && f.world.reacl_hives && f.world.profile_remapped);
+	assert_int_equal(f.world.apps_reset, RB_APP_OFFICE | RB_APP_TEAMS | RB_APP_ONEDRIVE);
+	assert_false(f.world.uninstalled);
+	assert_int_equal(f.calls[FX_REBOOT], 3);
+	assert_string_equal(f.world.last_event, "");
+	print_message("clean run: %lu journal writes, %lu appends, %lu effects\n", f.writes,
+		      f.appends, f.effects);
+	fake_platform_free(&f);
+	runbook_free(rb);
+}
+
+static void test_engine__resumes_after_crash_at_every_journal_write(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct fake_platform clean, f;
+	unsigned long points;
+
+	(void)state;
+	clean_run(&clean, rb);
+	points = clean.writes;
+	for (unsigned long k = 1; k <= points; k++) {
+		fake_platform_init(&f, T0);
+		f.crash_at_write = k;
+		assert_int_equal(drive(&f, rb), ENGINE_DONE);
+		assert_int_equal(f.crashes, 1);
+		assert_same_outcome(&clean, &f);
+		fake_platform_free(&f);
+	}
+	print_message("crash sweep: %lu crash points (every journal write) covered\n", points);
+	assert_true(points > 40);
+	fake_platform_free(&clean);
+	runbook_free(rb);
+}
+
+static void test_engine__resumes_after_torn_write_at_every_byte(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct fake_platform clean, f;
+	unsigned long runs = 0, last;
+
+	(void)state;
+	clean_run(&clean, rb);
+	assert_true(clean.appends <= 256);
+	/* Every byte offset of the last record, as the acceptance asks, and of
+	 * every other record too, since each one was the last when written. */
+	for (unsigned long a = 0; a < clean.appends; a++) {
+		for (size_t cut = 1; cut < clean.append_len[a]; cut++) {
+			fake_platform_init(&f, T0);
+			f.crash_at_write = clean.append_write[a];
+			f.torn_bytes = cut;
+			assert_int_equal(drive(&f, rb), ENGINE_DONE);
+			assert_int_equal(f.crashes, 1);
+			assert_same_outcome(&clean, &f);
+			fake_platform_free(&f);
+			runs++;
+		}
+	}
+	last = clean.append_len[clean.appends - 1] - 1;
+	print_message("torn-write sweep: %lu torn writes over %lu records (%lu offsets of the "
+		      "last record)\n", runs, clean.appends, last);
+	fake_platform_free(&clean);
+	runbook_free(rb);
+}
+
+static void test_engine__resumes_after_crash_after_every_effect(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct fake_platform clean, f;
+
+	(void)state;
+	clean_run(&clean, rb);
+	for (unsigned long k = 1; k <= clean.effects; k++) {
+		fake_platform_init(&f, T0);
+		f.crash_after_effect = k;
+		assert_int_equal(drive(&f, rb), ENGINE_DONE);
+		assert_int_equal(f.crashes, 1);
+		assert_same_outcome(&clean, &f);
+		fake_platform_free(&f);
+	}
+	print_message("effect sweep: crash after each of %lu effects covered\n", clean.effects);
+	fake_platform_free(&clean);
+	runbook_free(rb);
+}
+
+static void test_engine__retries_with_backoff_then_succeeds(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct fake_platform clean, f;
+
+	(void)state;
+	clean_run(&clean, rb);
+	fake_platform_init(&f, T0);
+	f.fail_next[FX_UNJOIN] = 2; /* attempts = 3 in the sample */
+	assert_int_equal(drive(&f, rb), ENGINE_DONE);
+	assert_int_equal(f.calls[FX_UNJOIN], 3);
+	assert_memory_equal(&clean.world, &f.world, sizeof(f.world));
+	/* Waited 60 s, then 120 s, more than the clean run did. */
+	assert_int_equal(f.clock - clean.clock, 60 + 120);
+	fake_platform_free(&f);
+	fake_platform_free(&clean);
+	runbook_free(rb);
+}
+
+static void test_engine__stops_where_someone_can_log_on(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct fake_platform f;
+	struct engine *e = NULL;
+	struct engine_result r;
+	unsigned before;
+
+	(void)state;
+	fake_platform_init(&f, T0);
+	f.fail_next[FX_IMPORT_ODJ] = 3;
+	assert_int_equal(drive(&f, rb), ENGINE_STOPPED);
+	assert_int_equal(f.calls[FX_IMPORT_ODJ], 3);
+	assert_int_equal(f.world.lease_until, 0);  /* logon is not blocked */
+	assert_true(f.world.fallback_exists);      /* helpdesk can log on */
+	assert_int_equal(f.world.last_experience, SCHED_EXP_SERVICE_UNAVAILABLE);
+	assert_non_null(strstr(f.world.last_event, "migration_stopped: step 10 import_odj: "
+						   "system call failed: fake: import_odj failed"));
+	/* The stop is durable: reopening does nothing more. */
+	before = f.calls[FX_IMPORT_ODJ] + f.calls[FX_CLEAR_PREVENT_LOGIN];
+	assert_int_equal(engine_open(&e, &f.ops, rb, "journal"), FERRY_OK);
+	assert_int_equal(engine_run(e, &r), FERRY_OK);
+	assert_int_equal(r.status, ENGINE_STOPPED);
+	assert_non_null(strstr(r.reason, "import_odj"));
+	assert_int_equal(f.calls[FX_IMPORT_ODJ] + f.calls[FX_CLEAR_PREVENT_LOGIN], before);
+	engine_free(e);
+	fake_platform_free(&f);
+	runbook_free(rb);
+}
+
+static void test_engine__refuses_another_runbooks_journal(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct runbook *cc = load(SAMPLES "cache-credentials.json");
+	struct fake_platform f;
+	struct engine *e = NULL;
+
+	(void)state;
+	fake_platform_init(&f, T0);
+	assert_int_equal(drive(&f, cc), ENGINE_DONE);
+	assert_int_equal(engine_open(&e, &f.ops, rb, "journal"), FERRY_EMISMATCH);
+	assert_null(e);
+	fake_platform_free(&f);
+	runbook_free(rb);
+	runbook_free(cc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_engine__plan_follows_the_story),
+		cmocka_unit_test(test_engine__clean_run_migrates_the_pc),
+		cmocka_unit_test(test_engine__resumes_after_crash_at_every_journal_write),
+		cmocka_unit_test(test_engine__resumes_after_torn_write_at_every_byte),
+		cmocka_unit_test(test_engine__resumes_after_crash_after_every_effect),
+		cmocka_unit_test(test_engine__retries_with_backoff_then_succeeds),
+		cmocka_unit_test(test_engine__stops_where_someone_can_log_on),
+		cmocka_unit_test(test_engine__refuses_another_runbooks_journal),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
