@@ -15,6 +15,10 @@ function(ferry_target_warnings target)
     target_compile_definitions(${target} PRIVATE
       UNICODE _UNICODE WIN32_LEAN_AND_MEAN _WIN32_WINNT=0x0A00 WINVER=0x0A00)
   endif()
+  if(MINGW)
+    # C99 printf (%zu, %lld) from mingw's own stdio, not msvcrt's.
+    target_compile_definitions(${target} PRIVATE __USE_MINGW_ANSI_STDIO=1)
+  endif()
 endfunction()
 
 if(FERRY_FUZZ)

@@ -34,23 +34,11 @@ size_t rbp_push_index(struct rbp *p, size_t i);
 void rbp_pop(struct rbp *p, size_t saved);
 
 /* Record an issue at the current pointer, or at pointer + "/key". */
-void rbp_error(struct rbp *p, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
-void rbp_error_at(struct rbp *p, const char *key, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
+void rbp_error(struct rbp *p, const char *fmt, ...) FERRY_PRINTF(2, 3);
+void rbp_error_at(struct rbp *p, const char *key, const char *fmt, ...) FERRY_PRINTF(3, 4);
 
 /* Record an issue at the current pointer + `rel` (already escaped, "/a/b"). */
-void rbp_error_ptr(struct rbp *p, const char *rel, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
+void rbp_error_ptr(struct rbp *p, const char *rel, const char *fmt, ...) FERRY_PRINTF(3, 4);
 
 /* Every key of obj must be in `allowed` (NULL-terminated) and appear once. */
 void rbp_check_keys(struct rbp *p, const cJSON *obj, const char *const *allowed);

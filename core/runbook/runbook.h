@@ -42,11 +42,7 @@ struct rb_issues {
 
 /** Append one issue (all strings copied). */
 ferry_err rb_issues_add(struct rb_issues *iss, const char *file, const char *pointer,
-			const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 4, 5)))
-#endif
-	;
+			const char *fmt, ...) FERRY_PRINTF(4, 5);
 
 /** Release every issue; the list may be reused. NULL-safe. */
 void rb_issues_clear(struct rb_issues *iss);

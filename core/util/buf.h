@@ -29,11 +29,7 @@ ferry_err ferry_buf_append(struct ferry_buf *b, const void *data, size_t len);
 ferry_err ferry_buf_puts(struct ferry_buf *b, const char *s);
 
 /** Append printf-style text. */
-ferry_err ferry_buf_printf(struct ferry_buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
+ferry_err ferry_buf_printf(struct ferry_buf *b, const char *fmt, ...) FERRY_PRINTF(2, 3);
 
 /** Hand the data to the caller (free with ferry_free) and reset the buffer. */
 uint8_t *ferry_buf_detach(struct ferry_buf *b, size_t *len);

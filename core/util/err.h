@@ -5,6 +5,19 @@
 #include <stddef.h>
 
 /*
+ * printf-style checking. mingw's gcc takes plain `printf` to mean the MSVC
+ * runtime's dialect (no %zu); Ferry builds with __USE_MINGW_ANSI_STDIO=1
+ * and checks against the C99 dialect instead.
+ */
+#if defined(__MINGW32__)
+#define FERRY_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#elif defined(__GNUC__)
+#define FERRY_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define FERRY_PRINTF(fmt, args)
+#endif
+
+/*
  * Append-only: never renumber, never reuse. 0 is success, failures are
  * negative. ferry_strerror() names each one.
  */
@@ -35,21 +48,13 @@ const char *ferry_strerror(ferry_err err);
  * The detail is per thread and replaced by the next call. Never pass a
  * secret as an argument.
  */
-ferry_err ferry_error_set(ferry_err err, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
+ferry_err ferry_error_set(ferry_err err, const char *fmt, ...) FERRY_PRINTF(2, 3);
 
 /**
  * Prefix the current detail with more context ("runbook.json: " + detail),
  * keeping the code. Returns `err`.
  */
-ferry_err ferry_error_wrap(ferry_err err, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
+ferry_err ferry_error_wrap(ferry_err err, const char *fmt, ...) FERRY_PRINTF(2, 3);
 
 /** The calling thread's last detail message (borrowed; "" when none). */
 const char *ferry_error_detail(void);

@@ -133,7 +133,7 @@ static void test_engine__plan_follows_the_story(void **state)
 	assert_int_equal(engine_plan(&s, &n, rb), FERRY_OK);
 	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < n; i++) {
-		print_message("  %2zu %-20s %s%s%s\n", i, engine_phase_name(s[i].phase),
+		print_message("  %2u %-20s %s%s%s\n", (unsigned)i, engine_phase_name(s[i].phase),
 			      engine_op_name(s[i].op), s[i].arg ? " " : "", s[i].arg ? s[i].arg : "");
 		assert_int_equal(s[i].op, want[i]);
 		assert_true(s[i].phase >= last); /* phases never go back */

@@ -319,7 +319,7 @@ static void test_schedule__table(void **state)
 
 	for (size_t i = 0; i < n; i++)
 		run_row(*state, &rows[i]);
-	print_message("%zu scheduling rows\n", n);
+	print_message("%u scheduling rows\n", (unsigned)n);
 	assert_true(n >= 40);
 }
 
