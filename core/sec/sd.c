@@ -114,7 +114,7 @@ ferry_err acl_check(size_t *acl_size, const uint8_t *sd, size_t len, size_t off)
 				       "ACL: size %zu outside 8..%zu (offset %zu)", size, len - off,
 				       off + 2);
 	for (size_t i = 0; i < count; i++) {
-		size_t ace_size, sid_off, sid_len;
+		size_t ace_size, sid_off = 0, sid_len = 0;
 		ferry_err rc;
 
 		if (size - p < ACE_HEADER_SIZE)
@@ -138,7 +138,7 @@ ferry_err acl_check(size_t *acl_size, const uint8_t *sd, size_t len, size_t off)
 ferry_err sd_check(const uint8_t *sd, size_t len)
 {
 	struct sd_header h;
-	size_t n;
+	size_t n = 0;
 	ferry_err rc = sd_header_parse(&h, sd, len);
 
 	for (int i = 0; rc == FERRY_OK && i < 4; i++) {

@@ -93,7 +93,7 @@ void sd_doc_free(struct sd_doc *doc)
 /* Decode one ACE already checked by acl_check. */
 static void decode_ace(struct sd_ace *a, const uint8_t *p, size_t size)
 {
-	size_t sid_off, sid_len, used;
+	size_t sid_off = 0, sid_len = 0, used;
 
 	memset(a, 0, sizeof(*a));
 	a->type = p[0];

@@ -25,7 +25,7 @@ ferry_err sid_bad_bytes(const uint8_t *buf, size_t len, size_t base)
 ferry_err sid_from_bytes(struct sid *out, size_t *used, const uint8_t *buf, size_t len,
 			 size_t base)
 {
-	size_t n;
+	size_t n = 0;
 	ferry_err rc = sid_check_bytes(&n, buf, len, base);
 
 	if (rc != FERRY_OK)
@@ -59,7 +59,7 @@ size_t sid_to_bytes(const struct sid *s, uint8_t *out)
 
 void sid_format(const struct sid *s, char *out)
 {
-	size_t n;
+	size_t n = 0;
 
 	if (s->authority >> 32)
 		n = (size_t)snprintf(out, SID_STRING_MAX, "S-%u-0x%012llX", s->revision,

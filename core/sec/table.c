@@ -136,6 +136,7 @@ ferry_err sec_table_add(struct sec_table *t, const char *src, const char *dst,
 	}
 	slot_insert(t->slots, t->mask, e, t->count);
 	t->src_counts |= 1u << e->src[1];
+	t->filter[sec_filter_bit(e->src, e->src_len) / 64] |= 1ull << (sec_filter_bit(e->src, e->src_len) % 64);
 	t->count++;
 	return FERRY_OK;
 }

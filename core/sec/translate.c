@@ -45,7 +45,7 @@ static ferry_err scan_acl(size_t *hits, const uint8_t *in, size_t len, size_t of
 	if (size < ACL_HEADER_SIZE || size > len - off)
 		return acl_check(&size, in, len, off);
 	for (size_t i = 0; i < count; i++) {
-		size_t ace_size, sid_off, sid_len;
+		size_t ace_size, sid_off = 0, sid_len = 0;
 		ferry_err rc;
 
 		if (size - p < ACE_HEADER_SIZE)
@@ -91,14 +91,29 @@ static size_t put_ace(struct rebuild *r, const uint8_t *ace, size_t size, size_t
 	return ns;
 }
 
-/* Is out[w..w+n) byte-identical to one of the count ACEs starting at first? */
+/* Is ace[0..n) byte-identical to one of the count ACEs starting at first?
+ * The first 8 bytes (header and mask) are compared inline: distinct ACEs of
+ * equal size nearly always differ there, so memcmp runs only for the rare
+ * near-duplicates. */
 static bool seen(const uint8_t *first, size_t count, const uint8_t *ace, size_t n)
 {
+	uint64_t head = 0, h;
+
+	if (n >= 8)
+		memcpy(&head, ace, 8);
 	for (size_t i = 0; i < count; i++) {
 		size_t s = get_u16le(first + 2);
 
-		if (s == n && !memcmp(first, ace, n))
-			return true;
+		if (s == n) {
+			if (n < 8) {
+				if (!memcmp(first, ace, n))
+					return true;
+			} else {
+				memcpy(&h, first, 8);
+				if (h == head && !memcmp(first + 8, ace + 8, n - 8))
+					return true;
+			}
+		}
 		first += s;
 	}
 	return false;
@@ -129,7 +144,7 @@ static ferry_err rebuild_acl(struct rebuild *r, size_t off)
 	r->w += ACL_HEADER_SIZE;
 	for (size_t i = 0; i < count; i++) {
 		const uint8_t *ace = acl + p;
-		size_t size = get_u16le(ace + 2), so, sl, n;
+		size_t size = get_u16le(ace + 2), so = 0, sl = 0, n;
 		const struct sec_table_entry *e = NULL;
 
 		(void)ace_trustee(&so, &sl, ace, size, off + p); /* checked by scan */
@@ -229,7 +244,7 @@ ferry_err sd_translate(const uint8_t *in, size_t in_len, const struct sec_table 
 {
 	struct sd_header h;
 	struct rebuild r;
-	size_t hits = 0, n;
+	size_t hits = 0, n = 0;
 	ferry_err rc;
 
 	*changed = false;

@@ -15,4 +15,10 @@ struct cli_command {
 /** Dispatch a UTF-8 argument vector; returns the process exit code. */
 int cli_main(int argc, char **argv);
 
+/** `ferry acl`: translate SDs, check a translation table, benchmark. */
+int cmd_acl(int argc, char **argv);
+
+/** `ferry acl bench`: the engine's throughput on a generated corpus. */
+int cmd_acl_bench(int argc, char **argv);
+
 #endif

@@ -20,6 +20,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct cli_command commands[] = {
 	{ "version", "print the version", cmd_version },
+	{ "acl", "translate security descriptors (ReACL), check tables, bench", cmd_acl },
 };
 
 static void usage(FILE *f)

@@ -106,7 +106,7 @@ static void test_sid__accounts_are_domain_and_entra_sids_only(void **state)
 	assert_true(sid_is_account(&(struct sid){ .revision = 1 }) == false);
 	assert_true(sid_is_account((const struct sid[]){ fix_sid(FIX_SRC_USER) }));
 	assert_true(sid_is_account((const struct sid[]){ fix_sid("S-1-5-21-1-2-3-513") }));
-	assert_true(sid_is_account((const struct sid[]){ fix_sid(FIX_DST_GROUP) }));
+	assert_true(sid_is_account((const struct sid[]){ fix_sid("S-1-12-1-1-2-3-4") }));
 	assert_false(sid_is_account((const struct sid[]){ fix_sid("S-1-5-18") }));
 	assert_false(sid_is_account((const struct sid[]){ fix_sid("S-1-5-32-544") }));
 	assert_false(sid_is_account((const struct sid[]){ fix_sid("S-1-1-0") }));
