@@ -41,12 +41,13 @@ const struct sddl_name sddl_rights_composite[] = {
 	{ NULL, 0 },
 };
 
+/* Ascending bit order, as Windows writes them ("CCDCLCSWRPWPDTLOCRSDRCWDWO"). */
 const struct sddl_name sddl_rights_single[] = {
-	{ "GA", 0x10000000 }, { "GR", 0x80000000 }, { "GW", 0x40000000 }, { "GX", 0x20000000 },
-	{ "RC", 0x20000 },    { "SD", 0x10000 },    { "WD", 0x40000 },    { "WO", 0x80000 },
-	{ "CR", 0x100 },      { "LO", 0x80 },       { "DT", 0x40 },       { "RP", 0x10 },
-	{ "WP", 0x20 },       { "SW", 0x8 },        { "LC", 0x4 },        { "DC", 0x2 },
-	{ "CC", 0x1 },        { NULL, 0 },
+	{ "CC", 0x1 },        { "DC", 0x2 },        { "LC", 0x4 },        { "SW", 0x8 },
+	{ "RP", 0x10 },       { "WP", 0x20 },       { "DT", 0x40 },       { "LO", 0x80 },
+	{ "CR", 0x100 },      { "SD", 0x10000 },    { "RC", 0x20000 },    { "WD", 0x40000 },
+	{ "WO", 0x80000 },    { "GA", 0x10000000 }, { "GX", 0x20000000 }, { "GW", 0x40000000 },
+	{ "GR", 0x80000000 }, { NULL, 0 },
 };
 
 const struct sddl_name sddl_rights_label[] = {
