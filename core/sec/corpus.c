@@ -25,7 +25,7 @@ static uint64_t next(uint64_t *s)
 
 static struct sid mk(uint64_t auth, int n, const uint32_t *sub)
 {
-	struct sid s = { .revision = 1, .count = (uint8_t)n, .authority = auth };
+	struct sid s = {.revision = 1, .count = (uint8_t)n, .authority = auth};
 
 	memcpy(s.sub, sub, (size_t)n * sizeof(*sub));
 	return s;
@@ -33,7 +33,7 @@ static struct sid mk(uint64_t auth, int n, const uint32_t *sub)
 
 static struct sid domain_sid(int target, uint32_t rid)
 {
-	const uint32_t src[5] = { SRC_DOMAIN, rid }, dst[5] = { DST_DOMAIN, rid };
+	const uint32_t src[5] = {SRC_DOMAIN, rid}, dst[5] = {DST_DOMAIN, rid};
 
 	return mk(5, 5, target ? dst : src);
 }
@@ -58,22 +58,62 @@ static ferry_err make_table(struct sec_table **out)
 /* The ACE templates; index 0 is the user's own ACE and is always present. */
 static struct sd_ace pick_ace(int k, const struct sid *user, bool inherited)
 {
-	static const uint32_t sy[] = { 18 }, ba[] = { 32, 544 }, bu[] = { 32, 545 }, au[] = { 11 };
-	static const uint32_t co[] = { 0 }, wd[] = { 0 }, ls[] = { 19 };
-	struct sd_ace a = { .type = ACE_ACCESS_ALLOWED };
+	static const uint32_t sy[] = {18}, ba[] = {32, 544}, bu[] = {32, 545}, au[] = {11};
+	static const uint32_t co[] = {0}, wd[] = {0}, ls[] = {19};
+	struct sd_ace a = {.type = ACE_ACCESS_ALLOWED};
 	uint8_t inh = inherited ? ACE_INHERITED : 0;
 
 	switch (k) {
-	case 0: a.trustee = *user; a.mask = 0x1F01FF; a.flags = 0x03; break;
-	case 1: a.trustee = mk(5, 1, sy); a.mask = 0x1F01FF; a.flags = 0x03; break;
-	case 2: a.trustee = mk(5, 2, ba); a.mask = 0x1F01FF; a.flags = 0x03; break;
-	case 3: a.trustee = mk(3, 1, co); a.mask = 0x10000000; a.flags = 0x0B; break;
-	case 4: a.trustee = mk(5, 2, bu); a.mask = 0x1200A9; a.flags = 0x03; break;
-	case 5: a.trustee = mk(5, 1, au); a.mask = 0x1301BF; a.flags = 0x03; break;
-	case 6: a.trustee = *user; a.mask = 0x1301BF; a.flags = 0x00; break;
-	case 7: a.trustee = mk(1, 1, wd); a.mask = 0x120089; a.flags = 0x00; break;
-	case 8: a.trustee = mk(5, 1, ls); a.mask = 0x1200A9; a.flags = 0x02; break;
-	default: a.type = ACE_ACCESS_DENIED; a.trustee = mk(1, 1, wd); a.mask = 0x40; break;
+	case 0:
+		a.trustee = *user;
+		a.mask = 0x1F01FF;
+		a.flags = 0x03;
+		break;
+	case 1:
+		a.trustee = mk(5, 1, sy);
+		a.mask = 0x1F01FF;
+		a.flags = 0x03;
+		break;
+	case 2:
+		a.trustee = mk(5, 2, ba);
+		a.mask = 0x1F01FF;
+		a.flags = 0x03;
+		break;
+	case 3:
+		a.trustee = mk(3, 1, co);
+		a.mask = 0x10000000;
+		a.flags = 0x0B;
+		break;
+	case 4:
+		a.trustee = mk(5, 2, bu);
+		a.mask = 0x1200A9;
+		a.flags = 0x03;
+		break;
+	case 5:
+		a.trustee = mk(5, 1, au);
+		a.mask = 0x1301BF;
+		a.flags = 0x03;
+		break;
+	case 6:
+		a.trustee = *user;
+		a.mask = 0x1301BF;
+		a.flags = 0x00;
+		break;
+	case 7:
+		a.trustee = mk(1, 1, wd);
+		a.mask = 0x120089;
+		a.flags = 0x00;
+		break;
+	case 8:
+		a.trustee = mk(5, 1, ls);
+		a.mask = 0x1200A9;
+		a.flags = 0x02;
+		break;
+	default:
+		a.type = ACE_ACCESS_DENIED;
+		a.trustee = mk(1, 1, wd);
+		a.mask = 0x40;
+		break;
 	}
 	a.flags |= inh;
 	return a;
@@ -104,10 +144,10 @@ static ferry_err make_dacl(struct sd_acl **out, uint64_t *rng, const struct sid 
 
 static ferry_err make_sd(struct ferry_buf *b, uint64_t *rng, bool source)
 {
-	static const uint32_t ba[] = { 32, 544 }, sy[] = { 18 }, low[] = { 4096 };
+	static const uint32_t ba[] = {32, 544}, sy[] = {18}, low[] = {4096};
 	struct sd_doc *doc = NULL;
 	struct sid user = source ? domain_sid(0, SRC_RID0 + (uint32_t)(next(rng) % 1000))
-				 : domain_sid(0, 200000 + (uint32_t)(next(rng) % 50000));
+	                         : domain_sid(0, 200000 + (uint32_t)(next(rng) % 50000));
 	uint64_t r = next(rng) % 100;
 	ferry_err rc = sd_doc_new(&doc);
 
@@ -121,8 +161,10 @@ static ferry_err make_sd(struct ferry_buf *b, uint64_t *rng, bool source)
 	doc->group = r % 2 ? domain_sid(0, 513) : mk(5, 1, sy);
 	rc = make_dacl(&doc->dacl, rng, &user);
 	if (rc == FERRY_OK && r % 20 == 7) {
-		struct sd_ace ml = { .type = ACE_SYSTEM_MANDATORY_LABEL, .flags = 0x03,
-				     .mask = 1, .trustee = mk(16, 1, low) };
+		struct sd_ace ml = {.type = ACE_SYSTEM_MANDATORY_LABEL,
+		                    .flags = 0x03,
+		                    .mask = 1,
+		                    .trustee = mk(16, 1, low)};
 
 		doc->control |= SE_SACL_PRESENT;
 		rc = sd_acl_new(&doc->sacl, ACL_REVISION);

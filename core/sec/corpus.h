@@ -19,11 +19,11 @@
 #define SD_CORPUS_TABLE_ROWS 1000
 
 struct sd_corpus {
-	uint8_t *bytes;      /* every SD, back to back */
-	size_t *off;         /* count + 1 offsets into bytes */
+	uint8_t *bytes; /* every SD, back to back */
+	size_t *off;    /* count + 1 offsets into bytes */
 	size_t count;
-	size_t total;        /* == off[count] */
-	size_t with_source;  /* SDs that name a source SID */
+	size_t total;       /* == off[count] */
+	size_t with_source; /* SDs that name a source SID */
 	struct sec_table *table;
 };
 

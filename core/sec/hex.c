@@ -17,7 +17,7 @@ ferry_err sec_hex_decode(uint8_t *out, size_t cap, size_t *out_len, const char *
 	*out_len = 0;
 	if (len % 2)
 		return ferry_error_set(FERRY_ECORRUPT, "hex: odd number of digits (offset %zu)",
-				       len);
+		                       len);
 	if (len / 2 > cap)
 		return ferry_error_set(FERRY_ERANGE, "hex: %zu bytes, at most %zu", len / 2, cap);
 	for (size_t i = 0; i < len; i += 2) {
@@ -25,7 +25,7 @@ ferry_err sec_hex_decode(uint8_t *out, size_t cap, size_t *out_len, const char *
 
 		if (hi < 0 || lo < 0)
 			return ferry_error_set(FERRY_ECORRUPT, "hex: bad digit (offset %zu)",
-					       hi < 0 ? i : i + 1);
+			                       hi < 0 ? i : i + 1);
 		out[i / 2] = (uint8_t)(hi << 4 | lo);
 	}
 	*out_len = len / 2;

@@ -63,38 +63,38 @@
 
 ferry_err sd_header_parse(struct sd_header *h, const uint8_t *sd, size_t len)
 {
-	static const char *const names[4] = { "owner", "group", "SACL", "DACL" };
+	static const char *const names[4] = {"owner", "group", "SACL", "DACL"};
 
 	if (len < SD_HEADER_SIZE)
 		return ferry_error_set(FERRY_ECORRUPT,
-				       "SD: %zu bytes, shorter than the 20-byte header (offset 0)",
-				       len);
+		                       "SD: %zu bytes, shorter than the 20-byte header (offset 0)",
+		                       len);
 	h->revision = sd[0];
 	h->sbz1 = sd[1];
 	h->control = get_u16le(sd + 2);
 	if (h->revision != SD_REVISION)
 		return ferry_error_set(FERRY_ECORRUPT, "SD: revision %u is not 1 (offset 0)",
-				       h->revision);
+		                       h->revision);
 	if (!(h->control & SE_SELF_RELATIVE))
 		return ferry_error_set(FERRY_ECORRUPT,
-				       "SD: control 0x%04x lacks SE_SELF_RELATIVE (offset 2)",
-				       h->control);
+		                       "SD: control 0x%04x lacks SE_SELF_RELATIVE (offset 2)",
+		                       h->control);
 	for (int i = 0; i < 4; i++) {
 		h->off[i] = get_u32le(sd + 4 + 4 * i);
 		if (h->off[i] && (h->off[i] < SD_HEADER_SIZE || h->off[i] >= len))
 			return ferry_error_set(FERRY_ECORRUPT,
-					       "SD: %s offset %lu outside %zu..%zu (offset %d)",
-					       names[i], (unsigned long)h->off[i],
-					       (size_t)SD_HEADER_SIZE, len, 4 + 4 * i);
+			                       "SD: %s offset %lu outside %zu..%zu (offset %d)",
+			                       names[i], (unsigned long)h->off[i],
+			                       (size_t)SD_HEADER_SIZE, len, 4 + 4 * i);
 	}
 	return FERRY_OK;
 }
 
 ferry_err ace_bad_layout(const uint8_t *ace, size_t need, size_t size, size_t base)
 {
-	return ferry_error_set(FERRY_ECORRUPT,
-			       "ACE: type 0x%02x needs %zu bytes before its SID, has %zu (offset %zu)",
-			       ace[0], need, size, base);
+	return ferry_error_set(
+	    FERRY_ECORRUPT, "ACE: type 0x%02x needs %zu bytes before its SID, has %zu (offset %zu)",
+	    ace[0], need, size, base);
 }
 
 ferry_err acl_check(size_t *acl_size, const uint8_t *sd, size_t len, size_t off)
@@ -106,26 +106,25 @@ ferry_err acl_check(size_t *acl_size, const uint8_t *sd, size_t len, size_t off)
 		return ferry_error_set(FERRY_ECORRUPT, "ACL: truncated header (offset %zu)", off);
 	if (acl[0] < 2 || acl[0] > 4)
 		return ferry_error_set(FERRY_ECORRUPT, "ACL: revision %u not in 2..4 (offset %zu)",
-				       acl[0], off);
+		                       acl[0], off);
 	size = get_u16le(acl + 2);
 	count = get_u16le(acl + 4);
 	if (size < ACL_HEADER_SIZE || size > len - off)
-		return ferry_error_set(FERRY_ECORRUPT,
-				       "ACL: size %zu outside 8..%zu (offset %zu)", size, len - off,
-				       off + 2);
+		return ferry_error_set(FERRY_ECORRUPT, "ACL: size %zu outside 8..%zu (offset %zu)",
+		                       size, len - off, off + 2);
 	for (size_t i = 0; i < count; i++) {
 		size_t ace_size, sid_off = 0, sid_len = 0;
 		ferry_err rc;
 
 		if (size - p < ACE_HEADER_SIZE)
 			return ferry_error_set(FERRY_ECORRUPT,
-					       "ACL: ACE %zu of %zu overruns the ACL (offset %zu)", i,
-					       count, off + p);
+			                       "ACL: ACE %zu of %zu overruns the ACL (offset %zu)",
+			                       i, count, off + p);
 		ace_size = get_u16le(acl + p + 2);
 		if (ace_size < ACE_HEADER_SIZE || ace_size % 4 || ace_size > size - p)
 			return ferry_error_set(FERRY_ECORRUPT,
-					       "ACE: size %zu invalid or past the ACL (offset %zu)",
-					       ace_size, off + p + 2);
+			                       "ACE: size %zu invalid or past the ACL (offset %zu)",
+			                       ace_size, off + p + 2);
 		rc = ace_trustee(&sid_off, &sid_len, acl + p, ace_size, off + p);
 		if (rc != FERRY_OK)
 			return rc;

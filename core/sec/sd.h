@@ -100,10 +100,10 @@ static inline enum ace_kind ace_kind_of(uint8_t type)
 {
 	/* Bit t of basic/object says which layout type t has. */
 	static const uint32_t basic = (1u << 0x00) | (1u << 0x01) | (1u << 0x02) | (1u << 0x03) |
-				      (1u << 0x09) | (1u << 0x0A) | (1u << 0x0D) | (1u << 0x0E) |
-				      (1u << 0x11) | (1u << 0x12) | (1u << 0x13);
+	                              (1u << 0x09) | (1u << 0x0A) | (1u << 0x0D) | (1u << 0x0E) |
+	                              (1u << 0x11) | (1u << 0x12) | (1u << 0x13);
 	static const uint32_t object = (1u << 0x05) | (1u << 0x06) | (1u << 0x07) | (1u << 0x08) |
-				       (1u << 0x0B) | (1u << 0x0C) | (1u << 0x0F) | (1u << 0x10);
+	                               (1u << 0x0B) | (1u << 0x0C) | (1u << 0x0F) | (1u << 0x10);
 
 	if (type >= 32)
 		return ACE_KIND_OPAQUE;
@@ -139,7 +139,7 @@ ferry_err ace_bad_layout(const uint8_t *ace, size_t need, size_t size, size_t ba
  * error path.
  */
 static inline ferry_err ace_trustee(size_t *sid_off, size_t *sid_len, const uint8_t *ace,
-				    size_t size, size_t base)
+                                    size_t size, size_t base)
 {
 	size_t off = 8;
 	enum ace_kind kind = ace_kind_of(ace[0]);
@@ -179,11 +179,11 @@ ferry_err sd_check(const uint8_t *sd, size_t len);
 struct sd_ace {
 	uint8_t type;
 	uint8_t flags;
-	uint32_t mask;       /* basic and object kinds */
-	uint32_t obj_flags;  /* object kind: ACE_*_TYPE_PRESENT */
+	uint32_t mask;      /* basic and object kinds */
+	uint32_t obj_flags; /* object kind: ACE_*_TYPE_PRESENT */
 	uint8_t obj_type[16];
 	uint8_t inh_type[16];
-	struct sid trustee;  /* basic and object kinds */
+	struct sid trustee; /* basic and object kinds */
 	/* Basic/object kinds: bytes after the SID (callback application data,
 	 * resource attribute claims). Opaque kind: everything after the 4-byte
 	 * header. Owned by the ACE. */

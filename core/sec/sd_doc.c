@@ -164,10 +164,10 @@ ferry_err sd_doc_decode(struct sd_doc **out, const uint8_t *sd, size_t len)
 	doc->has_group = h.off[SD_GROUP] != 0;
 	if (doc->has_owner)
 		(void)sid_from_bytes(&doc->owner, &used, sd + h.off[SD_OWNER],
-				     len - h.off[SD_OWNER], 0);
+		                     len - h.off[SD_OWNER], 0);
 	if (doc->has_group)
 		(void)sid_from_bytes(&doc->group, &used, sd + h.off[SD_GROUP],
-				     len - h.off[SD_GROUP], 0);
+		                     len - h.off[SD_GROUP], 0);
 	if (h.off[SD_SACL])
 		rc = decode_acl(&doc->sacl, sd, len, h.off[SD_SACL]);
 	if (rc == FERRY_OK && h.off[SD_DACL])
@@ -188,7 +188,7 @@ static ferry_err encode_ace(struct ferry_buf *b, const struct sd_ace *a)
 
 	if (size > ACE_MAX_SIZE || size % 4)
 		return ferry_error_set(size % 4 ? FERRY_EINVAL : FERRY_ERANGE,
-				       "ACE: size %zu is not a multiple of 4 up to 65535", size);
+		                       "ACE: size %zu is not a multiple of 4 up to 65535", size);
 	tmp[0] = a->type;
 	tmp[1] = a->flags;
 	put_u16le(tmp + 2, (uint16_t)size);
@@ -218,7 +218,7 @@ static ferry_err encode_ace(struct ferry_buf *b, const struct sd_ace *a)
 static ferry_err encode_acl(struct ferry_buf *b, const struct sd_acl *acl)
 {
 	size_t start = b->len, size;
-	uint8_t hdr[ACL_HEADER_SIZE] = { 0 };
+	uint8_t hdr[ACL_HEADER_SIZE] = {0};
 	ferry_err rc;
 
 	if (acl->count > 0xFFFF)
@@ -239,9 +239,9 @@ static ferry_err encode_acl(struct ferry_buf *b, const struct sd_acl *acl)
 
 ferry_err sd_doc_encode(struct ferry_buf *out, const struct sd_doc *doc)
 {
-	uint8_t hdr[SD_HEADER_SIZE] = { 0 }, sid[SID_MAX_BYTES];
+	uint8_t hdr[SD_HEADER_SIZE] = {0}, sid[SID_MAX_BYTES];
 	size_t start = out->len;
-	uint32_t off[4] = { 0 };
+	uint32_t off[4] = {0};
 	ferry_err rc;
 
 	hdr[0] = doc->revision;

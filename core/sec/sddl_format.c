@@ -60,10 +60,11 @@ static ferry_err put_rights(struct ferry_buf *b, uint8_t type, uint32_t mask)
 
 static ferry_err put_guid(struct ferry_buf *b, const uint8_t g[16])
 {
-	return ferry_buf_printf(b, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-				   "%02x%02x%02x%02x%02x%02x",
-				g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10],
-				g[11], g[12], g[13], g[14], g[15]);
+	return ferry_buf_printf(b,
+	                        "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	                        "%02x%02x%02x%02x%02x%02x",
+	                        g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10],
+	                        g[11], g[12], g[13], g[14], g[15]);
 }
 
 static ferry_err put_ace(struct ferry_buf *b, const struct sd_ace *a, size_t index)
@@ -73,14 +74,15 @@ static ferry_err put_ace(struct ferry_buf *b, const struct sd_ace *a, size_t ind
 
 	if (!type || ace_kind_of(a->type) == ACE_KIND_OPAQUE)
 		return ferry_error_set(FERRY_EUNSUPPORTED,
-				       "SDDL: ACE %zu has type 0x%02x, which SDDL cannot name", index,
-				       a->type);
+		                       "SDDL: ACE %zu has type 0x%02x, which SDDL cannot name",
+		                       index, a->type);
 	if (a->extra_len)
 		return ferry_error_set(FERRY_EUNSUPPORTED,
-				       "SDDL: ACE %zu carries %zu bytes of conditions or claims",
-				       index, a->extra_len);
+		                       "SDDL: ACE %zu carries %zu bytes of conditions or claims",
+		                       index, a->extra_len);
 	if ((rc = ferry_buf_printf(b, "(%s;", type)) != FERRY_OK ||
-	    (rc = put_flags(b, a->flags)) != FERRY_OK || (rc = ferry_buf_puts(b, ";")) != FERRY_OK ||
+	    (rc = put_flags(b, a->flags)) != FERRY_OK ||
+	    (rc = ferry_buf_puts(b, ";")) != FERRY_OK ||
 	    (rc = put_rights(b, a->type, a->mask)) != FERRY_OK ||
 	    (rc = ferry_buf_puts(b, ";")) != FERRY_OK)
 		return rc;
@@ -107,7 +109,8 @@ static ferry_err put_acl(struct ferry_buf *b, const struct sd_doc *doc, int sacl
 	if (rc == FERRY_OK &&
 	    (doc->control & (sacl ? SE_SACL_AUTO_INHERIT_REQ : SE_DACL_AUTO_INHERIT_REQ)))
 		rc = ferry_buf_puts(b, "AR");
-	if (rc == FERRY_OK && (doc->control & (sacl ? SE_SACL_AUTO_INHERITED : SE_DACL_AUTO_INHERITED)))
+	if (rc == FERRY_OK &&
+	    (doc->control & (sacl ? SE_SACL_AUTO_INHERITED : SE_DACL_AUTO_INHERITED)))
 		rc = ferry_buf_puts(b, "AI");
 	if (rc == FERRY_OK && !acl && (doc->control & present))
 		return ferry_buf_puts(b, "NO_ACCESS_CONTROL");

@@ -25,8 +25,7 @@ extern const struct sddl_name sddl_rights_single[];
 extern const struct sddl_name sddl_rights_label[];
 
 /** Look a 2-letter (or longer) name up in a table; NULL when absent. */
-const struct sddl_name *sddl_name_find(const struct sddl_name *table, const char *s,
-				       size_t len);
+const struct sddl_name *sddl_name_find(const struct sddl_name *table, const char *s, size_t len);
 
 /** The name of value in table, or NULL. */
 const char *sddl_name_of(const struct sddl_name *table, uint32_t value);

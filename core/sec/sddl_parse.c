@@ -41,10 +41,11 @@ static ferry_err sid_field(struct sid *out, const char *s, size_t n, size_t at)
 			return FERRY_OK;
 		if (r < 0)
 			return ferry_error_set(FERRY_EUNSUPPORTED,
-					       "SDDL: alias %.2s is domain-relative; write its SID "
-					       "(offset %zu)", s, at);
+			                       "SDDL: alias %.2s is domain-relative; write its SID "
+			                       "(offset %zu)",
+			                       s, at);
 		return ferry_error_set(FERRY_ECORRUPT, "SDDL: unknown SID alias %.2s (offset %zu)",
-				       s, at);
+		                       s, at);
 	}
 	rc = sid_from_string(out, s, n);
 	if (rc != FERRY_OK)
@@ -76,16 +77,18 @@ static ferry_err parse_number(uint32_t *out, const char *s, size_t n, size_t at)
 		return ferry_error_set(FERRY_ECORRUPT, "SDDL: empty number (offset %zu)", at);
 	for (; i < n; i++) {
 		char ch = s[i];
-		int d = ch >= '0' && ch <= '9' ? ch - '0'
-			: base == 16 && ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-			: base == 16 && ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+		int d = ch >= '0' && ch <= '9'                 ? ch - '0'
+		        : base == 16 && ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+		        : base == 16 && ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+		                                               : -1;
 
 		if (d < 0)
-			return ferry_error_set(FERRY_ECORRUPT, "SDDL: bad digit (offset %zu)", at + i);
+			return ferry_error_set(FERRY_ECORRUPT, "SDDL: bad digit (offset %zu)",
+			                       at + i);
 		v = v * (uint64_t)base + (uint64_t)d;
 		if (v > 0xFFFFFFFFu)
-			return ferry_error_set(FERRY_ECORRUPT, "SDDL: number beyond 32 bits (offset %zu)",
-					       at);
+			return ferry_error_set(FERRY_ECORRUPT,
+			                       "SDDL: number beyond 32 bits (offset %zu)", at);
 	}
 	*out = (uint32_t)v;
 	return FERRY_OK;
@@ -93,7 +96,7 @@ static ferry_err parse_number(uint32_t *out, const char *s, size_t n, size_t at)
 
 /* A run of 2-letter names from up to three tables, OR-ed; or a number. */
 static ferry_err names_field(uint32_t *out, const char *s, size_t n, size_t at,
-			     const struct sddl_name *const *tables, const char *what)
+                             const struct sddl_name *const *tables, const char *what)
 {
 	*out = 0;
 	if (n && s[0] >= '0' && s[0] <= '9')
@@ -104,8 +107,9 @@ static ferry_err names_field(uint32_t *out, const char *s, size_t n, size_t at,
 		for (int t = 0; !hit && tables[t]; t++)
 			hit = i + 1 < n ? sddl_name_find(tables[t], s + i, 2) : NULL;
 		if (!hit)
-			return ferry_error_set(FERRY_ECORRUPT, "SDDL: unknown %s \"%.2s\" (offset %zu)",
-					       what, s + i, at + i);
+			return ferry_error_set(FERRY_ECORRUPT,
+			                       "SDDL: unknown %s \"%.2s\" (offset %zu)", what,
+			                       s + i, at + i);
 		*out |= hit->value;
 	}
 	return FERRY_OK;
@@ -113,15 +117,17 @@ static ferry_err names_field(uint32_t *out, const char *s, size_t n, size_t at,
 
 static int hexval(char ch)
 {
-	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-		: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+	return ch >= '0' && ch <= '9'   ? ch - '0'
+	       : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+	       : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+	                                : -1;
 }
 
 /* xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx -> the GUID's 16 bytes (LE fields). */
 static ferry_err guid_field(uint8_t out[16], const char *s, size_t n, size_t at)
 {
 	/* Byte order of each hex pair in the text, per GUID field endianness. */
-	static const int pos[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
+	static const int pos[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
 	int k = 0;
 
 	if (n != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
@@ -135,7 +141,7 @@ static ferry_err guid_field(uint8_t out[16], const char *s, size_t n, size_t at)
 		lo = hexval(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return ferry_error_set(FERRY_ECORRUPT, "SDDL: malformed GUID (offset %zu)",
-					       at + i);
+			                       at + i);
 		out[pos[k++]] = (uint8_t)(hi << 4 | lo);
 	}
 	return FERRY_OK;
@@ -155,8 +161,9 @@ static ferry_err ace_fields(struct cursor *c, size_t start[7], size_t len[7], in
 			continue;
 		if (*n == 6)
 			return ferry_error_set(FERRY_EUNSUPPORTED,
-					       "SDDL: ACE conditions and claims are not supported "
-					       "(offset %zu)", start[6]);
+			                       "SDDL: ACE conditions and claims are not supported "
+			                       "(offset %zu)",
+			                       start[6]);
 		len[*n] = c->i - start[*n];
 		(*n)++;
 		if (c->s[c->i] == ')')
@@ -171,10 +178,9 @@ static ferry_err ace_fields(struct cursor *c, size_t start[7], size_t len[7], in
 
 static ferry_err parse_ace(struct cursor *c, struct sd_acl *acl)
 {
-	static const struct sddl_name *const flag_t[] = { sddl_ace_flags, NULL };
-	static const struct sddl_name *const rights_t[] = { sddl_rights_composite,
-							    sddl_rights_single, sddl_rights_label,
-							    NULL };
+	static const struct sddl_name *const flag_t[] = {sddl_ace_flags, NULL};
+	static const struct sddl_name *const rights_t[] = {
+	    sddl_rights_composite, sddl_rights_single, sddl_rights_label, NULL};
 	const struct sddl_name *type;
 	struct sd_ace a;
 	size_t st[7], ln[7];
@@ -257,14 +263,15 @@ static ferry_err parse_acl(struct cursor *c, struct sd_doc *doc, int sacl)
 
 ferry_err sddl_parse_doc(struct sd_doc **out, const char *s, size_t len)
 {
-	struct cursor c = { s, len, 0 };
+	struct cursor c = {s, len, 0};
 	struct sd_doc *doc = NULL;
 	unsigned seen = 0;
 	ferry_err rc;
 
 	*out = NULL;
 	if (len > SDDL_MAX_LEN)
-		return ferry_error_set(FERRY_ERANGE, "SDDL: longer than %u characters", SDDL_MAX_LEN);
+		return ferry_error_set(FERRY_ERANGE, "SDDL: longer than %u characters",
+		                       SDDL_MAX_LEN);
 	if ((rc = sd_doc_new(&doc)) != FERRY_OK)
 		return rc;
 	while (rc == FERRY_OK && c.i < len) {

@@ -12,18 +12,17 @@ ferry_err sid_bad_bytes(const uint8_t *buf, size_t len, size_t base)
 		return ferry_error_set(FERRY_ECORRUPT, "SID: truncated header (offset %zu)", base);
 	if (buf[0] != SID_REVISION)
 		return ferry_error_set(FERRY_ECORRUPT, "SID: revision %u is not 1 (offset %zu)",
-				       buf[0], base);
+		                       buf[0], base);
 	if (buf[1] > SID_MAX_SUBAUTH)
 		return ferry_error_set(FERRY_ECORRUPT,
-				       "SID: %u sub-authorities, at most 15 (offset %zu)", buf[1],
-				       base + 1);
+		                       "SID: %u sub-authorities, at most 15 (offset %zu)", buf[1],
+		                       base + 1);
 	return ferry_error_set(FERRY_ECORRUPT,
-			       "SID: %u sub-authorities overrun the buffer (offset %zu)", buf[1],
-			       base);
+	                       "SID: %u sub-authorities overrun the buffer (offset %zu)", buf[1],
+	                       base);
 }
 
-ferry_err sid_from_bytes(struct sid *out, size_t *used, const uint8_t *buf, size_t len,
-			 size_t base)
+ferry_err sid_from_bytes(struct sid *out, size_t *used, const uint8_t *buf, size_t len, size_t base)
 {
 	size_t n = 0;
 	ferry_err rc = sid_check_bytes(&n, buf, len, base);
@@ -63,12 +62,13 @@ void sid_format(const struct sid *s, char *out)
 
 	if (s->authority >> 32)
 		n = (size_t)snprintf(out, SID_STRING_MAX, "S-%u-0x%012llX", s->revision,
-				     (unsigned long long)s->authority);
+		                     (unsigned long long)s->authority);
 	else
 		n = (size_t)snprintf(out, SID_STRING_MAX, "S-%u-%llu", s->revision,
-				     (unsigned long long)s->authority);
+		                     (unsigned long long)s->authority);
 	for (unsigned i = 0; i < s->count && n < SID_STRING_MAX; i++)
-		n += (size_t)snprintf(out + n, SID_STRING_MAX - n, "-%lu", (unsigned long)s->sub[i]);
+		n +=
+		    (size_t)snprintf(out + n, SID_STRING_MAX - n, "-%lu", (unsigned long)s->sub[i]);
 }
 
 bool sid_equal(const struct sid *a, const struct sid *b)
@@ -96,12 +96,13 @@ static ferry_err parse_dec(uint64_t *v, const char *s, size_t len, size_t *i, ui
 
 		if (*v > (max - d) / 10)
 			return ferry_error_set(FERRY_ECORRUPT, "SID: number too large (offset %zu)",
-					       start);
+			                       start);
 		*v = *v * 10 + d;
 		(*i)++;
 	}
 	if (*i == start)
-		return ferry_error_set(FERRY_ECORRUPT, "SID: expected a number (offset %zu)", start);
+		return ferry_error_set(FERRY_ECORRUPT, "SID: expected a number (offset %zu)",
+		                       start);
 	return FERRY_OK;
 }
 
@@ -127,12 +128,12 @@ static ferry_err parse_authority(uint64_t *v, const char *s, size_t len, size_t 
 			break;
 		if (*v >> 44)
 			return ferry_error_set(FERRY_ECORRUPT,
-					       "SID: authority beyond 48 bits (offset %zu)", start);
+			                       "SID: authority beyond 48 bits (offset %zu)", start);
 		*v = (*v << 4) | d;
 	}
 	if (!digits)
 		return ferry_error_set(FERRY_ECORRUPT, "SID: empty hex authority (offset %zu)",
-				       start);
+		                       start);
 	return FERRY_OK;
 }
 
@@ -149,7 +150,7 @@ ferry_err sid_from_string(struct sid *out, const char *s, size_t len)
 		return rc;
 	if (v != SID_REVISION)
 		return ferry_error_set(FERRY_ECORRUPT, "SID: revision %llu is not 1 (offset 2)",
-				       (unsigned long long)v);
+		                       (unsigned long long)v);
 	out->revision = SID_REVISION;
 	if (i >= len || s[i] != '-')
 		return ferry_error_set(FERRY_ECORRUPT, "SID: expected '-' (offset %zu)", i);
@@ -158,11 +159,11 @@ ferry_err sid_from_string(struct sid *out, const char *s, size_t len)
 		return rc;
 	while (i < len) {
 		if (s[i] != '-')
-			return ferry_error_set(FERRY_ECORRUPT, "SID: unexpected character (offset %zu)",
-					       i);
+			return ferry_error_set(FERRY_ECORRUPT,
+			                       "SID: unexpected character (offset %zu)", i);
 		if (out->count == SID_MAX_SUBAUTH)
 			return ferry_error_set(FERRY_ECORRUPT,
-					       "SID: more than 15 sub-authorities (offset %zu)", i);
+			                       "SID: more than 15 sub-authorities (offset %zu)", i);
 		i++;
 		if ((rc = parse_dec(&v, s, len, &i, 0xFFFFFFFFull)) != FERRY_OK)
 			return rc;

@@ -49,7 +49,7 @@ ferry_err sid_from_string(struct sid *out, const char *s, size_t len);
  * the position inside a larger structure.
  */
 ferry_err sid_from_bytes(struct sid *out, size_t *used, const uint8_t *buf, size_t len,
-			 size_t base);
+                         size_t base);
 
 /**
  * Check a binary SID in place without decoding it: the hot path's form.
@@ -59,7 +59,7 @@ ferry_err sid_from_bytes(struct sid *out, size_t *used, const uint8_t *buf, size
 ferry_err sid_bad_bytes(const uint8_t *buf, size_t len, size_t base);
 
 static inline ferry_err sid_check_bytes(size_t *sid_len, const uint8_t *buf, size_t len,
-					size_t base)
+                                        size_t base)
 {
 	if (len < SID_MIN_BYTES || buf[0] != SID_REVISION || buf[1] > SID_MAX_SUBAUTH ||
 	    len < (size_t)SID_MIN_BYTES + 4u * buf[1])

@@ -33,8 +33,7 @@ void sec_table_free(struct sec_table *t)
 	ferry_free(t);
 }
 
-static void slot_insert(uint64_t *slots, size_t mask, const struct sec_table_entry *e,
-			size_t index)
+static void slot_insert(uint64_t *slots, size_t mask, const struct sec_table_entry *e, size_t index)
 {
 	uint64_t h = sec_sid_hash(e->src, e->src_len);
 	size_t i = h & mask;
@@ -93,27 +92,28 @@ static char *dup_name(const char *s)
 	return (s && *s) ? ferry_strdup(s) : NULL;
 }
 
-ferry_err sec_table_add(struct sec_table *t, const char *src, const char *dst,
-			const char *src_name, const char *dst_name, unsigned line)
+ferry_err sec_table_add(struct sec_table *t, const char *src, const char *dst, const char *src_name,
+                        const char *dst_name, unsigned line)
 {
 	struct sid s, d;
 	struct sec_table_entry *e;
 	const struct sec_table_entry *dup;
+	uint32_t bit;
 	ferry_err rc;
 
 	if ((rc = parse_sid(&s, src, line, "source SID")) != FERRY_OK ||
 	    (rc = parse_sid(&d, dst, line, "target SID")) != FERRY_OK)
 		return rc;
 	if (!sid_is_account(&s))
-		return ferry_error_set(FERRY_EINVAL,
-				       "table line %u: source %.80s is a well-known or non-account SID",
-				       line, src);
+		return ferry_error_set(
+		    FERRY_EINVAL, "table line %u: source %.80s is a well-known or non-account SID",
+		    line, src);
 	if (sid_equal(&s, &d))
 		return ferry_error_set(FERRY_EINVAL, "table line %u: %.80s maps to itself", line,
-				       src);
+		                       src);
 	if (t->count >= SEC_TABLE_MAX_ENTRIES)
 		return ferry_error_set(FERRY_ERANGE, "table line %u: more than %u entries", line,
-				       SEC_TABLE_MAX_ENTRIES);
+		                       SEC_TABLE_MAX_ENTRIES);
 	if ((rc = grow(t)) != FERRY_OK)
 		return rc;
 	e = &t->entries[t->count];
@@ -123,8 +123,8 @@ ferry_err sec_table_add(struct sec_table *t, const char *src, const char *dst,
 	dup = sec_table_lookup(t, e->src, e->src_len);
 	if (dup)
 		return ferry_error_set(FERRY_EINVAL,
-				       "table line %u: source %.80s already listed on line %u", line,
-				       src, t->lines[dup - t->entries]);
+		                       "table line %u: source %.80s already listed on line %u",
+		                       line, src, t->lines[dup - t->entries]);
 	t->names[2 * t->count] = dup_name(src_name);
 	t->names[2 * t->count + 1] = dup_name(dst_name);
 	t->lines[t->count] = line;
@@ -136,7 +136,8 @@ ferry_err sec_table_add(struct sec_table *t, const char *src, const char *dst,
 	}
 	slot_insert(t->slots, t->mask, e, t->count);
 	t->src_counts |= 1u << e->src[1];
-	t->filter[sec_filter_bit(e->src, e->src_len) / 64] |= 1ull << (sec_filter_bit(e->src, e->src_len) % 64);
+	bit = sec_filter_bit(e->src, e->src_len);
+	t->filter[bit / 64] |= 1ull << (bit % 64);
 	t->count++;
 	return FERRY_OK;
 }
@@ -155,9 +156,9 @@ ferry_err sec_table_finish(struct sec_table *t)
 		(void)sid_from_bytes(&d, &used, e->dst, e->dst_len, 0);
 		sid_format(&d, text);
 		return ferry_error_set(FERRY_EINVAL,
-				       "table line %u: target %s is also the source on line %u "
-				       "(chains and cycles are refused)",
-				       t->lines[i], text, t->lines[hit - t->entries]);
+		                       "table line %u: target %s is also the source on line %u "
+		                       "(chains and cycles are refused)",
+		                       t->lines[i], text, t->lines[hit - t->entries]);
 	}
 	return FERRY_OK;
 }

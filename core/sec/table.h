@@ -40,12 +40,12 @@ struct sec_table_entry {
 /* Read-only to callers; the fields are public only so lookup can inline. */
 struct sec_table {
 	struct sec_table_entry *entries;
-	char **names;       /* 2 per entry (source, target), each may be NULL */
-	unsigned *lines;    /* where each entry came from (CSV line or JSON index) */
+	char **names;    /* 2 per entry (source, target), each may be NULL */
+	unsigned *lines; /* where each entry came from (CSV line or JSON index) */
 	size_t count, cap;
-	uint64_t *slots;    /* 0 = empty, else (hash >> 32) << 32 | (index + 1) */
-	size_t mask;        /* slots has mask + 1 entries, a power of two */
-	uint32_t src_counts;/* bit n: some source has n sub-authorities */
+	uint64_t *slots;     /* 0 = empty, else (hash >> 32) << 32 | (index + 1) */
+	size_t mask;         /* slots has mask + 1 entries, a power of two */
+	uint32_t src_counts; /* bit n: some source has n sub-authorities */
 	/* A one-probe Bloom filter on each source's last 4 bytes (its RID):
 	 * most SIDs that are not sources are turned away here, before hashing. */
 	uint64_t filter[SEC_TABLE_FILTER_BITS / 64];
@@ -68,8 +68,8 @@ ferry_err sec_table_new(struct sec_table **out);
  * non-account source is refused here; chains are found by sec_table_finish.
  * Names may be NULL.
  */
-ferry_err sec_table_add(struct sec_table *t, const char *src, const char *dst,
-			const char *src_name, const char *dst_name, unsigned line);
+ferry_err sec_table_add(struct sec_table *t, const char *src, const char *dst, const char *src_name,
+                        const char *dst_name, unsigned line);
 
 /** Refuse chains and cycles (a target that is also a source). Call once after the last add. */
 ferry_err sec_table_finish(struct sec_table *t);
@@ -113,7 +113,7 @@ static inline uint64_t sec_sid_hash(const uint8_t *p, size_t len)
  * must already be a checked SID (sid[1] is its sub-authority count).
  */
 static inline const struct sec_table_entry *sec_table_lookup(const struct sec_table *t,
-							     const uint8_t *sid, size_t len)
+                                                             const uint8_t *sid, size_t len)
 {
 	uint64_t h;
 	size_t i;

@@ -32,8 +32,8 @@ static ferry_err csv_split(struct csv_line *out, const char *s, size_t len, unsi
 		char *f;
 
 		if (out->n == CSV_FIELDS)
-			return ferry_error_set(FERRY_ECORRUPT,
-					       "table line %u: more than 4 fields", line);
+			return ferry_error_set(FERRY_ECORRUPT, "table line %u: more than 4 fields",
+			                       line);
 		f = out->field[out->n++];
 		while (i < len && is_space(s[i]))
 			i++;
@@ -41,14 +41,15 @@ static ferry_err csv_split(struct csv_line *out, const char *s, size_t len, unsi
 			for (i++;; i++) {
 				if (i >= len)
 					return ferry_error_set(FERRY_ECORRUPT,
-							       "table line %u: unterminated quote", line);
+					                       "table line %u: unterminated quote",
+					                       line);
 				if (s[i] == '"' && !(i + 1 < len && s[i + 1] == '"'))
 					break;
 				if (s[i] == '"')
 					i++;
 				if (n + 1 >= CSV_FIELD_MAX)
-					return ferry_error_set(FERRY_ECORRUPT,
-							       "table line %u: field too long", line);
+					return ferry_error_set(
+					    FERRY_ECORRUPT, "table line %u: field too long", line);
 				f[n++] = s[i];
 			}
 			i++;
@@ -57,8 +58,8 @@ static ferry_err csv_split(struct csv_line *out, const char *s, size_t len, unsi
 		} else {
 			while (i < len && s[i] != ',') {
 				if (n + 1 >= CSV_FIELD_MAX)
-					return ferry_error_set(FERRY_ECORRUPT,
-							       "table line %u: field too long", line);
+					return ferry_error_set(
+					    FERRY_ECORRUPT, "table line %u: field too long", line);
 				f[n++] = s[i++];
 			}
 			while (n && is_space(f[n - 1]))
@@ -69,7 +70,7 @@ static ferry_err csv_split(struct csv_line *out, const char *s, size_t len, unsi
 			return FERRY_OK;
 		if (s[i] != ',')
 			return ferry_error_set(FERRY_ECORRUPT,
-					       "table line %u: text after a quoted field", line);
+			                       "table line %u: text after a quoted field", line);
 		i++;
 	}
 }
@@ -90,7 +91,8 @@ ferry_err sec_table_load_csv(struct sec_table **out, const char *text, size_t le
 	size_t pos = 0;
 	unsigned line = 0;
 	int seen_data = 0;
-	ferry_err rc = cl ? sec_table_new(&t) : ferry_error_set(FERRY_ENOMEM, "table: out of memory");
+	ferry_err rc =
+	    cl ? sec_table_new(&t) : ferry_error_set(FERRY_ENOMEM, "table: out of memory");
 
 	*out = NULL;
 	/* A UTF-8 byte order mark, as spreadsheet exports write. */
@@ -108,16 +110,17 @@ ferry_err sec_table_load_csv(struct sec_table **out, const char *text, size_t le
 		if ((rc = csv_split(cl, s, n, line)) != FERRY_OK)
 			break;
 		/* The first non-blank line is a header when it does not start with a SID. */
-		if (!seen_data++ && !((cl->field[0][0] == 'S' || cl->field[0][0] == 's') &&
-				      cl->field[0][1] == '-'))
+		if (!seen_data++ &&
+		    !((cl->field[0][0] == 'S' || cl->field[0][0] == 's') && cl->field[0][1] == '-'))
 			continue;
 		if (cl->n != 2 && cl->n != 4) {
-			rc = ferry_error_set(FERRY_ECORRUPT, "table line %u: %d fields, expected 2 or 4",
-					     line, cl->n);
+			rc = ferry_error_set(FERRY_ECORRUPT,
+			                     "table line %u: %d fields, expected 2 or 4", line,
+			                     cl->n);
 			break;
 		}
 		rc = sec_table_add(t, cl->field[0], cl->field[1], cl->n == 4 ? cl->field[2] : NULL,
-				   cl->n == 4 ? cl->field[3] : NULL, line);
+		                   cl->n == 4 ? cl->field[3] : NULL, line);
 	}
 	if (rc == FERRY_OK)
 		rc = sec_table_finish(t);
@@ -132,29 +135,32 @@ ferry_err sec_table_load_csv(struct sec_table **out, const char *text, size_t le
 
 static ferry_err json_entry(struct sec_table *t, const cJSON *e, unsigned index)
 {
-	static const char *const keys[] = { "source_sid", "target_sid", "source_name",
-					    "target_name" };
-	const char *v[4] = { NULL, NULL, NULL, NULL };
+	static const char *const keys[] = {"source_sid", "target_sid", "source_name",
+	                                   "target_name"};
+	const char *v[4] = {NULL, NULL, NULL, NULL};
 	const cJSON *item;
 
 	if (!cJSON_IsObject(e))
 		return ferry_error_set(FERRY_ECORRUPT, "table entry %u: not an object", index);
-	cJSON_ArrayForEach(item, e) {
+	cJSON_ArrayForEach(item, e)
+	{
 		int k = 0;
 
 		while (k < 4 && strcmp(item->string, keys[k]))
 			k++;
 		if (k == 4)
-			return ferry_error_set(FERRY_ECORRUPT, "table entry %u: unknown key \"%.40s\"",
-					       index, item->string);
+			return ferry_error_set(FERRY_ECORRUPT,
+			                       "table entry %u: unknown key \"%.40s\"", index,
+			                       item->string);
 		if (!cJSON_IsString(item))
 			return ferry_error_set(FERRY_ECORRUPT, "table entry %u: %s is not a string",
-					       index, keys[k]);
+			                       index, keys[k]);
 		v[k] = item->valuestring;
 	}
 	if (!v[0] || !v[1])
 		return ferry_error_set(FERRY_ECORRUPT,
-				       "table entry %u: source_sid and target_sid are required", index);
+		                       "table entry %u: source_sid and target_sid are required",
+		                       index);
 	return sec_table_add(t, v[0], v[1], v[2], v[3], index);
 }
 
@@ -174,10 +180,11 @@ ferry_err sec_table_load_json(struct sec_table **out, const char *text, size_t l
 	if (!cJSON_IsArray(arr)) {
 		cJSON_Delete(root);
 		return ferry_error_set(FERRY_ECORRUPT,
-				       "table: expected an array or an object with \"entries\"");
+		                       "table: expected an array or an object with \"entries\"");
 	}
 	rc = sec_table_new(&t);
-	cJSON_ArrayForEach(e, arr) {
+	cJSON_ArrayForEach(e, arr)
+	{
 		if (rc != FERRY_OK)
 			break;
 		rc = json_entry(t, e, index++);
@@ -211,8 +218,9 @@ static ferry_err read_file(char **out, size_t *out_len, const char *path)
 			char *p;
 
 			if (cap > SEC_TABLE_MAX_FILE) {
-				rc = ferry_error_set(FERRY_ERANGE, "table %.200s: larger than %u bytes",
-						     path, SEC_TABLE_MAX_FILE);
+				rc = ferry_error_set(FERRY_ERANGE,
+				                     "table %.200s: larger than %u bytes", path,
+				                     SEC_TABLE_MAX_FILE);
 				break;
 			}
 			cap = cap ? cap * 2 : 65536;

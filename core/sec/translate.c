@@ -27,32 +27,45 @@ struct rebuild {
 	enum sd_mode mode;
 	uint8_t *out;
 	size_t cap;
-	size_t w;      /* bytes written so far */
+	size_t w; /* bytes written so far */
 	bool altered;
 };
 
+/* A fault scan_acl found: let acl_check name it. The two test the same
+ * conditions (the fuzzer holds them to it); should they ever disagree, the
+ * SD is still refused rather than rebuilt. */
+static ferry_err acl_fault(const uint8_t *in, size_t len, size_t off)
+{
+	size_t size;
+	ferry_err rc = acl_check(&size, in, len, off);
+
+	if (rc != FERRY_OK)
+		return rc;
+	return ferry_error_set(FERRY_ECORRUPT, "ACL: malformed (offset %zu)", off);
+}
+
 /* Check the ACL at in[off..) and count trustees that are sources. */
 static ferry_err scan_acl(size_t *hits, const uint8_t *in, size_t len, size_t off,
-			  const struct sec_table *t)
+                          const struct sec_table *t)
 {
 	const uint8_t *acl = in + off;
 	size_t size, count, p = ACL_HEADER_SIZE;
 
 	if (len - off < ACL_HEADER_SIZE || acl[0] < 2 || acl[0] > 4)
-		return acl_check(&size, in, len, off); /* names the fault */
+		return acl_fault(in, len, off);
 	size = get_u16le(acl + 2);
 	count = get_u16le(acl + 4);
 	if (size < ACL_HEADER_SIZE || size > len - off)
-		return acl_check(&size, in, len, off);
+		return acl_fault(in, len, off);
 	for (size_t i = 0; i < count; i++) {
 		size_t ace_size, sid_off = 0, sid_len = 0;
 		ferry_err rc;
 
 		if (size - p < ACE_HEADER_SIZE)
-			return acl_check(&size, in, len, off);
+			return acl_fault(in, len, off);
 		ace_size = get_u16le(acl + p + 2);
 		if (ace_size < ACE_HEADER_SIZE || ace_size % 4 || ace_size > size - p)
-			return acl_check(&size, in, len, off);
+			return acl_fault(in, len, off);
 		rc = ace_trustee(&sid_off, &sid_len, acl + p, ace_size, off + p);
 		if (rc != FERRY_OK)
 			return rc;
@@ -67,7 +80,7 @@ static ferry_err scan_acl(size_t *hits, const uint8_t *in, size_t len, size_t of
  * sid[0..n) (or kept when sid is NULL). Returns the new size, or 0 when it
  * does not fit (error already set). */
 static size_t put_ace(struct rebuild *r, const uint8_t *ace, size_t size, size_t so, size_t sl,
-		      const uint8_t *sid, size_t n)
+                      const uint8_t *sid, size_t n)
 {
 	size_t ns = sid ? size - sl + n : size;
 	uint8_t *d = r->out + r->w;
@@ -139,7 +152,7 @@ static ferry_err rebuild_acl(struct rebuild *r, size_t off)
 
 	if (r->cap - r->w < ACL_HEADER_SIZE)
 		return ferry_error_set(FERRY_ERANGE, "SD: output buffer of %zu bytes too small",
-				       r->cap);
+		                       r->cap);
 	memcpy(r->out + o, acl, ACL_HEADER_SIZE);
 	r->w += ACL_HEADER_SIZE;
 	for (size_t i = 0; i < count; i++) {
@@ -175,7 +188,7 @@ static ferry_err rebuild_acl(struct rebuild *r, size_t off)
 	}
 	if (r->w - o > ACL_MAX_SIZE || n_out > 0xFFFF)
 		return ferry_error_set(FERRY_ERANGE, "ACL at offset %zu would grow past 64 KiB",
-				       off);
+		                       off);
 	if (need_ds && r->out[o] < ACL_REVISION_DS)
 		r->out[o] = ACL_REVISION_DS;
 	put_u16le(r->out + o + 2, (uint16_t)(r->w - o));
@@ -198,7 +211,7 @@ static ferry_err rebuild_sid(struct rebuild *r, size_t off)
 	}
 	if (n > r->cap - r->w)
 		return ferry_error_set(FERRY_ERANGE, "SD: output buffer of %zu bytes too small",
-				       r->cap);
+		                       r->cap);
 	memcpy(r->out + r->w, sid, n);
 	r->w += n;
 	return FERRY_OK;
@@ -210,7 +223,7 @@ static ferry_err rebuild(struct rebuild *r, const struct sd_header *h)
 
 	if (r->cap < SD_HEADER_SIZE)
 		return ferry_error_set(FERRY_ERANGE, "SD: output buffer of %zu bytes too small",
-				       r->cap);
+		                       r->cap);
 	/* Parts keep their input order (insertion sort of at most 4). */
 	for (int i = 0; i < 4; i++) {
 		int j;
@@ -240,7 +253,7 @@ static ferry_err rebuild(struct rebuild *r, const struct sd_header *h)
 }
 
 ferry_err sd_translate(const uint8_t *in, size_t in_len, const struct sec_table *t,
-		       enum sd_mode mode, struct sd_out *out, bool *changed)
+                       enum sd_mode mode, struct sd_out *out, bool *changed)
 {
 	struct sd_header h;
 	struct rebuild r;
@@ -265,8 +278,11 @@ ferry_err sd_translate(const uint8_t *in, size_t in_len, const struct sec_table 
 		if (h.off[i] && (rc = scan_acl(&hits, in, in_len, h.off[i], t)) != FERRY_OK)
 			return rc;
 	if (hits) {
-		r = (struct rebuild){ .in = in, .t = t, .mode = mode, .out = out->buf,
-				      .cap = out->buf ? out->cap : 0 };
+		r = (struct rebuild){.in = in,
+		                     .t = t,
+		                     .mode = mode,
+		                     .out = out->buf,
+		                     .cap = out->buf ? out->cap : 0};
 		if ((rc = rebuild(&r, &h)) != FERRY_OK)
 			return rc;
 		if (r.altered) {
@@ -283,7 +299,7 @@ ferry_err sd_translate(const uint8_t *in, size_t in_len, const struct sec_table 
 
 ferry_err sd_mode_parse(enum sd_mode *mode, const char *name)
 {
-	static const char *const names[] = { "replace", "add", "remove" };
+	static const char *const names[] = {"replace", "add", "remove"};
 
 	for (int i = 0; i < 3; i++) {
 		if (!strcmp(name, names[i])) {
@@ -292,7 +308,7 @@ ferry_err sd_mode_parse(enum sd_mode *mode, const char *name)
 		}
 	}
 	return ferry_error_set(FERRY_EINVAL, "mode \"%.40s\": expected replace, add or remove",
-			       name);
+	                       name);
 }
 
 const char *sd_mode_name(enum sd_mode mode)

@@ -51,7 +51,7 @@ struct sd_out {
  * would outgrow 64 KiB, or an output buffer too small, is FERRY_ERANGE.
  */
 ferry_err sd_translate(const uint8_t *in, size_t in_len, const struct sec_table *t,
-		       enum sd_mode mode, struct sd_out *out, bool *changed);
+                       enum sd_mode mode, struct sd_out *out, bool *changed);
 
 /** "replace", "add", "remove" -> mode; anything else is FERRY_EINVAL. */
 ferry_err sd_mode_parse(enum sd_mode *mode, const char *name);

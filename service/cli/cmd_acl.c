@@ -37,11 +37,10 @@ struct work {
 
 static int usage_acl(void)
 {
-	fprintf(stderr,
-		"usage: ferry acl translate --table T --mode replace|add|remove\n"
-		"                           (--sddl S | --hex H | --batch FILE) [--json]\n"
-		"       ferry acl check-table T\n"
-		"       ferry acl bench [--count N]\n");
+	fprintf(stderr, "usage: ferry acl translate --table T --mode replace|add|remove\n"
+	                "                           (--sddl S | --hex H | --batch FILE) [--json]\n"
+	                "       ferry acl check-table T\n"
+	                "       ferry acl bench [--count N]\n");
 	return CLI_EXIT_USAGE;
 }
 
@@ -51,8 +50,8 @@ static int fail(const char *what)
 	return 1;
 }
 
-static void print_result(const struct work *w, const struct sd_out *out, bool changed,
-			 int json, int as_sddl, size_t line)
+static void print_result(const struct work *w, const struct sd_out *out, bool changed, int json,
+                         int as_sddl, size_t line)
 {
 	char *sddl = NULL;
 
@@ -79,9 +78,9 @@ static void print_result(const struct work *w, const struct sd_out *out, bool ch
 }
 
 static int translate_one(const struct translate_args *a, const struct sec_table *t,
-			 enum sd_mode mode, struct work *w)
+                         enum sd_mode mode, struct work *w)
 {
-	struct sd_out out = { .buf = w->out, .cap = SD_MAX_SIZE };
+	struct sd_out out = {.buf = w->out, .cap = SD_MAX_SIZE};
 	uint8_t *sd = NULL;
 	size_t len = 0;
 	bool changed;
@@ -101,7 +100,7 @@ static int translate_one(const struct translate_args *a, const struct sec_table 
 }
 
 static int translate_batch(const struct translate_args *a, const struct sec_table *t,
-			   enum sd_mode mode, struct work *w)
+                           enum sd_mode mode, struct work *w)
 {
 	FILE *f = strcmp(a->batch, "-") ? fopen(a->batch, "rb") : stdin;
 	size_t line = 0;
@@ -113,13 +112,13 @@ static int translate_batch(const struct translate_args *a, const struct sec_tabl
 	}
 	while (rc == 0 && fgets(w->text, (int)LINE_MAX_CHARS, f)) {
 		size_t n = strlen(w->text), len;
-		struct sd_out out = { .buf = w->out, .cap = SD_MAX_SIZE };
+		struct sd_out out = {.buf = w->out, .cap = SD_MAX_SIZE};
 		bool changed;
 
 		line++;
 		if (n && w->text[n - 1] != '\n' && !feof(f)) {
 			fprintf(stderr, "ferry acl: line %zu: longer than %zu characters\n", line,
-				LINE_MAX_CHARS - 4);
+			        LINE_MAX_CHARS - 4);
 			rc = 1;
 			break;
 		}
@@ -163,14 +162,15 @@ static int parse_translate_args(struct translate_args *a, int argc, char **argv)
 		else if (!strcmp(argv[i], "--batch"))
 			slot = &a->batch;
 		if (!slot || i + 1 >= argc || *slot) {
-			fprintf(stderr, "ferry acl translate: bad or repeated option '%s'\n", argv[i]);
+			fprintf(stderr, "ferry acl translate: bad or repeated option '%s'\n",
+			        argv[i]);
 			return -1;
 		}
 		*slot = argv[++i];
 	}
 	if (!a->table || !a->mode || (!!a->sddl + !!a->hex + !!a->batch) != 1) {
 		fprintf(stderr, "ferry acl translate: need --table, --mode and exactly one of "
-				"--sddl, --hex, --batch\n");
+		                "--sddl, --hex, --batch\n");
 		return -1;
 	}
 	return 0;
@@ -180,7 +180,7 @@ static int cmd_translate(int argc, char **argv)
 {
 	struct translate_args a;
 	struct sec_table *t = NULL;
-	struct work w = { NULL, NULL, NULL };
+	struct work w = {NULL, NULL, NULL};
 	enum sd_mode mode;
 	int rc;
 

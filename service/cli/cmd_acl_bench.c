@@ -32,9 +32,10 @@ static ferry_err pass(const struct sd_corpus *c, int mode, uint8_t *out, struct 
 			memcpy(out, sd, len);
 			sink = out[len - 1];
 		} else {
-			struct sd_out o = { .buf = out, .cap = SD_MAX_SIZE };
+			struct sd_out o = {.buf = out, .cap = SD_MAX_SIZE};
 			bool changed;
-			ferry_err rc = sd_translate(sd, len, c->table, (enum sd_mode)mode, &o, &changed);
+			ferry_err rc =
+			    sd_translate(sd, len, c->table, (enum sd_mode)mode, &o, &changed);
 
 			if (rc != FERRY_OK)
 				return rc;
@@ -49,9 +50,9 @@ static ferry_err pass(const struct sd_corpus *c, int mode, uint8_t *out, struct 
 
 /* Repeat passes until `budget` seconds of CPU time have gone by. */
 static ferry_err measure(const struct sd_corpus *c, int mode, uint8_t *out, double budget,
-			 struct run *r)
+                         struct run *r)
 {
-	struct run warm = { 0 };
+	struct run warm = {0};
 	clock_t start;
 	ferry_err rc = pass(c, mode, out, &warm);
 
@@ -102,9 +103,10 @@ int cmd_acl_bench(int argc, char **argv)
 		fprintf(stderr, "ferry acl bench: %s\n", ferry_error_detail());
 		goto out;
 	}
-	printf("corpus: %zu SDs, %zu bytes (%.1f bytes/SD), %zu name a source SID; table %zu rows\n",
-	       c->count, c->total, (double)c->total / (double)c->count, c->with_source,
-	       c->table->count);
+	printf(
+	    "corpus: %zu SDs, %zu bytes (%.1f bytes/SD), %zu name a source SID; table %zu rows\n",
+	    c->count, c->total, (double)c->total / (double)c->count, c->with_source,
+	    c->table->count);
 	if (measure(c, -1, out, seconds, &base) != FERRY_OK)
 		goto fail;
 	report("memcpy", &base, 0);

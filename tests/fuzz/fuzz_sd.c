@@ -20,11 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The SIDs of tests/data/sd/ seeds (see its README). */
 static const char *const rows[][2] = {
-	{ "S-1-5-21-1004336348-1177238915-682003330-1105",
-	  "S-1-5-21-3623811015-3361044348-30300820-2105" },
-	{ "S-1-5-21-1004336348-1177238915-682003330-1201",
-	  "S-1-12-1-3623811015-3361044348-30300820-77-5" },
-	{ "S-1-12-1-11-22-33-44", "S-1-5-80-9" },
+    {"S-1-5-21-1004336348-1177238915-682003330-1105",
+     "S-1-5-21-3623811015-3361044348-30300820-2105"},
+    {"S-1-5-21-1004336348-1177238915-682003330-1201",
+     "S-1-12-1-3623811015-3361044348-30300820-77-5"},
+    {"S-1-12-1-11-22-33-44", "S-1-5-80-9"},
 };
 
 static struct sec_table *table(void)
@@ -53,8 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	sd_doc_free(doc);
 	for (int m = 0; m < 3; m++) {
-		struct sd_out a = { .buf = out1, .cap = sizeof(out1) };
-		struct sd_out b = { .buf = out2, .cap = sizeof(out2) };
+		struct sd_out a = {.buf = out1, .cap = sizeof(out1)};
+		struct sd_out b = {.buf = out2, .cap = sizeof(out2)};
 		bool changed;
 		ferry_err rc = sd_translate(data, size, table(), (enum sd_mode)m, &a, &changed);
 
@@ -66,7 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (sd_check(a.data, a.len) != FERRY_OK)
 			abort();
-		if (sd_translate(a.data, a.len, table(), (enum sd_mode)m, &b, &changed) != FERRY_OK ||
+		if (sd_translate(a.data, a.len, table(), (enum sd_mode)m, &b, &changed) !=
+		        FERRY_OK ||
 		    changed)
 			abort();
 	}

@@ -37,7 +37,7 @@ struct sec_table *fix_table(void)
 
 	assert_int_equal(sec_table_new(&t), FERRY_OK);
 	assert_int_equal(sec_table_add(t, FIX_SRC_USER, FIX_DST_USER, "SRC\\jdoe", "DST\\jdoe", 1),
-			 FERRY_OK);
+	                 FERRY_OK);
 	assert_int_equal(sec_table_add(t, FIX_SRC_GROUP, FIX_DST_GROUP, NULL, NULL, 2), FERRY_OK);
 	assert_int_equal(sec_table_finish(t), FERRY_OK);
 	return t;
@@ -63,8 +63,8 @@ static void add(struct sd_acl *acl, const struct sd_ace *a)
 
 static void fill_dacl(struct sd_acl *d)
 {
-	static uint8_t app[8] = { 'a', 'r', 't', 'x', 1, 2, 3, 4 };
-	static uint8_t opaque[12] = { 0xA5, 0x5A, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	static uint8_t app[8] = {'a', 'r', 't', 'x', 1, 2, 3, 4};
+	static uint8_t opaque[12] = {0xA5, 0x5A, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
 	struct sd_ace a = fix_ace(ACE_ACCESS_DENIED, 0, 0x40, "S-1-1-0");
 
 	add(d, &a);
@@ -96,7 +96,7 @@ static void fill_dacl(struct sd_acl *d)
 
 static void fill_sacl(struct sd_acl *s)
 {
-	static uint8_t claim[12] = { 0x10, 0, 0, 0, 0x01, 0, 0, 0, 0xFA, 0xCE, 0, 0 };
+	static uint8_t claim[12] = {0x10, 0, 0, 0, 0x01, 0, 0, 0, 0xFA, 0xCE, 0, 0};
 	struct sd_ace a = fix_ace(ACE_SYSTEM_AUDIT, 0xC0, 0x10000, FIX_SRC_USER);
 
 	add(s, &a);
@@ -115,8 +115,8 @@ struct sd_doc *fix_every_kind(void)
 	struct sd_doc *doc = NULL;
 
 	assert_int_equal(sd_doc_new(&doc), FERRY_OK);
-	doc->control |= SE_DACL_PRESENT | SE_SACL_PRESENT | SE_DACL_AUTO_INHERITED |
-			SE_DACL_PROTECTED;
+	doc->control |=
+	    SE_DACL_PRESENT | SE_SACL_PRESENT | SE_DACL_AUTO_INHERITED | SE_DACL_PROTECTED;
 	doc->has_owner = doc->has_group = true;
 	doc->owner = fix_sid(FIX_SRC_USER);
 	doc->group = fix_sid(FIX_SRC_GROUP);

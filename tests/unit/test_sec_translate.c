@@ -20,7 +20,7 @@ static uint8_t outbuf[SD_MAX_SIZE];
 static struct sd_doc *run(const uint8_t *sd, size_t len, enum sd_mode mode, bool *changed)
 {
 	struct sec_table *t = fix_table();
-	struct sd_out out = { .buf = outbuf, .cap = sizeof(outbuf) };
+	struct sd_out out = {.buf = outbuf, .cap = sizeof(outbuf)};
 	struct sd_doc *doc = NULL;
 
 	assert_int_equal(sd_translate(sd, len, t, mode, &out, changed), FERRY_OK);
@@ -186,7 +186,7 @@ static void test_translate__longer_target_sids_resize_everything(void **state)
 	size_t len;
 	uint8_t *sd = fix_encode(fix_every_kind(), &len);
 	struct sec_table *t = fix_table();
-	struct sd_out out = { .buf = outbuf, .cap = sizeof(outbuf) };
+	struct sd_out out = {.buf = outbuf, .cap = sizeof(outbuf)};
 	bool changed;
 
 	(void)state;
@@ -220,11 +220,12 @@ static void test_translate__unchanged_sds_come_back_byte_identical(void **state)
 		size_t len = c->off[i + 1] - c->off[i];
 
 		for (int m = 0; m < 3; m++) {
-			struct sd_out out = { .buf = outbuf, .cap = sizeof(outbuf) };
+			struct sd_out out = {.buf = outbuf, .cap = sizeof(outbuf)};
 			bool changed = true;
 
-			assert_int_equal(sd_translate(sd, len, c->table, (enum sd_mode)m, &out,
-						      &changed), FERRY_OK);
+			assert_int_equal(
+			    sd_translate(sd, len, c->table, (enum sd_mode)m, &out, &changed),
+			    FERRY_OK);
 			if (changed) {
 				assert_int_equal(sd_check(out.data, out.len), FERRY_OK);
 				continue;
@@ -249,14 +250,14 @@ static void test_translate__replace_is_idempotent(void **state)
 	for (size_t i = 0; i < c->count; i++) {
 		const uint8_t *sd = c->bytes + c->off[i];
 		size_t len = c->off[i + 1] - c->off[i];
-		struct sd_out a = { .buf = outbuf, .cap = sizeof(outbuf) };
-		struct sd_out b = { .buf = second, .cap = sizeof(second) };
+		struct sd_out a = {.buf = outbuf, .cap = sizeof(outbuf)};
+		struct sd_out b = {.buf = second, .cap = sizeof(second)};
 		bool changed;
 
 		assert_int_equal(sd_translate(sd, len, c->table, SD_MODE_REPLACE, &a, &changed),
-				 FERRY_OK);
-		assert_int_equal(sd_translate(a.data, a.len, c->table, SD_MODE_REPLACE, &b,
-					      &changed), FERRY_OK);
+		                 FERRY_OK);
+		assert_int_equal(
+		    sd_translate(a.data, a.len, c->table, SD_MODE_REPLACE, &b, &changed), FERRY_OK);
 		assert_false(changed);
 	}
 	sd_corpus_free(c);
@@ -269,7 +270,7 @@ static void agree(const uint8_t *sd, size_t len, const struct sec_table *t)
 	ferry_err ref = sd_check(sd, len);
 
 	for (int m = 0; m < 3; m++) {
-		struct sd_out out = { .buf = outbuf, .cap = sizeof(outbuf) };
+		struct sd_out out = {.buf = outbuf, .cap = sizeof(outbuf)};
 		bool changed;
 		ferry_err rc = sd_translate(sd, len, t, (enum sd_mode)m, &out, &changed);
 
@@ -317,7 +318,8 @@ static void test_translate__random_corruptions_are_rejected_cleanly(void **state
 		for (int f = 0; f < flips; f++) {
 			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 			/* Most flips land in headers and sizes, where they matter. */
-			bad[(rng >> 33) % (rng >> 63 ? len : 64)] ^= (uint8_t)(1u << (rng >> 20 & 7));
+			bad[(rng >> 33) % (rng >> 63 ? len : 64)] ^=
+			    (uint8_t)(1u << (rng >> 20 & 7));
 		}
 		rejected += sd_check(bad, len) != FERRY_OK;
 		agree(bad, len, t);
@@ -332,16 +334,16 @@ static void test_translate__random_corruptions_are_rejected_cleanly(void **state
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_translate__replace_rewrites_trustees_owner_and_group),
-		cmocka_unit_test(test_translate__add_inserts_twins_and_keeps_owner),
-		cmocka_unit_test(test_translate__add_twice_is_unchanged_the_second_time),
-		cmocka_unit_test(test_translate__remove_drops_sources_and_moves_owner),
-		cmocka_unit_test(test_translate__duplicates_are_dropped_after_replace),
-		cmocka_unit_test(test_translate__longer_target_sids_resize_everything),
-		cmocka_unit_test(test_translate__unchanged_sds_come_back_byte_identical),
-		cmocka_unit_test(test_translate__replace_is_idempotent),
-		cmocka_unit_test(test_translate__every_truncation_is_rejected),
-		cmocka_unit_test(test_translate__random_corruptions_are_rejected_cleanly),
+	    cmocka_unit_test(test_translate__replace_rewrites_trustees_owner_and_group),
+	    cmocka_unit_test(test_translate__add_inserts_twins_and_keeps_owner),
+	    cmocka_unit_test(test_translate__add_twice_is_unchanged_the_second_time),
+	    cmocka_unit_test(test_translate__remove_drops_sources_and_moves_owner),
+	    cmocka_unit_test(test_translate__duplicates_are_dropped_after_replace),
+	    cmocka_unit_test(test_translate__longer_target_sids_resize_everything),
+	    cmocka_unit_test(test_translate__unchanged_sds_come_back_byte_identical),
+	    cmocka_unit_test(test_translate__replace_is_idempotent),
+	    cmocka_unit_test(test_translate__every_truncation_is_rejected),
+	    cmocka_unit_test(test_translate__random_corruptions_are_rejected_cleanly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
