@@ -22,6 +22,7 @@ static const struct cli_command commands[] = {
 	{ "version", "print the version", cmd_version },
 	{ "runbook", "check runbooks and batches: runbook check FILE...", cmd_runbook },
 	{ "plan", "the scheduler's decision: plan --batch B --runbooks DIR --state S --now T [--json]", cmd_plan },
+	{ "acl", "translate security descriptors (ReACL), check tables, bench", cmd_acl },
 };
 
 static void usage(FILE *f)
