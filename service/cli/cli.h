@@ -15,18 +15,16 @@ struct cli_command {
 /** Dispatch a UTF-8 argument vector; returns the process exit code. */
 int cli_main(int argc, char **argv);
 
-<<<<<<< HEAD
 /* ferry runbook check FILE... (cmd_runbook.c) */
 int cmd_runbook(int argc, char **argv);
 
 /* ferry plan --batch B --runbooks DIR --state S.json --now T [--json] (cmd_plan.c) */
 int cmd_plan(int argc, char **argv);
-=======
+
 /** `ferry acl`: translate SDs, check a translation table, benchmark. */
 int cmd_acl(int argc, char **argv);
 
 /** `ferry acl bench`: the engine's throughput on a generated corpus. */
 int cmd_acl_bench(int argc, char **argv);
->>>>>>> feat/sec
 
 #endif
