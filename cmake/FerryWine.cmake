@@ -15,4 +15,7 @@ function(ferry_add_wine_test)
   list(POP_FRONT ARG_COMMAND exe)
   add_test(NAME ${ARG_NAME}
     COMMAND ${FERRY_WINE_RUN} --prefix ${FERRY_WINEPREFIX} ${mode} $<TARGET_FILE:${exe}> ${ARG_COMMAND})
+  if(ARG_GUI)
+    set_tests_properties(${ARG_NAME} PROPERTIES RESOURCE_LOCK wine-gui)
+  endif()
 endfunction()
