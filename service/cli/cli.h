@@ -15,4 +15,7 @@ struct cli_command {
 /** Dispatch a UTF-8 argument vector; returns the process exit code. */
 int cli_main(int argc, char **argv);
 
+/* `ferry odj inspect/validate/compose` (cmd_odj.c). */
+int cmd_odj(int argc, char **argv);
+
 #endif

@@ -20,6 +20,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct cli_command commands[] = {
 	{ "version", "print the version", cmd_version },
+	{ "odj", "inspect, validate or compose an ODJ file", cmd_odj },
 };
 
 static void usage(FILE *f)
