@@ -292,10 +292,8 @@ static ferry_err decode_parts(struct odj_blob *b, struct ndr_in *s, uint32_t n)
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct odj_part *p = &b->parts[i];
-		size_t at = s->off + 4;
-
 		if (op_blob_data(s, &p->raw, refs[i].cb_part, refs[i].part, "OP_PACKAGE_PART.Part") ||
-		    part_payload(p, s, at) ||
+		    part_payload(p, s, s->off - p->raw.len) ||
 		    op_blob_data(s, &p->extension, refs[i].cb_ext, refs[i].ext,
 				 "OP_PACKAGE_PART.Extension"))
 			return odj_rc();
@@ -325,11 +323,10 @@ static ferry_err decode_collection(struct odj_blob *b, struct ndr_in *r, size_t 
 
 static ferry_err decode_package(struct odj_blob *b, struct ndr_in *r, size_t n)
 {
-	struct ndr_in s;
+	struct ndr_in s, w;
 	uint32_t cb_ctx, cb_wrap, cb_ext;
 	bool ctx, wrap, ext;
 	const uint8_t *data;
-	size_t at;
 
 	if (open_ctr(r, &s, n, "OP_PACKAGE") ||
 	    ndr_guid(&s, &b->encryption_type, "OP_PACKAGE.EncryptionType") ||
@@ -345,16 +342,14 @@ static ferry_err decode_package(struct odj_blob *b, struct ndr_in *r, size_t n)
 	if (!wrap)
 		return ferry_error_set(FERRY_ECORRUPT, "ODJ: OP_PACKAGE has no part collection (offset %zu)",
 				       s.base);
-	at = s.off;
 	if (ndr_byte_array(&s, &data, cb_wrap, "OP_PACKAGE.WrappedPartCollection"))
 		return FERRY_ECORRUPT;
-	{
-		struct ndr_in w = { data, cb_wrap, 0, s.base + (s.off - cb_wrap) };
-
-		(void)at;
-		if (decode_collection(b, &w, cb_wrap))
-			return odj_rc();
-	}
+	w.p = data;
+	w.len = cb_wrap;
+	w.off = 0;
+	w.base = s.base + (s.off - cb_wrap);
+	if (decode_collection(b, &w, cb_wrap))
+		return odj_rc();
 	if (op_blob_data(&s, &b->package_extension, cb_ext, ext, "OP_PACKAGE.Extension"))
 		return odj_rc();
 	return ndr_ts_close(&s, "OP_PACKAGE");
