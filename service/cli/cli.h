@@ -26,5 +26,7 @@ int cmd_acl(int argc, char **argv);
 
 /** `ferry acl bench`: the engine's throughput on a generated corpus. */
 int cmd_acl_bench(int argc, char **argv);
+/* `ferry odj inspect/validate/compose` (cmd_odj.c). */
+int cmd_odj(int argc, char **argv);
 
 #endif

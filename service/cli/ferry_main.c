@@ -23,6 +23,7 @@ static const struct cli_command commands[] = {
 	{ "runbook", "check runbooks and batches: runbook check FILE...", cmd_runbook },
 	{ "plan", "the scheduler's decision: plan --batch B --runbooks DIR --state S --now T [--json]", cmd_plan },
 	{ "acl", "translate security descriptors (ReACL), check tables, bench", cmd_acl },
+	{ "odj", "inspect, validate or compose an ODJ file", cmd_odj },
 };
 
 static void usage(FILE *f)
