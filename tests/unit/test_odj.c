@@ -215,7 +215,7 @@ static void test_odj__every_truncation_is_refused(void **state)
 		}
 		ferry_secret_free(bin);
 	}
-	print_message("      %zu truncations refused\n", total);
+	print_message("      %lu truncations refused\n", (unsigned long)total);
 }
 
 /*
@@ -252,7 +252,8 @@ static void test_odj__random_corruptions_never_crash(void **state)
 	}
 	for (size_t i = 0; i < NBLOBS; i++)
 		ferry_secret_free(bins[i]);
-	print_message("      %zu of %zu corruptions refused, the rest decode whole\n", refused, rounds);
+	print_message("      %lu of %lu corruptions refused, the rest decode whole\n",
+		      (unsigned long)refused, (unsigned long)rounds);
 	/* Measured: 2,100 refused. The rest land in string characters, the
 	 * 120-character passwords, GUIDs, flags, referent IDs or padding, which
 	 * the format cannot check. Far fewer refusals means a check was lost. */
