@@ -12,6 +12,7 @@
 #include "util/mem.h"
 #include "ux/kerb_logon.h"
 #include "ux/lease.h"
+#include "ux/qr.h"
 
 /* ---- KERB_INTERACTIVE_UNLOCK_LOGON ------------------------------------- */
 
@@ -298,6 +299,139 @@ static void test_ux__lease_converts_filetime_and_unix_seconds(void **state)
 		assert_true(lease_filetime_to_unix(lease_filetime_from_unix(s)) == s);
 }
 
+/* ---- QR matrix ---------------------------------------------------------- */
+
+/* The 7x7 finder pattern at (ox, oy) and its light separator inside the symbol. */
+static int finder_at(const struct qr_matrix *m, size_t ox, size_t oy, int sep_dx, int sep_dy)
+{
+	for (size_t j = 0; j < 7; j++) {
+		for (size_t i = 0; i < 7; i++) {
+			int ring = i == 0 || i == 6 || j == 0 || j == 6;
+			int core = i >= 2 && i <= 4 && j >= 2 && j <= 4;
+
+			if (qr_matrix_dark(m, ox + i, oy + j) != (ring || core))
+				return 0;
+		}
+	}
+	/* The separator: the row and column beside the pattern, towards the symbol. */
+	for (size_t k = 0; k < 8; k++) {
+		size_t sx = sep_dx > 0 ? ox + 7 : ox - 1;
+		size_t sy = sep_dy > 0 ? oy + 7 : oy - 1;
+
+		if (qr_matrix_dark(m, sx, sep_dy > 0 ? oy + k : oy + k - 1) ||
+		    qr_matrix_dark(m, sep_dx > 0 ? ox + k : ox + k - 1, sy))
+			return 0;
+	}
+	return 1;
+}
+
+static void test_ux__qr_known_url_is_version_2_with_three_finders(void **state)
+{
+	struct qr_matrix *m = NULL;
+	size_t q = QR_QUIET_STANDARD, w;
+
+	(void)state;
+	/* 19 bytes: byte mode at level M holds 14 in version 1, 26 in version 2. */
+	assert_int_equal(qr_matrix_from_url(&m, "https://example.com", q), FERRY_OK);
+	assert_int_equal(m->version, 2);
+	w = 17 + 4 * 2;
+	assert_int_equal(m->size, w + 2 * q);
+	assert_true(finder_at(m, q, q, 1, 1));
+	assert_true(finder_at(m, q + w - 7, q, -1, 1));
+	assert_true(finder_at(m, q, q + w - 7, 1, -1));
+	/* The fourth corner has no finder pattern (it holds data). */
+	assert_false(finder_at(m, q + w - 7, q + w - 7, -1, -1));
+	/* The quiet zone is light all round; every byte is 0 or 1. */
+	for (size_t y = 0; y < m->size; y++) {
+		for (size_t x = 0; x < m->size; x++) {
+			int inside = x >= q && x < q + w && y >= q && y < q + w;
+
+			assert_true(m->modules[y * m->size + x] <= 1);
+			if (!inside)
+				assert_int_equal(qr_matrix_dark(m, x, y), 0);
+		}
+	}
+	qr_matrix_free(m);
+}
+
+static void test_ux__qr_without_quiet_zone_starts_with_a_finder(void **state)
+{
+	struct qr_matrix *m = NULL;
+
+	(void)state;
+	assert_int_equal(qr_matrix_from_url(&m, "https://example.com", 0), FERRY_OK);
+	assert_int_equal(m->size, 25);
+	assert_true(finder_at(m, 0, 0, 1, 1));
+	assert_true(finder_at(m, 18, 0, -1, 1));
+	assert_true(finder_at(m, 0, 18, 1, -1));
+	assert_int_equal(qr_matrix_dark(m, 25, 0), 0); /* outside reads light */
+	qr_matrix_free(m);
+}
+
+static void test_ux__qr_longest_url_fits_version_18(void **state)
+{
+	char url[QR_URL_MAX + 2];
+	struct qr_matrix *m = NULL;
+
+	(void)state;
+	memcpy(url, "https://h.example/", 18);
+	memset(url + 18, 'a', QR_URL_MAX - 18);
+	url[QR_URL_MAX] = '\0';
+	assert_int_equal(qr_matrix_from_url(&m, url, 4), FERRY_OK);
+	assert_int_equal(m->version, 18);
+	assert_int_equal(m->size, 17 + 4 * 18 + 8);
+	qr_matrix_free(m);
+	m = NULL;
+	url[QR_URL_MAX] = 'a';
+	url[QR_URL_MAX + 1] = '\0';
+	assert_int_equal(qr_matrix_from_url(&m, url, 4), FERRY_ERANGE);
+	assert_null(m);
+}
+
+static void test_ux__qr_refuses_what_is_not_printable_ascii(void **state)
+{
+	static const char *const bad[] = {
+	    "https://example.com/a b", "https://example.com/\t", "https://ex\x7f",
+	    "https://b\xc3\xbc" "cher.example/", "https://example.com/\n",
+	};
+	struct qr_matrix *m = (struct qr_matrix *)&m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(qr_matrix_from_url(&m, bad[i], 4), FERRY_ECORRUPT);
+		assert_null(m);
+	}
+	assert_non_null(strstr(ferry_error_detail(), "0x0a at offset 20"));
+	assert_int_equal(qr_matrix_from_url(&m, "", 4), FERRY_ERANGE);
+	assert_int_equal(qr_matrix_from_url(&m, NULL, 4), FERRY_EINVAL);
+	assert_int_equal(qr_matrix_from_url(&m, "https://e", QR_QUIET_MAX + 1), FERRY_EINVAL);
+	assert_int_equal(qr_matrix_from_url(&m, "https://e", QR_QUIET_MAX), FERRY_OK);
+	assert_int_equal(m->size, 21 + 2 * QR_QUIET_MAX);
+	qr_matrix_free(m);
+}
+
+static void test_ux__qr_releases_everything_on_allocation_failure(void **state)
+{
+	ferry_err rc = FERRY_ENOMEM;
+	unsigned long n;
+
+	(void)state;
+	for (n = 1; rc != FERRY_OK && n < 20; n++) {
+		struct qr_matrix *m = NULL;
+
+		ferry_alloc_fail_after(n);
+		rc = qr_matrix_from_url(&m, "https://example.com/cache", 4);
+		ferry_alloc_fail_after(0);
+		if (rc != FERRY_OK) {
+			assert_int_equal(rc, FERRY_ENOMEM);
+			assert_null(m);
+		}
+		qr_matrix_free(m);
+	}
+	assert_int_equal(rc, FERRY_OK);
+	assert_int_equal(n - 2, 2); /* the struct, then the modules */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +445,11 @@ int main(void)
 	    cmocka_unit_test(test_ux__lease_every_wrong_size_fails_open),
 	    cmocka_unit_test(test_ux__lease_null_value_and_null_reason_fail_open),
 	    cmocka_unit_test(test_ux__lease_converts_filetime_and_unix_seconds),
+	    cmocka_unit_test(test_ux__qr_known_url_is_version_2_with_three_finders),
+	    cmocka_unit_test(test_ux__qr_without_quiet_zone_starts_with_a_finder),
+	    cmocka_unit_test(test_ux__qr_longest_url_fits_version_18),
+	    cmocka_unit_test(test_ux__qr_refuses_what_is_not_printable_ascii),
+	    cmocka_unit_test(test_ux__qr_releases_everything_on_allocation_failure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
