@@ -48,6 +48,8 @@ void rbp_pop(struct rbp *p, size_t saved)
 	p->ptr[saved] = '\0';
 }
 
+static void add_v(struct rbp *p, const char *fmt, va_list ap) FERRY_PRINTF(2, 0);
+
 static void add_v(struct rbp *p, const char *fmt, va_list ap)
 {
 	char msg[512];
