@@ -1,6 +1,7 @@
 #include "runbook/rfc3339.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian), after H. Hinnant. */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -121,7 +122,17 @@ ferry_err rfc3339_format(char buf[RFC3339_BUF], int64_t t)
 	days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 	secs = t - days * 86400;
 	civil_from_days(days, &y, &m, &d);
-	snprintf(buf, RFC3339_BUF, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
-		 (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+	{
+		/* The range check above bounds every field; the compiler cannot see
+		 * that, so format wide and copy the 20 characters. */
+		char wide[96];
+		int n = snprintf(wide, sizeof(wide), "%04lld-%02u-%02uT%02u:%02u:%02uZ",
+				 (long long)y, m, d, (unsigned)(secs / 3600),
+				 (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+
+		if (n < 0 || (size_t)n >= RFC3339_BUF)
+			return ferry_error_set(FERRY_ERANGE, "time: %lld does not format", (long long)t);
+		memcpy(buf, wide, (size_t)n + 1);
+	}
 	return FERRY_OK;
 }
