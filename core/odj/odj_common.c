@@ -8,6 +8,7 @@
 #include "odj/odj.h"
 #include "odj/odj_internal.h"
 #include "util/bytes.h"
+#include "util/hex.h"
 
 ferry_err odj_oom(void)
 {
@@ -158,17 +159,6 @@ void odj_guid_format(char out[37], const struct odj_guid *g)
 		 b[15]);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 ferry_err odj_guid_parse(struct odj_guid *out, const char *s)
 {
 	/* Byte order of the 16 text bytes on the wire: Data1..3 reversed. */
@@ -187,9 +177,9 @@ ferry_err odj_guid_parse(struct odj_guid *out, const char *s)
 				return ferry_error_set(FERRY_EINVAL, "GUID: '-' expected at %zu", i);
 			continue;
 		}
-		if (hexval(s[i]) < 0 || hexval(s[i + 1]) < 0)
+		if (ferry_hex_digit(s[i]) < 0 || ferry_hex_digit(s[i + 1]) < 0)
 			return ferry_error_set(FERRY_EINVAL, "GUID: hex digit expected at %zu", i);
-		text[k++] = (uint8_t)(hexval(s[i]) << 4 | hexval(s[i + 1]));
+		text[k++] = (uint8_t)(ferry_hex_digit(s[i]) << 4 | ferry_hex_digit(s[i + 1]));
 		i++;
 	}
 	for (i = 0; i < 16; i++)

@@ -5,6 +5,7 @@
 
 #include "sec/sddl_names.h"
 #include "util/mem.h"
+#include "util/hex.h"
 
 struct cursor {
 	const char *s;
@@ -115,14 +116,6 @@ static ferry_err names_field(uint32_t *out, const char *s, size_t n, size_t at,
 	return FERRY_OK;
 }
 
-static int hexval(char ch)
-{
-	return ch >= '0' && ch <= '9'   ? ch - '0'
-	       : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-	       : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-	                                : -1;
-}
-
 /* xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx -> the GUID's 16 bytes (LE fields). */
 static ferry_err guid_field(uint8_t out[16], const char *s, size_t n, size_t at)
 {
@@ -137,8 +130,8 @@ static ferry_err guid_field(uint8_t out[16], const char *s, size_t n, size_t at)
 
 		if (s[i] == '-')
 			i++;
-		hi = hexval(s[i]);
-		lo = hexval(s[i + 1]);
+		hi = ferry_hex_digit(s[i]);
+		lo = ferry_hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return ferry_error_set(FERRY_ECORRUPT, "SDDL: malformed GUID (offset %zu)",
 			                       at + i);

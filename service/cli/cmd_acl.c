@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "sec/hex.h"
+#include "util/hex.h"
 #include "sec/sd.h"
 #include "sec/sddl.h"
 #include "sec/table.h"
@@ -61,13 +61,13 @@ static void print_result(const struct work *w, const struct sd_out *out, bool ch
 		if (as_sddl && sddl) {
 			printf("%d %s\n", changed, sddl);
 		} else {
-			sec_hex_encode(w->text, out->data, out->len);
+			ferry_hex_encode(w->text, out->data, out->len);
 			printf("%d %s\n", changed, w->text);
 		}
 		ferry_free(sddl);
 		return;
 	}
-	sec_hex_encode(w->text, out->data, out->len);
+	ferry_hex_encode(w->text, out->data, out->len);
 	printf("{");
 	if (line)
 		printf("\"line\":%zu,", line);
@@ -89,7 +89,7 @@ static int translate_one(const struct translate_args *a, const struct sec_table 
 	if (a->sddl)
 		rc = sddl_parse(&sd, &len, a->sddl, strlen(a->sddl));
 	else
-		rc = sec_hex_decode(w->in, SD_MAX_SIZE, &len, a->hex, strlen(a->hex));
+		rc = ferry_hex_decode(w->in, SD_MAX_SIZE, &len, a->hex, strlen(a->hex));
 	if (rc != FERRY_OK)
 		return fail(a->sddl ? "--sddl: " : "--hex: ");
 	rc = sd_translate(sd ? sd : w->in, len, t, mode, &out, &changed);
@@ -124,7 +124,7 @@ static int translate_batch(const struct translate_args *a, const struct sec_tabl
 		}
 		while (n && (w->text[n - 1] == '\n' || w->text[n - 1] == '\r'))
 			n--;
-		if (sec_hex_decode(w->in, SD_MAX_SIZE, &len, w->text, n) != FERRY_OK ||
+		if (ferry_hex_decode(w->in, SD_MAX_SIZE, &len, w->text, n) != FERRY_OK ||
 		    sd_translate(w->in, len, t, mode, &out, &changed) != FERRY_OK) {
 			fprintf(stderr, "ferry acl: line %zu: %s\n", line, ferry_error_detail());
 			rc = 1;

@@ -1,6 +1,6 @@
-/* Hexadecimal text <-> bytes, for SDs on the command line and in tests. */
-#ifndef FERRY_SEC_HEX_H
-#define FERRY_SEC_HEX_H
+/* Hexadecimal text <-> bytes (SDs on the command line, GUIDs, tests). */
+#ifndef FERRY_UTIL_HEX_H
+#define FERRY_UTIL_HEX_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -12,9 +12,12 @@
  * into out (cap bytes). *out_len is the byte count. A bad character is
  * FERRY_ECORRUPT naming its offset; too little room is FERRY_ERANGE.
  */
-ferry_err sec_hex_decode(uint8_t *out, size_t cap, size_t *out_len, const char *s, size_t len);
+ferry_err ferry_hex_decode(uint8_t *out, size_t cap, size_t *out_len, const char *s, size_t len);
 
 /** Encode len bytes as lowercase hex into out (2*len+1 bytes), NUL-terminated. */
-void sec_hex_encode(char *out, const uint8_t *data, size_t len);
+void ferry_hex_encode(char *out, const uint8_t *data, size_t len);
+
+/** Value of one hex digit (either case), or -1. */
+int ferry_hex_digit(char c);
 
 #endif

@@ -1,7 +1,7 @@
 /* Hexadecimal text <-> bytes. */
-#include "sec/hex.h"
+#include "util/hex.h"
 
-static int nibble(char c)
+int ferry_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -12,7 +12,7 @@ static int nibble(char c)
 	return -1;
 }
 
-ferry_err sec_hex_decode(uint8_t *out, size_t cap, size_t *out_len, const char *s, size_t len)
+ferry_err ferry_hex_decode(uint8_t *out, size_t cap, size_t *out_len, const char *s, size_t len)
 {
 	*out_len = 0;
 	if (len % 2)
@@ -21,7 +21,7 @@ ferry_err sec_hex_decode(uint8_t *out, size_t cap, size_t *out_len, const char *
 	if (len / 2 > cap)
 		return ferry_error_set(FERRY_ERANGE, "hex: %zu bytes, at most %zu", len / 2, cap);
 	for (size_t i = 0; i < len; i += 2) {
-		int hi = nibble(s[i]), lo = nibble(s[i + 1]);
+		int hi = ferry_hex_digit(s[i]), lo = ferry_hex_digit(s[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return ferry_error_set(FERRY_ECORRUPT, "hex: bad digit (offset %zu)",
@@ -32,7 +32,7 @@ ferry_err sec_hex_decode(uint8_t *out, size_t cap, size_t *out_len, const char *
 	return FERRY_OK;
 }
 
-void sec_hex_encode(char *out, const uint8_t *data, size_t len)
+void ferry_hex_encode(char *out, const uint8_t *data, size_t len)
 {
 	static const char digits[] = "0123456789abcdef";
 
