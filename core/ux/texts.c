@@ -1,0 +1,195 @@
+#include "ux/texts.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const screen_names[UX_SCREEN_COUNT] = {
+	"cache_credentials", "migration_available", "migration_starting",
+	"migration_in_progress", "migration_complete", "service_unavailable",
+	"fallback", "legal_notice",
+};
+
+/* Built-in texts: what a user reads when the runbook says nothing. Kept
+ * short and actionable; every one tells the user what to do next. */
+static const struct {
+	const char *title;
+	const char *body;
+} builtin[UX_SCREEN_COUNT] = {
+	{"Sign in with your new account",
+	 "Your PC is moving to a new domain. Sign in once with your new account, {target_user}, "
+	 "so you can log on after the move."},
+	{"Your PC is ready to move",
+	 "Start the move now, or snooze it until later. Your PC restarts during the move."},
+	{"Your PC moves soon",
+	 "The move starts in {minutes} minutes. Save your work. Afterwards, log on as {target_user}."},
+	{"Migration in progress",
+	 "Please do not turn off your PC. It restarts by itself when the move is done."},
+	{"Migration complete",
+	 "Log on as {target_user}. Connect the VPN, then lock and unlock your PC once."},
+	{"Waiting for the migration service",
+	 "The migration service on this PC is not answering. Restart the PC, or call the service desk."},
+	{"Service desk sign-in",
+	 "For service desk staff only: sign in with the local fallback account."},
+	{"Migration in progress",
+	 "This PC is being moved to {target_domain}. Only service desk staff may log on now."},
+};
+
+const char *ux_screen_name(enum ux_screen s)
+{
+	return (unsigned)s < UX_SCREEN_COUNT ? screen_names[s] : NULL;
+}
+
+/* The value of placeholder name[0..n); *known = 0 for a name that is not one. */
+static const char *var_value(const char *name, size_t n, const struct ux_vars *v, char *num,
+			     size_t numcap, int *known)
+{
+	*known = 1;
+#define IS(lit) (n == sizeof(lit) - 1 && !memcmp(name, lit, n))
+	if (IS("target_user"))
+		return v->target_user ? v->target_user : "";
+	if (IS("source_user"))
+		return v->source_user ? v->source_user : "";
+	if (IS("target_domain"))
+		return v->target_domain ? v->target_domain : "";
+	if (IS("device_name"))
+		return v->device_name ? v->device_name : "";
+	if (IS("support_phone"))
+		return v->support_phone ? v->support_phone : "";
+	if (IS("runbook_name"))
+		return v->runbook_name ? v->runbook_name : "";
+	if (IS("minutes")) {
+		snprintf(num, numcap, "%u", v->minutes);
+		return num;
+	}
+#undef IS
+	*known = 0;
+	return "";
+}
+
+/* Drop a UTF-8 sequence left incomplete at the end of out[0..*len). */
+static void trim_partial(char *out, size_t *len)
+{
+	size_t lead = *len, want;
+	unsigned char c;
+
+	while (lead > 0 && ((unsigned char)out[lead - 1] & 0xC0) == 0x80)
+		lead--;
+	if (lead == 0)
+		return;
+	c = (unsigned char)out[lead - 1];
+	want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (*len - (lead - 1) < want)
+		*len = lead - 1;
+	out[*len] = '\0';
+}
+
+/* Append src[0..n) to out; when full, keep what fits, cut at a UTF-8
+ * boundary, and return -1. */
+static int put(char *out, size_t cap, size_t *len, const char *src, size_t n)
+{
+	size_t room = cap - 1 - *len;
+	int full = n > room;
+
+	if (full)
+		n = room;
+	memcpy(out + *len, src, n);
+	*len += n;
+	out[*len] = '\0';
+	if (full)
+		trim_partial(out, len);
+	return full ? -1 : 0;
+}
+
+ferry_err ux_expand(char *out, size_t cap, const char *tmpl, const struct ux_vars *v)
+{
+	static const struct ux_vars none;
+	size_t len = 0, i = 0;
+	char num[16];
+
+	if (!out || !cap || !tmpl)
+		return ferry_error_set(FERRY_EINVAL, "ux_expand: missing argument");
+	if (!v)
+		v = &none;
+	out[0] = '\0';
+	while (tmpl[i]) {
+		const char *piece = tmpl + i;
+		size_t n = 1;
+
+		if ((tmpl[i] == '{' && tmpl[i + 1] == '{') || (tmpl[i] == '}' && tmpl[i + 1] == '}')) {
+			i += 2; /* the first brace of the pair is the literal */
+		} else if (tmpl[i] == '}') {
+			return ferry_error_set(FERRY_ECORRUPT, "text: unmatched '}' at byte %zu", i);
+		} else if (tmpl[i] == '{') {
+			const char *close = strchr(tmpl + i + 1, '}');
+			size_t nl = close ? (size_t)(close - (tmpl + i + 1)) : 0;
+			int known = 0;
+
+			if (close)
+				piece = var_value(tmpl + i + 1, nl, v, num, sizeof num, &known);
+			if (!known)
+				return ferry_error_set(FERRY_ECORRUPT,
+						       "text: unknown or unclosed placeholder at byte %zu", i);
+			n = strlen(piece);
+			i += nl + 2;
+		} else {
+			i++;
+		}
+		if (put(out, cap, &len, piece, n))
+			return ferry_error_set(FERRY_ERANGE, "text: longer than %zu bytes after expansion",
+					       cap - 1);
+	}
+	return FERRY_OK;
+}
+
+/* The runbook's title/text for screen s; NULLs where it says nothing. */
+static void runbook_texts(const struct runbook *rb, enum ux_screen s, const char **title,
+			  const char **body, const char **extra)
+{
+	const struct rb_screen *sc = NULL;
+
+	*title = *body = *extra = NULL;
+	if (!rb)
+		return;
+	switch (s) {
+	case UX_SCREEN_CACHE_CREDENTIALS:
+		*title = rb->user_experience.cache_credentials.window_title;
+		*body = rb->user_experience.cache_credentials.main_message;
+		*extra = rb->user_experience.cache_credentials.login_text;
+		return;
+	case UX_SCREEN_MIGRATION_AVAILABLE: sc = &rb->user_experience.migration_available; break;
+	case UX_SCREEN_MIGRATION_STARTING: sc = &rb->user_experience.migration_starting; break;
+	case UX_SCREEN_MIGRATION_IN_PROGRESS: sc = &rb->user_experience.migration_in_progress; break;
+	case UX_SCREEN_MIGRATION_COMPLETE: sc = &rb->user_experience.migration_complete; break;
+	case UX_SCREEN_SERVICE_UNAVAILABLE: sc = &rb->user_experience.service_unavailable; break;
+	case UX_SCREEN_LEGAL_NOTICE:
+		*title = rb->user_experience.legal_notice.caption;
+		*body = rb->user_experience.legal_notice.text;
+		return;
+	default:
+		return;
+	}
+	*title = sc->title;
+	*body = sc->text;
+}
+
+ferry_err ux_texts_get(struct ux_texts *out, const struct runbook *rb, enum ux_screen s,
+		       const struct ux_vars *v)
+{
+	struct ux_vars vars = v ? *v : (struct ux_vars){0};
+	const char *title, *body, *extra;
+	ferry_err rc;
+
+	if (!out || (unsigned)s >= UX_SCREEN_COUNT)
+		return ferry_error_set(FERRY_EINVAL, "ux_texts_get: bad screen %d", (int)s);
+	if (rb && !vars.support_phone)
+		vars.support_phone = rb->user_experience.support_phone;
+	if (rb && !vars.runbook_name)
+		vars.runbook_name = rb->name;
+	runbook_texts(rb, s, &title, &body, &extra);
+	rc = ux_expand(out->title, sizeof out->title, title ? title : builtin[s].title, &vars);
+	if (!rc)
+		rc = ux_expand(out->body, sizeof out->body, body ? body : builtin[s].body, &vars);
+	if (!rc)
+		rc = ux_expand(out->extra, sizeof out->extra, extra ? extra : "", &vars);
+	return rc;
+}
