@@ -26,7 +26,10 @@
 #define PIPE_SDDL L"D:P(A;;GA;;;SY)(A;;GRGW;;;IU)"
 #define PIPE_BUF (IPC_PAYLOAD_MAX + IPC_HEADER_SIZE)
 #define READ_CHUNK 16384u
-#define DRAIN_MS 2000 /* after an error reply, how long the client has to read it */
+/* After an error reply the connection closes, and DisconnectNamedPipe drops
+ * unread data: the client gets this long to read the reply (it is one
+ * message already in its pipe buffer, so a live client needs microseconds). */
+#define DRAIN_MS 500
 #define WRITE_TIMEOUT_MS 10000
 
 struct svc_pipe {

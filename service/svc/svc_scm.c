@@ -104,9 +104,19 @@ static int serve_until(HANDLE stop, bool service)
 	return code;
 }
 
+/* A crash leaves one line: what and where (no memory contents, so never a secret). */
+static LONG WINAPI crash_filter(EXCEPTION_POINTERS *ep)
+{
+	svc_log_event(SVC_EV_FAILURE, "crash: exception 0x%08lx at %p",
+		      (unsigned long)ep->ExceptionRecord->ExceptionCode,
+		      ep->ExceptionRecord->ExceptionAddress);
+	return EXCEPTION_CONTINUE_SEARCH;
+}
+
 static void WINAPI service_main(DWORD argc, wchar_t **argv)
 {
 	(void)argc, (void)argv;
+	SetUnhandledExceptionFilter(crash_filter);
 	svc.handle = RegisterServiceCtrlHandlerExW(svc.opt.name, control, NULL);
 	if (!svc.handle)
 		return;
@@ -179,6 +189,8 @@ static void command_line(const struct svc_options *o, wchar_t *cmd, size_t cap)
 		n += (size_t)swprintf(cmd + n, cap - n, L" --rehearse");
 	if (o->state_dir[0] && n < cap)
 		n += (size_t)swprintf(cmd + n, cap - n, L" --state \"%ls\"", o->state_dir);
+	if (o->device[0] && n < cap)
+		n += (size_t)swprintf(cmd + n, cap - n, L" --device \"%hs\"", o->device);
 	if (o->batch[0] && n < cap)
 		swprintf(cmd + n, cap - n, L" --batch \"%hs\"", o->batch);
 }
@@ -212,9 +224,14 @@ int svc_scm_install(const struct svc_options *o)
 		CloseServiceHandle(m);
 		return rc;
 	}
-	if (!configure(s))
-		fprintf(stderr, "ferrysvc: ChangeServiceConfig2W failed: Win32 error %lu\n",
-			(unsigned long)GetLastError());
+	if (!configure(s)) {
+		int rc = fail("ChangeServiceConfig2W (recovery actions)");
+
+		DeleteService(s);
+		CloseServiceHandle(s);
+		CloseServiceHandle(m);
+		return rc;
+	}
 	CloseServiceHandle(s);
 	CloseServiceHandle(m);
 	GetModuleFileNameW(NULL, exe, MAX_PATH);

@@ -45,6 +45,35 @@ static void test_experience__nothing_to_show(void **state)
 	assert_int_equal(x.generation, 0);
 }
 
+/* The service sends "none" with an empty title; the clients' parser must take it. */
+static void test_experience__none_round_trips_through_a_reply_frame(void **state)
+{
+	struct schedule_decision d = { .experience = SCHED_EXP_NONE };
+	struct ux_experience_input in = { .decision = &d, .vars = &vars };
+	struct ipc_reply reply = { .id = 4, .op = IPC_OP_GET_EXPERIENCE, .ok = true };
+	struct ipc_decoder dec;
+	struct ipc_frame *f = NULL;
+	struct ipc_reply *back = NULL;
+	struct ferry_buf b;
+	size_t used = 0;
+
+	(void)state;
+	assert_int_equal(ux_experience_build(&reply.u.experience, &in), FERRY_OK);
+	reply.u.experience.generation = 1;
+	ferry_buf_init(&b, 70000);
+	assert_int_equal(ipc_reply_build(&b, &reply), FERRY_OK);
+	ipc_decoder_init(&dec, IPC_FRAME_REPLY);
+	assert_int_equal(ipc_decoder_feed(&dec, b.data, b.len, &used, &f), FERRY_OK);
+	assert_non_null(f);
+	assert_int_equal(ipc_reply_parse(&back, f, IPC_OP_GET_EXPERIENCE), FERRY_OK);
+	assert_int_equal(back->u.experience.screen, IPC_SCREEN_NONE);
+	assert_string_equal(back->u.experience.title, "");
+	ferry_free(back);
+	ipc_frame_free(f);
+	ipc_decoder_free(&dec);
+	ferry_buf_free(&b);
+}
+
 static void test_experience__credentials_prompt_uses_runbook_texts_and_logo(void **state)
 {
 	struct runbook *rb = load(SAMPLES "cache-credentials.json");
@@ -157,6 +186,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_experience__nothing_to_show),
+		cmocka_unit_test(test_experience__none_round_trips_through_a_reply_frame),
 		cmocka_unit_test(test_experience__credentials_prompt_uses_runbook_texts_and_logo),
 		cmocka_unit_test(test_experience__starting_fills_minutes),
 		cmocka_unit_test(test_experience__progress_reports_percent_step_and_fallback),
