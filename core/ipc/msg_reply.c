@@ -129,7 +129,9 @@ static ferry_err parse_experience(struct ipc_experience *e, const cJSON *o, cons
 		rc = ferry_error_set(FERRY_ECORRUPT, "ipc: %s: unknown \"screen\"", what);
 	e->screen = (enum ipc_screen)i;
 	if (!rc)
-		rc = ipcj_string(o, what, "title", true, e->title, IPC_TEXT_MAX);
+		/* Screen "none" shows nothing, so it has no title. */
+		rc = ipcj_string(o, what, "title", e->screen != IPC_SCREEN_NONE, e->title,
+				 IPC_TEXT_MAX);
 	if (!rc)
 		rc = ipcj_string(o, what, "body", false, e->body, IPC_TEXT_MAX);
 	if (!rc)

@@ -1,25 +1,120 @@
 /*
- * ferrysvc.exe: the SYSTEM service. This foundation build answers
- * --version; the SCM entry, the pipe server and the platform ops arrive with
- * the service issue, and until then any other argument is refused with a
- * clear message rather than pretending to run.
+ * ferrysvc.exe: the SYSTEM service (docs/service.md).
+ *
+ *   ferrysvc --version
+ *   ferrysvc install   [--name N] [--pipe P] [--state DIR] [--batch FILE] [--rehearse]
+ *   ferrysvc uninstall [--name N]
+ *   ferrysvc start|stop [--name N]
+ *   ferrysvc run [--rehearse [--serve]] [--batch FILE] [--device NAME] [--pipe P]
+ *                [--state DIR] [--name N] [--service]
+ *
+ * `run` stays in the console. `run --rehearse` without --serve plays the
+ * batch with a simulated clock and simulated user answers, prints every
+ * planned op and exits; with --serve it serves the pipe on the real clock
+ * and records instead of acting (what the service does in rehearsal).
  */
 #include <windows.h>
 
 #include <stdio.h>
+#include <string.h>
 #include <wchar.h>
 
 #include "ferry_version.h"
+#include "svc/svc.h"
+
+#define EXIT_USAGE 64
 
 int wmain(int argc, wchar_t **argv);
 
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: ferrysvc --version\n"
+		"       ferrysvc install [--name N] [--pipe P] [--state DIR] [--batch FILE] [--rehearse]\n"
+		"       ferrysvc uninstall|start|stop [--name N]\n"
+		"       ferrysvc run [--rehearse [--serve]] [--batch FILE] [--device NAME] [--pipe P]\n"
+		"                    [--state DIR] [--name N] [--service]\n");
+	return EXIT_USAGE;
+}
+
+/* HKLM\SOFTWARE\Ferry\Rehearse, as the MSI writes its REHEARSE property ("1" = on). */
+static bool registry_rehearse(void)
+{
+	wchar_t v[8];
+	DWORD cb = sizeof(v);
+
+	return RegGetValueW(HKEY_LOCAL_MACHINE, SVC_REG_KEY, L"Rehearse", RRF_RT_REG_SZ, NULL, v,
+			    &cb) == ERROR_SUCCESS && !wcscmp(v, L"1");
+}
+
+static bool parse(struct svc_options *o, int argc, wchar_t **argv, bool *serve)
+{
+	for (int i = 2; i < argc; i++) {
+		const wchar_t *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!wcscmp(a, L"--rehearse"))
+			o->rehearse = true;
+		else if (!wcscmp(a, L"--serve"))
+			*serve = true;
+		else if (!wcscmp(a, L"--service"))
+			o->service = true;
+		else if (!v)
+			return false;
+		else if (!wcscmp(a, L"--name") && wcslen(v) < 128)
+			swprintf(o->name, 128, L"%ls", v), i++;
+		else if (!wcscmp(a, L"--pipe") && wcslen(v) < 200)
+			swprintf(o->pipe, 256, wcsncmp(v, L"\\\\", 2) ? L"\\\\.\\pipe\\%ls" : L"%ls", v),
+				i++;
+		else if (!wcscmp(a, L"--state") && wcslen(v) < MAX_PATH)
+			swprintf(o->state_dir, MAX_PATH, L"%ls", v), i++;
+		else if (!wcscmp(a, L"--batch") &&
+			 WideCharToMultiByte(CP_UTF8, 0, v, -1, o->batch, (int)sizeof(o->batch), NULL,
+					     NULL))
+			i++;
+		else if (!wcscmp(a, L"--device") &&
+			 WideCharToMultiByte(CP_UTF8, 0, v, -1, o->device, (int)sizeof(o->device),
+					     NULL, NULL))
+			i++;
+		else
+			return false;
+	}
+	return true;
+}
+
 int wmain(int argc, wchar_t **argv)
 {
+	struct svc_options o;
+	bool serve = false;
+
 	if (argc == 2 && !wcscmp(argv[1], L"--version")) {
 		printf("ferrysvc %s\n", FERRY_VERSION);
 		return 0;
 	}
-	fprintf(stderr, "usage: ferrysvc --version\n"
-			"(this build has no service entry point yet)\n");
-	return 64;
+	if (argc < 2)
+		return usage();
+	memset(&o, 0, sizeof(o));
+	wcscpy(o.name, SVC_DEFAULT_NAME);
+	wcscpy(o.pipe, SVC_DEFAULT_PIPE);
+	if (!parse(&o, argc, argv, &serve))
+		return usage();
+	if (!wcscmp(argv[1], L"install"))
+		return svc_scm_install(&o);
+	if (!wcscmp(argv[1], L"uninstall"))
+		return svc_scm_uninstall(&o);
+	if (!wcscmp(argv[1], L"start"))
+		return svc_scm_start(&o);
+	if (!wcscmp(argv[1], L"stop"))
+		return svc_scm_stop(&o);
+	if (wcscmp(argv[1], L"run"))
+		return usage();
+	if (!o.rehearse)
+		o.rehearse = registry_rehearse();
+	if (o.service)
+		return svc_scm_dispatch(&o);
+	o.simulate = o.rehearse && !serve;
+	if (o.simulate && !o.batch[0]) {
+		fprintf(stderr, "ferrysvc: a simulated rehearsal needs --batch FILE\n");
+		return EXIT_USAGE;
+	}
+	return svc_run_console(&o);
 }

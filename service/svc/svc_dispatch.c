@@ -1,0 +1,122 @@
+/*
+ * One pipe request -> one reply: authorisation (core/ipc/authz), then the
+ * op. Every path that holds a password wipes it: cache_credentials hands
+ * it to svc_logon_check (which takes ownership and wipes it), and any
+ * request freed by the caller is wiped by ipc_request_free.
+ */
+#include "svc/svc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ferry_version.h"
+#include "runbook/rfc3339.h"
+#include "util/mem.h"
+#include "win/sysops.h"
+
+static void hello(struct ipc_request *r, struct ipc_reply *reply)
+{
+	uint32_t best = 0;
+
+	for (size_t i = 0; i < r->u.hello.n_versions; i++)
+		if (r->u.hello.versions[i] == IPC_VERSION)
+			best = IPC_VERSION; /* the only version this service speaks */
+	if (!best) {
+		ipc_reply_error(reply, r->id, "unsupported_version",
+				"the service speaks protocol version 1 only");
+		return;
+	}
+	reply->ok = true;
+	reply->u.hello.version = best;
+	snprintf(reply->u.hello.service, sizeof(reply->u.hello.service), "ferrysvc %s",
+		 FERRY_VERSION);
+}
+
+static void cache_credentials(struct svc_agent *a, struct ipc_request *r, struct ipc_reply *reply)
+{
+	struct ferry_secret *pw = r->u.creds.password;
+	enum svc_logon_outcome outcome = SVC_LOGON_OTHER;
+	char args[IPC_NAME_MAX * 2 + 40];
+	ferry_err err;
+
+	r->u.creds.password = NULL; /* ownership moves to the logon check */
+	if (svc_agent_rehearsing(a)) {
+		/* A rehearsal logs nobody on: it records the call, without the password. */
+		ferry_secret_free(pw);
+		snprintf(args, sizeof(args), "user=\"%s\" domain=\"%s\"", r->u.creds.user,
+			 r->u.creds.domain);
+		svc_agent_record(a, "cache_credentials_logon", args);
+		svc_agent_credentials_cached(a, r->u.creds.user, r->u.creds.domain);
+		reply->ok = true;
+		return;
+	}
+	svc_log("cache_credentials: logon check for %s\\%s", r->u.creds.domain, r->u.creds.user);
+	err = svc_logon_check(&outcome, r->u.creds.user, r->u.creds.domain, pw);
+	if (err != FERRY_OK) {
+		svc_log("cache_credentials: %s: %s", ferry_strerror(err), ferry_error_detail());
+		ipc_reply_error(reply, r->id, ipc_error_code(err), ferry_error_detail());
+		return;
+	}
+	svc_log("cache_credentials: %s", svc_logon_outcome_code(outcome));
+	if (outcome != SVC_LOGON_OK) {
+		ipc_reply_error(reply, r->id, svc_logon_outcome_code(outcome),
+				svc_logon_outcome_text(outcome));
+		return;
+	}
+	svc_agent_credentials_cached(a, r->u.creds.user, r->u.creds.domain);
+	reply->ok = true;
+}
+
+void svc_dispatch(struct svc_agent *a, const struct ipc_caller *caller, struct ipc_request *r,
+		  struct ipc_reply *reply)
+{
+	/* The target-account mapping comes with the translation table (from the
+	 * migration server, a later issue): until then only SYSTEM may cache. */
+	struct ipc_authz_decision d = ipc_authz_check(caller, r, NULL);
+	int64_t until = 0;
+	char t[RFC3339_BUF];
+
+	memset(reply, 0, sizeof(*reply));
+	reply->id = r->id;
+	reply->op = r->op;
+	if (!d.allow) {
+		svc_log("denied %s from a class-%d caller in session %lu: %s", ipc_op_name(r->op),
+			(int)caller->cls, (unsigned long)caller->session, d.reason);
+		ipc_reply_error(reply, r->id, "denied", d.reason);
+		return;
+	}
+	switch (r->op) {
+	case IPC_OP_HELLO:
+		hello(r, reply);
+		return;
+	case IPC_OP_GET_EXPERIENCE:
+		svc_agent_experience(a, &reply->u.experience);
+		break;
+	case IPC_OP_SUBSCRIBE:
+		reply->u.subscribe.changed = svc_agent_wait(a, r->u.subscribe.since,
+							    r->u.subscribe.timeout_ms,
+							    &reply->u.subscribe.experience);
+		break;
+	case IPC_OP_CACHE_CREDENTIALS:
+		cache_credentials(a, r, reply);
+		return;
+	case IPC_OP_START_NOW:
+		svc_agent_start_now(a);
+		break;
+	case IPC_OP_SNOOZE:
+		svc_agent_snooze(a, r->u.snooze.minutes, &until);
+		if (rfc3339_format(t, until) != FERRY_OK) {
+			ipc_reply_error(reply, r->id, "internal", "snooze time out of range");
+			return;
+		}
+		snprintf(reply->u.snooze.until, sizeof(reply->u.snooze.until), "%s", t);
+		break;
+	case IPC_OP_ACK_COMPLETE:
+		svc_agent_ack_complete(a);
+		break;
+	case IPC_OP_COUNT:
+		ipc_reply_error(reply, r->id, "unknown_op", "no such op");
+		return;
+	}
+	reply->ok = true;
+}
