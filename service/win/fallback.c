@@ -24,6 +24,7 @@
 #include "win/oplog.h"
 #include "win/sysops.h"
 #include "win/win_err.h"
+#include "win/wine_guard.h"
 
 #ifndef NT_SUCCESS
 #define NT_SUCCESS(s) ((LONG)(s) >= 0)
@@ -76,28 +77,44 @@ static ferry_err add_to_administrators(const wchar_t *user)
 	return 0;
 }
 
-/* Create the account, or reset the password of the existing one. */
+/* Create the account, or reset the password of the existing one. The
+ * existence check comes first because not every NetUserAdd refuses a
+ * duplicate name (Wine's adds a second entry); NERR_UserExists from a race
+ * with another creator is handled the same way. */
 static ferry_err add_or_reset(const wchar_t *user, wchar_t *wpass, bool *created)
 {
 	USER_INFO_1 ui;
 	USER_INFO_1003 pw;
+	LPBYTE info = NULL;
 	DWORD parm = 0;
 	NET_API_STATUS st;
 
-	memset(&ui, 0, sizeof ui);
-	ui.usri1_name = (LPWSTR)user;
-	ui.usri1_password = wpass;
-	ui.usri1_priv = USER_PRIV_USER; /* NetUserAdd refuses USER_PRIV_ADMIN; the group makes it one */
-	ui.usri1_flags = UF_SCRIPT | UF_NORMAL_ACCOUNT | UF_DONT_EXPIRE_PASSWD;
-	ui.usri1_comment = (LPWSTR)L"Ferry break-glass account for the domain migration";
 	*created = false;
-	st = NetUserAdd(NULL, 1, (LPBYTE)&ui, &parm);
-	if (st == NERR_Success) {
-		*created = true;
-		return 0;
+	st = NetUserGetInfo(NULL, user, 0, &info);
+	if (info)
+		NetApiBufferFree(info);
+	if (st != NERR_Success && st != NERR_UserNotFound)
+		return net_error("NetUserGetInfo", st);
+	if (st == NERR_UserNotFound) {
+		memset(&ui, 0, sizeof ui);
+		ui.usri1_name = (LPWSTR)user;
+		ui.usri1_password = wpass;
+		ui.usri1_priv = USER_PRIV_USER; /* NetUserAdd refuses USER_PRIV_ADMIN; the group makes it one */
+		ui.usri1_flags = UF_SCRIPT | UF_NORMAL_ACCOUNT | UF_DONT_EXPIRE_PASSWD;
+		ui.usri1_comment = (LPWSTR)L"Ferry break-glass account for the domain migration";
+		st = NetUserAdd(NULL, 1, (LPBYTE)&ui, &parm);
+		if (st == NERR_Success) {
+			*created = true;
+			return 0;
+		}
+		if (st != NERR_UserExists)
+			return net_error("NetUserAdd", st);
 	}
-	if (st != NERR_UserExists)
-		return net_error("NetUserAdd", st);
+	{
+		ferry_err rc = svc_wine_stub_guard("NetUserSetInfo");
+		if (rc)
+			return rc;
+	}
 	pw.usri1003_password = wpass;
 	st = NetUserSetInfo(NULL, user, 1003, (LPBYTE)&pw, &parm);
 	if (st != NERR_Success)

@@ -19,6 +19,7 @@
 #include "win/oplog.h"
 #include "win/sysops.h"
 #include "win/win_err.h"
+#include "win/wine_guard.h"
 
 static_assert((int)SVC_LOGON_OK == (int)LOGON_OUTCOME_OK, "enums agree");
 static_assert((int)SVC_LOGON_WRONG_PASSWORD == (int)LOGON_OUTCOME_WRONG_PASSWORD, "enums agree");
@@ -88,6 +89,8 @@ ferry_err svc_logon_check(enum svc_logon_outcome *out, const char *user, const c
 		if (rc)
 			rc = ferry_error_set(rc, "password: not valid UTF-8"); /* never the bytes */
 	}
+	if (rc == 0)
+		rc = svc_wine_stub_guard("LogonUserExW");
 	if (rc)
 		goto out;
 	if (LogonUserExW(wuser, wdomain, wpass, LOGON32_LOGON_INTERACTIVE, LOGON32_PROVIDER_DEFAULT,
