@@ -235,6 +235,11 @@ static void close_child(struct child *c)
 {
 	HANDLE hs[] = { c->pi.hThread, c->pi.hProcess, c->reader, c->rd, c->wr, c->nul, c->job };
 
+	/* On a failed start the job was terminated, so the pipe's last writer is
+	 * gone and the reader ends; never free its buffer while it may run. */
+	if (c->reader && c->r.buf && WaitForSingleObject(c->reader, READER_GRACE_MS) != WAIT_OBJECT_0)
+		c->r.buf = NULL;
+
 	for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++)
 		if (hs[i])
 			CloseHandle(hs[i]);
