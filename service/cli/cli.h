@@ -29,4 +29,7 @@ int cmd_acl_bench(int argc, char **argv);
 /* `ferry odj inspect/validate/compose` (cmd_odj.c). */
 int cmd_odj(int argc, char **argv);
 
+/* `ferry package keygen/sign/verify` (cmd_package.c). */
+int cmd_package(int argc, char **argv);
+
 #endif

@@ -1,0 +1,120 @@
+/*
+ * cache_credentials: an interactive logon against the target domain, so
+ * Windows keeps a cached logon for the target account (design.md §1.1).
+ * Which outcome the DC's answer means is decided by core/ux/logon_outcome.
+ *
+ * A success is trusted only with a real token: the token's statistics must
+ * be readable before we say "cached", because a stubbed LogonUser (Wine's)
+ * can answer TRUE without one, and a false "ok" would let the migration run
+ * without cached credentials (design.md §1.2: never without them).
+ */
+#include <windows.h>
+
+#include <assert.h>
+#include <string.h>
+
+#include "util/mem.h"
+#include "util/utf.h"
+#include "ux/logon_outcome.h"
+#include "win/oplog.h"
+#include "win/sysops.h"
+#include "win/win_err.h"
+#include "win/wine_guard.h"
+
+static_assert((int)SVC_LOGON_OK == (int)LOGON_OUTCOME_OK, "enums agree");
+static_assert((int)SVC_LOGON_WRONG_PASSWORD == (int)LOGON_OUTCOME_WRONG_PASSWORD, "enums agree");
+static_assert((int)SVC_LOGON_LOCKED == (int)LOGON_OUTCOME_LOCKED, "enums agree");
+static_assert((int)SVC_LOGON_DISABLED == (int)LOGON_OUTCOME_DISABLED, "enums agree");
+static_assert((int)SVC_LOGON_EXPIRED == (int)LOGON_OUTCOME_EXPIRED, "enums agree");
+static_assert((int)SVC_LOGON_MUST_CHANGE == (int)LOGON_OUTCOME_MUST_CHANGE, "enums agree");
+static_assert((int)SVC_LOGON_NO_SERVERS == (int)LOGON_OUTCOME_NO_SERVERS, "enums agree");
+static_assert((int)SVC_LOGON_TRUST_FAILURE == (int)LOGON_OUTCOME_TRUST_FAILURE, "enums agree");
+static_assert((int)SVC_LOGON_OTHER == (int)LOGON_OUTCOME_OTHER, "enums agree");
+
+const char *svc_logon_outcome_code(enum svc_logon_outcome o)
+{
+	return logon_outcome_code((enum logon_outcome)o);
+}
+
+const char *svc_logon_outcome_text(enum svc_logon_outcome o)
+{
+	return logon_outcome_text((enum logon_outcome)o);
+}
+
+static ferry_err to_wide(wchar_t **out, const char *s, const char *what)
+{
+	uint16_t *w = NULL;
+	size_t n = 0;
+	ferry_err rc = ferry_utf8_to_utf16(&w, &n, s, strlen(s));
+
+	*out = (wchar_t *)w;
+	return rc ? ferry_error_wrap(rc, "%s: ", what) : 0;
+}
+
+/* The token LogonUserExW returned is a real logon token. */
+static ferry_err token_is_real(HANDLE token)
+{
+	TOKEN_STATISTICS st;
+	DWORD got = 0;
+
+	if (!GetTokenInformation(token, TokenStatistics, &st, sizeof st, &got))
+		return svc_win_error(FERRY_ESYSTEM,
+				     "LogonUserExW reported success but its token is unusable; GetTokenInformation",
+				     GetLastError());
+	return 0;
+}
+
+ferry_err svc_logon_check(enum svc_logon_outcome *out, const char *user, const char *domain,
+			  struct ferry_secret *password)
+{
+	static const char op[] = "logon_check";
+	wchar_t *wuser = NULL, *wdomain = NULL, *wpass = NULL;
+	size_t wpass_len = 0;
+	HANDLE token = NULL;
+	DWORD err = 0;
+	ferry_err rc;
+
+	if (!out || !user || !domain || !password || !password->data || !*user || !*domain) {
+		rc = ferry_error_set(FERRY_EINVAL, "svc_logon_check: missing user, domain or password");
+		goto out;
+	}
+	*out = SVC_LOGON_OTHER;
+	svc_op_log(SVC_LOG_INFO, op, "interactive logon as %s@%s (to cache it)", user, domain);
+	rc = to_wide(&wuser, user, "user");
+	if (!rc)
+		rc = to_wide(&wdomain, domain, "domain");
+	if (!rc) {
+		rc = ferry_utf8_to_utf16((uint16_t **)&wpass, &wpass_len, (const char *)password->data,
+					 password->len);
+		if (rc)
+			rc = ferry_error_set(rc, "password: not valid UTF-8"); /* never the bytes */
+	}
+	if (rc == 0)
+		rc = svc_wine_stub_guard("LogonUserExW");
+	if (rc)
+		goto out;
+	if (LogonUserExW(wuser, wdomain, wpass, LOGON32_LOGON_INTERACTIVE, LOGON32_PROVIDER_DEFAULT,
+			 &token, NULL, NULL, NULL, NULL)) {
+		rc = token_is_real(token);
+		if (rc)
+			goto out;
+	} else {
+		err = GetLastError();
+	}
+	*out = (enum svc_logon_outcome)logon_outcome_from_win32(err);
+	svc_op_log(*out == SVC_LOGON_OK ? SVC_LOG_INFO : SVC_LOG_WARN, op, "%s@%s: %s (Win32 %lu)", user,
+		   domain, svc_logon_outcome_code(*out), (unsigned long)err);
+out:
+	if (token)
+		CloseHandle(token);
+	if (wpass) {
+		SecureZeroMemory(wpass, wpass_len * sizeof *wpass);
+		ferry_free(wpass);
+	}
+	ferry_free(wuser);
+	ferry_free(wdomain);
+	ferry_secret_free(password);
+	if (rc)
+		svc_op_result(op, rc);
+	return rc;
+}

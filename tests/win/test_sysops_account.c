@@ -1,0 +1,217 @@
+/*
+ * The ops Wine can only partly exercise, each asserting exactly what Wine
+ * does so a change in Wine (or in our code) shows:
+ *   - fallback account: Wine's NetUserAdd keeps accounts in the calling
+ *     process only (nothing persists, no SAM), and NetLocalGroupAddMembers
+ *     accepts the call without keeping a membership. Create / exists /
+ *     delete round-trip through those, and the Administrators group is
+ *     resolved from S-1-5-32-544 by Wine's real LookupAccountSidW. A real
+ *     account in a real SAM cannot be exercised here.
+ *   - logon and password reset: Wine exports LogonUserExW and
+ *     NetUserSetInfo as stubs that abort the process; the ops refuse with
+ *     FERRY_ENOTIMPL there (asserted). A real logon against a DC, and the
+ *     outcome for each DC answer, are covered natively (unit.test_logon).
+ *   - unjoin: Wine has no NetUnjoinDomain export (FERRY_ENOTIMPL).
+ *   - Entra: Wine has no dsregcmd.exe; the query reads the registry for real.
+ *   - reboot: InitiateShutdownW is never called here (it could end the
+ *     Wine session); the seam captures the exact arguments instead.
+ *   - boot id: Wine has no PrefetchParameters\BootId, so the boot-time
+ *     fallback is used and must be stable within one boot.
+ */
+#include <windows.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ux/pwgen.h"
+#include "win/reboot.h"
+#include "win/sysops.h"
+
+#define USER "FerryTestFallback"
+
+static void test_sysops_account__fallback_create_exists_delete(void **state)
+{
+	struct ferry_secret *pw = NULL, *pw2 = NULL;
+	bool exists = true;
+
+	(void)state;
+	assert_int_equal(svc_fallback_exists(USER, &exists), 0);
+	assert_false(exists);
+	assert_int_equal(svc_fallback_create(USER, &pw), 0);
+	assert_non_null(pw);
+	assert_true(pw->len >= 20);
+	assert_true(pwgen_meets_policy((const char *)pw->data, pw->len));
+	assert_int_equal(svc_fallback_exists(USER, &exists), 0);
+	assert_true(exists);
+	/* Again: Windows gives the existing account a fresh password through
+	 * NetUserSetInfo, which Wine only has as a process-aborting stub, so
+	 * the op refuses plainly here (and never adds a second account, which
+	 * Wine's NetUserAdd would allow). */
+	assert_int_equal(svc_fallback_create(USER, &pw2), FERRY_ENOTIMPL);
+	assert_null(pw2);
+	assert_non_null(strstr(ferry_error_detail(), "NetUserSetInfo"));
+	assert_int_equal(svc_fallback_delete(USER), 0);
+	assert_int_equal(svc_fallback_exists(USER, &exists), 0);
+	assert_false(exists);
+	assert_int_equal(svc_fallback_delete(USER), 0); /* absent = success */
+	ferry_secret_free(pw);
+	ferry_secret_free(pw2);
+}
+
+static void test_sysops_account__administrators_found_by_sid(void **state)
+{
+	BYTE sid[SECURITY_MAX_SID_SIZE];
+	DWORD sid_len = sizeof sid, n = 256, dn = 256;
+	wchar_t name[256], dom[256];
+	SID_NAME_USE use;
+
+	(void)state;
+	assert_true(CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, sid, &sid_len));
+	assert_true(LookupAccountSidW(NULL, sid, name, &n, dom, &dn, &use));
+	assert_int_equal(use, SidTypeAlias);
+	print_message("S-1-5-32-544 is \"%ls\\%ls\" here\n", dom, name);
+}
+
+static void test_sysops_account__fallback_rejects_bad_names(void **state)
+{
+	struct ferry_secret *pw = NULL;
+	bool e;
+	(void)state;
+	assert_int_equal(svc_fallback_create("", &pw), FERRY_EINVAL);
+	assert_null(pw);
+	assert_int_equal(svc_fallback_exists(NULL, &e), FERRY_EINVAL);
+}
+
+static void test_sysops_account__logon_is_not_possible_under_wine(void **state)
+{
+	enum svc_logon_outcome o = SVC_LOGON_OK;
+	struct ferry_secret *pw = NULL;
+	ferry_err rc;
+
+	(void)state;
+	assert_int_equal(ferry_secret_from(&pw, "Not-a-real-password-1", 21), 0);
+	rc = svc_logon_check(&o, "alice", "ferry.test", pw); /* takes and wipes pw */
+	print_message("Wine LogonUserExW: %s\n", ferry_error_detail());
+	/* Wine 8 exports LogonUserExW as a stub that aborts the process: the op
+	 * refuses instead, and never claims the credentials were cached. */
+	assert_int_equal(rc, FERRY_ENOTIMPL);
+	assert_non_null(strstr(ferry_error_detail(), "LogonUserExW"));
+	assert_int_not_equal(o, SVC_LOGON_OK);
+	assert_null(strstr(ferry_error_detail(), "Not-a-real"));
+}
+
+static void test_sysops_account__logon_wipes_on_bad_arguments(void **state)
+{
+	enum svc_logon_outcome o;
+	struct ferry_secret *pw = NULL;
+	(void)state;
+	assert_int_equal(ferry_secret_from(&pw, "x", 1), 0);
+	assert_int_equal(svc_logon_check(&o, "", "ferry.test", pw), FERRY_EINVAL); /* frees pw */
+}
+
+static void test_sysops_account__unjoin_names_the_missing_export(void **state)
+{
+	(void)state;
+	assert_int_equal(svc_join_unjoin(), FERRY_ENOTIMPL);
+	assert_non_null(strstr(ferry_error_detail(), "NetUnjoinDomain"));
+}
+
+static void test_sysops_account__join_query_reads_entra_from_registry(void **state)
+{
+	struct ferry_join_state js;
+	HKEY k = NULL;
+	static const wchar_t key[] =
+		L"SYSTEM\\CurrentControlSet\\Control\\CloudDomainJoin\\JoinInfo\\0123456789ABCDEF";
+
+	(void)state;
+	assert_int_equal(svc_join_query(&js), 0);
+	assert_string_equal(js.ad_domain, ""); /* Wine is a workgroup machine */
+	assert_false(js.entra_joined);
+	assert_int_equal(RegCreateKeyExW(HKEY_LOCAL_MACHINE, key, 0, NULL, 0, KEY_ALL_ACCESS, NULL, &k, NULL),
+			 ERROR_SUCCESS);
+	RegCloseKey(k);
+	assert_int_equal(svc_join_query(&js), 0);
+	assert_true(js.entra_joined);
+	assert_int_equal(RegDeleteKeyW(HKEY_LOCAL_MACHINE, key), ERROR_SUCCESS);
+	assert_int_equal(svc_join_query(&js), 0);
+	assert_false(js.entra_joined);
+}
+
+static void test_sysops_account__entra_leave_without_dsregcmd(void **state)
+{
+	struct svc_cmd_output out;
+	ferry_err rc;
+
+	(void)state;
+	rc = svc_entra_leave(&out);
+	print_message("Wine dsregcmd /leave: %s\n", ferry_error_detail());
+	assert_int_equal(rc, FERRY_ENOTFOUND);
+	assert_non_null(strstr(ferry_error_detail(), "dsregcmd /leave: CreateProcessW"));
+	svc_cmd_output_clear(&out);
+}
+
+static struct {
+	int calls;
+	wchar_t message[256];
+	DWORD grace, flags, reason;
+} seen;
+
+static DWORD WINAPI fake_initiate(LPWSTR machine, LPWSTR message, DWORD grace, DWORD flags, DWORD reason)
+{
+	seen.calls++;
+	assert_null(machine);
+	wcsncpy(seen.message, message, 255);
+	seen.grace = grace;
+	seen.flags = flags;
+	seen.reason = reason;
+	return ERROR_SUCCESS;
+}
+
+static void test_sysops_account__reboot_is_planned_with_reason(void **state)
+{
+	(void)state;
+	svc_reboot_initiate_hook = fake_initiate;
+	assert_int_equal(svc_reboot_schedule("Migration: restarting in 2 minutes (\xc3\xa9)", 120), 0);
+	svc_reboot_initiate_hook = NULL;
+	assert_int_equal(seen.calls, 1);
+	assert_true(wcscmp(seen.message, L"Migration: restarting in 2 minutes (\u00e9)") == 0);
+	assert_int_equal(seen.grace, 120);
+	assert_int_equal(seen.flags, SHUTDOWN_RESTART | SHUTDOWN_FORCE_OTHERS | SHUTDOWN_FORCE_SELF);
+	assert_int_equal(seen.reason, 0x80020004u); /* planned | OS | reconfig */
+}
+
+static void test_sysops_account__boot_id_is_stable_within_a_boot(void **state)
+{
+	uint64_t a = 0, b = 0;
+	(void)state;
+	assert_int_equal(svc_boot_id(&a), 0);
+	Sleep(1100);
+	assert_int_equal(svc_boot_id(&b), 0);
+	assert_true(a != 0);
+	assert_true(a == b);
+	/* Wine has no BootId counter: the boot-time source is marked by bit 63 */
+	assert_true((a >> 63) == 1);
+}
+
+int wmain(void);
+int wmain(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sysops_account__fallback_create_exists_delete),
+		cmocka_unit_test(test_sysops_account__administrators_found_by_sid),
+		cmocka_unit_test(test_sysops_account__fallback_rejects_bad_names),
+		cmocka_unit_test(test_sysops_account__logon_is_not_possible_under_wine),
+		cmocka_unit_test(test_sysops_account__logon_wipes_on_bad_arguments),
+		cmocka_unit_test(test_sysops_account__unjoin_names_the_missing_export),
+		cmocka_unit_test(test_sysops_account__join_query_reads_entra_from_registry),
+		cmocka_unit_test(test_sysops_account__entra_leave_without_dsregcmd),
+		cmocka_unit_test(test_sysops_account__reboot_is_planned_with_reason),
+		cmocka_unit_test(test_sysops_account__boot_id_is_stable_within_a_boot),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
