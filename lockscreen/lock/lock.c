@@ -14,6 +14,7 @@
 #include "lock/lock.h"
 
 #include <string.h>
+#include <stdarg.h>
 #include <wchar.h>
 
 #include "draw/draw.h"
@@ -33,6 +34,19 @@ static const wchar_t *const legal_names[] = {
 };
 static const struct lock_reg_set csp_set = {CSP_KEY, csp_names, L"LockScreen"};
 static const struct lock_reg_set legal_set = {LEGAL_KEY, legal_names, L"LegalNotice"};
+
+/* swprintf that fails (-1) on truncation too: mingw's C99 swprintf returns
+ * the length it wanted, not -1, when the text does not fit. */
+static int wfmt(wchar_t *out, size_t cap, const wchar_t *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vswprintf(out, cap, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
 
 static ferry_err win_error(const char *api, DWORD code)
 {
@@ -56,11 +70,11 @@ static ferry_err lockscreen_dir(wchar_t *out, size_t cap)
 
 	if (n == 0 || n > MAX_PATH || base[0] == L'%')
 		return ferry_error_set(FERRY_ESYSTEM, "lock screen: %%ProgramData%% is not set");
-	if (swprintf(out, cap, L"%ls\\Ferry", base) < 0)
+	if (wfmt(out, cap, L"%ls\\Ferry", base) < 0)
 		return ferry_error_set(FERRY_ERANGE, "lock screen: path too long");
 	if (!CreateDirectoryW(out, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
 		return win_error("CreateDirectoryW(Ferry)", GetLastError());
-	if (swprintf(out, cap, L"%ls\\Ferry\\lockscreen", base) < 0)
+	if (wfmt(out, cap, L"%ls\\Ferry\\lockscreen", base) < 0)
 		return ferry_error_set(FERRY_ERANGE, "lock screen: path too long");
 	if (!CreateDirectoryW(out, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
 		return win_error("CreateDirectoryW(lockscreen)", GetLastError());
@@ -90,7 +104,7 @@ static ferry_err copy_uncaptioned(wchar_t *out, size_t cap, const wchar_t *dir, 
 
 	if (dot && !wcschr(dot, L'\\') && wcslen(dot) <= 5)
 		ext = dot;
-	if (swprintf(out, cap, L"%ls\\migration-uncaptioned%ls", dir, ext) < 0)
+	if (wfmt(out, cap, L"%ls\\migration-uncaptioned%ls", dir, ext) < 0)
 		return ferry_error_set(FERRY_ERANGE, "lock screen: path too long");
 	if (!CopyFileW(src, out, FALSE))
 		return win_error("CopyFileW(lock-screen image)", GetLastError());
@@ -104,14 +118,14 @@ static void remove_images(const wchar_t *dir)
 	WIN32_FIND_DATAW fd;
 	HANDLE h;
 
-	if (swprintf(pattern, MAX_PATH + 32, L"%ls\\migration*", dir) < 0)
+	if (wfmt(pattern, MAX_PATH + 32, L"%ls\\migration*", dir) < 0)
 		return;
 	h = FindFirstFileW(pattern, &fd);
 	if (h == INVALID_HANDLE_VALUE)
 		return;
 	do {
 		if (!(fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) &&
-		    swprintf(path, MAX_PATH + 64, L"%ls\\%ls", dir, fd.cFileName) >= 0)
+		    wfmt(path, MAX_PATH + 64, L"%ls\\%ls", dir, fd.cFileName) >= 0)
 			DeleteFileW(path);
 	} while (FindNextFileW(h, &fd));
 	FindClose(h);
@@ -153,7 +167,7 @@ ferry_err lock_screen_set(const char *image_path, const char *caption)
 		rc = to_wide(&in, image_path);
 	if (rc)
 		goto out;
-	if (swprintf(out, MAX_PATH + 64, L"%ls\\migration.png", dir) < 0) {
+	if (wfmt(out, MAX_PATH + 64, L"%ls\\migration.png", dir) < 0) {
 		rc = ferry_error_set(FERRY_ERANGE, "lock screen: path too long");
 		goto out;
 	}

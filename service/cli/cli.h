@@ -29,4 +29,7 @@ int cmd_acl_bench(int argc, char **argv);
 /* `ferry odj inspect/validate/compose` (cmd_odj.c). */
 int cmd_odj(int argc, char **argv);
 
+/** `ferry uninstall-wait`: the self-uninstall's detached waiter (Windows). */
+int cmd_uninstall_wait(int argc, char **argv);
+
 #endif

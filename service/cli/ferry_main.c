@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
 	{ "plan", "the scheduler's decision: plan --batch B --runbooks DIR --state S --now T [--json]", cmd_plan },
 	{ "acl", "translate security descriptors (ReACL), check tables, bench", cmd_acl },
 	{ "odj", "inspect, validate or compose an ODJ file", cmd_odj },
+	{ "uninstall-wait", "self-uninstall waiter: --service S --product {GUID} --log L (Windows)", cmd_uninstall_wait },
 };
 
 static void usage(FILE *f)
