@@ -6,6 +6,10 @@
  * needed, 1605 = not installed, ...). Run as a copy named
  * ferry-uninstall.exe, it also deletes itself at the next reboot. Windows
  * only; the native build says so.
+ *
+ * `ferry self-uninstall`: what the service's uninstall_agent op does (the
+ * same function, svc_uninstall_agent), for an administrator or a script:
+ * archive the journal and logs, start the waiter, return at once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,7 +89,30 @@ int cmd_uninstall_wait(int argc, char **argv)
 	ferry_free(wl);
 	return ret;
 }
+int cmd_self_uninstall(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: ferry self-uninstall\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (svc_uninstall_agent()) {
+		fprintf(stderr, "ferry self-uninstall: %s\n", ferry_error_detail());
+		return 1;
+	}
+	printf("Ferry: journal and logs archived under %%ProgramData%%\\Ferry\\archive; "
+	       "msiexec /x starts once the Ferry service has stopped\n");
+	return 0;
+}
 #else
+int cmd_self_uninstall(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "ferry self-uninstall: only on Windows\n");
+	return 1;
+}
+
 int cmd_uninstall_wait(int argc, char **argv)
 {
 	(void)argc;
