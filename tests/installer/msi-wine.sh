@@ -80,6 +80,8 @@ pf="$prefix/drive_c/Program Files/Ferry"
 for f in ferrysvc.exe ferry.exe ferry-notify.exe ferry-preview.exe; do
   cmp -s "$pf/$f" "$build/bin/$f" && ok "installed $f" || bad "Program Files\\Ferry\\$f missing or different"
 done
+cmp -s "$pf/lockscreen-default.png" "$here/../../resources/images/lockscreen-default.png" &&
+  ok "installed lockscreen-default.png" || bad "Program Files\\Ferry\\lockscreen-default.png missing or different"
 cmp -s "$prefix/drive_c/windows/system32/ferrycp.dll" "$build/bin/ferrycp.dll" &&
   ok "installed system32\\ferrycp.dll" || bad "system32\\ferrycp.dll missing or different"
 
@@ -129,7 +131,7 @@ arch=$(ls -d "$pd"/archive/*/ 2>/dev/null | head -n 1)
 [ -n "$arch" ] && [ -s "$arch/state/journal.bin" ] && [ -s "$arch/logs/ferry.log" ] &&
   ok "archive kept: ${arch#"$prefix/"}" || bad "no archive with state and logs under ProgramData\\Ferry\\archive"
 [ -n "$arch" ] && [ -s "$arch/msiexec-uninstall.log" ] && ok "msiexec log in the archive" || bad "no msiexec log in the archive"
-for f in ferrysvc.exe ferry.exe ferry-notify.exe ferry-preview.exe; do
+for f in ferrysvc.exe ferry.exe ferry-notify.exe ferry-preview.exe lockscreen-default.png; do
   [ -e "$pf/$f" ] && bad "left behind: Program Files\\Ferry\\$f" || ok "removed $f"
 done
 [ -e "$prefix/drive_c/windows/system32/ferrycp.dll" ] && bad "left behind: ferrycp.dll" || ok "removed ferrycp.dll"
