@@ -34,6 +34,20 @@ static const struct {
 	 "This PC is being moved to {target_domain}. Only service desk staff may log on now."},
 };
 
+/* Overrides from a string table: empty = the compiled-in text stands. */
+static char override_title[UX_SCREEN_COUNT][UX_TITLE_MAX + 1];
+static char override_body[UX_SCREEN_COUNT][UX_BODY_MAX + 1];
+
+static const char *builtin_title(enum ux_screen s)
+{
+	return override_title[s][0] ? override_title[s] : builtin[s].title;
+}
+
+static const char *builtin_body(enum ux_screen s)
+{
+	return override_body[s][0] ? override_body[s] : builtin[s].body;
+}
+
 const char *ux_screen_name(enum ux_screen s)
 {
 	return (unsigned)s < UX_SCREEN_COUNT ? screen_names[s] : NULL;
@@ -186,10 +200,58 @@ ferry_err ux_texts_get(struct ux_texts *out, const struct runbook *rb, enum ux_s
 	if (rb && !vars.runbook_name)
 		vars.runbook_name = rb->name;
 	runbook_texts(rb, s, &title, &body, &extra);
-	rc = ux_expand(out->title, sizeof out->title, title ? title : builtin[s].title, &vars);
+	rc = ux_expand(out->title, sizeof out->title, title ? title : builtin_title(s), &vars);
 	if (!rc)
-		rc = ux_expand(out->body, sizeof out->body, body ? body : builtin[s].body, &vars);
+		rc = ux_expand(out->body, sizeof out->body, body ? body : builtin_body(s), &vars);
 	if (!rc)
 		rc = ux_expand(out->extra, sizeof out->extra, extra ? extra : "", &vars);
 	return rc;
+}
+
+/* A template is acceptable when it fits and every placeholder is known. */
+static ferry_err check_template(const char *t, size_t max, const char *what)
+{
+	static char scratch[UX_BODY_MAX * 4 + 1];
+	const struct ux_vars probe = {0};
+	size_t n = strlen(t);
+	ferry_err rc;
+
+	if (n > max)
+		return ferry_error_set(FERRY_ERANGE, "built-in %s: %zu bytes, at most %zu", what, n, max);
+	rc = ux_expand(scratch, sizeof scratch, t, &probe);
+	return rc == FERRY_ERANGE ? FERRY_OK : rc;
+}
+
+ferry_err ux_texts_set_builtin(enum ux_screen s, const char *title, const char *body)
+{
+	ferry_err rc = FERRY_OK;
+
+	if ((unsigned)s >= UX_SCREEN_COUNT)
+		return ferry_error_set(FERRY_EINVAL, "ux_texts_set_builtin: bad screen %d", (int)s);
+	if (title)
+		rc = check_template(title, UX_TITLE_MAX, "title");
+	if (!rc && body)
+		rc = check_template(body, UX_BODY_MAX, "text");
+	if (rc)
+		return ferry_error_wrap(rc, "screen %s: ", screen_names[s]);
+	if (title)
+		memcpy(override_title[s], title, strlen(title) + 1);
+	if (body)
+		memcpy(override_body[s], body, strlen(body) + 1);
+	return FERRY_OK;
+}
+
+ferry_err ux_texts_builtin(enum ux_screen s, const char **title, const char **body)
+{
+	if ((unsigned)s >= UX_SCREEN_COUNT || !title || !body)
+		return ferry_error_set(FERRY_EINVAL, "ux_texts_builtin: bad screen %d", (int)s);
+	*title = builtin_title(s);
+	*body = builtin_body(s);
+	return FERRY_OK;
+}
+
+void ux_texts_reset_builtin(void)
+{
+	memset(override_title, 0, sizeof override_title);
+	memset(override_body, 0, sizeof override_body);
 }

@@ -65,4 +65,21 @@ ferry_err ux_expand(char *out, size_t cap, const char *tmpl, const struct ux_var
 ferry_err ux_texts_get(struct ux_texts *out, const struct runbook *rb, enum ux_screen s,
 		       const struct ux_vars *v);
 
+/**
+ * Replace the built-in texts of screen `s` (the English of texts.c), for
+ * Windows binaries that load a translated string table at start-up
+ * (resources/strings_load.h). NULL leaves that part as it is. The strings
+ * are copied; each must fit UX_TITLE_MAX / UX_BODY_MAX bytes and use only
+ * known placeholders, else FERRY_ERANGE / FERRY_ECORRUPT and nothing
+ * changes, so a bad translation can never break a screen. Not thread-safe:
+ * call before other threads ask for texts.
+ */
+ferry_err ux_texts_set_builtin(enum ux_screen s, const char *title, const char *body);
+
+/** The current built-in templates of screen `s` (borrowed, unexpanded). */
+ferry_err ux_texts_builtin(enum ux_screen s, const char **title, const char **body);
+
+/** Back to the compiled-in English texts. */
+void ux_texts_reset_builtin(void);
+
 #endif

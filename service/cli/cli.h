@@ -31,5 +31,9 @@ int cmd_odj(int argc, char **argv);
 
 /* `ferry package keygen/sign/verify` (cmd_package.c). */
 int cmd_package(int argc, char **argv);
+/** `ferry uninstall-wait`: the self-uninstall's detached waiter (Windows). */
+int cmd_uninstall_wait(int argc, char **argv);
+/** `ferry self-uninstall`: archive, then uninstall once the service stops (Windows). */
+int cmd_self_uninstall(int argc, char **argv);
 
 #endif

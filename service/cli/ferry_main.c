@@ -25,6 +25,8 @@ static const struct cli_command commands[] = {
 	{ "acl", "translate security descriptors (ReACL), check tables, bench", cmd_acl },
 	{ "odj", "inspect, validate or compose an ODJ file", cmd_odj },
 	{ "package", "make and check signed command packages: keygen, sign, verify", cmd_package },
+	{ "uninstall-wait", "self-uninstall waiter: --service S --product {GUID} --log L (Windows)", cmd_uninstall_wait },
+	{ "self-uninstall", "archive the journal and logs, then uninstall Ferry (Windows)", cmd_self_uninstall },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,121 @@
+/*
+ * The audit archive taken before the agent uninstalls itself: the journal
+ * (state\) and the logs (logs\) copied, never moved, into
+ * archive\<UTC stamp>\. A folder that already exists (the op re-run within
+ * the same second after a crash) gets a -2, -3, ... suffix, so an earlier
+ * archive is never overwritten.
+ */
+#include "win/uninstall.h"
+
+#include <stdarg.h>
+#include <wchar.h>
+
+#include "win/win_err.h"
+
+#define PATH_CAP 1024
+#define MAX_DEPTH 16
+
+/* swprintf that fails (-1) on truncation too: mingw's C99 swprintf returns
+ * the length it wanted, not -1, when the text does not fit. */
+static int wfmt(wchar_t *out, size_t cap, const wchar_t *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vswprintf(out, cap, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+static ferry_err make_dir(const wchar_t *path)
+{
+	if (!CreateDirectoryW(path, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
+		return svc_win_last_error("CreateDirectoryW(archive)");
+	return FERRY_OK;
+}
+
+/* Copy the tree at src into dst (created); a missing src is nothing to do. */
+static ferry_err copy_tree(const wchar_t *src, const wchar_t *dst, int depth)
+{
+	wchar_t pattern[PATH_CAP], from[PATH_CAP], to[PATH_CAP];
+	WIN32_FIND_DATAW fd;
+	HANDLE h;
+	ferry_err rc = FERRY_OK;
+
+	if (depth > MAX_DEPTH)
+		return ferry_error_set(FERRY_ERANGE, "archive: folders nested deeper than %d", MAX_DEPTH);
+	if (wfmt(pattern, PATH_CAP, L"%ls\\*", src) < 0)
+		return ferry_error_set(FERRY_ERANGE, "archive: path too long");
+	h = FindFirstFileW(pattern, &fd);
+	if (h == INVALID_HANDLE_VALUE) {
+		DWORD e = GetLastError();
+
+		if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND)
+			return FERRY_OK;
+		return svc_win_error(FERRY_ESYSTEM, "FindFirstFileW(archive)", e);
+	}
+	rc = make_dir(dst);
+	do {
+		if (rc || !wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L".."))
+			continue;
+		if (wfmt(from, PATH_CAP, L"%ls\\%ls", src, fd.cFileName) < 0 ||
+		    wfmt(to, PATH_CAP, L"%ls\\%ls", dst, fd.cFileName) < 0) {
+			rc = ferry_error_set(FERRY_ERANGE, "archive: path too long");
+		} else if (fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
+			continue; /* never follow a link out of Ferry's folders */
+		} else if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+			rc = copy_tree(from, to, depth + 1);
+		} else if (!CopyFileW(from, to, TRUE)) {
+			rc = svc_win_last_error("CopyFileW(archive)");
+		}
+	} while (!rc && FindNextFileW(h, &fd));
+	FindClose(h);
+	return rc;
+}
+
+/* data_dir\archive\<stamp>[-N], created and new. */
+static ferry_err new_archive_dir(wchar_t *out, size_t cap, const wchar_t *data_dir,
+				 const SYSTEMTIME *t)
+{
+	wchar_t base[PATH_CAP];
+	ferry_err rc;
+
+	if (wfmt(base, PATH_CAP, L"%ls\\archive", data_dir) < 0)
+		return ferry_error_set(FERRY_ERANGE, "archive: path too long");
+	rc = make_dir(base);
+	for (unsigned n = 1; !rc && n < 100; n++) {
+		int w = n == 1 ? wfmt(out, cap, L"%ls\\%04u%02u%02uT%02u%02u%02uZ", base, t->wYear,
+					  t->wMonth, t->wDay, t->wHour, t->wMinute, t->wSecond)
+			       : wfmt(out, cap, L"%ls\\%04u%02u%02uT%02u%02u%02uZ-%u", base,
+					  t->wYear, t->wMonth, t->wDay, t->wHour, t->wMinute,
+					  t->wSecond, n);
+
+		if (w < 0)
+			return ferry_error_set(FERRY_ERANGE, "archive: path too long");
+		if (CreateDirectoryW(out, NULL))
+			return FERRY_OK;
+		if (GetLastError() != ERROR_ALREADY_EXISTS)
+			return svc_win_last_error("CreateDirectoryW(archive)");
+	}
+	return rc ? rc : ferry_error_set(FERRY_EBUSY, "archive: 99 archives in one second");
+}
+
+ferry_err svc_uninstall_archive(wchar_t *out, size_t cap, const wchar_t *data_dir,
+				const SYSTEMTIME *utc)
+{
+	static const wchar_t *const parts[] = {L"state", L"logs"};
+	wchar_t src[PATH_CAP], dst[PATH_CAP];
+	ferry_err rc;
+
+	if (!out || !cap || !data_dir || !utc)
+		return ferry_error_set(FERRY_EINVAL, "archive: missing argument");
+	rc = new_archive_dir(out, cap, data_dir, utc);
+	for (size_t i = 0; !rc && i < sizeof parts / sizeof parts[0]; i++) {
+		if (wfmt(src, PATH_CAP, L"%ls\\%ls", data_dir, parts[i]) < 0 ||
+		    wfmt(dst, PATH_CAP, L"%ls\\%ls", out, parts[i]) < 0)
+			return ferry_error_set(FERRY_ERANGE, "archive: path too long");
+		rc = copy_tree(src, dst, 0);
+	}
+	return rc;
+}
