@@ -20,48 +20,9 @@
 #include "cp_guids.h"
 #include "cp_pipe.h"
 #include "cp_tile.h"
-#include "ux/kerb_logon.h"
+#include "cp_serialize.h"
 #include "util/mem.h"
 #include "util/utf.h"
-
-/* "DOMAIN\name" or "name@domain" into user/domain (UTF-8, bounded). */
-static bool split_account(const wchar_t *in, char *user, char *domain, size_t cap)
-{
-	char *s = NULL, *sep;
-	size_t n = 0;
-	bool ok = false;
-
-	if (!in || ferry_utf16_to_utf8(&s, &n, (const uint16_t *)in, wcslen(in)) != FERRY_OK)
-		return false;
-	if ((sep = strchr(s, '\\')) != NULL) {
-		*sep = '\0';
-		ok = snprintf(domain, cap, "%s", s) < (int)cap &&
-		     snprintf(user, cap, "%s", sep + 1) < (int)cap;
-	} else if ((sep = strrchr(s, '@')) != NULL) {
-		*sep = '\0';
-		ok = snprintf(user, cap, "%s", s) < (int)cap &&
-		     snprintf(domain, cap, "%s", sep + 1) < (int)cap;
-	}
-	ok = ok && user[0] && domain[0] && !strchr(user, '\\') && !strchr(user, '@');
-	ferry_free(s);
-	return ok;
-}
-
-/* The typed password as a UTF-8 secret; NULL when there is none or it is invalid. */
-static struct ferry_secret *password_utf8(const wchar_t *w)
-{
-	struct ferry_secret *sec = NULL;
-	char *s = NULL;
-	size_t n = 0;
-
-	if (!w || ferry_utf16_to_utf8(&s, &n, (const uint16_t *)w, wcslen(w)) != FERRY_OK)
-		return NULL;
-	if (ferry_secret_from(&sec, s, n) != FERRY_OK)
-		sec = NULL;
-	ferry_wipe(s, n);
-	ferry_free(s);
-	return sec;
-}
 
 /* Show msg (UTF-8) in the status field and as LogonUI's status text. */
 static HRESULT show_status(struct cp_tile *t, const char *msg, CREDENTIAL_PROVIDER_STATUS_ICON ic,
@@ -132,11 +93,11 @@ HRESULT cp_submit_cache(struct cp_tile *t, CREDENTIAL_PROVIDER_GET_SERIALIZATION
 	if (!t->password || !t->password[0]) {
 		snprintf(msg, sizeof(msg), "Enter your password.");
 		ic = CPSI_WARNING;
-	} else if (!split_account(t->text[CP_FID_USER], req->u.creds.user, req->u.creds.domain,
+	} else if (!cp_split_account(t->text[CP_FID_USER], req->u.creds.user, req->u.creds.domain,
 				  sizeof(req->u.creds.user))) {
 		snprintf(msg, sizeof(msg), "Enter your account as DOMAIN\\name or name@domain.");
 		ic = CPSI_WARNING;
-	} else if (!(req->u.creds.password = password_utf8(t->password)) ||
+	} else if (!(req->u.creds.password = cp_password_utf8(t->password)) ||
 		   req->u.creds.password->len > IPC_PASSWORD_MAX) {
 		snprintf(msg, sizeof(msg), "This password cannot be used (too long or invalid).");
 	} else {
@@ -177,37 +138,24 @@ HRESULT cp_submit_fallback(struct cp_tile *t,
 			   CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION *cs, LPWSTR *status,
 			   CREDENTIAL_PROVIDER_STATUS_ICON *icon)
 {
-	char user[IPC_NAME_MAX + 1], domain[IPC_NAME_MAX + 1];
-	struct ferry_secret *pw = NULL, *packed = NULL;
-	enum kerb_submit_type type = t->cpus == CPUS_UNLOCK_WORKSTATION
-					     ? KERB_SUBMIT_WORKSTATION_UNLOCK
-					     : KERB_SUBMIT_INTERACTIVE;
 	const char *msg = NULL;
 	ULONG package = 0;
-	HRESULT hr = S_OK;
+	HRESULT hr;
 
 	*resp = CPGSR_NO_CREDENTIAL_FINISHED;
-	if (!split_account(t->text[CP_FID_USER], user, domain, sizeof(user)))
-		msg = "Enter the fallback account as .\\name.";
-	else if (!(pw = password_utf8(t->password ? t->password : L"")))
-		msg = "This password cannot be used.";
-	else if (kerb_logon_pack(&packed, type, domain, user, pw) != FERRY_OK)
-		msg = "This account name or password cannot be used.";
-	else if (FAILED(hr = negotiate_package(&package)))
+	hr = negotiate_package(&package);
+	if (FAILED(hr)) {
 		msg = "Windows' logon service (LSA) did not answer. Restart the PC.";
-	else if (!(cs->rgbSerialization = CoTaskMemAlloc(packed->len)))
-		hr = E_OUTOFMEMORY;
-	if (!msg && SUCCEEDED(hr)) {
-		memcpy(cs->rgbSerialization, packed->data, packed->len);
-		cs->cbSerialization = (ULONG)packed->len;
-		cs->ulAuthenticationPackage = package;
-		cs->clsidCredentialProvider = CLSID_FerryProvider;
-		*resp = CPGSR_RETURN_CREDENTIAL_FINISHED;
+	} else {
+		hr = cp_fallback_serialize(cs, package, t->cpus, t->text[CP_FID_USER],
+					   t->password ? t->password : L"");
+		if (hr == E_INVALIDARG)
+			msg = "Enter the fallback account as .\\name, and its password.";
+		else if (SUCCEEDED(hr))
+			*resp = CPGSR_RETURN_CREDENTIAL_FINISHED;
 	}
-	if (msg)
-		cp_log("fallback: %s (0x%08lx)", msg, (unsigned long)hr);
-	ferry_secret_free(packed);
-	ferry_secret_free(pw);
+	if (FAILED(hr))
+		cp_log("fallback: no credential (0x%08lx)", (unsigned long)hr);
 	cp_tile_clear_password(t);
 	if (msg)
 		return show_status(t, msg, CPSI_ERROR, status, icon);
