@@ -8,6 +8,8 @@
  * scenario other than logon/unlock, or any bad argument leaves rgbAllow as
  * LogonUI passed it. Ferry's own provider is never hidden.
  */
+#include <string.h>
+
 #include "cp_dll.h"
 #include "cp_guids.h"
 #include "cp_pipe.h"

@@ -22,6 +22,7 @@
  * through the subscribe thread and are taken in GetCredentialCount.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cp_dll.h"
 #include "cp_pipe.h"

@@ -15,6 +15,7 @@
 #include <ntsecapi.h>
 #include <shlwapi.h>
 #include <stdio.h>
+#include <string.h>
 #include <wchar.h>
 
 #include "cp_guids.h"

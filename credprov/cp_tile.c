@@ -8,6 +8,7 @@
  * buffer, and every path that drops it wipes it first (clear_password).
  */
 #include <shlwapi.h>
+#include <string.h>
 #include <wchar.h>
 
 #include "cp_dll.h"
