@@ -1,0 +1,69 @@
+/*
+ * The provider-wide field table and, per tile kind, which fields show.
+ *
+ *   id  field     type           cache  progress unavailable fallback
+ *   0   image     TILE_IMAGE     both   both     both        both
+ *   1   title     LARGE_TEXT     both   both     both        both
+ *   2   text      SMALL_TEXT     sel    sel      sel         sel
+ *   3   phase     SMALL_TEXT     -      sel      -           -
+ *   4   percent   SMALL_TEXT     -      sel      -           -
+ *   5   user      EDIT_TEXT      sel    -        -           sel
+ *   6   password  PASSWORD_TEXT  sel*   -        -           sel*
+ *   7   submit    SUBMIT_BUTTON  sel    -        -           sel
+ *   8   status    SMALL_TEXT     sel    -        -           sel
+ *   (* = focused when the tile is selected)
+ */
+#include <shlwapi.h>
+
+#include "cp_tile.h"
+
+const struct cp_field_def cp_fields[CP_FID_COUNT] = {
+	[CP_FID_IMAGE] = { CPFT_TILE_IMAGE, L"Image", &CP_FIELD_PROVIDER_LOGO },
+	[CP_FID_TITLE] = { CPFT_LARGE_TEXT, L"Ferry", &CP_FIELD_PROVIDER_LABEL },
+	[CP_FID_TEXT] = { CPFT_SMALL_TEXT, L"Text", NULL },
+	[CP_FID_PHASE] = { CPFT_SMALL_TEXT, L"Phase", NULL },
+	[CP_FID_PERCENT] = { CPFT_SMALL_TEXT, L"Progress", NULL },
+	[CP_FID_USER] = { CPFT_EDIT_TEXT, L"User name", &CP_FIELD_LOGON_USERNAME },
+	[CP_FID_PASSWORD] = { CPFT_PASSWORD_TEXT, L"Password", &CP_FIELD_LOGON_PASSWORD },
+	[CP_FID_SUBMIT] = { CPFT_SUBMIT_BUTTON, L"Submit", NULL },
+	[CP_FID_STATUS] = { CPFT_SMALL_TEXT, L"Status", NULL },
+};
+
+#define BOTH { CPFS_DISPLAY_IN_BOTH, CPFIS_NONE }
+#define SEL { CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE }
+#define FOCUS { CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_FOCUSED }
+#define HIDE { CPFS_HIDDEN, CPFIS_NONE }
+
+const struct cp_field_state cp_field_states[CP_TILE_KIND_COUNT][CP_FID_COUNT] = {
+	[CP_TILE_CACHE] = { BOTH, BOTH, SEL, HIDE, HIDE, SEL, FOCUS, SEL, SEL },
+	[CP_TILE_PROGRESS] = { BOTH, BOTH, SEL, SEL, SEL, HIDE, HIDE, HIDE, HIDE },
+	[CP_TILE_UNAVAILABLE] = { BOTH, BOTH, SEL, HIDE, HIDE, HIDE, HIDE, HIDE, HIDE },
+	[CP_TILE_FALLBACK] = { BOTH, BOTH, SEL, HIDE, HIDE, SEL, FOCUS, SEL, SEL },
+};
+
+HRESULT cp_field_descriptor(DWORD i, CREDENTIAL_PROVIDER_FIELD_DESCRIPTOR **out)
+{
+	CREDENTIAL_PROVIDER_FIELD_DESCRIPTOR *d;
+	HRESULT hr;
+
+	if (!out)
+		return E_POINTER;
+	*out = NULL;
+	if (i >= CP_FID_COUNT)
+		return E_INVALIDARG;
+	d = CoTaskMemAlloc(sizeof(*d));
+	if (!d)
+		return E_OUTOFMEMORY;
+	ZeroMemory(d, sizeof(*d));
+	d->dwFieldID = i;
+	d->cpft = cp_fields[i].type;
+	if (cp_fields[i].guid)
+		d->guidFieldType = *cp_fields[i].guid;
+	hr = SHStrDupW(cp_fields[i].label, &d->pszLabel);
+	if (FAILED(hr)) {
+		CoTaskMemFree(d);
+		return hr;
+	}
+	*out = d;
+	return S_OK;
+}

@@ -1,0 +1,51 @@
+/*
+ * The registry hints ferrycp.dll reads, so that LogonUI's thread can decide
+ * without the pipe: the prevent-login lease (the filter), whether a
+ * migration is running (service-unavailable vs. nothing when the pipe
+ * fails), the fallback account's name (the helpdesk tile, even with no
+ * service), the filter's allow-list and the pipe-name override for tests.
+ * Every value is documented in docs/credprov.md; the service writes them.
+ *
+ * Every reader fails safe: a missing, mistyped or oversized value reads as
+ * "absent", which means show everything / no migration / no fallback tile.
+ */
+#ifndef FERRY_CP_STATE_H
+#define FERRY_CP_STATE_H
+
+#include <windows.h>
+
+#include <stdbool.h>
+
+#define CP_KEY_FERRY L"SOFTWARE\\Ferry"
+#define CP_KEY_STATE L"SOFTWARE\\Ferry\\State"
+#define CP_VAL_LEASE L"PreventLoginUntil"        /* QWORD/8-byte BINARY FILETIME */
+#define CP_VAL_LEASE_CAP L"PreventLoginCapHours" /* DWORD 1..24, default 4 */
+#define CP_VAL_MIGRATING L"MigrationRunning"     /* DWORD, 1 while migrating */
+#define CP_VAL_FALLBACK L"FallbackAccount"       /* SZ, local account name */
+#define CP_VAL_ALLOW L"FilterAllow"              /* MULTI_SZ of {CLSID} (under Ferry) */
+#define CP_VAL_PIPE L"PipeName"                  /* SZ, \\.\pipe\... (under Ferry) */
+
+#define CP_PIPE_DEFAULT L"\\\\.\\pipe\\Ferry.Agent"
+#define CP_PIPE_NAME_MAX 256
+#define CP_ACCOUNT_MAX 256
+#define CP_ALLOW_MAX 64 /* CLSIDs in the allow-list; more are ignored */
+
+/** True while the lease is held (lease_decide says HIDE_OTHERS); reason for the log. */
+bool cp_state_lease_held(const char **reason);
+
+/** True when the service says a migration is running, or the lease is held. */
+bool cp_state_migrating(void);
+
+/** The fallback account's name into out[cap]; false when there is none. */
+bool cp_state_fallback_account(wchar_t *out, size_t cap);
+
+/**
+ * The admin allow-list: up to CP_ALLOW_MAX CLSIDs into out; returns how
+ * many. Entries that do not parse as a CLSID are skipped.
+ */
+size_t cp_state_allow_list(GUID *out, size_t cap);
+
+/** The pipe's name: the PipeName override when it is a \\.\pipe\ path, else the default. */
+void cp_state_pipe_name(wchar_t *out, size_t cap);
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * The credential provider filter as LogonUI calls it, against Wine's real
+ * registry: it hides other providers only while the prevent-login lease in
+ * HKLM\SOFTWARE\Ferry\State\PreventLoginUntil is in the future (and within
+ * its cap), never hides Ferry's provider or the allow-list, and hides
+ * nothing when the lease is absent, lapsed or garbage.
+ */
+#include <windows.h>
+#include <objbase.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <wchar.h>
+
+#include <cmocka.h>
+
+#include "cp_guids.h"
+#include "cpapi.h"
+
+typedef HRESULT(STDAPICALLTYPE *get_class_object_fn)(REFCLSID, REFIID, void **);
+typedef HRESULT(STDAPICALLTYPE *plain_fn)(void);
+
+#define STATE_KEY L"SOFTWARE\\Ferry\\State"
+#define FERRY_KEY L"SOFTWARE\\Ferry"
+#define HOUR_TICKS (3600ull * 10000000ull)
+
+static HMODULE dll;
+static get_class_object_fn get_class_object;
+static plain_fn can_unload;
+
+/* Windows' password provider, a made-up smart-card provider, and ours. */
+static const GUID password_cp = {
+	0x60b78e88, 0xead8, 0x445c, { 0x9c, 0xfd, 0x0b, 0x87, 0xf7, 0x4e, 0xa6, 0xcd }
+};
+static const GUID smartcard_cp = {
+	0x8fd7e19c, 0x3bf7, 0x489b, { 0xa7, 0x2c, 0x84, 0x6a, 0xb3, 0x67, 0x8c, 0x96 }
+};
+#define SMARTCARD_STR L"{8FD7E19C-3BF7-489B-A72C-846AB3678C96}"
+
+static uint64_t now_ft(void)
+{
+	FILETIME ft;
+
+	GetSystemTimeAsFileTime(&ft);
+	return ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+}
+
+static void set_lease(DWORD type, const void *data, DWORD len)
+{
+	assert_int_equal(RegSetKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"PreventLoginUntil", type,
+					 data, len),
+			 ERROR_SUCCESS);
+}
+
+static void set_lease_at(uint64_t ft)
+{
+	set_lease(REG_QWORD, &ft, sizeof(ft));
+}
+
+static void clear(void)
+{
+	RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"PreventLoginUntil");
+	RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"PreventLoginCapHours");
+	RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, FERRY_KEY, L"FilterAllow");
+}
+
+static ICredentialProviderFilter *new_filter(void)
+{
+	IClassFactory *cf = NULL;
+	ICredentialProviderFilter *f = NULL;
+
+	assert_int_equal(get_class_object(&CLSID_FerryFilter, &IID_IClassFactory, (void **)&cf),
+			 S_OK);
+	assert_int_equal(cf->lpVtbl->CreateInstance(cf, NULL, &CP_IID_ICredentialProviderFilter,
+						    (void **)&f),
+			 S_OK);
+	cf->lpVtbl->Release(cf);
+	return f;
+}
+
+/* Run Filter over [password, smartcard, ferry]; returns the allow bits as 3 bits. */
+static unsigned run_filter(CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus)
+{
+	ICredentialProviderFilter *f = new_filter();
+	GUID clsids[3] = { password_cp, smartcard_cp, CLSID_FerryProvider };
+	BOOL allow[3] = { TRUE, TRUE, TRUE };
+
+	assert_int_equal(f->lpVtbl->Filter(f, cpus, 0, clsids, allow, 3), S_OK);
+	assert_int_equal(f->lpVtbl->Release(f), 0);
+	assert_int_equal(can_unload(), S_OK);
+	/* Ours is never hidden, whatever the registry says. */
+	assert_true(allow[2]);
+	return (allow[0] ? 1u : 0u) | (allow[1] ? 2u : 0u) | (allow[2] ? 4u : 0u);
+}
+
+#define ALL 7u
+#define OURS_ONLY 4u
+
+static void test_credprov_filter__future_lease_hides_others(void **state)
+{
+	uint64_t until = now_ft() + HOUR_TICKS;
+
+	(void)state;
+	set_lease_at(until);
+	assert_int_equal(run_filter(CPUS_LOGON), OURS_ONLY);
+	assert_int_equal(run_filter(CPUS_UNLOCK_WORKSTATION), OURS_ONLY);
+	/* CredUI (a program asking for credentials) is never filtered. */
+	assert_int_equal(run_filter(CPUS_CREDUI), ALL);
+	/* An 8-byte REG_BINARY is the same FILETIME. */
+	set_lease(REG_BINARY, &until, sizeof(until));
+	assert_int_equal(run_filter(CPUS_LOGON), OURS_ONLY);
+}
+
+static void test_credprov_filter__allow_list_kept(void **state)
+{
+	static const wchar_t list[] = L"not-a-clsid\0" SMARTCARD_STR L"\0";
+
+	(void)state;
+	set_lease_at(now_ft() + HOUR_TICKS);
+	assert_int_equal(RegSetKeyValueW(HKEY_LOCAL_MACHINE, FERRY_KEY, L"FilterAllow",
+					 REG_MULTI_SZ, list, sizeof(list)),
+			 ERROR_SUCCESS);
+	assert_int_equal(run_filter(CPUS_LOGON), OURS_ONLY | 2u);
+}
+
+static void test_credprov_filter__absent_lease_hides_nothing(void **state)
+{
+	(void)state;
+	assert_int_equal(run_filter(CPUS_LOGON), ALL);
+	assert_int_equal(run_filter(CPUS_UNLOCK_WORKSTATION), ALL);
+}
+
+static void test_credprov_filter__lapsed_lease_hides_nothing(void **state)
+{
+	(void)state;
+	set_lease_at(now_ft() - 10000000ull); /* a second ago */
+	assert_int_equal(run_filter(CPUS_LOGON), ALL);
+	set_lease_at(0);
+	assert_int_equal(run_filter(CPUS_LOGON), ALL);
+}
+
+static void test_credprov_filter__garbage_lease_hides_nothing(void **state)
+{
+	uint64_t until = now_ft() + HOUR_TICKS;
+	DWORD dw = 0xffffffffu;
+	uint8_t twelve[12] = { 0 };
+
+	(void)state;
+	memcpy(twelve, &until, sizeof(until));
+	set_lease(REG_SZ, L"tomorrow", sizeof(L"tomorrow"));
+	assert_int_equal(run_filter(CPUS_LOGON), ALL);
+	set_lease(REG_DWORD, &dw, sizeof(dw));
+	assert_int_equal(run_filter(CPUS_LOGON), ALL);
+	set_lease(REG_BINARY, &until, 4);
+	assert_int_equal(run_filter(CPUS_LOGON), ALL);
+	set_lease(REG_BINARY, twelve, sizeof(twelve));
+	assert_int_equal(run_filter(CPUS_LOGON), ALL);
+	set_lease(REG_BINARY, "", 0);
+	assert_int_equal(run_filter(CPUS_LOGON), ALL);
+	/* Beyond the default 4-hour cap: not a lease a healthy service writes. */
+	set_lease_at(now_ft() + 5 * HOUR_TICKS);
+	assert_int_equal(run_filter(CPUS_LOGON), ALL);
+	set_lease_at(UINT64_MAX);
+	assert_int_equal(run_filter(CPUS_LOGON), ALL);
+}
+
+static void test_credprov_filter__cap_from_registry(void **state)
+{
+	DWORD hours = 6, bad = 25;
+
+	(void)state;
+	set_lease_at(now_ft() + 5 * HOUR_TICKS);
+	assert_int_equal(RegSetKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"PreventLoginCapHours",
+					 REG_DWORD, &hours, sizeof(hours)),
+			 ERROR_SUCCESS);
+	assert_int_equal(run_filter(CPUS_LOGON), OURS_ONLY);
+	/* A cap outside the runbook's 1..24 h falls back to 4 h. */
+	assert_int_equal(RegSetKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"PreventLoginCapHours",
+					 REG_DWORD, &bad, sizeof(bad)),
+			 ERROR_SUCCESS);
+	assert_int_equal(run_filter(CPUS_LOGON), ALL);
+}
+
+static void test_credprov_filter__remote_credential_passes_through(void **state)
+{
+	ICredentialProviderFilter *f = new_filter();
+	BYTE blob[5] = { 1, 2, 3, 4, 5 };
+	CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION in = { 9, { 0 }, sizeof(blob), blob }, out;
+
+	(void)state;
+	in.clsidCredentialProvider = password_cp;
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(f->lpVtbl->UpdateRemoteCredential(f, &in, &out), S_OK);
+	assert_int_equal(out.ulAuthenticationPackage, 9);
+	assert_true(IsEqualGUID(&out.clsidCredentialProvider, &password_cp));
+	assert_int_equal(out.cbSerialization, sizeof(blob));
+	assert_true(out.rgbSerialization != blob); /* LogonUI's own copy to free */
+	assert_memory_equal(out.rgbSerialization, blob, sizeof(blob));
+	CoTaskMemFree(out.rgbSerialization);
+	assert_int_equal(f->lpVtbl->Release(f), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	clear();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	clear();
+	return can_unload() == S_OK ? 0 : -1;
+}
+
+static int group_setup(void **state)
+{
+	wchar_t path[MAX_PATH];
+	DWORD n = GetModuleFileNameW(NULL, path, MAX_PATH);
+	wchar_t *slash = wcsrchr(path, L'\\');
+
+	(void)state;
+	if (n == 0 || n >= MAX_PATH || !slash)
+		return -1;
+	wcscpy(slash + 1, L"ferrycp.dll");
+	dll = LoadLibraryW(path);
+	if (!dll)
+		return -1;
+	get_class_object = (get_class_object_fn)(void *)GetProcAddress(dll, "DllGetClassObject");
+	can_unload = (plain_fn)(void *)GetProcAddress(dll, "DllCanUnloadNow");
+	return get_class_object && can_unload ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	FreeLibrary(dll);
+	return 0;
+}
+
+int wmain(void);
+
+int wmain(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+		T(test_credprov_filter__future_lease_hides_others),
+		T(test_credprov_filter__allow_list_kept),
+		T(test_credprov_filter__absent_lease_hides_nothing),
+		T(test_credprov_filter__lapsed_lease_hides_nothing),
+		T(test_credprov_filter__garbage_lease_hides_nothing),
+		T(test_credprov_filter__cap_from_registry),
+		T(test_credprov_filter__remote_credential_passes_through),
+#undef T
+	};
+	return cmocka_run_group_tests_name("credprov_filter", tests, group_setup, group_teardown);
+}
