@@ -106,7 +106,10 @@ v=$(reg_value 'HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run' FerryNotify)
 [ "$v" = '"C:\Program Files\Ferry\ferry-notify.exe"' ] && ok "Run FerryNotify = $v" || bad "Run FerryNotify '$v'"
 svc='HKLM\SYSTEM\CurrentControlSet\Services\Ferry'
 v=$(reg_value "$svc" ImagePath)
-[ "$v" = '"C:\Program Files\Ferry\ferrysvc.exe"' ] || [ "$v" = 'C:\Program Files\Ferry\ferrysvc.exe' ] &&
+# Windows' InstallServices quotes the path; Wine 8 writes it unquoted. Either way the
+# service is started as `ferrysvc.exe run --service` (svc_main.c's SCM entry).
+[ "$v" = '"C:\Program Files\Ferry\ferrysvc.exe" run --service' ] ||
+  [ "$v" = 'C:\Program Files\Ferry\ferrysvc.exe run --service' ] &&
   ok "service Ferry: ImagePath $v" || bad "service ImagePath '$v'"
 v=$(reg_value "$svc" Start); [ "$v" = 0x2 ] && ok "service Ferry: automatic start" || bad "service Start '$v'"
 if [ ${#start[@]} -eq 0 ]; then
@@ -122,8 +125,16 @@ echo "journal" >"$pd/state/journal.bin"
 echo "log" >"$pd/logs/ferry.log"
 W reg add 'HKLM\SOFTWARE\Ferry\State' /v PreventLoginUntil /t REG_BINARY /d 00112233445566ff /f >/dev/null 2>&1
 has_key 'HKLM\SOFTWARE\Ferry\State' && ok "lease PreventLoginUntil written" || bad "could not write the lease"
-out=$(W 'C:\Program Files\Ferry\ferry.exe' self-uninstall 2>&1 | tr -d '\r'); rc=$?
+# Output to a file, not a pipe: under Wine the detached waiter keeps the
+# console's pipe open until it ends, so $(...) would wait for it.
+W 'C:\Program Files\Ferry\ferry.exe' self-uninstall >"$tmp/self-uninstall.out" 2>&1; rc=$?
+out=$(tr -d '\r' <"$tmp/self-uninstall.out")
 [ $rc -eq 0 ] && ok "ferry.exe self-uninstall: $out" || bad "self-uninstall exit $rc: $out"
+if [ ${#start[@]} -eq 0 ]; then
+  # The service stops itself after its uninstall_agent op; here the test stops it,
+  # and the waiter then runs msiexec /x.
+  W sc stop Ferry >"$tmp/sc-stop.out" 2>&1 && ok "service stop requested" || bad "sc stop Ferry: $(cat "$tmp/sc-stop.out")"
+fi
 # The waiter and msiexec are detached; the prefix's wineserver ends when they do.
 if WINEPREFIX="$prefix" timeout 120 wineserver -w; then ok "waiter and msiexec finished"; else bad "uninstall still running after 120 s"; fi
 
