@@ -29,4 +29,11 @@ int cmd_acl_bench(int argc, char **argv);
 /* `ferry odj inspect/validate/compose` (cmd_odj.c). */
 int cmd_odj(int argc, char **argv);
 
+/* `ferry bundle keygen/sign/verify` (cmd_bundle.c). */
+int cmd_bundle(int argc, char **argv);
+/* `ferry seal keygen/box/open` (cmd_seal.c). */
+int cmd_seal(int argc, char **argv);
+/* `ferry agent ...`: the migration-server client (cmd_agent.c). */
+int cmd_agent(int argc, char **argv);
+
 #endif

@@ -24,6 +24,9 @@ static const struct cli_command commands[] = {
 	{ "plan", "the scheduler's decision: plan --batch B --runbooks DIR --state S --now T [--json]", cmd_plan },
 	{ "acl", "translate security descriptors (ReACL), check tables, bench", cmd_acl },
 	{ "odj", "inspect, validate or compose an ODJ file", cmd_odj },
+	{ "bundle", "make and check signed bundles: bundle keygen|sign|verify", cmd_bundle },
+	{ "seal", "sealed blobs: seal keygen|box|open", cmd_seal },
+	{ "agent", "the migration-server client: agent enroll|poll|fetch-odj|...", cmd_agent },
 };
 
 static void usage(FILE *f)
