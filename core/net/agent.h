@@ -51,6 +51,7 @@ struct net_agent {
 	unsigned failures;
 	int64_t last_ok;
 	uint32_t retry_after_s;            /* from the last reply; 0 = none */
+	uint64_t bytes_up, bytes_down;     /* HTTP bytes of the polls so far (not persisted) */
 	struct net_config cfg;             /* points into the strings above */
 	uint8_t signing_pub[SIG_ED25519_PUBLIC_LEN];
 	const struct net_keystore *ks;

@@ -126,10 +126,13 @@ ferry_err net_agent_poll(struct net_agent *a, enum net_poll_result *res, struct 
 		return rc;
 	snprintf(path, sizeof(path), "/v1/agents/%s/assignment", a->id);
 	rc = net_http(&r, &a->cfg, "GET", path, tok, NULL, 0, a->etag);
-	if (rc)
+	if (rc) {
 		note_refusal(a, rc, "server_refused");
-	else
+	} else {
+		a->bytes_up += r.bytes_up;
+		a->bytes_down += r.bytes_down;
 		rc = poll_reply(a, &r, res, out);
+	}
 	net_reply_free(&r);
 	ferry_secret_free(tok);
 	if (rc) {

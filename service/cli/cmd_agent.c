@@ -278,8 +278,10 @@ static int do_run(struct ctx *c)
 			break;
 		sleep_s(wait);
 	}
-	printf("run: %u polls (%u new, %u failed) in %ld s; default interval %u s\n", polls, news,
-	       fails, (long)(time(NULL) - start), net_poll_interval(c->a.poll_s));
+	printf("run: %u polls (%u new, %u failed) in %ld s; interval %u s; HTTP bytes up %llu, "
+	       "down %llu (headers + bodies, TLS not counted)\n", polls, news, fails,
+	       (long)(time(NULL) - start), net_poll_interval(c->a.poll_s),
+	       (unsigned long long)c->a.bytes_up, (unsigned long long)c->a.bytes_down);
 	return 0;
 }
 
