@@ -9,6 +9,7 @@ afterwards (the next honest poll answers "unchanged").
 
     hostile.py FERRY_BINARY
 """
+import hashlib
 import json
 import os
 import sys
@@ -163,6 +164,28 @@ def scenario(fx, work, good1, good2, tampered):
             texts += open(os.path.join(state, name), errors="replace").read()
     check(token not in texts, "the bearer token appears in no event, log or state file")
     check("Fallback-Pa55-word!" not in texts, "the fallback password appears nowhere")
+
+    # BUNDLE_DIR: the same accept path, plus every package checked by SHA-256.
+    bdir = os.path.join(work, "bundle-dir")
+    os.makedirs(os.path.join(bdir, "packages"))
+    pkg = b"command package bytes (opaque here)"
+    open(os.path.join(bdir, "packages", "office-reset.pkg"), "wb").write(pkg)
+    p = fx.payload(5)
+    p["packages"] = [{"id": "office-reset.pkg", "sha256": hashlib.sha256(pkg).hexdigest(),
+                      "size": len(pkg)}]
+    os.replace(fx.sign("dir5", p), os.path.join(bdir, "bundle.json"))
+    open(os.path.join(bdir, "packages", "office-reset.pkg"), "wb").write(
+        pkg.replace(b"opaque", b"OPAQUE"))  # same size, other bytes
+    r = fx.agent(state, "bundle-dir", "--dir", bdir)
+    check(r.returncode == 2 and "SHA-256 differs" in r.stderr,
+          "BUNDLE_DIR with an altered package: refused (%s)" % r.stderr.strip()[:120])
+    check(accepted(state) == (2, 2), "BUNDLE_DIR refusal: nothing used")
+    open(os.path.join(bdir, "packages", "office-reset.pkg"), "wb").write(pkg)
+    r = fx.agent(state, "bundle-dir", "--dir", bdir)
+    check(r.returncode == 0 and "accepted: sequence 5" in r.stdout, "BUNDLE_DIR bundle accepted")
+    os.replace(fx.bundles["seq2"], os.path.join(bdir, "bundle.json"))
+    r = fx.agent(state, "bundle-dir", "--dir", bdir)
+    check(r.returncode == 2 and "stale" in r.stderr, "BUNDLE_DIR replay of sequence 2: refused")
 
 
 if __name__ == "__main__":

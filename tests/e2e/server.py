@@ -78,7 +78,8 @@ def odj_from_samba(args, machine, domain):
         out = os.path.join(d, "blob.odj")
         r = subprocess.run(["ip", "netns", "exec", ns, "net", "offlinejoin", "provision",
                             "-s", smbconf, "-S", "127.0.0.1", "-U", "Administrator%" + adminpass,
-                            "domain=" + domain, "machine_name=" + machine, "savefile=" + out],
+                            "domain=" + domain, "dcname=dc1." + domain, "machine_name=" + machine,
+                            "savefile=" + out],
                            capture_output=True, text=True, timeout=120)
         if r.returncode != 0:
             return None, "net offlinejoin provision failed: " + r.stderr.strip()[-200:]
@@ -216,6 +217,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             blob, source = odj_from_blobs(args, machine, domain)
         if blob is None:
+            sys.stderr.write("server: odj provider: %s\n" % source)
             return self.reply(409, {"error": source})
         to, aad = a[3], a[0]
         if mode == "other-agent":  # sealed to someone else's key and id
