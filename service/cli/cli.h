@@ -35,5 +35,11 @@ int cmd_package(int argc, char **argv);
 int cmd_uninstall_wait(int argc, char **argv);
 /** `ferry self-uninstall`: archive, then uninstall once the service stops (Windows). */
 int cmd_self_uninstall(int argc, char **argv);
+/* `ferry bundle keygen/sign/verify` (cmd_bundle.c). */
+int cmd_bundle(int argc, char **argv);
+/* `ferry seal keygen/box/open` (cmd_seal.c). */
+int cmd_seal(int argc, char **argv);
+/* `ferry agent ...`: the migration-server client (cmd_agent.c). */
+int cmd_agent(int argc, char **argv);
 
 #endif

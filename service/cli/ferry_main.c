@@ -27,6 +27,9 @@ static const struct cli_command commands[] = {
 	{ "package", "make and check signed command packages: keygen, sign, verify", cmd_package },
 	{ "uninstall-wait", "self-uninstall waiter: --service S --product {GUID} --log L (Windows)", cmd_uninstall_wait },
 	{ "self-uninstall", "archive the journal and logs, then uninstall Ferry (Windows)", cmd_self_uninstall },
+	{ "bundle", "make and check signed bundles: bundle keygen|sign|verify", cmd_bundle },
+	{ "seal", "sealed blobs: seal keygen|box|open", cmd_seal },
+	{ "agent", "the migration-server client: agent enroll|poll|fetch-odj|...", cmd_agent },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,260 @@
+/* Agent state, enrolment, polling and the event outbox: see agent.h. */
+#include "net/agent.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/rand.h>
+
+#include "net/retry.h"
+#include "runbook/runbook.h"
+#include "util/base64.h"
+#include "util/hex.h"
+
+#define STATE_MAX (64u * 1024u)
+
+static void copy_str(char *dst, size_t cap, const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	dst[0] = '\0';
+	if (cJSON_IsString(v) && strlen(v->valuestring) < cap)
+		memcpy(dst, v->valuestring, strlen(v->valuestring) + 1);
+}
+
+static double get_num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? v->valuedouble : 0;
+}
+
+ferry_err net_random_hex(char *out, size_t n)
+{
+	uint8_t raw[32];
+
+	if (n > sizeof(raw) || RAND_bytes(raw, (int)n) != 1)
+		return ferry_error_set(FERRY_ESYSTEM, "RAND_bytes failed");
+	ferry_hex_encode(out, raw, n);
+	return FERRY_OK;
+}
+
+/* dir/name into out; FERRY_ERANGE when it does not fit. */
+static ferry_err path_of(char *out, size_t cap, const char *dir, const char *name)
+{
+	int n = snprintf(out, cap, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= cap)
+		return ferry_error_set(FERRY_ERANGE, "state path too long");
+	return FERRY_OK;
+}
+
+/* Write a file whole through a temporary name, then rename over. */
+static ferry_err write_atomic(const char *dir, const char *name, const void *data, size_t len)
+{
+	char path[NET_PATH_MAX + 32], tmp[NET_PATH_MAX + 40];
+	FILE *f;
+	ferry_err rc = path_of(path, sizeof(path), dir, name);
+
+	if (rc)
+		return rc;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "wb");
+	if (!f)
+		return ferry_error_set(FERRY_EIO, "%s: cannot create", tmp);
+	if (fwrite(data, 1, len, f) != len || fflush(f)) {
+		fclose(f);
+		remove(tmp);
+		return ferry_error_set(FERRY_EIO, "%s: write failed", tmp);
+	}
+	fclose(f);
+	remove(path); /* rename() does not replace an existing file on Windows */
+	if (rename(tmp, path))
+		return ferry_error_set(FERRY_EIO, "%s: rename failed", path);
+	return FERRY_OK;
+}
+
+void net_agent_bind(struct net_agent *a)
+{
+	long ct = a->cfg.connect_timeout_ms, to = a->cfg.timeout_ms;
+	size_t mx = a->cfg.max_reply;
+
+	net_config_defaults(&a->cfg);
+	if (ct)
+		a->cfg.connect_timeout_ms = ct;
+	if (to)
+		a->cfg.timeout_ms = to;
+	if (mx)
+		a->cfg.max_reply = mx;
+	a->cfg.server = a->server;
+	a->cfg.pin = a->pin[0] ? a->pin : NULL;
+	a->cfg.ca_file = a->ca_file[0] ? a->ca_file : NULL;
+}
+
+ferry_err net_agent_open(struct net_agent *a, const char *dir, const struct net_keystore *ks,
+			 const uint8_t signing_pub[SIG_ED25519_PUBLIC_LEN])
+{
+	char path[NET_PATH_MAX + 32], *text = NULL, hex[65];
+	size_t len = 0, got = 0;
+	cJSON *j = NULL;
+	ferry_err rc;
+
+	memset(a, 0, sizeof(*a));
+	if (strlen(dir) >= sizeof(a->dir))
+		return ferry_error_set(FERRY_ERANGE, "state directory path too long");
+	memcpy(a->dir, dir, strlen(dir) + 1);
+	a->ks = ks;
+	if (signing_pub)
+		memcpy(a->signing_pub, signing_pub, SIG_ED25519_PUBLIC_LEN);
+	rc = path_of(path, sizeof(path), dir, "agent.json");
+	if (rc)
+		return rc;
+	if (rb_read_file(&text, &len, path, STATE_MAX)) {
+		ferry_error_clear();
+		net_agent_bind(a);
+		return FERRY_OK; /* not enrolled yet */
+	}
+	j = cJSON_ParseWithLength(text, len);
+	ferry_free(text);
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return ferry_error_set(FERRY_ECORRUPT, "%s: not a JSON object", path);
+	}
+	copy_str(a->id, sizeof(a->id), j, "id");
+	copy_str(a->machine, sizeof(a->machine), j, "machine");
+	copy_str(a->domain, sizeof(a->domain), j, "domain");
+	copy_str(a->server, sizeof(a->server), j, "server");
+	copy_str(a->pin, sizeof(a->pin), j, "pin");
+	copy_str(a->ca_file, sizeof(a->ca_file), j, "ca_file");
+	copy_str(a->etag, sizeof(a->etag), j, "etag");
+	copy_str(hex, sizeof(hex), j, "digest");
+	a->mark.sequence = (uint64_t)get_num(j, "sequence");
+	if (a->mark.sequence && (ferry_hex_decode(a->mark.digest, sizeof(a->mark.digest), &got,
+						  hex, strlen(hex)) || got != 32))
+		rc = ferry_error_set(FERRY_ECORRUPT, "%s: /digest is not 32 bytes of hex", path);
+	a->poll_s = (uint32_t)get_num(j, "poll_interval_s");
+	a->failures = (unsigned)get_num(j, "failures");
+	a->last_ok = (int64_t)get_num(j, "last_ok");
+	cJSON_Delete(j);
+	net_agent_bind(a);
+	return rc;
+}
+
+ferry_err net_agent_save(struct net_agent *a)
+{
+	cJSON *j = cJSON_CreateObject();
+	char hex[65], *text = NULL;
+	ferry_err rc = FERRY_OK;
+
+	ferry_hex_encode(hex, a->mark.digest, sizeof(a->mark.digest));
+	if (!j || !cJSON_AddStringToObject(j, "id", a->id) ||
+	    !cJSON_AddStringToObject(j, "machine", a->machine) ||
+	    !cJSON_AddStringToObject(j, "domain", a->domain) ||
+	    !cJSON_AddStringToObject(j, "server", a->server) ||
+	    !cJSON_AddStringToObject(j, "pin", a->pin) ||
+	    !cJSON_AddStringToObject(j, "ca_file", a->ca_file) ||
+	    !cJSON_AddStringToObject(j, "etag", a->etag) ||
+	    !cJSON_AddNumberToObject(j, "sequence", (double)a->mark.sequence) ||
+	    !cJSON_AddStringToObject(j, "digest", hex) ||
+	    !cJSON_AddNumberToObject(j, "poll_interval_s", a->poll_s) ||
+	    !cJSON_AddNumberToObject(j, "failures", a->failures) ||
+	    !cJSON_AddNumberToObject(j, "last_ok", (double)a->last_ok) ||
+	    !(text = cJSON_Print(j)))
+		rc = ferry_error_set(FERRY_ENOMEM, "agent.json");
+	if (!rc)
+		rc = write_atomic(a->dir, "agent.json", text, strlen(text));
+	cJSON_free(text);
+	cJSON_Delete(j);
+	return rc;
+}
+
+/* The agent's X25519 key from the key store, made on first use. */
+static ferry_err agent_key(struct net_agent *a, struct ferry_secret **priv, uint8_t pub[32])
+{
+	ferry_err rc = a->ks->load(a->ks->ctx, "agent.key", priv);
+
+	if (rc == FERRY_ENOTFOUND) {
+		rc = seal_keypair(pub, priv);
+		if (!rc)
+			rc = a->ks->save(a->ks->ctx, "agent.key", (*priv)->data, (*priv)->len);
+		return rc;
+	}
+	if (!rc && (*priv)->len != SEAL_KEY_LEN)
+		rc = ferry_error_set(FERRY_ECORRUPT, "agent.key: not %u bytes", SEAL_KEY_LEN);
+	if (!rc)
+		rc = seal_public_from_private(pub, (*priv)->data);
+	return rc;
+}
+
+static ferry_err enroll_body(char **out, const struct net_agent *a, const char *os,
+			     const uint8_t pub[32])
+{
+	cJSON *j = cJSON_CreateObject();
+	char *b64 = NULL;
+	ferry_err rc = ferry_base64_encode(&b64, pub, 32);
+
+	*out = NULL;
+	if (!rc && (!j || !cJSON_AddStringToObject(j, "machine", a->machine) ||
+		    !cJSON_AddStringToObject(j, "domain", a->domain) ||
+		    !cJSON_AddStringToObject(j, "os", os ? os : "") ||
+		    !cJSON_AddStringToObject(j, "public_key", b64) ||
+		    !(*out = cJSON_PrintUnformatted(j))))
+		rc = ferry_error_set(FERRY_ENOMEM, "enroll request");
+	ferry_free(b64);
+	cJSON_Delete(j);
+	return rc;
+}
+
+/* Read {"agent_id","token","poll_interval_s"}; the token goes to the key store. */
+static ferry_err enroll_reply(struct net_agent *a, struct net_reply *r)
+{
+	cJSON *j = cJSON_ParseWithLength((const char *)r->body.data, r->body.len);
+	cJSON *tok = cJSON_GetObjectItemCaseSensitive(j, "token");
+	ferry_err rc = FERRY_OK;
+
+	copy_str(a->id, sizeof(a->id), j, "agent_id");
+	if (!a->id[0] || !cJSON_IsString(tok) || !*tok->valuestring) {
+		rc = ferry_error_set(FERRY_ECORRUPT, "enroll: reply lacks agent_id or token");
+		a->id[0] = '\0';
+	} else {
+		a->poll_s = (uint32_t)get_num(j, "poll_interval_s");
+		rc = a->ks->save(a->ks->ctx, "agent.token", (const uint8_t *)tok->valuestring,
+				 strlen(tok->valuestring));
+	}
+	if (cJSON_IsString(tok))
+		ferry_wipe(tok->valuestring, strlen(tok->valuestring));
+	cJSON_Delete(j);
+	return rc;
+}
+
+ferry_err net_agent_enroll(struct net_agent *a, const char *os)
+{
+	struct ferry_secret *priv = NULL;
+	struct net_reply r = { 0 };
+	uint8_t pub[32];
+	char *body = NULL;
+	ferry_err rc;
+
+	rc = agent_key(a, &priv, pub);
+	if (!rc)
+		rc = enroll_body(&body, a, os, pub);
+	if (!rc)
+		rc = net_http(&r, &a->cfg, "POST", "/v1/agents/enroll", NULL, body, strlen(body),
+			      NULL);
+	if (!rc && r.status != 200 && r.status != 201)
+		rc = ferry_error_set(FERRY_EPERM, "enroll: server answered HTTP %ld", r.status);
+	if (!rc)
+		rc = enroll_reply(a, &r);
+	if (!rc) {
+		a->mark.sequence = 0;
+		a->etag[0] = '\0';
+		a->last_ok = (int64_t)time(NULL);
+		rc = net_agent_save(a);
+	}
+	cJSON_free(body);
+	net_reply_free(&r);
+	ferry_secret_free(priv);
+	return rc;
+}

@@ -1,0 +1,123 @@
+/*
+ * The agent's side of the protocol (docs/protocol.md): enrolment, polling
+ * for the signed assignment, the event outbox, the sealed ODJ blob, and the
+ * fallback-password escrow. The same accept path serves bundles read from
+ * BUNDLE_DIR.
+ *
+ * State lives in one directory:
+ *   agent.json    id, server, machine, domain, last accepted bundle mark,
+ *                 ETag, poll interval, failure count. No secrets.
+ *   bundle.json   the last accepted bundle envelope, written only after it
+ *                 verified, was fresh and its documents parsed.
+ *   outbox.jsonl  events not yet acknowledged by the server.
+ * Secrets (the X25519 private key "agent.key", the bearer token
+ * "agent.token") go through a key store: the seam below. Natively the CLI
+ * stores them as mode-0600 files; on Windows, DPAPI (machine scope).
+ */
+#ifndef FERRY_NET_AGENT_H
+#define FERRY_NET_AGENT_H
+
+#include <stdint.h>
+
+#include "net/bundle.h"
+#include "net/client.h"
+#include "net/seal.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+/* The key-store seam. load: FERRY_ENOTFOUND when the item does not exist. */
+struct net_keystore {
+	ferry_err (*load)(void *ctx, const char *name, struct ferry_secret **out);
+	ferry_err (*save)(void *ctx, const char *name, const uint8_t *data, size_t len);
+	void *ctx;
+};
+
+#define NET_AGENT_ID_MAX 64u
+#define NET_NAME_MAX 256u
+#define NET_PATH_MAX 1024u
+#define NET_OUTBOX_MAX 1000u
+
+struct net_agent {
+	char dir[NET_PATH_MAX];
+	char id[NET_AGENT_ID_MAX];
+	char machine[NET_NAME_MAX];
+	char domain[NET_NAME_MAX];
+	char server[NET_PATH_MAX];
+	char pin[128];
+	char ca_file[NET_PATH_MAX];
+	struct bundle_mark mark;
+	char etag[NET_ETAG_MAX];
+	uint32_t poll_s;
+	unsigned failures;
+	int64_t last_ok;
+	uint32_t retry_after_s;            /* from the last reply; 0 = none */
+	uint64_t bytes_up, bytes_down;     /* HTTP bytes of the polls so far (not persisted) */
+	struct net_config cfg;             /* points into the strings above */
+	uint8_t signing_pub[SIG_ED25519_PUBLIC_LEN];
+	const struct net_keystore *ks;
+};
+
+/**
+ * Load (or start) the state in `dir`. A missing agent.json gives an
+ * unenrolled agent (id ""). The signing key is configuration, not state.
+ */
+ferry_err net_agent_open(struct net_agent *a, const char *dir, const struct net_keystore *ks,
+			 const uint8_t signing_pub[SIG_ED25519_PUBLIC_LEN]);
+
+/** Write agent.json atomically (temporary file, then rename). */
+ferry_err net_agent_save(struct net_agent *a);
+
+/** Point a->cfg at the agent's server, pin and CA (after changing them). */
+void net_agent_bind(struct net_agent *a);
+
+/** POST /v1/agents/enroll; makes the agent key on first use. */
+ferry_err net_agent_enroll(struct net_agent *a, const char *os);
+
+enum net_poll_result { NET_POLL_NEW, NET_POLL_UNCHANGED };
+
+/**
+ * GET the assignment with If-None-Match. A new bundle is verified, checked
+ * fresh, its documents parsed, then persisted. *out (may be NULL) receives
+ * the accepted bundle on NET_POLL_NEW. Any refusal queues an event naming
+ * the reason, and nothing from the refused bundle is kept.
+ */
+ferry_err net_agent_poll(struct net_agent *a, enum net_poll_result *res, struct bundle **out);
+
+/** The accept path shared by poll and BUNDLE_DIR. */
+ferry_err net_agent_accept(struct net_agent *a, const uint8_t *buf, size_t len,
+			   struct bundle **out);
+
+/**
+ * Read BUNDLE_DIR/bundle.json, accept it, and check every listed package
+ * (BUNDLE_DIR/packages/<id>) against its SHA-256.
+ */
+ferry_err net_agent_bundle_dir(struct net_agent *a, const char *bundle_dir, struct bundle **out);
+
+/**
+ * The target domain named by the accepted bundle's migration runbook
+ * (device_state.domain_join.domain), copied into out.
+ */
+ferry_err net_agent_target_domain(struct net_agent *a, char *out, size_t cap);
+
+/**
+ * POST /v1/agents/{id}/odj, open the sealed reply, decode it and check it
+ * is for this machine and target_domain (odj_validate). *out receives the
+ * ODJ file bytes (djoin's text form); refusals queue an event.
+ */
+ferry_err net_agent_fetch_odj(struct net_agent *a, const char *target_domain,
+			      struct ferry_secret **out);
+
+/** Seal the fallback password to server_pub and POST it (escrow). */
+ferry_err net_agent_escrow(struct net_agent *a, const struct ferry_secret *password,
+			   const uint8_t server_pub[SEAL_KEY_LEN]);
+
+/** Queue one event (kind, detail: never secrets) in the outbox. */
+ferry_err net_agent_event(struct net_agent *a, const char *kind, const char *detail);
+
+/** POST the outbox (idempotent by event id); empties it on success. */
+ferry_err net_agent_flush(struct net_agent *a, unsigned *sent);
+
+/** Random lowercase hex of 2*n characters into out (2n+1 bytes). */
+ferry_err net_random_hex(char *out, size_t n);
+
+#endif

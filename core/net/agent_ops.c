@@ -1,0 +1,261 @@
+/*
+ * What the agent does with an accepted assignment: the documents check,
+ * BUNDLE_DIR, the sealed ODJ blob and the fallback escrow (see agent.h).
+ */
+#include "net/agent.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "odj/odj.h"
+#include "runbook/runbook.h"
+#include "util/base64.h"
+
+#define ODJ_REPLY_MAX (4u * 1024u * 1024u)
+
+ferry_err net_bundle_documents_check(const struct bundle *b);
+
+/* Parse one document (cJSON -> text -> the runbook module's parser). */
+static ferry_err doc_text(char **out, const cJSON *doc)
+{
+	*out = cJSON_PrintUnformatted(doc);
+	return *out ? FERRY_OK : ferry_error_set(FERRY_ENOMEM, "bundle document");
+}
+
+static ferry_err first_issue(struct rb_issues *iss, const char *what)
+{
+	if (!iss->n)
+		return ferry_error_set(FERRY_ECORRUPT, "bundle: %s is invalid", what);
+	return ferry_error_set(FERRY_ECORRUPT, "bundle: %s is invalid (%.100s: %.200s)", what,
+			       iss->v[0].pointer ? iss->v[0].pointer : "",
+			       iss->v[0].message ? iss->v[0].message : "");
+}
+
+/* Signed is not enough: the batch and runbooks must be usable too. */
+ferry_err net_bundle_documents_check(const struct bundle *b)
+{
+	const cJSON *rbs = cJSON_GetObjectItemCaseSensitive(b->payload, "runbooks");
+	struct runbook *list[64] = { 0 };
+	const char *files[64];
+	struct rb_issues iss = { 0 };
+	struct batch *bt = NULL;
+	size_t n = 0;
+	char *text = NULL;
+	ferry_err rc;
+
+	rc = doc_text(&text, cJSON_GetObjectItemCaseSensitive(b->payload, "batch"));
+	if (!rc && batch_parse(&bt, &iss, "batch", text, strlen(text), NULL, false))
+		rc = first_issue(&iss, "/batch");
+	for (const cJSON *r = rbs->child; !rc && r; r = r->next, n++) {
+		cJSON_free(text);
+		text = NULL;
+		if (n == 64) {
+			rc = ferry_error_set(FERRY_ERANGE, "bundle: more than 64 runbooks");
+			break;
+		}
+		files[n] = "runbook";
+		rc = doc_text(&text, r);
+		if (!rc && runbook_parse(&list[n], &iss, "runbook", text, strlen(text)))
+			rc = first_issue(&iss, "/runbooks");
+	}
+	if (!rc && rb_check_refs(&iss, bt, "batch", (const struct runbook *const *)list, files, n))
+		rc = first_issue(&iss, "the batch's runbook references");
+	cJSON_free(text);
+	for (size_t i = 0; i < 64; i++)
+		runbook_free(list[i]);
+	batch_free(bt);
+	rb_issues_clear(&iss);
+	return rc;
+}
+
+ferry_err net_agent_target_domain(struct net_agent *a, char *out, size_t cap)
+{
+	char path[NET_PATH_MAX + 32], *text = NULL;
+	size_t len = 0;
+	cJSON *env = NULL;
+	const cJSON *rbs;
+	ferry_err rc;
+
+	snprintf(path, sizeof(path), "%s/bundle.json", a->dir);
+	rc = rb_read_file(&text, &len, path, BUNDLE_MAX);
+	if (rc)
+		return ferry_error_set(FERRY_ENOTFOUND, "no accepted bundle yet");
+	env = cJSON_ParseWithLength(text, len);
+	ferry_free(text);
+	rbs = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(env, "payload"), "runbooks");
+	rc = ferry_error_set(FERRY_ENOTFOUND, "the bundle names no target domain");
+	for (const cJSON *r = rbs ? rbs->child : NULL; r; r = r->next) {
+		const cJSON *ds = cJSON_GetObjectItemCaseSensitive(r, "device_state");
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(ds, "domain_join"), "domain");
+		if (cJSON_IsString(d) && *d->valuestring && strlen(d->valuestring) < cap) {
+			memcpy(out, d->valuestring, strlen(d->valuestring) + 1);
+			rc = FERRY_OK;
+			break;
+		}
+	}
+	cJSON_Delete(env);
+	return rc;
+}
+
+ferry_err net_agent_bundle_dir(struct net_agent *a, const char *bundle_dir, struct bundle **out)
+{
+	char path[NET_PATH_MAX + 96], *text = NULL, *pkg = NULL;
+	struct bundle *b = NULL;
+	size_t len = 0;
+	ferry_err rc;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s/bundle.json", bundle_dir);
+	rc = rb_read_file(&text, &len, path, BUNDLE_MAX);
+	if (!rc)
+		rc = bundle_verify(&b, (const uint8_t *)text, len, a->signing_pub,
+				   a->id[0] ? a->id : NULL);
+	/* Every package must be present and match before anything is accepted. */
+	for (const cJSON *e = b ? cJSON_GetObjectItemCaseSensitive(b->payload, "packages")->child
+				: NULL; !rc && e; e = e->next) {
+		const char *id = cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring;
+		size_t plen = 0;
+
+		snprintf(path, sizeof(path), "%s/packages/%s", bundle_dir, id);
+		rc = rb_read_file(&pkg, &plen, path, BUNDLE_PACKAGE_MAX);
+		if (!rc)
+			rc = bundle_check_package(b, id, (const uint8_t *)pkg, plen);
+		ferry_free(pkg);
+		pkg = NULL;
+	}
+	if (!rc)
+		rc = net_agent_accept(a, (const uint8_t *)text, len, out);
+	if (rc) {
+		char detail[512];
+		snprintf(detail, sizeof(detail), "BUNDLE_DIR: %s", ferry_error_detail());
+		(void)net_agent_event(a, "bundle_refused", detail);
+		ferry_error_set(rc, "%s", detail);
+	}
+	bundle_free(b);
+	ferry_free(text);
+	return rc;
+}
+
+/* Sealed reply -> ODJ file bytes, checked for this machine and domain. */
+static ferry_err open_odj(struct net_agent *a, const struct net_reply *r, const char *domain,
+			  struct ferry_secret **out)
+{
+	cJSON *j = cJSON_ParseWithLength((const char *)r->body.data, r->body.len);
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "sealed");
+	struct ferry_secret *priv = NULL, *text = NULL, *bin = NULL;
+	struct odj_provision *p = NULL;
+	uint8_t *sealed = NULL;
+	size_t slen = 0;
+	ferry_err rc = FERRY_OK;
+
+	if (!cJSON_IsString(s))
+		rc = ferry_error_set(FERRY_ECORRUPT, "odj: reply has no /sealed string");
+	if (!rc)
+		rc = ferry_base64_decode(&sealed, &slen, s->valuestring, strlen(s->valuestring));
+	if (!rc)
+		rc = a->ks->load(a->ks->ctx, "agent.key", &priv);
+	if (!rc && priv->len != SEAL_KEY_LEN)
+		rc = ferry_error_set(FERRY_ECORRUPT, "agent.key: not %u bytes", SEAL_KEY_LEN);
+	if (!rc)
+		rc = seal_open(&text, priv->data, a->id, sealed, slen);
+	if (!rc)
+		rc = odj_text_decode(&bin, text->data, text->len);
+	if (!rc)
+		rc = odj_decode(&p, bin->data, bin->len);
+	if (!rc)
+		rc = odj_validate(p, domain, a->machine);
+	if (!rc) {
+		*out = text;
+		text = NULL;
+	}
+	odj_provision_free(p);
+	ferry_secret_free(bin);
+	ferry_secret_free(text);
+	ferry_secret_free(priv);
+	if (sealed)
+		ferry_wipe(sealed, slen);
+	ferry_free(sealed);
+	cJSON_Delete(j);
+	return rc;
+}
+
+ferry_err net_agent_fetch_odj(struct net_agent *a, const char *target_domain,
+			      struct ferry_secret **out)
+{
+	struct ferry_secret *tok = NULL;
+	struct net_reply r = { 0 };
+	char url[NET_AGENT_ID_MAX + 32], *body = NULL;
+	cJSON *req = NULL;
+	ferry_err rc;
+
+	*out = NULL;
+	if (!a->id[0])
+		return ferry_error_set(FERRY_EPERM, "agent is not enrolled");
+	rc = a->ks->load(a->ks->ctx, "agent.token", &tok);
+	if (rc)
+		return rc;
+	snprintf(url, sizeof(url), "/v1/agents/%s/odj", a->id);
+	req = cJSON_CreateObject();
+	if (!req || !cJSON_AddStringToObject(req, "machine", a->machine) ||
+	    !cJSON_AddStringToObject(req, "domain", target_domain) ||
+	    !(body = cJSON_PrintUnformatted(req))) {
+		rc = ferry_error_set(FERRY_ENOMEM, "odj request");
+		goto out;
+	}
+	rc = net_http(&r, &a->cfg, "POST", url, tok, body, strlen(body), NULL);
+	if (!rc && r.status != 200)
+		rc = ferry_error_set(r.status == 404 || r.status == 409 ? FERRY_EBUSY : FERRY_EIO,
+				     "odj: server answered HTTP %ld", r.status);
+	else if (!rc)
+		rc = open_odj(a, &r, target_domain, out);
+	if (rc && rc != FERRY_EIO && rc != FERRY_EBUSY) {
+		char detail[512];
+		snprintf(detail, sizeof(detail), "%s: %s", ferry_strerror(rc), ferry_error_detail());
+		(void)net_agent_event(a, "odj_refused", detail);
+		ferry_error_set(rc, "%s", detail);
+	}
+out:
+	cJSON_free(body);
+	cJSON_Delete(req);
+	net_reply_free(&r);
+	ferry_secret_free(tok);
+	return rc;
+}
+
+ferry_err net_agent_escrow(struct net_agent *a, const struct ferry_secret *password,
+			   const uint8_t server_pub[SEAL_KEY_LEN])
+{
+	struct ferry_secret *tok = NULL;
+	struct net_reply r = { 0 };
+	uint8_t *sealed = NULL;
+	size_t slen = 0;
+	char url[NET_AGENT_ID_MAX + 32], *b64 = NULL;
+	struct ferry_buf body;
+	ferry_err rc;
+
+	ferry_buf_init(&body, 64 * 1024);
+	rc = a->ks->load(a->ks->ctx, "agent.token", &tok);
+	if (!rc)
+		rc = seal_box(&sealed, &slen, server_pub, a->id, password->data, password->len);
+	if (!rc)
+		rc = ferry_base64_encode(&b64, sealed, slen);
+	if (!rc)
+		rc = ferry_buf_printf(&body, "{\"sealed\":\"%s\"}", b64);
+	if (!rc) {
+		snprintf(url, sizeof(url), "/v1/agents/%s/fallback", a->id);
+		rc = net_http(&r, &a->cfg, "POST", url, tok, (const char *)body.data, body.len,
+			      NULL);
+	}
+	if (!rc && (r.status < 200 || r.status > 299))
+		rc = ferry_error_set(FERRY_EIO, "fallback: server answered HTTP %ld", r.status);
+	ferry_free(b64);
+	ferry_free(sealed);
+	ferry_buf_free(&body);
+	net_reply_free(&r);
+	ferry_secret_free(tok);
+	return rc;
+}

@@ -1,0 +1,244 @@
+/*
+ * Polling for the assignment, the accept path every bundle goes through,
+ * and the event outbox (see agent.h).
+ */
+#include "net/agent.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "net/retry.h"
+#include "runbook/runbook.h"
+
+#define OUTBOX_LINE_MAX 2048u
+#define ASSIGN_PATH_MAX (NET_AGENT_ID_MAX + 64u)
+
+/* In agent_ops.c: parse the batch and runbooks the payload carries. */
+ferry_err net_bundle_documents_check(const struct bundle *b);
+
+static ferry_err token(struct net_agent *a, struct ferry_secret **out)
+{
+	if (!a->id[0])
+		return ferry_error_set(FERRY_EPERM, "agent is not enrolled");
+	return a->ks->load(a->ks->ctx, "agent.token", out);
+}
+
+ferry_err net_agent_accept(struct net_agent *a, const uint8_t *buf, size_t len,
+			   struct bundle **out)
+{
+	struct bundle *b = NULL;
+	ferry_err rc;
+
+	if (out)
+		*out = NULL;
+	rc = bundle_verify(&b, buf, len, a->signing_pub, a->id[0] ? a->id : NULL);
+	if (!rc)
+		rc = bundle_check_fresh(b, &a->mark);
+	if (!rc)
+		rc = net_bundle_documents_check(b);
+	if (!rc) {
+		char path[NET_PATH_MAX + 32], tmp[NET_PATH_MAX + 40];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/bundle.json", a->dir);
+		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+		f = fopen(tmp, "wb");
+		if (!f || fwrite(buf, 1, len, f) != len || fflush(f))
+			rc = ferry_error_set(FERRY_EIO, "%s: cannot write", tmp);
+		if (f)
+			fclose(f);
+		remove(path);
+		if (!rc && rename(tmp, path))
+			rc = ferry_error_set(FERRY_EIO, "%s: rename failed", path);
+	}
+	if (!rc) {
+		bundle_mark_of(&a->mark, b);
+		if (b->poll_interval_s)
+			a->poll_s = b->poll_interval_s;
+		rc = net_agent_save(a);
+	}
+	if (!rc && out) {
+		*out = b;
+		b = NULL;
+	}
+	bundle_free(b);
+	return rc;
+}
+
+/* Transport failures the client refuses for safety get an event too. */
+static void note_refusal(struct net_agent *a, ferry_err rc, const char *kind)
+{
+	char detail[512];
+
+	if (rc == FERRY_EIO)
+		return; /* plainly unreachable: counted, not reported */
+	snprintf(detail, sizeof(detail), "%s: %s", ferry_strerror(rc), ferry_error_detail());
+	(void)net_agent_event(a, kind, detail);
+	/* The event write may have replaced the detail; put the reason back. */
+	ferry_error_set(rc, "%s", detail);
+}
+
+static ferry_err poll_reply(struct net_agent *a, struct net_reply *r, enum net_poll_result *res,
+			    struct bundle **out)
+{
+	ferry_err rc = FERRY_OK;
+
+	if (r->status == 304) {
+		*res = NET_POLL_UNCHANGED;
+		return FERRY_OK;
+	}
+	if (r->status == 429 || r->status == 503) {
+		if (r->retry_after[0] &&
+		    net_retry_after_parse(&a->retry_after_s, r->retry_after, (int64_t)time(NULL)))
+			a->retry_after_s = 0;
+		return ferry_error_set(FERRY_EBUSY, "assignment: server busy (HTTP %ld, "
+				       "Retry-After %u s)", r->status, a->retry_after_s);
+	}
+	if (r->status != 200)
+		return ferry_error_set(FERRY_EIO, "assignment: server answered HTTP %ld", r->status);
+	rc = net_agent_accept(a, r->body.data, r->body.len, out);
+	if (rc) {
+		note_refusal(a, rc, "bundle_refused");
+		return rc;
+	}
+	if (strlen(r->etag) < sizeof(a->etag))
+		memcpy(a->etag, r->etag, strlen(r->etag) + 1);
+	*res = NET_POLL_NEW;
+	return FERRY_OK;
+}
+
+ferry_err net_agent_poll(struct net_agent *a, enum net_poll_result *res, struct bundle **out)
+{
+	struct ferry_secret *tok = NULL;
+	struct net_reply r = { 0 };
+	char path[ASSIGN_PATH_MAX];
+	ferry_err rc;
+
+	*res = NET_POLL_UNCHANGED;
+	if (out)
+		*out = NULL;
+	a->retry_after_s = 0;
+	rc = token(a, &tok);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "/v1/agents/%s/assignment", a->id);
+	rc = net_http(&r, &a->cfg, "GET", path, tok, NULL, 0, a->etag);
+	if (rc) {
+		note_refusal(a, rc, "server_refused");
+	} else {
+		a->bytes_up += r.bytes_up;
+		a->bytes_down += r.bytes_down;
+		rc = poll_reply(a, &r, res, out);
+	}
+	net_reply_free(&r);
+	ferry_secret_free(tok);
+	if (rc) {
+		a->failures++;
+	} else {
+		a->failures = 0;
+		a->last_ok = (int64_t)time(NULL);
+	}
+	{
+		ferry_err keep = rc;
+		char detail[512];
+
+		snprintf(detail, sizeof(detail), "%s", ferry_error_detail());
+		if (!rc)
+			(void)net_agent_flush(a, NULL);
+		(void)net_agent_save(a);
+		if (keep)
+			ferry_error_set(keep, "%s", detail);
+	}
+	return rc;
+}
+
+ferry_err net_agent_event(struct net_agent *a, const char *kind, const char *detail)
+{
+	char path[NET_PATH_MAX + 32], id[33], *line = NULL;
+	cJSON *e = cJSON_CreateObject();
+	ferry_err rc = net_random_hex(id, 16);
+	FILE *f = NULL;
+
+	if (!rc && (!e || !cJSON_AddStringToObject(e, "id", id) ||
+		    !cJSON_AddNumberToObject(e, "time", (double)time(NULL)) ||
+		    !cJSON_AddStringToObject(e, "kind", kind) ||
+		    !cJSON_AddStringToObject(e, "detail", detail ? detail : "") ||
+		    !(line = cJSON_PrintUnformatted(e))))
+		rc = ferry_error_set(FERRY_ENOMEM, "event");
+	if (!rc && strlen(line) >= OUTBOX_LINE_MAX)
+		rc = ferry_error_set(FERRY_ERANGE, "event: longer than %u bytes", OUTBOX_LINE_MAX);
+	if (!rc) {
+		snprintf(path, sizeof(path), "%s/outbox.jsonl", a->dir);
+		f = fopen(path, "ab");
+		if (!f || fprintf(f, "%s\n", line) < 0 || fflush(f))
+			rc = ferry_error_set(FERRY_EIO, "%s: cannot append", path);
+	}
+	if (f)
+		fclose(f);
+	cJSON_free(line);
+	cJSON_Delete(e);
+	return rc;
+}
+
+/* outbox.jsonl -> {"events":[...]} (at most NET_OUTBOX_MAX, bad lines dropped). */
+static ferry_err outbox_body(char **out, unsigned *n, const char *path)
+{
+	cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "events");
+	char line[OUTBOX_LINE_MAX + 2];
+	FILE *f = fopen(path, "rb");
+	ferry_err rc = FERRY_OK;
+
+	*out = NULL;
+	*n = 0;
+	if (!root || !arr)
+		rc = ferry_error_set(FERRY_ENOMEM, "outbox");
+	while (!rc && f && *n < NET_OUTBOX_MAX && fgets(line, sizeof(line), f)) {
+		cJSON *e = cJSON_Parse(line);
+		if (cJSON_IsObject(e) && cJSON_AddItemToArray(arr, e))
+			(*n)++;
+		else
+			cJSON_Delete(e);
+	}
+	if (f)
+		fclose(f);
+	if (!rc && *n && !(*out = cJSON_PrintUnformatted(root)))
+		rc = ferry_error_set(FERRY_ENOMEM, "outbox");
+	cJSON_Delete(root);
+	return rc;
+}
+
+ferry_err net_agent_flush(struct net_agent *a, unsigned *sent)
+{
+	struct ferry_secret *tok = NULL;
+	struct net_reply r = { 0 };
+	char path[NET_PATH_MAX + 32], url[ASSIGN_PATH_MAX], *body = NULL;
+	unsigned n = 0;
+	ferry_err rc;
+
+	if (sent)
+		*sent = 0;
+	snprintf(path, sizeof(path), "%s/outbox.jsonl", a->dir);
+	rc = outbox_body(&body, &n, path);
+	if (rc || !n)
+		goto out;
+	rc = token(a, &tok);
+	if (rc)
+		goto out;
+	snprintf(url, sizeof(url), "/v1/agents/%s/events", a->id);
+	rc = net_http(&r, &a->cfg, "POST", url, tok, body, strlen(body), NULL);
+	if (!rc && (r.status < 200 || r.status > 299))
+		rc = ferry_error_set(FERRY_EIO, "events: server answered HTTP %ld", r.status);
+	if (!rc) {
+		remove(path);
+		if (sent)
+			*sent = n;
+	}
+out:
+	cJSON_free(body);
+	net_reply_free(&r);
+	ferry_secret_free(tok);
+	return rc;
+}

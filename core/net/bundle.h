@@ -1,0 +1,106 @@
+/*
+ * Signed bundles: what an agent is told to do (batch, runbooks, translation
+ * table, command packages), from the server or from BUNDLE_DIR.
+ *
+ * Envelope (UTF-8 JSON, at most BUNDLE_MAX bytes):
+ *
+ *   {"ferry_bundle":1,
+ *    "payload":{...},
+ *    "signature":"<base64 of 64 bytes>"}
+ *
+ * The signature is Ed25519 over  "ferry-bundle/1\n" || canon(payload)
+ * (net/canon.h), with the key from the MSI or policy (SIGNING_PUBLIC_KEY).
+ *
+ * Payload members:
+ *   sequence         integer >= 1, strictly increasing per signer (required)
+ *   issued           RFC 3339 text, informative (required)
+ *   agent            optional; "*" or the one agent id it is for
+ *   poll_interval_s  optional integer, the server's poll interval
+ *   batch            object (required), a batch as runbook.h reads it
+ *   runbooks         array of runbook objects (required, may be empty)
+ *   table            optional translation table object
+ *   packages         array of {"id","sha256","size"} (required, may be
+ *                    empty); the package bytes travel beside the bundle
+ *                    (BUNDLE_DIR/packages/<id>, or the server's packages
+ *                    URL) and are checked against sha256 before use.
+ *   escrow_public_key optional base64 X25519 key for the fallback escrow
+ *
+ * Invariants:
+ *   1. Nothing from a bundle is returned to a caller unless the envelope
+ *      parsed, the signature verified and the payload passed every check.
+ *   2. A bundle whose sequence is lower than the last one accepted, or
+ *      equal with a different payload digest, is stale and refused.
+ *   3. Package ids are [A-Za-z0-9._-]{1,64}, not starting with '.', so they
+ *      are safe file names.
+ */
+#ifndef FERRY_NET_BUNDLE_H
+#define FERRY_NET_BUNDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "net/sig.h"
+#include "util/err.h"
+
+#define BUNDLE_MAX (4u * 1024u * 1024u)
+#define BUNDLE_PACKAGE_MAX (64u * 1024u * 1024u)
+#define BUNDLE_DIGEST_LEN 32u
+
+struct bundle {
+	uint64_t sequence;
+	uint8_t digest[BUNDLE_DIGEST_LEN]; /* SHA-256 of canon(payload) */
+	uint32_t poll_interval_s;          /* 0 when the payload has none */
+	cJSON *payload;                    /* owned; borrowed by accessors */
+};
+
+/* The last bundle accepted (persisted by the caller). sequence 0: none yet. */
+struct bundle_mark {
+	uint64_t sequence;
+	uint8_t digest[BUNDLE_DIGEST_LEN];
+};
+
+/**
+ * Parse and verify an envelope against `pub`, check the payload and, when
+ * agent_id is not NULL, that it is for this agent. FERRY_EAUTH for an
+ * unsigned or wrongly signed bundle, FERRY_ECORRUPT/FERRY_EUNSUPPORTED for
+ * a malformed one, FERRY_EMISMATCH for one addressed to another agent.
+ */
+ferry_err bundle_verify(struct bundle **out, const uint8_t *buf, size_t len,
+			const uint8_t pub[SIG_ED25519_PUBLIC_LEN], const char *agent_id);
+
+/** FERRY_EMISMATCH (stale/replayed) when b may not follow `last`. */
+ferry_err bundle_check_fresh(const struct bundle *b, const struct bundle_mark *last);
+
+/** The mark to persist once b has been accepted. */
+void bundle_mark_of(struct bundle_mark *m, const struct bundle *b);
+
+/** The package entry with this id (borrowed), or NULL. */
+const cJSON *bundle_package(const struct bundle *b, const char *id);
+
+/**
+ * Check package bytes against the bundle's entry for `id`. FERRY_ENOTFOUND
+ * if the bundle lists no such package, FERRY_EAUTH on a digest or size
+ * mismatch.
+ */
+ferry_err bundle_check_package(const struct bundle *b, const char *id, const uint8_t *data,
+			       size_t len);
+
+/**
+ * Sign a payload into an envelope (admin tooling and tests). *out is
+ * NUL-terminated JSON; the caller frees it with ferry_free.
+ */
+ferry_err bundle_sign(char **out, size_t *out_len, const cJSON *payload,
+		      const uint8_t priv[SIG_ED25519_PRIVATE_LEN]);
+
+/** True when id is a valid package id (invariant 3). */
+int bundle_package_id_ok(const char *id);
+
+/** NULL-safe. */
+void bundle_free(struct bundle *b);
+
+/* SHA-256 helper shared by net/: out = SHA-256(data). */
+ferry_err net_sha256(uint8_t out[32], const uint8_t *data, size_t len);
+
+#endif

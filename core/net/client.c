@@ -1,0 +1,227 @@
+/* HTTPS requests through libcurl: see client.h. */
+#include "net/client.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+struct xfer {
+	struct net_reply *r;
+	int overflow;
+};
+
+void net_config_defaults(struct net_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->connect_timeout_ms = NET_CONNECT_TIMEOUT_MS_DEFAULT;
+	c->timeout_ms = NET_TIMEOUT_MS_DEFAULT;
+	c->max_reply = NET_REPLY_MAX_DEFAULT;
+}
+
+ferry_err net_global_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return ferry_error_set(FERRY_ESYSTEM, "curl_global_init failed");
+	return FERRY_OK;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct xfer *x = ud;
+
+	/* Returning less than given aborts the transfer (CURLE_WRITE_ERROR). */
+	if (ferry_buf_append(&x->r->body, p, size * n)) {
+		x->overflow = 1;
+		return 0;
+	}
+	return size * n;
+}
+
+/* Keep one header value (trimmed, bounded) when its name matches. */
+static void keep_header(char *dst, size_t cap, const char *line, size_t n, const char *name)
+{
+	size_t k = strlen(name), end = n;
+
+	if (n <= k || line[k] != ':')
+		return;
+	for (size_t i = 0; i < k; i++) {
+		char c = line[i];
+		if ((c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c) != name[i])
+			return;
+	}
+	line += k + 1;
+	end -= k + 1;
+	while (end && (*line == ' ' || *line == '\t'))
+		line++, end--;
+	while (end && (line[end - 1] == '\r' || line[end - 1] == '\n' || line[end - 1] == ' '))
+		end--;
+	if (end >= cap)
+		end = 0; /* an over-long value is dropped, never cut */
+	memcpy(dst, line, end);
+	dst[end] = '\0';
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct xfer *x = ud;
+
+	keep_header(x->r->etag, sizeof(x->r->etag), p, size * n, "etag");
+	keep_header(x->r->retry_after, sizeof(x->r->retry_after), p, size * n, "retry-after");
+	return size * n;
+}
+
+static ferry_err map_curl(CURLcode c, const struct xfer *x, const struct net_config *cfg,
+			  const char *path)
+{
+	switch (c) {
+	case CURLE_OK:
+		return FERRY_OK;
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		return ferry_error_set(FERRY_EAUTH, "%s: the server's public key does not match "
+				       "SERVER_PIN_SHA256", path);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+		return ferry_error_set(FERRY_EAUTH, "%s: the server's certificate is not trusted "
+				       "(%s)", path, curl_easy_strerror(c));
+	case CURLE_OPERATION_TIMEDOUT:
+		return ferry_error_set(FERRY_ETIMEOUT, "%s: no complete reply within %ld ms", path,
+				       cfg->timeout_ms);
+	case CURLE_FILESIZE_EXCEEDED:
+	case CURLE_WRITE_ERROR:
+		if (c == CURLE_FILESIZE_EXCEEDED || x->overflow)
+			return ferry_error_set(FERRY_ERANGE, "%s: reply larger than %zu bytes, "
+					       "transfer aborted", path, cfg->max_reply);
+		break;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return ferry_error_set(FERRY_EIO, "%s: server unreachable (%s)", path,
+				       curl_easy_strerror(c));
+	default:
+		break;
+	}
+	return ferry_error_set(FERRY_EIO, "%s: transfer failed (%s)", path, curl_easy_strerror(c));
+}
+
+/* Wipe each header line (one holds the token) before curl frees them. */
+static void headers_free(struct curl_slist *h)
+{
+	for (struct curl_slist *i = h; i; i = i->next)
+		ferry_wipe(i->data, strlen(i->data));
+	curl_slist_free_all(h);
+}
+
+static ferry_err add_header(struct curl_slist **h, const char *name, const char *v)
+{
+	struct ferry_buf line;
+	struct curl_slist *n;
+	ferry_err rc;
+
+	ferry_buf_init(&line, 4096);
+	rc = ferry_buf_printf(&line, "%s%s", name, v);
+	if (rc) {
+		ferry_buf_free(&line);
+		return ferry_error_set(FERRY_ERANGE, "HTTP header too long");
+	}
+	n = curl_slist_append(*h, (const char *)line.data);
+	ferry_buf_free(&line);
+	if (!n)
+		return ferry_error_set(FERRY_ENOMEM, "curl_slist_append");
+	*h = n;
+	return FERRY_OK;
+}
+
+static ferry_err set_options(CURL *c, struct xfer *x, const struct net_config *cfg,
+			     const char *url, const char *method, const char *body, size_t len)
+{
+	CURLcode e = CURLE_OK;
+
+#define SETOPT(o, v) if (e == CURLE_OK) e = curl_easy_setopt(c, o, v)
+	SETOPT(CURLOPT_URL, url);
+	SETOPT(CURLOPT_PROTOCOLS_STR, "https");
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
+	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
+	SETOPT(CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
+	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->max_reply);
+	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(CURLOPT_WRITEFUNCTION, on_body);
+	SETOPT(CURLOPT_WRITEDATA, x);
+	SETOPT(CURLOPT_HEADERFUNCTION, on_header);
+	SETOPT(CURLOPT_HEADERDATA, x);
+	SETOPT(CURLOPT_CUSTOMREQUEST, method);
+	if (cfg->ca_file)
+		SETOPT(CURLOPT_CAINFO, cfg->ca_file);
+	if (cfg->pin)
+		SETOPT(CURLOPT_PINNEDPUBLICKEY, cfg->pin);
+	if (body) {
+		SETOPT(CURLOPT_POSTFIELDS, body);
+		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	} else if (!strcmp(method, "GET")) {
+		SETOPT(CURLOPT_HTTPGET, 1L);
+	}
+#undef SETOPT
+	if (e != CURLE_OK)
+		return ferry_error_set(FERRY_ESYSTEM, "curl_easy_setopt: %s", curl_easy_strerror(e));
+	return FERRY_OK;
+}
+
+ferry_err net_http(struct net_reply *out, const struct net_config *cfg, const char *method,
+		   const char *path, const struct ferry_secret *bearer, const char *body,
+		   size_t body_len, const char *if_none_match)
+{
+	struct xfer x = { out, 0 };
+	struct curl_slist *h = NULL;
+	struct ferry_buf url;
+	CURL *c = NULL;
+	curl_off_t up = 0, down = 0;
+	long hdr = 0, req = 0;
+	ferry_err rc;
+
+	memset(out, 0, sizeof(*out));
+	ferry_buf_init(&out->body, cfg->max_reply);
+	ferry_buf_init(&url, 2048);
+	rc = ferry_buf_printf(&url, "%s%s", cfg->server, path);
+	if (!rc)
+		rc = add_header(&h, "Content-Type: ", "application/json");
+	if (!rc)
+		rc = add_header(&h, "Accept: ", "application/json");
+	if (!rc && bearer)
+		rc = add_header(&h, "Authorization: Bearer ", (const char *)bearer->data);
+	if (!rc && if_none_match && *if_none_match)
+		rc = add_header(&h, "If-None-Match: ", if_none_match);
+	if (rc)
+		goto out;
+	c = curl_easy_init();
+	if (!c) {
+		rc = ferry_error_set(FERRY_ENOMEM, "curl_easy_init failed");
+		goto out;
+	}
+	rc = set_options(c, &x, cfg, (const char *)url.data, method, body, body_len);
+	if (!rc && curl_easy_setopt(c, CURLOPT_HTTPHEADER, h) != CURLE_OK)
+		rc = ferry_error_set(FERRY_ESYSTEM, "curl_easy_setopt(HTTPHEADER)");
+	if (!rc)
+		rc = map_curl(curl_easy_perform(c), &x, cfg, path);
+	if (!rc) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+		curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &up);
+		curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &down);
+		curl_easy_getinfo(c, CURLINFO_HEADER_SIZE, &hdr);
+		curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &req);
+		out->bytes_up = (uint64_t)up + (uint64_t)req;
+		out->bytes_down = (uint64_t)down + (uint64_t)hdr;
+	}
+out:
+	if (c)
+		curl_easy_cleanup(c);
+	headers_free(h);
+	ferry_buf_free(&url);
+	return rc;
+}
+
+void net_reply_free(struct net_reply *r)
+{
+	if (r)
+		ferry_buf_free(&r->body);
+}

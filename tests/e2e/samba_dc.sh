@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# A throw-away Samba AD DC for target.test, for the e2e scenarios.
+#
+#   samba_dc.sh start WORKDIR   provision and start it; writes WORKDIR/dc.env
+#                               holding NETNS:SMBCONF:ADMINPASS (server.py --samba-dc)
+#   samba_dc.sh stop WORKDIR    stop it and delete the namespace
+#
+# The DC runs inside a fresh network namespace with only `lo` (no DNS
+# forwarder outside it), as tests/data/odj/generate.sh does. Exit 77 with a
+# SKIP line when Samba or network namespaces are not available here.
+set -euo pipefail
+cmd=${1:?start|stop}
+work=${2:?WORKDIR}
+ns=ferry-e2e-$(basename "$work" | tr -c 'a-zA-Z0-9\n' '-' | tail -c 20)
+dc=$work/dc
+adminpass='Ferry-E2E-Admin-1'
+
+stop() {
+	if [ -f "$dc/run/samba.pid" ]; then kill "$(cat "$dc/run/samba.pid")" 2>/dev/null || true; fi
+	if [ -f "$work/samba.pid" ]; then kill "$(cat "$work/samba.pid")" 2>/dev/null || true; fi
+	ip netns del "$ns" 2>/dev/null || true
+	rm -rf "/etc/netns/$ns"
+}
+
+if [ "$cmd" = stop ]; then stop; exit 0; fi
+
+for tool in samba samba-tool net ip; do
+	command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (apt-get install samba)"; exit 77; }
+done
+if ! ip netns add "$ns" 2>"$work/netns.err"; then
+	echo "SKIP: cannot create a network namespace here ($(head -1 "$work/netns.err")); the DC needs one"
+	exit 77
+fi
+mkdir -p "/etc/netns/$ns"
+echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
+printf '127.0.0.1 localhost\n127.0.0.1 dc1.target.test dc1\n' >"/etc/netns/$ns/hosts"
+ip -n "$ns" link set lo up
+run() { ip netns exec "$ns" "$@"; }
+if ! run samba-tool domain provision --targetdir="$dc" --realm=TARGET.TEST --domain=TARGET \
+	--server-role=dc --dns-backend=SAMBA_INTERNAL --host-name=dc1 --host-ip=127.0.0.1 \
+	--adminpass="$adminpass" --option="dns forwarder = 127.0.0.1" --option="interfaces = lo" \
+	--option="bind interfaces only = yes" >"$work/provision.log" 2>&1; then
+	tail -5 "$work/provision.log" >&2
+	stop
+	echo "FAIL: samba-tool domain provision failed (see above)"
+	exit 1
+fi
+mkdir -p "$dc/run"
+run samba -M single -s "$dc/etc/smb.conf" --option="pid directory = $dc/run" >"$work/samba.log" 2>&1 </dev/null &
+echo $! >"$work/samba.pid"
+for _ in $(seq 1 120); do
+	if run bash -c 'exec 3<>/dev/tcp/127.0.0.1/389 && exec 4<>/dev/tcp/127.0.0.1/445' 2>/dev/null; then
+		echo "$ns:$dc/etc/smb.conf:$adminpass" >"$work/dc.env"
+		echo "samba DC target.test up in namespace $ns"
+		exit 0
+	fi
+	sleep 1
+done
+stop
+echo "FAIL: samba did not listen on 389/445 within 120 s"
+exit 1
