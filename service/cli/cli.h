@@ -29,4 +29,7 @@ int cmd_acl_bench(int argc, char **argv);
 /* `ferry odj inspect/validate/compose` (cmd_odj.c). */
 int cmd_odj(int argc, char **argv);
 
+/** `ferry rollback profile --user SID` (cmd_rollback.c; Windows only). */
+int cmd_rollback(int argc, char **argv);
+
 #endif

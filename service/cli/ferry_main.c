@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
 	{ "plan", "the scheduler's decision: plan --batch B --runbooks DIR --state S --now T [--json]", cmd_plan },
 	{ "acl", "translate security descriptors (ReACL), check tables, bench", cmd_acl },
 	{ "odj", "inspect, validate or compose an ODJ file", cmd_odj },
+	{ "rollback", "undo a user's profile mapping (Windows): rollback profile --user SID", cmd_rollback },
 };
 
 static void usage(FILE *f)
