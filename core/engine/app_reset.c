@@ -45,10 +45,12 @@ const struct app_item *app_reset_item(const char *id)
 	return NULL;
 }
 
-enum app_step app_reset_decide(bool src, bool bak, bool recorded)
+enum app_step app_reset_decide(bool src, bool bak, bool recorded, bool moving)
 {
 	if (recorded)
 		return APP_STEP_DONE;
+	if (moving && src)
+		return APP_STEP_MOVE; /* our copy was cut short: start it again */
 	if (bak)
 		/* A backup we did not record: our own move just before a crash
 		 * (no source left), or a leftover next to live data, which we

@@ -5,9 +5,11 @@
  * idempotent when re-run after a crash at any point. service/win/app_reset.c
  * performs the moves; this file decides them.
  *
- * Every move renames X to X + APP_BAK_SUFFIX in the same parent, so it is
- * atomic and rollback is the rename back. The service records each finished
- * move (the record survives the user's hive) before it counts as done.
+ * Every move turns X into X + APP_BAK_SUFFIX in the same parent: a folder
+ * is renamed (atomic); a key is copied and the original deleted, which is
+ * not atomic, so the service records its intent ("moving") before and the
+ * finished move ("done") after, outside the user's hive. Rollback is the
+ * move back.
  */
 #ifndef FERRY_ENGINE_APP_RESET_H
 #define FERRY_ENGINE_APP_RESET_H
@@ -46,8 +48,12 @@ enum app_step {
 	APP_STEP_CONFLICT,  /* X and an unrecorded X.ferry-bak both exist: leave both */
 };
 
-/** The reset's step for one item: does X exist, does X.ferry-bak, is the move recorded. */
-enum app_step app_reset_decide(bool src, bool bak, bool recorded);
+/**
+ * The reset's step for one item: does X exist, does X.ferry-bak, is the move
+ * recorded done, is it recorded as started (so an X.ferry-bak next to X is
+ * our own unfinished copy, to be redone).
+ */
+enum app_step app_reset_decide(bool src, bool bak, bool recorded, bool moving);
 
 enum app_undo {
 	APP_UNDO_NOTHING, /* no backup: nothing was moved (or it was already restored) */

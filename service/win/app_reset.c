@@ -3,11 +3,15 @@
  * performed in the user's hive (HKU\Ferry_<sid>, profops_util.c) and
  * profile folder.
  *
- * A move renames X to X.ferry-bak in the same parent (RegRenameKey for a
- * key, MoveFileExW without copy for a folder), so it is atomic. After it,
- * the move is recorded as a value under
- * HKLM\SOFTWARE\Ferry\Backup\<source SID>\Apps (name = item id, or
- * "id:subkey" for OneDrive's Business* keys; data = what moved). The record
+ * A move turns X into X.ferry-bak in the same parent. A folder is renamed
+ * (MoveFileExW without copy: atomic). A key is copied (RegCopyTreeW) and
+ * the original deleted: RegRenameKey would be atomic, but Wine 8's
+ * corrupts the parent's subkey list (a sibling disappears), and a copy
+ * works the same everywhere; the copy's keys get default security, which
+ * the identity and account keys have anyway. Each move is recorded as a
+ * value under HKLM\SOFTWARE\Ferry\Backup\<source SID>\Apps (name = item
+ * id, or "id:subkey" for OneDrive's Business* keys): "moving: <what>"
+ * before, "done: <what>" after, so a copy cut short is redone. The record
  * lives outside the user's hive so that a re-run can tell "done" from
  * "the app re-created it". OneDrive's one-time reset is a RunOnce value
  * (FerryOneDriveReset) in the user's hive, written only when OneDrive.exe
@@ -33,16 +37,29 @@ struct env {
 	wchar_t rec[300];     /* HKLM path of the records */
 };
 
-static bool recorded(const struct env *v, const wchar_t *id)
+/* 0 = no record, 1 = moving, 2 = done. */
+static int recorded(const struct env *v, const wchar_t *id)
 {
-	return RegGetValueW(HKEY_LOCAL_MACHINE, v->rec, id, RRF_RT_REG_SZ, NULL, NULL, NULL) ==
-	       ERROR_SUCCESS;
+	wchar_t data[16];
+	DWORD len = sizeof(data);
+	LONG rc = RegGetValueW(HKEY_LOCAL_MACHINE, v->rec, id, RRF_RT_REG_SZ, NULL, data, &len);
+
+	if (rc == ERROR_MORE_DATA)
+		return 2; /* longer than "moving: ...": a done record */
+	if (rc != ERROR_SUCCESS)
+		return 0;
+	return !wcsncmp(data, L"moving", 6) ? 1 : 2;
 }
 
-static ferry_err record(const struct env *v, const wchar_t *id, const wchar_t *what)
+static ferry_err record(const struct env *v, const wchar_t *id, const wchar_t *state,
+			const wchar_t *what)
 {
-	LONG rc = RegSetKeyValueW(HKEY_LOCAL_MACHINE, v->rec, id, REG_SZ, what,
-				  (DWORD)((wcslen(what) + 1) * sizeof(wchar_t)));
+	wchar_t data[MAX_PATH * 2 + 16];
+	LONG rc;
+
+	swprintf(data, MAX_PATH * 2 + 16, L"%ls: %ls", state, what);
+	rc = RegSetKeyValueW(HKEY_LOCAL_MACHINE, v->rec, id, REG_SZ, data,
+			     (DWORD)((wcslen(data) + 1) * sizeof(wchar_t)));
 
 	return rc == ERROR_SUCCESS ? FERRY_OK : svc_win_error(FERRY_ESYSTEM, "RegSetKeyValueW(record)", (unsigned long)rc);
 }
@@ -97,14 +114,37 @@ static void folder_stats(const wchar_t *dir, int depth, unsigned long long *file
 	FindClose(h);
 }
 
-/* Rename parent\name to parent\newname: a key (parent non-NULL) or a folder. */
+static LONG delete_tree(HKEY parent, const wchar_t *name)
+{
+	LONG rc = RegDeleteTreeW(parent, name);
+
+	if (rc == ERROR_SUCCESS || rc == ERROR_FILE_NOT_FOUND)
+		rc = RegDeleteKeyW(parent, name);
+	return rc == ERROR_FILE_NOT_FOUND ? ERROR_SUCCESS : rc;
+}
+
+/* parent\name becomes parent\newname: a key (copy, then delete; any old
+ * newname is replaced) or a folder (rename; parent NULL). */
 static ferry_err rename_obj(HKEY parent, const wchar_t *dir, const wchar_t *name,
 			    const wchar_t *newname)
 {
 	if (parent) {
-		LONG rc = RegRenameKey(parent, name, newname);
+		HKEY s = NULL, d = NULL;
+		LONG rc = delete_tree(parent, newname);
 
-		return rc == ERROR_SUCCESS ? FERRY_OK : svc_win_error(FERRY_ESYSTEM, "RegRenameKey", (unsigned long)rc);
+		if (rc == ERROR_SUCCESS)
+			rc = RegOpenKeyExW(parent, name, 0, KEY_READ, &s);
+		if (rc == ERROR_SUCCESS)
+			rc = RegCreateKeyExW(parent, newname, 0, NULL, 0, KEY_ALL_ACCESS, NULL, &d, NULL);
+		if (rc == ERROR_SUCCESS)
+			rc = RegCopyTreeW(s, NULL, d);
+		if (s)
+			RegCloseKey(s);
+		if (d)
+			RegCloseKey(d);
+		if (rc == ERROR_SUCCESS)
+			rc = delete_tree(parent, name);
+		return rc == ERROR_SUCCESS ? FERRY_OK : svc_win_error(FERRY_ESYSTEM, "RegCopyTreeW (key move)", (unsigned long)rc);
 	} else {
 		wchar_t a[MAX_PATH * 4], b[MAX_PATH * 4];
 
@@ -124,6 +164,7 @@ static ferry_err move_one(const struct env *v, HKEY parent, const wchar_t *dir, 
 	wchar_t bak[300], full[MAX_PATH * 4];
 	unsigned long long a = 0, b = 0, c = 0;
 	bool src, has_bak;
+	int rec;
 	enum app_step step;
 	ferry_err e;
 
@@ -132,8 +173,11 @@ static ferry_err move_one(const struct env *v, HKEY parent, const wchar_t *dir, 
 	src = parent ? key_exists(parent, name) : path_exists(full);
 	wcscat(full, L"" APP_BAK_SUFFIX);
 	has_bak = parent ? key_exists(parent, bak) : path_exists(full);
-	step = app_reset_decide(src, has_bak, recorded(v, id));
+	rec = recorded(v, id);
+	step = app_reset_decide(src, has_bak, rec == 2, rec == 1);
 	if (step == APP_STEP_MOVE) {
+		if ((e = record(v, id, L"moving", what)) != FERRY_OK)
+			return e;
 		if (parent) {
 			HKEY k;
 
@@ -156,7 +200,7 @@ static ferry_err move_one(const struct env *v, HKEY parent, const wchar_t *dir, 
 		svc_plog("reset %ls: %s", what, app_step_name(step));
 	}
 	if (step == APP_STEP_MOVE || step == APP_STEP_RECORD)
-		return record(v, id, what);
+		return record(v, id, L"done", what);
 	return FERRY_OK;
 }
 
@@ -263,7 +307,7 @@ static ferry_err runonce(const struct env *v, const struct app_item *it, const w
 	if (rc != ERROR_SUCCESS)
 		return svc_win_error(FERRY_ESYSTEM, "RegSetKeyValueW(RunOnce)", (unsigned long)rc);
 	svc_plog("reset OneDrive: RunOnce %ls = %ls", name, cmd);
-	return record(v, id, cmd);
+	return record(v, id, L"done", cmd);
 }
 
 /* Undo one move (app_rollback_decide). */

@@ -12,9 +12,10 @@
  *   Target        a copy of ProfileList\<target> if one already existed
  *   TargetSid     REG_SZ, the target SID
  *   TargetState   REG_SZ "existed" or "absent", written once
- * A copy is made under "<name>.partial" and renamed into place, so a crash
- * never leaves a half backup that looks whole. Remap is idempotent: the
- * backup steps run once, the copy to <target> is redone in full each time.
+ *   SourceBackup, TargetBackup   REG_SZ "partial" while copying, "done" after
+ * so a crash never leaves a half backup that looks whole. Remap is
+ * idempotent: the backups are taken once, the copy to <target> is redone in
+ * full each time.
  *
  * Rollback deletes ProfileList\<target>, puts back Target if it existed,
  * restores ProfileList\<source> from Source, then the app backups
@@ -69,29 +70,6 @@ static bool hklm_exists(const wchar_t *path)
 	return true;
 }
 
-/* Back src up to parent\name once: copy to name.partial, rename into place. */
-static ferry_err backup_once(const wchar_t *src, const wchar_t *parent, const wchar_t *name)
-{
-	wchar_t full[600], part[600], partname[80];
-	HKEY p = NULL;
-	LONG rc;
-	ferry_err e;
-
-	swprintf(full, 600, L"%ls\\%ls", parent, name);
-	if (hklm_exists(full))
-		return FERRY_OK;
-	swprintf(partname, 80, L"%ls.partial", name);
-	swprintf(part, 600, L"%ls\\%ls", parent, partname);
-	if ((e = copy_key(src, part)) != FERRY_OK)
-		return e;
-	rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, parent, 0, KEY_ALL_ACCESS, &p);
-	if (rc == ERROR_SUCCESS) {
-		rc = RegRenameKey(p, partname, name);
-		RegCloseKey(p);
-	}
-	return rc == ERROR_SUCCESS ? FERRY_OK : reg_fail("RegRenameKey(backup)", rc);
-}
-
 static ferry_err set_sz(const wchar_t *key, const wchar_t *name, const wchar_t *val)
 {
 	LONG rc = RegSetKeyValueW(HKEY_LOCAL_MACHINE, key, name, REG_SZ, val,
@@ -104,6 +82,23 @@ static bool get_sz(const wchar_t *key, const wchar_t *name, wchar_t *out, DWORD 
 {
 	return RegGetValueW(HKEY_LOCAL_MACHINE, key, name, RRF_RT_REG_SZ, NULL, out, &cap_bytes) ==
 	       ERROR_SUCCESS;
+}
+
+/* Back src up to parent\name once. The value <name>Backup says "partial"
+ * while copying and "done" after, so a copy cut short is redone and a
+ * finished one is never taken again (it is the pristine state). */
+static ferry_err backup_once(const wchar_t *src, const wchar_t *parent, const wchar_t *name)
+{
+	wchar_t full[600], flag[80], state[16];
+	ferry_err e;
+
+	swprintf(full, 600, L"%ls\\%ls", parent, name);
+	swprintf(flag, 80, L"%lsBackup", name);
+	if (get_sz(parent, flag, state, sizeof(state)) && !wcscmp(state, L"done"))
+		return FERRY_OK;
+	if ((e = set_sz(parent, flag, L"partial")) != FERRY_OK || (e = copy_key(src, full)) != FERRY_OK)
+		return e;
+	return set_sz(parent, flag, L"done");
 }
 
 /* ProfileList\<target> = copy of <source>, Sid = target, Guid dropped. */
