@@ -9,7 +9,9 @@
  * test loads the hive itself and the ops use it as loaded (they unload only
  * what they loaded themselves, as on Windows when the hive is already
  * there). The load/unload path of the ops runs in test_profops_walk.c's
- * hive walk.
+ * hive walk. Wine 8's RegRenameKey corrupts the parent's subkey list
+ * (renaming Business1 made Business2 vanish in a probe), which is why key
+ * moves are copy + delete (app_reset.c).
  */
 #include "profops_win.h"
 
