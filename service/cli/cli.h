@@ -41,5 +41,7 @@ int cmd_bundle(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 /* `ferry agent ...`: the migration-server client (cmd_agent.c). */
 int cmd_agent(int argc, char **argv);
+/** `ferry rollback profile --user SID` (cmd_rollback.c; Windows only). */
+int cmd_rollback(int argc, char **argv);
 
 #endif

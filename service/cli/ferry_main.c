@@ -30,6 +30,7 @@ static const struct cli_command commands[] = {
 	{ "bundle", "make and check signed bundles: bundle keygen|sign|verify", cmd_bundle },
 	{ "seal", "sealed blobs: seal keygen|box|open", cmd_seal },
 	{ "agent", "the migration-server client: agent enroll|poll|fetch-odj|...", cmd_agent },
+	{ "rollback", "undo a user's profile mapping (Windows): rollback profile --user SID", cmd_rollback },
 };
 
 static void usage(FILE *f)
