@@ -40,6 +40,9 @@ struct svc_options {
 	bool rehearse;
 	bool simulate;          /* console rehearsal: simulated clock and user */
 	bool service;           /* started by the SCM */
+	/* Migration server (svc_net.c); "" = from policy/MSI (service/win/config.h). */
+	char server[1024], pin[128], ca[MAX_PATH * 3], signing_key[64];
+	uint32_t poll_s;        /* tests: poll this often; 0 = the server's interval */
 };
 
 /* --- log (svc_log.c) ---------------------------------------------------- */
@@ -56,6 +59,11 @@ void svc_log_close(void);
 void svc_log(const char *fmt, ...) FERRY_PRINTF(1, 2);
 /** A milestone or failure: the file log and the Windows Event Log. */
 void svc_log_event(enum svc_event ev, const char *fmt, ...) FERRY_PRINTF(2, 3);
+/** Queue an event for the migration server (svc_net.c; no-op without one). Never a secret. */
+void svc_net_event(const char *kind, const char *detail);
+/** Escrow the fallback password to the migration server (svc_net.c; no-op without one). */
+struct ferry_secret;
+void svc_net_escrow(const struct ferry_secret *pw);
 /** Register / remove the event source (HKLM\...\EventLog\Application\<name>). */
 ferry_err svc_log_register_source(const wchar_t *name, const wchar_t *exe_path);
 ferry_err svc_log_unregister_source(const wchar_t *name);

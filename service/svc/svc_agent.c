@@ -8,6 +8,7 @@
  * experience changes, and every change wakes all subscribers.
  */
 #include "svc/svc_agent.h"
+#include "svc/svc_net.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,7 +39,7 @@ void agent_device_state(struct svc_agent *a, struct device_state *st)
 	st->n_completed = a->n_completed;
 	st->snoozed_until = a->snoozed_until;
 	st->running_runbook = a->running[0] ? a->running : NULL;
-	st->server_reachable = true; /* no server client yet: nothing to be unreachable */
+	st->server_reachable = svc_net_reachable(a->net);
 	st->user_logged_on = a->user_logged_on;
 	st->complete_acknowledged = a->complete_ack;
 	st->start_announced_at = a->start_announced_at;

@@ -45,6 +45,7 @@ struct svc_agent {
 	struct rehearse *rh;
 	const struct ferry_platform *pf; /* plat.ops, or the rehearsal over it */
 	int64_t sim_now;
+	struct svc_net *net;             /* migration server client (svc_net.c); NULL = none */
 };
 
 /* svc_agent.c */

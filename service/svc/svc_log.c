@@ -161,6 +161,16 @@ static DWORD event_id(enum svc_event ev, WORD *type)
 	return map[ev].id;
 }
 
+/* The milestone's name in the server's event stream (docs/protocol.md). */
+static const char *event_kind(enum svc_event ev)
+{
+	static const char *const k[] = { "service_started", "service_stopped", "runbook_started",
+					 "runbook_complete", "runbook_stopped", "step_failed",
+					 "failure", "rehearsal" };
+
+	return (unsigned)ev < sizeof(k) / sizeof(k[0]) ? k[ev] : "event";
+}
+
 void svc_log_event(enum svc_event ev, const char *fmt, ...)
 {
 	char text[LOG_LINE_MAX];
@@ -174,6 +184,7 @@ void svc_log_event(enum svc_event ev, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	write_line(text);
+	svc_net_event(event_kind(ev), text);
 	if (!lg.open || !lg.source)
 		return;
 	if (ferry_utf8_to_utf16(&w, &wn, text, strlen(text)) == FERRY_OK) {

@@ -7,6 +7,7 @@
  *   ferrysvc start|stop [--name N]
  *   ferrysvc run [--rehearse [--serve]] [--batch FILE] [--device NAME] [--pipe P]
  *                [--state DIR] [--name N] [--service]
+ *                [--server URL --signing-key B64 [--pin SHA256] [--ca PEM] [--poll-s N]]
  *
  * `run` stays in the console. `run --rehearse` without --serve plays the
  * batch with a simulated clock and simulated user answers, prints every
@@ -33,7 +34,8 @@ static int usage(void)
 		"       ferrysvc install [--name N] [--pipe P] [--state DIR] [--batch FILE] [--rehearse]\n"
 		"       ferrysvc uninstall|start|stop [--name N]\n"
 		"       ferrysvc run [--rehearse [--serve]] [--batch FILE] [--device NAME] [--pipe P]\n"
-		"                    [--state DIR] [--name N] [--service]\n");
+		"                    [--state DIR] [--name N] [--service]\n"
+		"                    [--server URL --signing-key B64 [--pin SHA256] [--ca PEM] [--poll-s N]]\n");
 	return EXIT_USAGE;
 }
 
@@ -45,6 +47,11 @@ static bool registry_rehearse(void)
 
 	return RegGetValueW(HKEY_LOCAL_MACHINE, SVC_REG_KEY, L"Rehearse", RRF_RT_REG_SZ, NULL, v,
 			    &cb) == ERROR_SUCCESS && !wcscmp(v, L"1");
+}
+
+static bool utf8(const wchar_t *v, char *out, size_t cap)
+{
+	return WideCharToMultiByte(CP_UTF8, 0, v, -1, out, (int)cap, NULL, NULL) > 0;
 }
 
 static bool parse(struct svc_options *o, int argc, wchar_t **argv, bool *serve)
@@ -70,6 +77,16 @@ static bool parse(struct svc_options *o, int argc, wchar_t **argv, bool *serve)
 		else if (!wcscmp(a, L"--batch") &&
 			 WideCharToMultiByte(CP_UTF8, 0, v, -1, o->batch, (int)sizeof(o->batch), NULL,
 					     NULL))
+			i++;
+		else if (!wcscmp(a, L"--server") && utf8(v, o->server, sizeof(o->server)))
+			i++;
+		else if (!wcscmp(a, L"--pin") && utf8(v, o->pin, sizeof(o->pin)))
+			i++;
+		else if (!wcscmp(a, L"--ca") && utf8(v, o->ca, sizeof(o->ca)))
+			i++;
+		else if (!wcscmp(a, L"--signing-key") && utf8(v, o->signing_key, sizeof(o->signing_key)))
+			i++;
+		else if (!wcscmp(a, L"--poll-s") && (o->poll_s = (uint32_t)wcstoul(v, NULL, 10)) > 0)
 			i++;
 		else if (!wcscmp(a, L"--device") &&
 			 WideCharToMultiByte(CP_UTF8, 0, v, -1, o->device, (int)sizeof(o->device),
@@ -112,8 +129,8 @@ int wmain(int argc, wchar_t **argv)
 	if (o.service)
 		return svc_scm_dispatch(&o);
 	o.simulate = o.rehearse && !serve;
-	if (o.simulate && !o.batch[0]) {
-		fprintf(stderr, "ferrysvc: a simulated rehearsal needs --batch FILE\n");
+	if (o.simulate && !o.batch[0] && !o.server[0]) {
+		fprintf(stderr, "ferrysvc: a simulated rehearsal needs --batch FILE or --server URL\n");
 		return EXIT_USAGE;
 	}
 	return svc_run_console(&o);

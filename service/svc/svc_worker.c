@@ -16,6 +16,7 @@
  * when the scheduler has nothing left for the device.
  */
 #include "svc/svc_agent.h"
+#include "svc/svc_net.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -441,12 +442,19 @@ ferry_err svc_agent_start(struct svc_agent **out, const struct svc_options *o)
 		err = ferry_error_set(FERRY_ESYSTEM, "CreateEventW failed");
 		goto fail;
 	}
+	if ((err = svc_net_start(&a->net, &a->opt)) != FERRY_OK && !a->opt.simulate)
+		svc_log("migration server client not started; serving what is configured locally");
+	else if (err != FERRY_OK)
+		goto fail;
 	if ((err = agent_load(a)) != FERRY_OK) {
 		if (o->batch[0] || err != FERRY_ENOTFOUND)
 			goto fail;
 		svc_log("no batch configured (%s): serving an empty experience", ferry_error_detail());
 	}
 	if ((err = agent_setup_platform(a)) != FERRY_OK)
+		goto fail;
+	a->pf = svc_net_wrap(a->net, a, a->pf);
+	if ((err = svc_net_run(a->net, a, a->opt.poll_s)) != FERRY_OK)
 		goto fail;
 	device_name(a);
 	if ((err = agent_restore(a)) != FERRY_OK)
@@ -494,6 +502,8 @@ void svc_agent_stop(struct svc_agent *a)
 	}
 	if (a->wake)
 		CloseHandle(a->wake);
+	svc_net_stop(a->net);
+	a->net = NULL;
 	if (!a->thread || WaitForSingleObject(a->thread, 0) == WAIT_OBJECT_0) {
 		agent_free_state(a);
 		svc_platform_free(&a->plat);

@@ -231,6 +231,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(500, {"error": "seal failed"})
             sealed = open(pout, "rb").read()
         digest = hashlib.sha256(blob).hexdigest()
+        # Kept in the test server's state so that the scenario can look for
+        # the machine password in everything the agent wrote.
+        open(os.path.join(args.state, "served-%s.odj" % digest), "wb").write(blob)
         self.st.q("INSERT INTO odj VALUES(?,?,?,?,?,?)", a[0], machine, domain, digest, source,
                   time.time())
         self.reply(200, {"sealed": base64.b64encode(sealed).decode(), "source": source})

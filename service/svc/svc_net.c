@@ -1,0 +1,624 @@
+/*
+ * The service's side of the migration-server protocol (docs/protocol.md,
+ * docs/net.md): core/net's agent driven from ferrysvc.
+ *
+ *   start     enrol when needed, poll once (bounded by the client's
+ *             timeouts), and materialise the accepted bundle's batch and
+ *             runbooks as files in <state>\bundle\ so that the agent loads
+ *             them exactly as it loads --batch. A server that cannot be
+ *             reached leaves the last materialised bundle in force.
+ *   thread    poll with If-None-Match at the server's interval, back off
+ *             with jitter and honour Retry-After (core/net/retry.h), flush
+ *             the event outbox, and track "server unreachable".
+ *   platform  a thin layer over the agent's platform: import_odj first
+ *             fetches the sealed blob and stores it DPAPI-sealed where the
+ *             import op reads it; create_fallback_account escrows the
+ *             password; report_event queues an event.
+ *
+ * The same accept path serves a signed bundle an admin dropped in BundleDir
+ * (bundle.json) when no server is configured.
+ *
+ * Invariant: one net_agent, used under `lock` only (it is not thread-safe).
+ * No secret reaches the log: the token, keys and blob stay in ferry_secret
+ * or DPAPI, and events carry kinds and reasons only.
+ */
+#include "svc/svc_net.h"
+
+#include <windows.h>
+#include <bcrypt.h>
+#include <wincrypt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "net/agent.h"
+#include "net/retry.h"
+#include "odj/odj.h"
+#include "util/base64.h"
+#include "util/hex.h"
+#include "util/mem.h"
+#include "ux/pwgen.h"
+#include "win/agent_key.h"
+#include "win/config.h"
+#include "win/fileio.h"
+#include "win/sysops.h"
+
+#define NET_SECRET_MAX 4096u
+#define FLUSH_EVERY_S 10u
+
+struct svc_net {
+	CRITICAL_SECTION lock;
+	struct net_agent a;
+	struct net_keystore ks;
+	wchar_t dir[MAX_PATH];      /* <state>\net */
+	wchar_t state[MAX_PATH];
+	bool rehearse, server;
+	uint8_t escrow_pub[SEAL_KEY_LEN];
+	bool have_escrow;
+	HANDLE thread, wake;
+	uint32_t poll_override_s;   /* tests: poll this often instead (0 = the server's) */
+	volatile LONG stopping;
+	struct ferry_platform ops;  /* the layer */
+	const struct ferry_platform *inner;
+	struct svc_agent *agent;
+};
+
+static struct svc_net *g_net; /* for svc_log_event and the fallback op's escrow */
+
+/* --- key store: DPAPI files in <state>\net ------------------------------------ */
+
+static void ks_path(struct svc_net *n, wchar_t *out, const char *name)
+{
+	swprintf(out, MAX_PATH, L"%ls\\%hs.dpapi", n->dir, name);
+}
+
+static ferry_err ks_load(void *ctx, const char *name, struct ferry_secret **out)
+{
+	wchar_t path[MAX_PATH];
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	ferry_err err;
+
+	ks_path(ctx, path, name);
+	if ((err = svc_file_read(&blob, &len, path, NET_SECRET_MAX)) != FERRY_OK)
+		return err;
+	err = svc_agent_key_unprotect(out, blob, len);
+	ferry_free(blob);
+	return err;
+}
+
+static ferry_err ks_save(void *ctx, const char *name, const uint8_t *data, size_t len)
+{
+	wchar_t path[MAX_PATH];
+	uint8_t *blob = NULL;
+	size_t blen = 0;
+	ferry_err err;
+
+	ks_path(ctx, path, name);
+	if ((err = svc_agent_key_protect(&blob, &blen, data, len)) != FERRY_OK)
+		return err;
+	err = svc_file_write_atomic(path, blob, blen);
+	ferry_free(blob);
+	return err;
+}
+
+/* --- configuration ----------------------------------------------------------------- */
+
+static ferry_err set_str(char *dst, size_t cap, const char *v)
+{
+	if (!v || !*v)
+		return FERRY_OK;
+	if (strlen(v) >= cap)
+		return ferry_error_set(FERRY_EINVAL, "net: a setting is too long");
+	strcpy(dst, v);
+	return FERRY_OK;
+}
+
+/* Command line first (tests), then policy/MSI (service/win/config.h). */
+static ferry_err configure(struct svc_net *n, const struct svc_options *o, uint8_t *pub,
+			   bool *have_pub, char *bundle_dir, size_t cap)
+{
+	struct svc_config *c = NULL;
+	const char *url, *pin, *key;
+	uint8_t *raw = NULL;
+	size_t len = 0;
+	ferry_err err;
+
+	if ((err = svc_config_load(&c)) != FERRY_OK)
+		svc_log("net: settings unreadable, using the command line only: %s",
+			ferry_error_detail());
+	url = o->server[0] ? o->server : c ? c->server_url : NULL;
+	pin = o->pin[0] ? o->pin : c ? c->server_pin_sha256 : NULL;
+	key = o->signing_key[0] ? o->signing_key : c ? c->signing_public_key : NULL;
+	snprintf(bundle_dir, cap, "%s", c && c->bundle_dir ? c->bundle_dir : "");
+	err = set_str(n->a.server, sizeof(n->a.server), url);
+	if (!err && pin && *pin)
+		snprintf(n->a.pin, sizeof(n->a.pin), "%s%s", strncmp(pin, "sha256//", 8) ?
+			 "sha256//" : "", pin);
+	if (!err)
+		err = set_str(n->a.ca_file, sizeof(n->a.ca_file), o->ca);
+	*have_pub = false;
+	if (!err && key && *key) {
+		err = ferry_base64_decode(&raw, &len, key, strlen(key));
+		if (!err && len != SIG_ED25519_PUBLIC_LEN)
+			err = ferry_error_set(FERRY_EINVAL, "SigningPublicKey is not 32 bytes");
+		if (!err)
+			memcpy(pub, raw, len), *have_pub = true;
+		ferry_free(raw);
+	}
+	svc_config_free(c);
+	return err;
+}
+
+/* --- the accepted bundle as files the agent loads --------------------------------- */
+
+static ferry_err write_json(const wchar_t *dir, const char *name, const cJSON *j)
+{
+	wchar_t path[MAX_PATH];
+	char *text = cJSON_PrintUnformatted(j);
+	ferry_err err;
+
+	if (!text)
+		return ferry_error_set(FERRY_ENOMEM, "net: out of memory");
+	swprintf(path, MAX_PATH, L"%ls\\%hs.json", dir, name);
+	err = svc_file_write_atomic(path, text, strlen(text));
+	cJSON_free(text);
+	return err;
+}
+
+static void note_escrow_key(struct svc_net *n, const struct bundle *b)
+{
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(b->payload, "escrow_public_key");
+	uint8_t *raw = NULL;
+	size_t len = 0;
+
+	if (cJSON_IsString(k) &&
+	    ferry_base64_decode(&raw, &len, k->valuestring, strlen(k->valuestring)) == FERRY_OK &&
+	    len == SEAL_KEY_LEN) {
+		memcpy(n->escrow_pub, raw, len);
+		n->have_escrow = true;
+	}
+	ferry_free(raw);
+}
+
+/* Write <state>\bundle\batch.json and <runbook id>.json; point o->batch at it. */
+static ferry_err materialise(struct svc_net *n, const struct bundle *b, struct svc_options *o)
+{
+	const cJSON *batch = cJSON_GetObjectItemCaseSensitive(b->payload, "batch");
+	const cJSON *rbs = cJSON_GetObjectItemCaseSensitive(b->payload, "runbooks"), *rb;
+	wchar_t dir[MAX_PATH];
+	ferry_err err;
+
+	note_escrow_key(n, b);
+	swprintf(dir, MAX_PATH, L"%ls\\bundle", n->state);
+	if (!CreateDirectoryW(dir, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
+		return ferry_error_set(FERRY_ESYSTEM, "net: cannot create the bundle folder");
+	if (!cJSON_IsObject(batch) || !cJSON_IsArray(rbs))
+		return ferry_error_set(FERRY_ECORRUPT, "bundle: no batch or runbooks");
+	cJSON_ArrayForEach(rb, rbs) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(rb, "id");
+
+		if (!cJSON_IsString(id) || strpbrk(id->valuestring, "\\/:.") || !*id->valuestring)
+			return ferry_error_set(FERRY_ECORRUPT, "bundle: a runbook id is not a name");
+		if ((err = write_json(dir, id->valuestring, rb)) != FERRY_OK)
+			return err;
+	}
+	if ((err = write_json(dir, "batch", batch)) != FERRY_OK)
+		return err;
+	if (!WideCharToMultiByte(CP_UTF8, 0, dir, -1, o->batch, (int)sizeof(o->batch) - 16, NULL,
+				 NULL))
+		return ferry_error_set(FERRY_EINVAL, "net: state path too long");
+	strcat(o->batch, "\\batch.json");
+	svc_log("net: bundle sequence %llu in force (%s)", (unsigned long long)b->sequence,
+		o->batch);
+	return FERRY_OK;
+}
+
+/* The last materialised bundle, when the server cannot give one now. */
+static void use_previous(struct svc_net *n, struct svc_options *o)
+{
+	wchar_t path[MAX_PATH];
+	uint8_t *data = NULL;
+	size_t len = 0;
+
+	swprintf(path, MAX_PATH, L"%ls\\bundle\\batch.json", n->state);
+	if (svc_file_read(&data, &len, path, 16) == FERRY_ENOTFOUND)
+		return;
+	ferry_free(data);
+	WideCharToMultiByte(CP_UTF8, 0, path, -1, o->batch, (int)sizeof(o->batch), NULL, NULL);
+	svc_log("net: using the last accepted bundle (%s)", o->batch);
+}
+
+/* --- start ------------------------------------------------------------------------- */
+
+static ferry_err first_contact(struct svc_net *n, struct svc_options *o, const char *bundle_dir)
+{
+	struct bundle *b = NULL;
+	enum net_poll_result res;
+	ferry_err err;
+
+	if (!n->server) {
+		if ((err = net_agent_bundle_dir(&n->a, bundle_dir, &b)) == FERRY_OK)
+			err = materialise(n, b, o);
+		else
+			svc_log_event(SVC_EV_FAILURE, "BundleDir bundle refused: %s", ferry_error_detail());
+		bundle_free(b);
+		return err;
+	}
+	if (!n->a.id[0] && (err = net_agent_enroll(&n->a, "Windows")) != FERRY_OK) {
+		svc_log("net: enrolment failed: %s", ferry_error_detail());
+		use_previous(n, o);
+		return FERRY_OK;
+	}
+	svc_log("net: enrolled as %s with %s", n->a.id, n->a.server);
+	err = net_agent_poll(&n->a, &res, &b);
+	if (err == FERRY_OK && res == NET_POLL_NEW)
+		err = materialise(n, b, o);
+	else if (err == FERRY_OK)
+		use_previous(n, o);
+	else {
+		svc_log("net: first poll failed: %s", ferry_error_detail());
+		use_previous(n, o);
+		err = FERRY_OK;
+	}
+	bundle_free(b);
+	return err;
+}
+
+ferry_err svc_net_start(struct svc_net **out, struct svc_options *o)
+{
+	struct svc_net *n;
+	uint8_t pub[SIG_ED25519_PUBLIC_LEN];
+	char bundle_dir[MAX_PATH * 3], dir8[MAX_PATH * 3];
+	bool have_pub = false, bundle_file = false;
+	ferry_err err;
+
+	*out = NULL;
+	if (o->batch[0])
+		return FERRY_OK; /* an explicit batch wins: no server, no BundleDir */
+	if (!(n = ferry_calloc(1, sizeof(*n))))
+		return ferry_error_set(FERRY_ENOMEM, "net: out of memory");
+	InitializeCriticalSection(&n->lock);
+	n->rehearse = o->rehearse;
+	if ((err = configure(n, o, pub, &have_pub, bundle_dir, sizeof(bundle_dir))) != FERRY_OK)
+		goto fail;
+	n->server = n->a.server[0] != '\0';
+	if (!n->server && bundle_dir[0]) {
+		char probe[MAX_PATH * 3 + 16];
+		FILE *f;
+
+		snprintf(probe, sizeof(probe), "%s\\bundle.json", bundle_dir);
+		if ((f = fopen(probe, "rb")))
+			bundle_file = true, fclose(f);
+	}
+	if (!n->server && !bundle_file) {
+		DeleteCriticalSection(&n->lock);
+		ferry_free(n);
+		return FERRY_OK; /* neither: the plain BundleDir\batch.json path */
+	}
+	if (!have_pub) {
+		err = ferry_error_set(FERRY_EINVAL, "a server or signed bundle needs SigningPublicKey");
+		goto fail;
+	}
+	if ((err = svc_program_data(n->state, MAX_PATH, L"state")) != FERRY_OK && !o->state_dir[0])
+		goto fail;
+	if (o->state_dir[0])
+		swprintf(n->state, MAX_PATH, L"%ls", o->state_dir);
+	CreateDirectoryW(n->state, NULL);
+	swprintf(n->dir, MAX_PATH, L"%ls\\net", n->state);
+	if (!CreateDirectoryW(n->dir, NULL) && GetLastError() != ERROR_ALREADY_EXISTS) {
+		err = ferry_error_set(FERRY_ESYSTEM, "net: cannot create its state folder");
+		goto fail;
+	}
+	WideCharToMultiByte(CP_UTF8, 0, n->dir, -1, dir8, (int)sizeof(dir8), NULL, NULL);
+	n->ks = (struct net_keystore){ ks_load, ks_save, n };
+	{
+		char srv[NET_PATH_MAX], pin[128], ca[NET_PATH_MAX];
+
+		/* net_agent_open reads agent.json; the configuration wins over it. */
+		memcpy(srv, n->a.server, sizeof(srv));
+		memcpy(pin, n->a.pin, sizeof(pin));
+		memcpy(ca, n->a.ca_file, sizeof(ca));
+		if ((err = net_global_init()) != FERRY_OK ||
+		    (err = net_agent_open(&n->a, dir8, &n->ks, pub)) != FERRY_OK)
+			goto fail;
+		memcpy(n->a.server, srv, sizeof(srv));
+		memcpy(n->a.pin, pin, sizeof(pin));
+		memcpy(n->a.ca_file, ca, sizeof(ca));
+	}
+	snprintf(n->a.machine, sizeof(n->a.machine), "%s", o->device);
+	if (!n->a.machine[0]) {
+		wchar_t w[MAX_COMPUTERNAME_LENGTH + 1];
+		DWORD len = MAX_COMPUTERNAME_LENGTH + 1;
+
+		if (GetComputerNameW(w, &len))
+			WideCharToMultiByte(CP_UTF8, 0, w, -1, n->a.machine, (int)sizeof(n->a.machine),
+					    NULL, NULL);
+	}
+	if (!n->a.domain[0])
+		snprintf(n->a.domain, sizeof(n->a.domain), "%s", "(current domain)");
+	net_agent_bind(&n->a);
+	if ((err = first_contact(n, o, bundle_dir)) != FERRY_OK)
+		goto fail;
+	g_net = n;
+	*out = n;
+	return FERRY_OK;
+fail:
+	svc_log_event(SVC_EV_FAILURE, "migration server client: %s", ferry_error_detail());
+	DeleteCriticalSection(&n->lock);
+	ferry_free(n);
+	return err;
+}
+
+/* --- the poll thread ------------------------------------------------------------------ */
+
+static ferry_err svc_random(void *buf, size_t len)
+{
+	NTSTATUS st = BCryptGenRandom(NULL, buf, (ULONG)len, BCRYPT_USE_SYSTEM_PREFERRED_RNG);
+
+	if (st < 0)
+		return ferry_error_set(FERRY_ESYSTEM, "BCryptGenRandom failed");
+	return FERRY_OK;
+}
+
+static uint32_t jitter(void)
+{
+	uint32_t r = 0;
+
+	(void)svc_random(&r, sizeof(r));
+	return r;
+}
+
+static DWORD WINAPI poll_thread(void *arg)
+{
+	struct svc_net *n = arg;
+	uint32_t wait = 0;
+
+	while (!n->stopping) {
+		enum net_poll_result res = NET_POLL_UNCHANGED;
+		struct bundle *b = NULL;
+		unsigned sent = 0;
+		ferry_err err;
+
+		if (WaitForSingleObject(n->wake, wait * 1000u) == WAIT_OBJECT_0 && n->stopping)
+			break;
+		EnterCriticalSection(&n->lock);
+		if (!n->a.id[0] && net_agent_enroll(&n->a, "Windows") != FERRY_OK)
+			err = FERRY_EIO;
+		else
+			err = net_agent_poll(&n->a, &res, &b);
+		if (err == FERRY_OK && res == NET_POLL_NEW) {
+			note_escrow_key(n, b);
+			/* The running batch is not swapped under the engine: a new
+			 * assignment is materialised at the next service start. */
+			svc_log("net: bundle sequence %llu accepted; in force from the next start",
+				(unsigned long long)b->sequence);
+		}
+		bundle_free(b);
+		if (err == FERRY_OK && net_agent_flush(&n->a, &sent) != FERRY_OK)
+			svc_log("net: events not sent yet: %s", ferry_error_detail());
+		if (err != FERRY_OK)
+			svc_log("net: poll failed (%u in a row): %s", n->a.failures,
+				ferry_error_detail());
+		wait = net_next_wait_s(err ? NET_OUTCOME_TRANSIENT : NET_OUTCOME_OK, n->a.failures,
+				       n->a.poll_s, n->a.retry_after_s, jitter());
+		if (n->poll_override_s && !err)
+			wait = n->poll_override_s;
+		LeaveCriticalSection(&n->lock);
+	}
+	return 0;
+}
+
+ferry_err svc_net_run(struct svc_net *n, struct svc_agent *agent, uint32_t poll_override_s)
+{
+	if (!n || !n->server)
+		return FERRY_OK;
+	n->agent = agent;
+	n->poll_override_s = poll_override_s;
+	if (!(n->wake = CreateEventW(NULL, FALSE, FALSE, NULL)) ||
+	    !(n->thread = CreateThread(NULL, 0, poll_thread, n, 0, NULL)))
+		return ferry_error_set(FERRY_ESYSTEM, "net: cannot start the poll thread");
+	return FERRY_OK;
+}
+
+bool svc_net_reachable(struct svc_net *n)
+{
+	bool up;
+
+	if (!n || !n->server)
+		return true; /* no server: nothing to be unreachable */
+	EnterCriticalSection(&n->lock);
+	up = !net_is_offline((int64_t)time(NULL), n->a.last_ok, n->a.failures);
+	LeaveCriticalSection(&n->lock);
+	return up;
+}
+
+void svc_net_stop(struct svc_net *n)
+{
+	unsigned sent = 0;
+
+	if (!n)
+		return;
+	InterlockedExchange(&n->stopping, 1);
+	if (n->wake)
+		SetEvent(n->wake);
+	if (n->thread) {
+		WaitForSingleObject(n->thread, INFINITE);
+		CloseHandle(n->thread);
+	}
+	if (n->wake)
+		CloseHandle(n->wake);
+	EnterCriticalSection(&n->lock);
+	g_net = NULL;
+	if (n->server && net_agent_flush(&n->a, &sent) != FERRY_OK)
+		svc_log("net: %s; the outbox keeps the events for the next start",
+			ferry_error_detail());
+	else if (n->server)
+		svc_log("net: %u event(s) sent at stop", sent);
+	LeaveCriticalSection(&n->lock);
+	DeleteCriticalSection(&n->lock);
+	ferry_free(n);
+}
+
+/* --- events ------------------------------------------------------------------------------ */
+
+void svc_net_event(const char *kind, const char *detail)
+{
+	struct svc_net *n = g_net;
+
+	if (!n)
+		return;
+	EnterCriticalSection(&n->lock);
+	if (net_agent_event(&n->a, kind, detail) != FERRY_OK)
+		svc_log("net: event %s not queued: %s", kind, ferry_error_detail());
+	LeaveCriticalSection(&n->lock);
+}
+
+/* --- escrow ----------------------------------------------------------------------------- */
+
+static ferry_err escrow_locked(struct svc_net *n, const struct ferry_secret *pw)
+{
+	ferry_err err;
+
+	if (!n->server)
+		return FERRY_OK;
+	if (!n->have_escrow)
+		return ferry_error_set(FERRY_ENOTFOUND, "the bundle names no escrow key");
+	if ((err = net_agent_escrow(&n->a, pw, n->escrow_pub)) == FERRY_OK)
+		svc_log("net: fallback password escrowed");
+	return err;
+}
+
+void svc_net_escrow(const struct ferry_secret *pw)
+{
+	struct svc_net *n = g_net;
+
+	if (!n || !pw)
+		return;
+	EnterCriticalSection(&n->lock);
+	if (escrow_locked(n, pw) != FERRY_OK)
+		svc_log_event(SVC_EV_FAILURE, "fallback password not escrowed: %s; helpdesk resets "
+					      "it locally", ferry_error_detail());
+	LeaveCriticalSection(&n->lock);
+}
+
+/* --- the platform layer ---------------------------------------------------------------- */
+
+static ferry_err rng(void *ctx, uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	return svc_random(buf, len);
+}
+
+/* What reached the import op, for the rehearsal's record: the sealed file
+ * opened as svc_odj_import opens it, hashed and inspected (redacted: the
+ * inspection carries the password's length, never the password). */
+static void rehearsal_witness(struct svc_net *n, const wchar_t *path)
+{
+	uint8_t *sealed = NULL, h[32];
+	size_t len = 0;
+	DATA_BLOB in, plain = { 0, NULL };
+	struct ferry_secret *bin = NULL;
+	struct odj_provision *p = NULL;
+	cJSON *j = NULL;
+	char hex[65], args[160];
+
+	if (svc_file_read(&sealed, &len, path, 1u << 20) != FERRY_OK || len <= 8)
+		goto out;
+	in.pbData = sealed + 8;
+	in.cbData = (DWORD)(len - 8);
+	if (!CryptUnprotectData(&in, NULL, NULL, NULL, NULL, CRYPTPROTECT_UI_FORBIDDEN, &plain))
+		goto out;
+	if (net_sha256(h, plain.pbData, plain.cbData) == FERRY_OK) {
+		ferry_hex_encode(hex, h, 32);
+		snprintf(args, sizeof(args), "bytes=%lu sha256=%s", (unsigned long)plain.cbData, hex);
+		svc_agent_record(n->agent, "odj_sealed_for_import", args);
+	}
+	if (plain.cbData >= 2 && plain.pbData[0] == 0xFF && plain.pbData[1] == 0xFE &&
+	    odj_text_decode(&bin, plain.pbData, plain.cbData) == FERRY_OK &&
+	    odj_decode(&p, bin->data, bin->len) == FERRY_OK &&
+	    odj_provision_to_json(&j, p) == FERRY_OK)
+		(void)write_json(n->state, "rehearsal-odj-inspect", j);
+	SecureZeroMemory(plain.pbData, plain.cbData);
+	LocalFree(plain.pbData);
+out:
+	cJSON_Delete(j);
+	odj_provision_free(p);
+	ferry_secret_free(bin);
+	ferry_free(sealed);
+}
+
+/* Fetch the sealed blob, check it, and store it DPAPI-sealed where import reads it. */
+static ferry_err fetch_odj(struct svc_net *n, const char *domain)
+{
+	struct ferry_secret *blob = NULL;
+	wchar_t path[MAX_PATH];
+	ferry_err err;
+
+	EnterCriticalSection(&n->lock);
+	err = net_agent_fetch_odj(&n->a, domain, &blob);
+	LeaveCriticalSection(&n->lock);
+	if (err != FERRY_OK)
+		return err;
+	/* Rehearsal keeps its own file: the real import path is never primed. */
+	swprintf(path, MAX_PATH, L"%ls\\%ls", n->state,
+		 n->rehearse ? L"rehearsal-odj.sealed" : L"odj.sealed");
+	err = svc_odj_store(path, blob);
+	ferry_secret_free(blob);
+	if (err == FERRY_OK) {
+		svc_log("net: ODJ blob for %s received, validated and sealed", domain);
+		if (n->rehearse)
+			rehearsal_witness(n, path);
+	}
+	return err;
+}
+
+static ferry_err l_import_odj(void *ctx, const char *domain, const char *ou)
+{
+	struct svc_net *n = g_net;
+	ferry_err err;
+
+	if (n && n->server && (err = fetch_odj(n, domain)) != FERRY_OK) {
+		svc_log_event(SVC_EV_FAILURE, "ODJ blob not obtained: %s", ferry_error_detail());
+		return err;
+	}
+	return n->inner->import_odj(ctx, domain, ou);
+}
+
+static ferry_err l_create_fallback(void *ctx, const char *username)
+{
+	struct svc_net *n = g_net;
+	struct ferry_secret *pw = NULL;
+	ferry_err err = n->inner->create_fallback_account(ctx, username);
+
+	/* Rehearsing, no account exists, but the escrow conversation is the
+	 * real one: a freshly generated password that unlocks nothing. */
+	if (err == FERRY_OK && n->rehearse && n->server &&
+	    pwgen_generate(&pw, 24, rng, NULL) == FERRY_OK) {
+		svc_net_escrow(pw);
+		ferry_secret_free(pw);
+	}
+	return err;
+}
+
+static ferry_err l_report_event(void *ctx, const char *event, const char *reason)
+{
+	svc_net_event(event, reason);
+	return g_net->inner->report_event(ctx, event, reason);
+}
+
+const struct ferry_platform *svc_net_wrap(struct svc_net *n, struct svc_agent *agent,
+					  const struct ferry_platform *inner)
+{
+	if (!n || !n->server)
+		return inner;
+	n->agent = agent;
+	n->inner = inner;
+	n->ops = *inner;
+	n->ops.import_odj = l_import_odj;
+	n->ops.create_fallback_account = l_create_fallback;
+	n->ops.report_event = l_report_event;
+	return &n->ops;
+}
