@@ -123,8 +123,6 @@ static void plan_completion(struct plan *pl, const struct runbook *rb, bool chan
 		if (rb->startup.prevent_login)
 			add(pl, PHASE_COMPLETION, OP_CLEAR_PREVENT_LOGIN, NULL, 0);
 	}
-	if (rb->completion.run && rb->completion.uninstall_agent)
-		add(pl, PHASE_COMPLETION, OP_UNINSTALL_AGENT, NULL, 0);
 	/* The reboot after ReACL: new SIDs in the hives and ProfileList, the new
 	 * domain's secure channel, and normal logon, all at the next boot. */
 	if (changed)
@@ -132,6 +130,10 @@ static void plan_completion(struct plan *pl, const struct runbook *rb, bool chan
 	if (rb->startup.run && rb->startup.fallback.enabled)
 		add(pl, PHASE_CLEANUP, OP_DELETE_FALLBACK_ACCOUNT, rb->startup.fallback.username,
 		    rb->startup.fallback.deletion_delay_hours * 3600u);
+	/* Last of all: the agent that removes itself can delete nothing after,
+	 * so the fallback account's deferred deletion must come first. */
+	if (rb->completion.run && rb->completion.uninstall_agent)
+		add(pl, PHASE_CLEANUP, OP_UNINSTALL_AGENT, NULL, 0);
 }
 
 ferry_err engine_plan(struct engine_step **out, size_t *n, const struct runbook *rb)

@@ -35,7 +35,10 @@ struct svc_options {
 	wchar_t name[128];      /* SCM service name (tests use their own) */
 	wchar_t pipe[256];      /* full pipe path */
 	wchar_t state_dir[MAX_PATH]; /* "" = %ProgramData%\Ferry\state */
-	char batch[MAX_PATH * 3];    /* UTF-8 path of the batch file; "" = registry BundleDir */
+	char batch[MAX_PATH * 3];    /* UTF-8 path of the batch file; "" = <bundle_dir>\batch.json */
+	char table[MAX_PATH * 3];    /* UTF-8 path of the translation table; "" = <bundle_dir>\table.csv|json */
+	char bundle_dir[MAX_PATH * 3]; /* UTF-8, from svc_config_load (policy over MSI); may be "" */
+	char signing_key[80];   /* SigningPublicKey (64 hex digits), from svc_config_load; may be "" */
 	char device[256];       /* "" = this computer's name */
 	bool rehearse;
 	bool simulate;          /* console rehearsal: simulated clock and user */
@@ -68,9 +71,19 @@ void svc_net_escrow(const struct ferry_secret *pw);
 ferry_err svc_log_register_source(const wchar_t *name, const wchar_t *exe_path);
 ferry_err svc_log_unregister_source(const wchar_t *name);
 
+/**
+ * Fill o->bundle_dir, o->signing_key and (unless already on) o->rehearse
+ * from svc_config_load: HKLM\SOFTWARE\Policies\Ferry over HKLM\SOFTWARE\Ferry.
+ */
+ferry_err svc_options_load_config(struct svc_options *o);
+
+/** Ask the service (or console run) to stop, from any thread but the SCM handler. */
+void svc_request_stop(void);
+
 /* --- platform (svc_platform.c) -------------------------------------------- */
 
 struct svc_agent;
+struct sec_table;
 
 struct svc_platform {
 	struct ferry_platform ops;
@@ -78,12 +91,46 @@ struct svc_platform {
 	wchar_t state_dir[MAX_PATH];
 	const int64_t *sim_clock;  /* non-NULL: the rehearsal's simulated clock */
 	CRITICAL_SECTION io;       /* storage calls from several threads */
+	/* The profile ops' context (svc_profile.c): the translation table,
+	 * loaded at the first profile op, and the migrated user's SIDs. */
+	struct sec_table *table;
+	char source_sid[192], target_sid[192];
+	/* uninstall_agent scheduled the MSI removal: the worker stops the service. */
+	volatile LONG uninstall_scheduled;
+	/* svc_texts.c: the table the engine drives, over `texts_inner`. */
+	struct ferry_platform texts;
+	const struct ferry_platform *texts_inner;
 };
 
 /** Bind the Windows ops, storage under state_dir (created) and the clock. */
 ferry_err svc_platform_init(struct svc_platform *p, const wchar_t *state_dir,
 			    struct svc_agent *agent, const int64_t *sim_clock);
 void svc_platform_free(struct svc_platform *p);
+
+/**
+ * The MigrationRunning hint for ferrycp.dll (win/hints.h) when runbook `rb`
+ * (one with a startup phase) starts or ends; nothing in rehearsal.
+ */
+void svc_platform_migration_hint(struct svc_platform *p, const struct runbook *rb, bool running);
+
+/**
+ * The table the engine drives: `inner` (Windows, or the rehearsal over it)
+ * with set_legal_notice's placeholders expanded first (svc_texts.c).
+ */
+const struct ferry_platform *svc_texts_wrap(struct svc_platform *p,
+					    const struct ferry_platform *inner);
+struct ux_vars;
+/** The placeholder values for runbook `rb`; `user` holds the target user. */
+void svc_texts_vars(struct svc_agent *a, const struct runbook *rb, struct ux_vars *v,
+		    char *user, size_t user_cap);
+
+struct svc_profile_ctx;
+/**
+ * The profile ops' context (svc_profile.c): the translation table and the
+ * migrated user's SIDs. Fails naming what is missing (no table, no cached
+ * user, user not in the table), with `op` in the message.
+ */
+ferry_err svc_profile_context(struct svc_platform *p, const char *op, struct svc_profile_ctx *out);
 
 /* Durable storage (svc_storage.c); ctx is a struct svc_platform. */
 ferry_err svc_storage_read(void *ctx, const char *name, uint8_t **data, size_t *len);

@@ -8,6 +8,9 @@
  * platform.h guarantees are not secrets, and passwords never leave their
  * struct ferry_secret.
  */
+/* Core security headers before <windows.h> (see win/profops_int.h). */
+#include "win/profops.h"
+
 #include "svc/svc.h"
 
 #include <stdarg.h>
@@ -18,6 +21,7 @@
 #include "ferry_events.h"
 #include "util/mem.h"
 #include "util/utf.h"
+#include "win/oplog.h"
 #include "win/win_err.h"
 
 #define LOG_FILE_MAX (1024u * 1024u) /* bytes per file before rotation */
@@ -70,6 +74,26 @@ static void rotate(void)
 	open_file();
 }
 
+static void write_line(const char *text);
+
+/* The system ops' lines (win/oplog.h) and the profile ops' (win/profops.h)
+ * go to this file log too; both promise to carry no secret. */
+static void oplog_to_file(enum svc_log_level level, const char *op, const char *msg)
+{
+	char text[LOG_LINE_MAX];
+
+	snprintf(text, sizeof(text), "%s%s: %s",
+		 level == SVC_LOG_ERROR ? "error: " : level == SVC_LOG_WARN ? "warning: " : "", op,
+		 msg);
+	write_line(text);
+}
+
+static void profops_to_file(void *arg, const char *line)
+{
+	(void)arg;
+	write_line(line);
+}
+
 void svc_log_open(const wchar_t *dir, const wchar_t *event_source, bool echo_stderr)
 {
 	if (lg.open)
@@ -85,12 +109,16 @@ void svc_log_open(const wchar_t *dir, const wchar_t *event_source, bool echo_std
 		open_file();
 	if (event_source && *event_source)
 		lg.source = RegisterEventSourceW(NULL, event_source);
+	svc_log_hook = oplog_to_file;
+	svc_profops_set_log(profops_to_file, NULL);
 }
 
 void svc_log_close(void)
 {
 	if (!lg.open)
 		return;
+	svc_log_hook = NULL;
+	svc_profops_set_log(NULL, NULL);
 	EnterCriticalSection(&lg.lock);
 	if (lg.file != INVALID_HANDLE_VALUE)
 		CloseHandle(lg.file);

@@ -5,9 +5,13 @@
  *   ferrysvc install   [--name N] [--pipe P] [--state DIR] [--batch FILE] [--rehearse]
  *   ferrysvc uninstall [--name N]
  *   ferrysvc start|stop [--name N]
- *   ferrysvc run [--rehearse [--serve]] [--batch FILE] [--device NAME] [--pipe P]
- *                [--state DIR] [--name N] [--service]
+ *   ferrysvc run [--rehearse [--serve]] [--batch FILE] [--table FILE] [--device NAME]
+ *                [--pipe P] [--state DIR] [--name N] [--service]
  *                [--server URL --signing-key B64 [--pin SHA256] [--ca PEM] [--poll-s N]]
+ *
+ * Settings not given on the command line come from svc_config_load
+ * (win/config.h): Group Policy (HKLM\SOFTWARE\Policies\Ferry) over the MSI's
+ * HKLM\SOFTWARE\Ferry.
  *
  * `run` stays in the console. `run --rehearse` without --serve plays the
  * batch with a simulated clock and simulated user answers, prints every
@@ -22,6 +26,8 @@
 
 #include "ferry_version.h"
 #include "svc/svc.h"
+#include "util/mem.h"
+#include "win/config.h"
 
 #define EXIT_USAGE 64
 
@@ -33,20 +39,36 @@ static int usage(void)
 		"usage: ferrysvc --version\n"
 		"       ferrysvc install [--name N] [--pipe P] [--state DIR] [--batch FILE] [--rehearse]\n"
 		"       ferrysvc uninstall|start|stop [--name N]\n"
-		"       ferrysvc run [--rehearse [--serve]] [--batch FILE] [--device NAME] [--pipe P]\n"
-		"                    [--state DIR] [--name N] [--service]\n"
+		"       ferrysvc run [--rehearse [--serve]] [--batch FILE] [--table FILE]\n"
+		"                    [--device NAME] [--pipe P] [--state DIR] [--name N] [--service]\n"
 		"                    [--server URL --signing-key B64 [--pin SHA256] [--ca PEM] [--poll-s N]]\n");
 	return EXIT_USAGE;
 }
 
-/* HKLM\SOFTWARE\Ferry\Rehearse, as the MSI writes its REHEARSE property ("1" = on). */
-static bool registry_rehearse(void)
+/* A setting from the command line wins; otherwise policy/MSI's value. */
+static void copy_setting(char *dst, size_t cap, const char *v)
 {
-	wchar_t v[8];
-	DWORD cb = sizeof(v);
+	if (dst[0])
+		return;
+	if (v && strlen(v) < cap)
+		memcpy(dst, v, strlen(v) + 1);
+	else
+		dst[0] = '\0';
+}
 
-	return RegGetValueW(HKEY_LOCAL_MACHINE, SVC_REG_KEY, L"Rehearse", RRF_RT_REG_SZ, NULL, v,
-			    &cb) == ERROR_SUCCESS && !wcscmp(v, L"1");
+ferry_err svc_options_load_config(struct svc_options *o)
+{
+	struct svc_config *c = NULL;
+	ferry_err err = svc_config_load(&c);
+
+	if (err != FERRY_OK)
+		return err;
+	copy_setting(o->bundle_dir, sizeof(o->bundle_dir), c->bundle_dir);
+	copy_setting(o->signing_key, sizeof(o->signing_key), c->signing_public_key);
+	if (!o->rehearse)
+		o->rehearse = c->rehearse != 0;
+	svc_config_free(c);
+	return FERRY_OK;
 }
 
 static bool utf8(const wchar_t *v, char *out, size_t cap)
@@ -88,6 +110,10 @@ static bool parse(struct svc_options *o, int argc, wchar_t **argv, bool *serve)
 			i++;
 		else if (!wcscmp(a, L"--poll-s") && (o->poll_s = (uint32_t)wcstoul(v, NULL, 10)) > 0)
 			i++;
+		else if (!wcscmp(a, L"--table") &&
+			 WideCharToMultiByte(CP_UTF8, 0, v, -1, o->table, (int)sizeof(o->table), NULL,
+					     NULL))
+			i++;
 		else if (!wcscmp(a, L"--device") &&
 			 WideCharToMultiByte(CP_UTF8, 0, v, -1, o->device, (int)sizeof(o->device),
 					     NULL, NULL))
@@ -124,13 +150,16 @@ int wmain(int argc, wchar_t **argv)
 		return svc_scm_stop(&o);
 	if (wcscmp(argv[1], L"run"))
 		return usage();
-	if (!o.rehearse)
-		o.rehearse = registry_rehearse();
+	if (svc_options_load_config(&o) != FERRY_OK) {
+		/* A broken policy is refused, not replaced by the MSI's values. */
+		fprintf(stderr, "ferrysvc: settings: %s\n", ferry_error_detail());
+		return 1;
+	}
 	if (o.service)
 		return svc_scm_dispatch(&o);
 	o.simulate = o.rehearse && !serve;
-	if (o.simulate && !o.batch[0] && !o.server[0]) {
-		fprintf(stderr, "ferrysvc: a simulated rehearsal needs --batch FILE or --server URL\n");
+	if (o.simulate && !o.batch[0] && !o.server[0] && !o.bundle_dir[0]) {
+		fprintf(stderr, "ferrysvc: a simulated rehearsal needs --batch FILE, --server URL or BundleDir\n");
 		return EXIT_USAGE;
 	}
 	return svc_run_console(&o);

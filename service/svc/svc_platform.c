@@ -1,7 +1,10 @@
 /*
  * The Windows struct ferry_platform: each op binds one contract function of
- * service/win (sysops.h, profops.h) or lockscreen/lock (lock.h), plus the
- * clock and durable storage in the service's state folder.
+ * service/win (sysops.h, profops.h, uninstall.h) or lockscreen/lock
+ * (lock.h), plus the clock and durable storage in the service's state
+ * folder. The ops that change what ferrycp.dll must know also keep its
+ * registry hints (win/hints.h): the fallback account's name, the lease cap.
+ * Rehearsal never reaches this table's effects, so it changes no hint.
  *
  * Storage files are named by the engine ("journal-<runbook>"); a name is
  * limited to [A-Za-z0-9._-] so it can never leave the folder.
@@ -9,7 +12,11 @@
  * old file with MoveFileExW(REPLACE_EXISTING | WRITE_THROUGH): after a crash
  * the file is the old or the new one, never a mix.
  */
-#include "svc/svc.h"
+/* Core security headers before <windows.h> (see win/profops_int.h). */
+#include "sec/table.h"
+#include "win/profops.h"
+
+#include "svc/svc_agent.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +26,10 @@
 
 #include "lock/lock.h"
 #include "util/mem.h"
+#include "ux/texts.h"
+#include "win/hints.h"
 #include "win/sysops.h"
+#include "win/uninstall.h"
 #include "win/win_err.h"
 
 #define SP(ctx) ((struct svc_platform *)(ctx))
@@ -67,6 +77,10 @@ static ferry_err p_create_fallback(void *ctx, const char *username)
 
 	(void)ctx;
 	svc_log("create_fallback_account: %s", username);
+	/* The hint first: if the account then exists, a resumed engine skips
+	 * this op (check-then-act), and the tile must still offer it. */
+	if ((err = svc_hint_fallback_account(username)) != FERRY_OK)
+		return logged("create_fallback_account", err);
 	err = svc_fallback_create(username, &pw);
 	svc_net_escrow(pw); /* no server: helpdesk resets it locally */
 	ferry_secret_free(pw);
@@ -75,16 +89,31 @@ static ferry_err p_create_fallback(void *ctx, const char *username)
 
 static ferry_err p_delete_fallback(void *ctx, const char *username)
 {
+	ferry_err err;
+
 	(void)ctx;
 	svc_log("delete_fallback_account: %s", username);
-	return logged("delete_fallback_account", svc_fallback_delete(username));
+	if ((err = svc_fallback_delete(username)) == FERRY_OK)
+		err = svc_hint_fallback_account(NULL);
+	return logged("delete_fallback_account", err);
 }
 
+/* The caption drawn on the image: the "migration in progress" title, expanded. */
 static ferry_err p_set_lock_screen(void *ctx, const char *image_path)
 {
-	(void)ctx;
-	svc_log("set_lock_screen: %s", image_path ? image_path : "(default image)");
-	return logged("set_lock_screen", lock_screen_set(image_path, NULL));
+	struct svc_agent *a = SP(ctx)->agent;
+	struct ux_texts t;
+	struct ux_vars v;
+	char user[sizeof(a->creds_user)];
+	ferry_err err;
+
+	svc_texts_vars(a, a->engine_rb, &v, user, sizeof(user));
+	err = ux_texts_get(&t, a->engine_rb, UX_SCREEN_MIGRATION_IN_PROGRESS, &v);
+	if (err != FERRY_OK && err != FERRY_ERANGE)
+		return logged("set_lock_screen", err);
+	svc_log("set_lock_screen: %s, caption \"%s\"", image_path ? image_path : "(default image)",
+		t.title);
+	return logged("set_lock_screen", lock_screen_set(image_path, t.title));
 }
 
 static ferry_err p_restore_lock_screen(void *ctx)
@@ -108,19 +137,35 @@ static ferry_err p_restore_legal_notice(void *ctx)
 
 static int64_t p_now(void *ctx);
 
+/* The runbook's lease cap in hours (default 4), from the running runbook. */
+static unsigned lease_cap_hours(void *ctx)
+{
+	const struct runbook *rb = SP(ctx)->agent ? SP(ctx)->agent->engine_rb : NULL;
+	unsigned h = rb ? rb->startup.prevent_login_max_hours : 0;
+
+	return h ? h : 4;
+}
+
 static ferry_err p_set_prevent_login(void *ctx, int64_t until)
 {
 	int64_t now = p_now(ctx);
-	uint64_t cap = until > now ? (uint64_t)(until - now) : 0;
+	unsigned hours = lease_cap_hours(ctx);
+	ferry_err err;
 
-	svc_log("set_prevent_login: until %lld", (long long)until);
-	return logged("set_prevent_login", svc_lease_write(until, now, cap));
+	svc_log("set_prevent_login: until %lld (cap %u h)", (long long)until, hours);
+	if ((err = svc_hint_prevent_login_cap(hours)) == FERRY_OK)
+		err = svc_lease_write(until, now, (uint64_t)hours * 3600u);
+	return logged("set_prevent_login", err);
 }
 
 static ferry_err p_clear_prevent_login(void *ctx)
 {
+	ferry_err err;
+
 	(void)ctx;
-	return logged("clear_prevent_login", svc_lease_clear());
+	if ((err = svc_lease_clear()) == FERRY_OK)
+		err = svc_hint_prevent_login_cap(0);
+	return logged("clear_prevent_login", err);
 }
 
 /* Command packages sit in <state>\packages; the key is the MSI's SigningPublicKey. */
@@ -130,19 +175,17 @@ static ferry_err package_dir(void *ctx, wchar_t *dir)
 	return FERRY_OK;
 }
 
-static ferry_err signing_key(uint8_t pub[32])
+/* SigningPublicKey (policy over MSI, read at start by svc_options_load_config). */
+static ferry_err signing_key(void *ctx, uint8_t pub[32])
 {
-	wchar_t v[80];
-	DWORD cb = sizeof(v);
-	LSTATUS rc = RegGetValueW(HKEY_LOCAL_MACHINE, SVC_REG_KEY, L"SigningPublicKey",
-				  RRF_RT_REG_SZ, NULL, v, &cb);
+	const char *v = SP(ctx)->agent->opt.signing_key;
 
-	if (rc != ERROR_SUCCESS)
-		return svc_win_error(FERRY_EAUTH, "RegGetValueW(SigningPublicKey)", (unsigned long)rc);
+	if (!v[0])
+		return ferry_error_set(FERRY_EAUTH, "no SigningPublicKey setting (policy or MSI)");
 	for (size_t i = 0; i < 32; i++) {
 		unsigned hi, lo;
 
-		if (swscanf(v + 2 * i, L"%1x%1x", &hi, &lo) != 2)
+		if (sscanf(v + 2 * i, "%1x%1x", &hi, &lo) != 2)
 			return ferry_error_set(FERRY_EAUTH, "SigningPublicKey is not 64 hex digits");
 		pub[i] = (uint8_t)(hi << 4 | lo);
 	}
@@ -157,7 +200,7 @@ static ferry_err p_run_package(void *ctx, const char *id)
 	ferry_err err;
 
 	svc_log("run_command_package: %s", id);
-	if ((err = package_dir(ctx, dir)) == FERRY_OK && (err = signing_key(pub)) == FERRY_OK)
+	if ((err = package_dir(ctx, dir)) == FERRY_OK && (err = signing_key(ctx, pub)) == FERRY_OK)
 		err = svc_package_run(dir, id, pub, &out);
 	if (err == FERRY_OK)
 		svc_log("run_command_package: %s exit code %lu%s", id, out.exit_code,
@@ -202,46 +245,85 @@ static ferry_err p_import_odj(void *ctx, const char *domain, const char *ou)
 	return logged("import_odj", svc_odj_import(path, domain));
 }
 
-/* The profile ops need the user's SIDs and the translation table, which the
- * migration server's client delivers (a later issue). Until then they say
- * so instead of guessing whose profile to rewrite. */
-static ferry_err no_profile_ctx(const char *op)
+/* The profile ops: the table and the migrated user come from svc_profile.c;
+ * what is missing is named in the error (the engine's failure policy then
+ * retries or stops safely). */
+static void log_counts(const char *op, const struct svc_reacl_counts *c)
 {
-	return logged(op, ferry_error_set(FERRY_ENOTIMPL, "%s: no translation table or user "
-						      "SIDs in this build (they come from the "
-						      "migration server)", op));
+	svc_log("%s: seen %llu, changed %llu, failed %llu, reparse points skipped %llu", op,
+		(unsigned long long)c->seen, (unsigned long long)c->changed,
+		(unsigned long long)c->failed, (unsigned long long)c->skipped_reparse);
 }
 
 static ferry_err p_reacl_paths(void *ctx, enum rb_perm_mode mode, const char *const *paths,
 			       size_t n, bool profile)
 {
-	(void)ctx, (void)mode, (void)paths, (void)n, (void)profile;
-	return no_profile_ctx("reacl_paths");
+	struct svc_profile_ctx pc;
+	struct svc_reacl_counts c = { 0 };
+	ferry_err err = svc_profile_context(SP(ctx), "reacl_paths", &pc);
+
+	if (err == FERRY_OK) {
+		svc_log("reacl_paths: %zu path(s)%s", n, profile ? " and the profile folder" : "");
+		err = svc_reacl_paths(&pc, mode, paths, n, profile, &c);
+		log_counts("reacl_paths", &c);
+	}
+	return logged("reacl_paths", err);
 }
 
 static ferry_err p_reacl_hives(void *ctx, enum rb_perm_mode mode)
 {
-	(void)ctx, (void)mode;
-	return no_profile_ctx("reacl_registry_hives");
+	struct svc_profile_ctx pc;
+	struct svc_reacl_counts c = { 0 };
+	ferry_err err = svc_profile_context(SP(ctx), "reacl_registry_hives", &pc);
+
+	if (err == FERRY_OK) {
+		err = svc_reacl_hives(&pc, mode, &c);
+		log_counts("reacl_registry_hives", &c);
+	}
+	return logged("reacl_registry_hives", err);
 }
 
 static ferry_err p_remap_profile(void *ctx)
 {
-	(void)ctx;
-	return no_profile_ctx("remap_profile");
+	struct svc_profile_ctx pc;
+	ferry_err err = svc_profile_context(SP(ctx), "remap_profile", &pc);
+
+	if (err == FERRY_OK)
+		err = svc_profile_remap(&pc);
+	return logged("remap_profile", err);
 }
 
 static ferry_err p_reset_apps(void *ctx, unsigned apps)
 {
-	(void)ctx, (void)apps;
-	return no_profile_ctx("reset_apps");
+	struct svc_profile_ctx pc;
+	ferry_err err = svc_profile_context(SP(ctx), "reset_apps", &pc);
+
+	if (err == FERRY_OK) {
+		svc_log("reset_apps: apps=%s%s%s", apps & RB_APP_OFFICE ? "office " : "",
+			apps & RB_APP_TEAMS ? "teams " : "", apps & RB_APP_ONEDRIVE ? "onedrive" : "");
+		err = svc_apps_reset(&pc, apps);
+	}
+	return logged("reset_apps", err);
 }
 
+/* Archive and schedule the MSI removal (win/uninstall.h). The service then
+ * stops from its own main path once the worker has recorded the runbook
+ * (svc_worker.c), never from inside the SCM's control handler. */
 static ferry_err p_uninstall(void *ctx)
 {
-	(void)ctx;
-	return logged("uninstall_agent", ferry_error_set(FERRY_ENOTIMPL, "uninstall_agent: the "
-								      "MSI removal arrives with the MSI issue"));
+	ferry_err err = svc_uninstall_agent();
+
+	if (err == FERRY_OK)
+		InterlockedExchange(&SP(ctx)->uninstall_scheduled, 1);
+	return logged("uninstall_agent", err);
+}
+
+void svc_platform_migration_hint(struct svc_platform *p, const struct runbook *rb, bool running)
+{
+	if (!rb || !rb->startup.run || p->agent->opt.rehearse)
+		return;
+	if (svc_hint_migration_running(running) != FERRY_OK)
+		svc_log_event(SVC_EV_FAILURE, "MigrationRunning hint: %s", ferry_error_detail());
 }
 
 static ferry_err p_reboot(void *ctx)
@@ -357,6 +439,10 @@ void svc_platform_free(struct svc_platform *p)
 {
 	if (p && p->ops.ctx)
 		DeleteCriticalSection(&p->io);
+	if (p) {
+		sec_table_free(p->table);
+		p->table = NULL;
+	}
 	if (p)
 		p->ops.ctx = NULL;
 }

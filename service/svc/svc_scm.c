@@ -68,6 +68,14 @@ static DWORD WINAPI control(DWORD code, DWORD event, void *data, void *ctx)
 	return ERROR_CALL_NOT_IMPLEMENTED;
 }
 
+void svc_request_stop(void)
+{
+	/* Wakes serve_until, which tears down and returns to service_main (or
+	 * the console run); service_main then reports SERVICE_STOPPED itself. */
+	if (svc.stop)
+		SetEvent(svc.stop);
+}
+
 /* Start agent and pipe, wait for `stop`, tear down in order. */
 static int serve_until(HANDLE stop, bool service)
 {
@@ -192,7 +200,9 @@ static void command_line(const struct svc_options *o, wchar_t *cmd, size_t cap)
 	if (o->device[0] && n < cap)
 		n += (size_t)swprintf(cmd + n, cap - n, L" --device \"%hs\"", o->device);
 	if (o->batch[0] && n < cap)
-		swprintf(cmd + n, cap - n, L" --batch \"%hs\"", o->batch);
+		n += (size_t)swprintf(cmd + n, cap - n, L" --batch \"%hs\"", o->batch);
+	if (o->table[0] && n < cap)
+		swprintf(cmd + n, cap - n, L" --table \"%hs\"", o->table);
 }
 
 static bool configure(SC_HANDLE s)

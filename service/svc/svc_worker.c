@@ -77,19 +77,14 @@ void svc_agent_record(struct svc_agent *a, const char *op, const char *args)
 
 /* --- loading ------------------------------------------------------------------ */
 
-static ferry_err batch_path_from_registry(char *out, size_t cap)
+/* <BundleDir>\batch.json; BundleDir from svc_config_load (policy over MSI). */
+static ferry_err batch_path_from_config(const struct svc_agent *a, char *out, size_t cap)
 {
-	wchar_t dir[MAX_PATH];
-	DWORD cb = sizeof(dir);
-	LSTATUS rc = RegGetValueW(HKEY_LOCAL_MACHINE, SVC_REG_KEY, L"BundleDir", RRF_RT_REG_SZ, NULL,
-				  dir, &cb);
-
-	if (rc != ERROR_SUCCESS || !dir[0])
-		return ferry_error_set(FERRY_ENOTFOUND, "no --batch and no BundleDir in HKLM\\%s",
-				       "SOFTWARE\\Ferry");
-	if (!WideCharToMultiByte(CP_UTF8, 0, dir, -1, out, (int)cap - 16, NULL, NULL))
+	if (!a->opt.bundle_dir[0])
+		return ferry_error_set(FERRY_ENOTFOUND, "no --batch and no BundleDir (policy or MSI "
+							"setting)");
+	if ((size_t)snprintf(out, cap, "%s\\batch.json", a->opt.bundle_dir) >= cap)
 		return ferry_error_set(FERRY_EINVAL, "BundleDir is too long");
-	strcat(out, "\\batch.json");
 	return FERRY_OK;
 }
 
@@ -129,7 +124,7 @@ ferry_err agent_load(struct svc_agent *a)
 
 	if (a->opt.batch[0])
 		snprintf(path, sizeof(path), "%s", a->opt.batch);
-	else if ((err = batch_path_from_registry(path, sizeof(path))) != FERRY_OK)
+	else if ((err = batch_path_from_config(a, path, sizeof(path))) != FERRY_OK)
 		return err;
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '\\');
@@ -180,7 +175,7 @@ ferry_err agent_setup_platform(struct svc_agent *a)
 	err = svc_platform_init(&a->plat, a->opt.state_dir, a, a->opt.simulate ? &a->sim_now : NULL);
 	if (err != FERRY_OK)
 		return err;
-	a->pf = &a->plat.ops;
+	a->pf = svc_texts_wrap(&a->plat, &a->plat.ops);
 	if (!a->opt.rehearse)
 		return FERRY_OK;
 	/* Serving, start from the real PC where it can tell (reads only). A
@@ -194,7 +189,7 @@ ferry_err agent_setup_platform(struct svc_agent *a)
 		st.boot_id = 1;
 	if ((err = rehearse_new(&a->rh, &a->plat.ops, &st, rehearsal_sink, a)) != FERRY_OK)
 		return err;
-	a->pf = rehearse_platform(a->rh);
+	a->pf = svc_texts_wrap(&a->plat, rehearse_platform(a->rh));
 	narrate(a, "rehearsal: starting from a PC joined to %s%s; nothing on this PC changes",
 		st.ad_domain[0] ? st.ad_domain : "no domain", st.entra_joined ? " and Entra" : "");
 	if (a->opt.simulate)
@@ -270,6 +265,7 @@ static int64_t engine_turn(struct svc_agent *a, const struct runbook *rb, int64_
 		svc_log_event(a->opt.rehearse ? SVC_EV_REHEARSAL : SVC_EV_RUNBOOK_COMPLETE,
 			      "runbook %s complete", rb->id);
 		agent_add_completed(a, rb->id);
+		svc_platform_migration_hint(&a->plat, rb, false);
 		a->running[0] = '\0';
 		a->complete_ack = false;
 		engine_drop(a);
@@ -325,6 +321,7 @@ static int64_t act(struct svc_agent *a, const struct schedule_decision *d, int64
 		svc_log_event(a->opt.rehearse ? SVC_EV_REHEARSAL : SVC_EV_RUNBOOK_STARTED,
 			      "runbook %s started", d->runbook);
 		snprintf(a->running, sizeof(a->running), "%s", d->runbook);
+		svc_platform_migration_hint(&a->plat, rb, true);
 		a->start_requested = false;
 		a->start_announced_at = a->snoozed_until = RB_TIME_NONE;
 		a->engine_known = false;
@@ -388,6 +385,13 @@ DWORD WINAPI agent_worker(void *arg)
 			schedule_decide(&a->decision, a->batch, (const struct runbook *const *)a->rbs,
 					a->n_rbs, &st, now);
 			wait = act(a, &a->decision, now);
+		}
+		if (a->plat.uninstall_scheduled) {
+			/* The MSI removal waits for SERVICE_STOPPED: stop now, from
+			 * the service's own path (svc_request_stop). */
+			svc_log_event(SVC_EV_STOPPED, "uninstall scheduled: the service stops now");
+			svc_request_stop();
+			break;
 		}
 		agent_refresh_experience(a);
 		if (wait && !wait_for(a, wait))

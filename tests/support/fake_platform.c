@@ -212,7 +212,16 @@ static ferry_err remap_profile(void *ctx)
 
 static ferry_err reset_apps(void *ctx, unsigned apps)
 {
-	ENTER(FX_RESET_APPS, NULL);
+	char list[40];
+
+	/* Logged with its arguments, as the rehearsal records it: apps=office,teams. */
+	snprintf(list, sizeof(list), "apps=%s%s%s%s%s%s", apps & RB_APP_OFFICE ? "office" : "",
+		 apps & RB_APP_OFFICE && apps & (RB_APP_TEAMS | RB_APP_ONEDRIVE) ? "," : "",
+		 apps & RB_APP_TEAMS ? "teams" : "",
+		 apps & RB_APP_TEAMS && apps & RB_APP_ONEDRIVE ? "," : "",
+		 apps & RB_APP_ONEDRIVE ? "onedrive" : "",
+		 apps & (RB_APP_OFFICE | RB_APP_TEAMS | RB_APP_ONEDRIVE) ? "" : "none");
+	ENTER(FX_RESET_APPS, list);
 	F(ctx)->world.apps_reset |= apps;
 	return leave(F(ctx));
 }

@@ -121,7 +121,7 @@ static void test_engine__plan_follows_the_story(void **state)
 		OP_UNJOIN_DOMAIN, OP_LEAVE_ENTRA, OP_REBOOT, OP_IMPORT_ODJ, OP_REBOOT, OP_REACL_PATHS,
 		OP_REACL_REGISTRY_HIVES, OP_REMAP_PROFILE, OP_RESET_APPS, OP_RUN_COMMAND_PACKAGE,
 		OP_RESTORE_LOCK_SCREEN, OP_RESTORE_LEGAL_NOTICE, OP_CLEAR_PREVENT_LOGIN, OP_REBOOT,
-		OP_DELETE_FALLBACK_ACCOUNT,
+		OP_DELETE_FALLBACK_ACCOUNT, OP_UNINSTALL_AGENT,
 	};
 	struct runbook *rb = load(SAMPLES "migration.json");
 	struct runbook *cc = load(SAMPLES "cache-credentials.json");
@@ -140,7 +140,9 @@ static void test_engine__plan_follows_the_story(void **state)
 		last = s[i].phase;
 	}
 	assert_string_equal(s[4].arg, "stop-sync-client");
-	assert_int_equal(s[n - 1].delay_seconds, 72 * 3600);
+	/* The fallback account goes after its delay, and only then the agent. */
+	assert_int_equal(s[n - 2].delay_seconds, 72 * 3600);
+	assert_int_equal(s[n - 1].delay_seconds, 0);
 	ferry_free(s);
 	assert_int_equal(engine_plan(&s, &n, cc), FERRY_OK);
 	assert_int_equal(n, 1);
@@ -169,7 +171,7 @@ static void test_engine__clean_run_migrates_the_pc(void **state)
 	assert_int_equal(f.world.n_packages, 2);
 	assert_true(f.world.reacl_paths && f.world.reacl_hives && f.world.profile_remapped);
 	assert_int_equal(f.world.apps_reset, RB_APP_OFFICE | RB_APP_TEAMS | RB_APP_ONEDRIVE);
-	assert_false(f.world.uninstalled);
+	assert_true(f.world.uninstalled); /* the sample's completion.uninstall_agent */
 	assert_int_equal(f.calls[FX_REBOOT], 3);
 	assert_string_equal(f.world.last_event, "");
 	print_message("clean run: %lu journal writes, %lu appends, %lu effects\n", f.writes,

@@ -215,7 +215,7 @@ static struct runbook *load_variant(void)
 
 	assert_int_equal(rb_read_file(&text, &len, SAMPLE, RUNBOOK_MAX_BYTES), FERRY_OK);
 	replace(text, "[\"office\", \"teams\", \"onedrive\"]", "[\"office\", \"onedrive\"]");
-	replace(text, "\"uninstall_agent\": false", "\"uninstall_agent\": true");
+	/* The sample itself has completion.uninstall_agent true. */
 	assert_int_equal(runbook_parse(&rb, &iss, "variant.json", text, strlen(text)), FERRY_OK);
 	ferry_free(text);
 	return rb;
@@ -289,6 +289,10 @@ static void test_engine_apps__plan_and_run_with_resets_and_uninstall(void **stat
 	p_remap = strstr(f.log, "remap_profile");
 	p_reset = strstr(f.log, "reset_apps");
 	p_uninstall = strstr(f.log, "uninstall_agent");
+	/* The fake logs the resets with their arguments, as a rehearsal does. */
+	assert_non_null(strstr(f.log, "reset_apps(apps=office,onedrive)\n"));
+	/* The agent removes itself last, after the fallback account's deletion. */
+	assert_true(strstr(f.log, "delete_fallback_account") < p_uninstall);
 	assert_true(p_remap && p_reset && p_uninstall && p_remap < p_reset && p_reset < p_uninstall);
 	fake_platform_free(&f);
 

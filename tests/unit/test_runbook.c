@@ -92,7 +92,7 @@ static void test_runbook__parses_sample_migration(void **state)
 	assert_int_equal(rb->permission_updates.paths.n, 2);
 	assert_int_equal(rb->app_reset, RB_APP_OFFICE | RB_APP_TEAMS | RB_APP_ONEDRIVE);
 	assert_true(rb->completion.run);
-	assert_false(rb->completion.uninstall_agent);
+	assert_true(rb->completion.uninstall_agent);
 	assert_int_equal(rb->retry.max_backoff_seconds, 900);
 	assert_true(runbook_is_migration(rb));
 	runbook_free(rb);
