@@ -116,6 +116,7 @@ static void rebuild_tiles(struct cp_provider *p)
 		if (e->screen == IPC_SCREEN_CREDENTIALS) {
 			in.kind = CP_TILE_CACHE;
 			in.user = e->target_user;
+			in.qr_url = e->qr_url;
 			add_tile(p, &in);
 		} else if (e->screen == IPC_SCREEN_PROGRESS || e->screen == IPC_SCREEN_FAILED) {
 			in.kind = CP_TILE_PROGRESS;

@@ -79,6 +79,7 @@ static void tile_destroy(struct cp_tile *t)
 	for (int i = 0; i < CP_FID_COUNT; i++)
 		ferry_free(t->text[i]);
 	ferry_free(t->image_path);
+	ferry_free(t->qr_url);
 	if (t->bitmap)
 		DeleteObject(t->bitmap);
 	if (t->events)
@@ -255,7 +256,7 @@ static HRESULT STDMETHODCALLTYPE c_get_bitmap(ICredentialProviderCredential2 *Th
 		t->bitmap_tried = true;
 		if (draw_tile_image(&t->bitmap, t->image_path && t->image_path[0] ? t->image_path
 										   : NULL,
-				    NULL) != FERRY_OK) {
+				    t->qr_url[0] ? t->qr_url : NULL) != FERRY_OK) {
 			cp_log("tile image: %s", ferry_error_detail());
 			t->bitmap = NULL;
 		}
@@ -437,6 +438,7 @@ HRESULT cp_tile_new(struct cp_tile **out, const struct cp_tile_init *in)
 		[CP_FID_PHASE] = in->phase,	[CP_FID_PERCENT] = in->percent,
 		[CP_FID_USER] = in->user,	[CP_FID_STATUS] = "",
 	};
+	size_t qr_len;
 
 	*out = NULL;
 	if (!t)
@@ -457,6 +459,11 @@ HRESULT cp_tile_new(struct cp_tile **out, const struct cp_tile_init *in)
 	t->image_path = wfrom_utf8(in->image);
 	if (!t->image_path)
 		goto fail;
+	qr_len = in->qr_url ? strlen(in->qr_url) : 0;
+	t->qr_url = ferry_malloc(qr_len + 1);
+	if (!t->qr_url)
+		goto fail;
+	memcpy(t->qr_url, qr_len ? in->qr_url : "", qr_len + 1);
 	*out = t;
 	return S_OK;
 fail:

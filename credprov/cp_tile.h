@@ -65,6 +65,7 @@ struct cp_tile_init {
 	const char *percent;
 	const char *user;
 	const char *image; /* logo path, "" = default */
+	const char *qr_url; /* QR code beside the logo (cache tile), NULL or "" = none */
 };
 
 struct cp_tile;
@@ -86,6 +87,7 @@ struct cp_tile {
 	ICredentialProviderCredentialEvents *events; /* Advise'd, owned ref */
 	wchar_t *text[CP_FID_COUNT];  /* ferry_malloc'ed strings; [PASSWORD] unused */
 	wchar_t *image_path;
+	char *qr_url;                 /* ferry_malloc'ed, "" = no QR */
 	wchar_t *password;            /* ferry_malloc'ed; wiped on every replace/clear */
 	HBITMAP bitmap;               /* cached tile image, NULL until drawn or when drawing fails */
 	bool bitmap_tried;

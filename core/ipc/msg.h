@@ -39,6 +39,8 @@ enum ipc_op {
 #define IPC_TEXT_MAX 2048        /* experience title/body */
 #define IPC_PATH_MAX 1024        /* experience image path */
 #define IPC_SNOOZE_MIN_MAX 10080 /* snooze minutes: 1..7 days */
+#define IPC_URL_MAX 512          /* experience qr_url: printable ASCII (= QR_URL_MAX) */
+#define IPC_TIME_MAX 32          /* experience starts_at: RFC 3339 */
 #define IPC_SUBSCRIBE_MS_MAX 300000u /* subscribe timeout_ms: 1..5 min */
 #define IPC_NO_SESSION UINT32_MAX
 
@@ -111,6 +113,10 @@ struct ipc_experience {
 	bool fallback_available;
 	uint32_t percent;              /* 0..100 */
 	char step[IPC_NAME_MAX + 1];   /* current step name, "" when none */
+	char qr_url[IPC_URL_MAX + 1];  /* printable ASCII URL to show as a QR code; "" none */
+	char starts_at[IPC_TIME_MAX + 1]; /* RFC 3339: when an announced migration starts; "" */
+	uint32_t snooze_max_minutes;   /* longest snooze allowed now, 0..IPC_SNOOZE_MIN_MAX;
+					* 0 = snooze not allowed */
 };
 
 struct ipc_reply {

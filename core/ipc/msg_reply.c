@@ -8,6 +8,7 @@
 
 #include "ipc/msg.h"
 #include "ipc/msg_json.h"
+#include "runbook/rfc3339.h"
 
 static const char *const screen_names[IPC_SCREEN_COUNT] = {
 	[IPC_SCREEN_NONE] = "none",
@@ -50,18 +51,48 @@ void ipc_reply_error(struct ipc_reply *r, uint64_t id, const char *code, const c
 	snprintf(r->u.error.message, sizeof(r->u.error.message), "%s", message);
 }
 
+/* qr_url: printable ASCII only (0x21..0x7e), the QR encoder's input rule;
+ * "" is none. */
+static bool ipc_printable_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+/* starts_at: "" (no announced start) or an RFC 3339 time. */
+static bool ipc_starts_at_ok(const char *s)
+{
+	int64_t t;
+
+	return !*s || rfc3339_parse(&t, s) == FERRY_OK;
+}
+
+/* A string that must be present but may be empty ("" = none). */
+static ferry_err present_string(const cJSON *o, const char *what, const char *key, char *dst,
+				size_t max)
+{
+	if (!cJSON_GetObjectItemCaseSensitive(o, key))
+		return ferry_error_set(FERRY_ECORRUPT, "ipc: %s: \"%s\" is missing", what, key);
+	return ipcj_string(o, what, key, false, dst, max);
+}
+
 static bool build_experience(cJSON *o, const struct ipc_experience *e)
 {
 	const char *screen = ipc_screen_name(e->screen);
 	cJSON *p;
 
-	if (!screen || e->percent > 100)
+	if (!screen || e->percent > 100 || e->snooze_max_minutes > IPC_SNOOZE_MIN_MAX ||
+	    !ipc_printable_ascii(e->qr_url) || !ipc_starts_at_ok(e->starts_at))
 		return false;
 	if (!ipcj_add_num(o, "generation", (double)e->generation) ||
 	    !ipcj_add_str(o, "screen", screen) || !ipcj_add_str(o, "title", e->title) ||
 	    !ipcj_add_str(o, "body", e->body) || !ipcj_add_str(o, "image", e->image) ||
 	    !ipcj_add_str(o, "target_user", e->target_user) ||
-	    !ipcj_add_bool(o, "fallback_available", e->fallback_available))
+	    !ipcj_add_bool(o, "fallback_available", e->fallback_available) ||
+	    !ipcj_add_str(o, "qr_url", e->qr_url) || !ipcj_add_str(o, "starts_at", e->starts_at) ||
+	    !ipcj_add_num(o, "snooze_max_minutes", e->snooze_max_minutes))
 		return false;
 	p = cJSON_AddObjectToObject(o, "progress");
 	return p && ipcj_add_num(p, "percent", e->percent) && ipcj_add_str(p, "step", e->step);
@@ -140,6 +171,19 @@ static ferry_err parse_experience(struct ipc_experience *e, const cJSON *o, cons
 		rc = ipcj_string(o, what, "target_user", false, e->target_user, IPC_NAME_MAX);
 	if (!rc)
 		rc = ipcj_bool(o, what, "fallback_available", true, &e->fallback_available);
+	if (!rc)
+		rc = present_string(o, what, "qr_url", e->qr_url, IPC_URL_MAX);
+	if (!rc && !ipc_printable_ascii(e->qr_url))
+		rc = ferry_error_set(FERRY_ECORRUPT, "ipc: %s: \"qr_url\" is not printable ASCII",
+				     what);
+	if (!rc)
+		rc = present_string(o, what, "starts_at", e->starts_at, IPC_TIME_MAX);
+	if (!rc && !ipc_starts_at_ok(e->starts_at))
+		rc = ferry_error_set(FERRY_ECORRUPT, "ipc: %s: \"starts_at\" is not RFC 3339", what);
+	if (!rc)
+		rc = ipcj_uint(o, what, "snooze_max_minutes", true, 0, IPC_SNOOZE_MIN_MAX, &n);
+	e->snooze_max_minutes = (uint32_t)n;
+	n = 0;
 	if (!rc && !cJSON_IsObject(p))
 		rc = ferry_error_set(FERRY_ECORRUPT, "ipc: %s: \"progress\" is not an object", what);
 	if (!rc)
@@ -156,9 +200,11 @@ static ferry_err parse_ok(struct ipc_reply *r, const cJSON *o)
 {
 	static const char *const k_hello[] = { "v", "id", "ok", "version", "service", NULL };
 	static const char *const k_exp[] = { "v", "id", "ok", "generation", "screen", "title",
-		"body", "image", "target_user", "fallback_available", "progress", NULL };
+		"body", "image", "target_user", "fallback_available", "progress", "qr_url", "starts_at",
+		"snooze_max_minutes", NULL };
 	static const char *const k_sub[] = { "v", "id", "ok", "changed", "generation", "screen",
-		"title", "body", "image", "target_user", "fallback_available", "progress", NULL };
+		"title", "body", "image", "target_user", "fallback_available", "progress", "qr_url",
+		"starts_at", "snooze_max_minutes", NULL };
 	static const char *const k_snooze[] = { "v", "id", "ok", "until", NULL };
 	static const char *const k_plain[] = { "v", "id", "ok", NULL };
 	const char *what = ipc_op_name(r->op);

@@ -1,6 +1,8 @@
 #include "ux/experience.h"
 
 #include <stdio.h>
+
+#include "runbook/rfc3339.h"
 #include <string.h>
 
 unsigned ux_progress_percent(size_t step, size_t n)
@@ -69,6 +71,51 @@ static const char *image_for(const struct runbook *rb, enum ipc_screen screen)
 	return "";
 }
 
+uint32_t ux_snooze_max_minutes(const struct schedule_decision *d, int64_t now)
+{
+	int64_t left;
+
+	if (d->experience != SCHED_EXP_MIGRATION_AVAILABLE || d->action != SCHED_ACT_OFFER)
+		return 0;
+	if (d->next_check == RB_TIME_NONE)
+		return IPC_SNOOZE_MIN_MAX;
+	if (d->next_check <= now)
+		return 0;
+	left = (d->next_check - now) / 60;
+	return left > IPC_SNOOZE_MIN_MAX ? IPC_SNOOZE_MIN_MAX : (uint32_t)left;
+}
+
+/* The QR URL: the runbook's qr_code_url when it fits the pipe's rule
+ * (printable ASCII, <= IPC_URL_MAX). A URL that does not fit is dropped,
+ * never cut: a cut URL would send the user somewhere else. */
+static void fill_qr(struct ipc_experience *out, const struct runbook *rb)
+{
+	const char *u = rb ? rb->user_experience.qr_code_url : NULL;
+	size_t n;
+
+	if (!u || out->screen == IPC_SCREEN_NONE)
+		return;
+	for (n = 0; u[n]; n++)
+		if ((unsigned char)u[n] < 0x21 || (unsigned char)u[n] > 0x7e || n >= IPC_URL_MAX)
+			return;
+	memcpy(out->qr_url, u, n + 1);
+}
+
+/* starts_at: only for the "starts within 60 minutes" notice, whose
+ * decision's next_check is the start. */
+static void fill_times(struct ipc_experience *out, const struct ux_experience_input *in,
+		       enum schedule_experience e)
+{
+	const struct schedule_decision *d = in->decision;
+	char buf[RFC3339_BUF];
+
+	if (e == SCHED_EXP_MIGRATION_STARTING && d->next_check != RB_TIME_NONE &&
+	    rfc3339_format(buf, d->next_check) == FERRY_OK)
+		memcpy(out->starts_at, buf, sizeof(buf));
+	if (e == SCHED_EXP_MIGRATION_AVAILABLE)
+		out->snooze_max_minutes = ux_snooze_max_minutes(d, in->now);
+}
+
 static ferry_err fill_texts(struct ipc_experience *out, const struct ux_experience_input *in,
 			    enum schedule_experience e)
 {
@@ -116,6 +163,8 @@ ferry_err ux_experience_build(struct ipc_experience *out, const struct ux_experi
 	copy_cut(out->target_user, sizeof(out->target_user),
 		 in->vars && in->vars->target_user ? in->vars->target_user : "");
 	out->fallback_available = in->fallback_available;
+	fill_qr(out, in->rb);
+	fill_times(out, in, e);
 	if (in->engine_known) {
 		out->percent = in->status == ENGINE_DONE ? 100 :
 							   ux_progress_percent(in->step, in->n_steps);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/engine.h"
 #include "ipc/msg.h"
@@ -30,6 +31,9 @@ struct ux_experience_input {
 	const char *step_name; /* the next step's op name, or NULL */
 	const struct ux_vars *vars;
 	bool fallback_available;
+	/* Unix seconds UTC: the scheduler's `now`, to turn the decision's
+	 * next_check into starts_at and snooze_max_minutes. */
+	int64_t now;
 };
 
 /** Percent of `n` steps done when `step` is next, 0..100 (n == 0: 0). */
@@ -37,6 +41,14 @@ unsigned ux_progress_percent(size_t step, size_t n);
 
 /** The IPC screen a scheduler experience is shown on. */
 enum ipc_screen ux_screen_for(enum schedule_experience e);
+
+/**
+ * The longest snooze, in minutes, the decision allows at `now`: 0 unless the
+ * migration is offered (start now / snooze); then the minutes left before
+ * enforcement (next_check), rounded down so a snooze never passes it, capped
+ * at IPC_SNOOZE_MIN_MAX; IPC_SNOOZE_MIN_MAX when nothing is enforced.
+ */
+uint32_t ux_snooze_max_minutes(const struct schedule_decision *d, int64_t now);
 
 /**
  * Fill `out` (generation left 0: the service numbers experiences). A stopped

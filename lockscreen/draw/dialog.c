@@ -46,7 +46,7 @@ size_t draw_snooze_choices(const struct draw_snooze **out, unsigned limit_min)
 	size_t n = 0;
 
 	while (n < sizeof snooze_all / sizeof snooze_all[0] &&
-	       (!limit_min || snooze_all[n].minutes <= limit_min))
+	       snooze_all[n].minutes <= limit_min)
 		n++;
 	*out = snooze_all;
 	return n;

@@ -77,7 +77,8 @@ struct draw_dlg_model {
 	unsigned seconds_left;      /* starting */
 	unsigned percent;           /* in progress */
 	const char *step;           /* in progress, "" none */
-	unsigned snooze_limit_min;  /* available: 0 = no limit known */
+	unsigned snooze_limit_min;  /* available: the experience's snooze_max_minutes;
+				     * 0 = snooze not allowed (no Snooze button) */
 	HBITMAP image;              /* logo + QR (draw_tile_image_ex), NULL none */
 };
 
@@ -107,7 +108,7 @@ struct draw_snooze {
 	const wchar_t *label;
 };
 
-/** Choices that end within limit_min (0 = all); returns how many, in *out. */
+/** Choices that end within limit_min (0 = none: snooze not allowed); how many, in *out. */
 size_t draw_snooze_choices(const struct draw_snooze **out, unsigned limit_min);
 
 /** Stable name ("migration_available"); NULL when out of range. */

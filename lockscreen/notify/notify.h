@@ -31,8 +31,15 @@ struct notify_result {
 
 /**
  * Show the dialog for m until the user answers. auto_id != 0 presses that
- * button once the dialog is up (the --answer test hook).
+ * button once the dialog is up (the --answer test hook); auto_password, when
+ * not NULL, is typed into the password field first (--password-file).
  */
-ferry_err notify_dlg_run(struct notify_result *out, const struct draw_dlg_model *m, int auto_id);
+ferry_err notify_dlg_run(struct notify_result *out, const struct draw_dlg_model *m, int auto_id,
+			 const struct ferry_secret *auto_password);
+
+/* HKLM\SOFTWARE\Ferry\Test, DWORD NotifyTestHooks = 1: allows
+ * --password-file (tests only; an admin must set it, and the MSI never does). */
+#define NOTIFY_TEST_KEY L"SOFTWARE\\Ferry\\Test"
+#define NOTIFY_TEST_VALUE L"NotifyTestHooks"
 
 #endif

@@ -20,7 +20,7 @@ struct dlg {
 	const struct draw_dlg_model *m;
 	struct draw_dlg_layout *l;
 	struct notify_result *res;
-	unsigned seconds;
+	ULONGLONG deadline; /* GetTickCount64 when the countdown reaches 0 */
 	bool done;
 	HBRUSH bg;
 };
@@ -152,11 +152,13 @@ static LRESULT CALLBACK wndproc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp)
 	case WM_TIMER: {
 		wchar_t t[64];
 
-		if (d->seconds)
-			d->seconds--;
-		draw_countdown_text(t, 64, d->seconds);
+		ULONGLONG now = GetTickCount64();
+		/* From the deadline, not by counting ticks: WM_TIMER is late under load. */
+		unsigned left = now >= d->deadline ? 0 : (unsigned)((d->deadline - now + 999) / 1000);
+
+		draw_countdown_text(t, 64, left);
 		SetDlgItemTextW(hwnd, DRAW_ID_COUNTDOWN, t);
-		if (!d->seconds) {
+		if (!left) {
 			d->res->answer = NOTIFY_TIMEOUT;
 			DestroyWindow(hwnd);
 		}
@@ -192,7 +194,22 @@ static int window_dpi(void)
 	return dpi >= 48 && dpi <= 480 ? dpi : 96;
 }
 
-ferry_err notify_dlg_run(struct notify_result *out, const struct draw_dlg_model *m, int auto_id)
+/* The test hook's typing: the secret into the edit, the wide copy wiped. */
+static void type_password(HWND edit, const struct ferry_secret *pw)
+{
+	wchar_t w[IPC_PASSWORD_MAX + 1];
+	int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, (const char *)pw->data,
+				    (int)pw->len, w, IPC_PASSWORD_MAX);
+
+	if (n > 0) {
+		w[n] = 0;
+		SetWindowTextW(edit, w);
+	}
+	SecureZeroMemory(w, sizeof w);
+}
+
+ferry_err notify_dlg_run(struct notify_result *out, const struct draw_dlg_model *m, int auto_id,
+			 const struct ferry_secret *auto_password)
 {
 	static bool registered;
 	struct dlg d = {0};
@@ -206,7 +223,7 @@ ferry_err notify_dlg_run(struct notify_result *out, const struct draw_dlg_model 
 	out->answer = NOTIFY_CLOSED;
 	d.m = m;
 	d.res = out;
-	d.seconds = m->seconds_left;
+	d.deadline = GetTickCount64() + (ULONGLONG)m->seconds_left * 1000u;
 	rc = draw_dlg_layout(&d.l, m, window_dpi());
 	if (rc)
 		return rc;
@@ -239,6 +256,8 @@ ferry_err notify_dlg_run(struct notify_result *out, const struct draw_dlg_model 
 	}
 	ShowWindow(hwnd, SW_SHOWNORMAL);
 	SetForegroundWindow(hwnd);
+	if (auto_password && GetDlgItem(hwnd, DRAW_ID_PASSWORD))
+		type_password(GetDlgItem(hwnd, DRAW_ID_PASSWORD), auto_password);
 	if (auto_id)
 		PostMessageW(hwnd, WM_COMMAND, MAKEWPARAM(auto_id, BN_CLICKED), 0);
 	while (!d.done && GetMessageW(&msg, NULL, 0, 0) > 0) {

@@ -89,6 +89,7 @@ void agent_refresh_experience(struct svc_agent *a)
 							   NULL;
 	}
 	in.fallback_available = fallback_available(a);
+	in.now = a->pf->now(a->pf->ctx);
 	if (ux_experience_build(&x, &in) != FERRY_OK) {
 		svc_log("experience: %s", ferry_error_detail());
 		x = empty;

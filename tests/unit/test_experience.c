@@ -90,6 +90,83 @@ static void test_experience__credentials_prompt_uses_runbook_texts_and_logo(void
 	assert_non_null(strstr(x.body, "\n\nQuestions? Call the service desk on +1 555 0100."));
 	assert_string_equal(x.image, "logo.png");
 	assert_string_equal(x.target_user, "TARGET\\alice");
+	assert_string_equal(x.qr_url, rb->user_experience.qr_code_url);
+	assert_string_equal(x.starts_at, "");
+	assert_int_equal(x.snooze_max_minutes, 0);
+	runbook_free(rb);
+}
+
+/* 2030-01-01T00:00:00Z */
+#define T0 1893456000
+
+static void test_experience__starting_gives_starts_at_and_no_snooze(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct schedule_decision d = { .experience = SCHED_EXP_MIGRATION_STARTING,
+		.action = SCHED_ACT_COUNTDOWN, .next_check = T0 + 1800, .minutes = 30 };
+	struct ux_experience_input in = { .decision = &d, .rb = rb, .vars = &vars, .now = T0 };
+	struct ipc_experience x;
+
+	(void)state;
+	assert_int_equal(ux_experience_build(&x, &in), FERRY_OK);
+	assert_string_equal(x.starts_at, "2030-01-01T00:30:00Z");
+	assert_int_equal(x.snooze_max_minutes, 0);
+	runbook_free(rb);
+}
+
+static void test_experience__offer_snooze_never_passes_enforcement(void **state)
+{
+	struct schedule_decision d = { .experience = SCHED_EXP_MIGRATION_AVAILABLE,
+		.action = SCHED_ACT_OFFER, .next_check = T0 + 3 * 3600 + 59 };
+	struct ux_experience_input in = { .decision = &d, .vars = &vars, .now = T0 };
+	struct ipc_experience x;
+
+	(void)state;
+	assert_int_equal(ux_experience_build(&x, &in), FERRY_OK);
+	assert_int_equal(x.screen, IPC_SCREEN_NOTICE);
+	assert_int_equal(x.snooze_max_minutes, 180); /* rounded down, never past */
+	assert_string_equal(x.starts_at, "");
+	/* under a minute left: no snooze at all */
+	d.next_check = T0 + 59;
+	assert_int_equal(ux_snooze_max_minutes(&d, T0), 0);
+	d.next_check = T0;
+	assert_int_equal(ux_snooze_max_minutes(&d, T0), 0);
+	/* nothing enforced: the protocol's cap */
+	d.next_check = RB_TIME_NONE;
+	assert_int_equal(ux_snooze_max_minutes(&d, T0), IPC_SNOOZE_MIN_MAX);
+	/* far away: capped */
+	d.next_check = T0 + 30 * 86400;
+	assert_int_equal(ux_snooze_max_minutes(&d, T0), IPC_SNOOZE_MIN_MAX);
+	/* not an offer: no snooze */
+	d.action = SCHED_ACT_WAIT;
+	assert_int_equal(ux_snooze_max_minutes(&d, T0), 0);
+}
+
+static void test_experience__qr_url_over_the_limit_is_dropped_not_cut(void **state)
+{
+	struct runbook *rb = load(SAMPLES "cache-credentials.json");
+	struct schedule_decision d = { .experience = SCHED_EXP_CACHE_CREDENTIALS };
+	struct ux_experience_input in = { .decision = &d, .rb = rb, .vars = &vars };
+	struct ipc_experience x;
+	char *saved = rb->user_experience.qr_code_url;
+	char longer[IPC_URL_MAX + 2];
+
+	(void)state;
+	memset(longer, 'a', sizeof(longer) - 1);
+	memcpy(longer, "https://", 8);
+	longer[IPC_URL_MAX] = '\0'; /* exactly IPC_URL_MAX: kept */
+	rb->user_experience.qr_code_url = longer;
+	assert_int_equal(ux_experience_build(&x, &in), FERRY_OK);
+	assert_int_equal(strlen(x.qr_url), IPC_URL_MAX);
+	longer[IPC_URL_MAX] = 'a'; /* one more: dropped */
+	longer[IPC_URL_MAX + 1] = '\0';
+	assert_int_equal(ux_experience_build(&x, &in), FERRY_OK);
+	assert_string_equal(x.qr_url, "");
+	longer[IPC_URL_MAX] = '\0';
+	longer[20] = ' '; /* not printable per the QR rule: dropped */
+	assert_int_equal(ux_experience_build(&x, &in), FERRY_OK);
+	assert_string_equal(x.qr_url, "");
+	rb->user_experience.qr_code_url = saved;
 	runbook_free(rb);
 }
 
@@ -189,6 +266,9 @@ int main(void)
 		cmocka_unit_test(test_experience__none_round_trips_through_a_reply_frame),
 		cmocka_unit_test(test_experience__credentials_prompt_uses_runbook_texts_and_logo),
 		cmocka_unit_test(test_experience__starting_fills_minutes),
+		cmocka_unit_test(test_experience__starting_gives_starts_at_and_no_snooze),
+		cmocka_unit_test(test_experience__offer_snooze_never_passes_enforcement),
+		cmocka_unit_test(test_experience__qr_url_over_the_limit_is_dropped_not_cut),
 		cmocka_unit_test(test_experience__progress_reports_percent_step_and_fallback),
 		cmocka_unit_test(test_experience__stopped_engine_shows_service_unavailable),
 		cmocka_unit_test(test_experience__builtin_texts_without_runbook),

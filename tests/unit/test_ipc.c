@@ -366,6 +366,9 @@ static void fill_experience(struct ipc_experience *e)
 	e->fallback_available = true;
 	e->percent = 40;
 	strcpy(e->step, "odj_import");
+	strcpy(e->qr_url, "https://intranet.example/m?a=1&b=2");
+	strcpy(e->starts_at, "2025-03-01T10:00:00Z");
+	e->snooze_max_minutes = 240;
 }
 
 static void check_experience(const struct ipc_experience *e)
@@ -378,6 +381,70 @@ static void check_experience(const struct ipc_experience *e)
 	assert_true(e->fallback_available);
 	assert_int_equal(e->percent, 40);
 	assert_string_equal(e->step, "odj_import");
+	assert_string_equal(e->qr_url, "https://intranet.example/m?a=1&b=2");
+	assert_string_equal(e->starts_at, "2025-03-01T10:00:00Z");
+	assert_int_equal(e->snooze_max_minutes, 240);
+}
+
+/* The experience's newer fields: required, bounded, and checked both ways. */
+static void test_ipc__experience_qr_starts_at_and_snooze_are_checked(void **state)
+{
+	static const char base[] = "{\"v\":1,\"id\":1,\"ok\":true,\"generation\":1,"
+		"\"screen\":\"notice\",\"title\":\"t\",\"body\":\"\",\"image\":\"\","
+		"\"target_user\":\"\",\"fallback_available\":false,"
+		"\"progress\":{\"percent\":0,\"step\":\"\"}";
+	static const struct {
+		const char *tail;
+		ferry_err want;
+	} cases[] = {
+		{ ",\"qr_url\":\"\",\"starts_at\":\"\",\"snooze_max_minutes\":0}", FERRY_OK },
+		{ ",\"starts_at\":\"\",\"snooze_max_minutes\":0}", FERRY_ECORRUPT },
+		{ ",\"qr_url\":\"a b\",\"starts_at\":\"\",\"snooze_max_minutes\":0}",
+		  FERRY_ECORRUPT },
+		{ ",\"qr_url\":\"\",\"starts_at\":\"tomorrow\",\"snooze_max_minutes\":0}",
+		  FERRY_ECORRUPT },
+		{ ",\"qr_url\":\"\",\"starts_at\":\"\",\"snooze_max_minutes\":10081}",
+		  FERRY_ERANGE },
+		{ ",\"qr_url\":\"\",\"starts_at\":\"\",\"snooze_max_minutes\":5,\"snooze\":1}",
+		  FERRY_ECORRUPT },
+	};
+	struct ipc_reply r = { .id = 1, .op = IPC_OP_GET_EXPERIENCE, .ok = true };
+	struct ferry_buf b;
+	char json[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ipc_decoder d;
+		struct ipc_frame *f = NULL;
+		struct ipc_reply *back = NULL;
+		size_t used = 0, n;
+		uint8_t frame[1100];
+
+		n = (size_t)snprintf(json, sizeof(json), "%s%s", base, cases[i].tail);
+		frame[0] = (uint8_t)n;
+		frame[1] = (uint8_t)(n >> 8);
+		frame[2] = frame[3] = 0;
+		memcpy(frame + 4, json, n);
+		ipc_decoder_init(&d, IPC_FRAME_REPLY);
+		assert_int_equal(ipc_decoder_feed(&d, frame, n + 4, &used, &f), FERRY_OK);
+		assert_non_null(f);
+		assert_int_equal(ipc_reply_parse(&back, f, IPC_OP_GET_EXPERIENCE), cases[i].want);
+		ferry_free(back);
+		ipc_frame_free(f);
+		ipc_decoder_free(&d);
+	}
+	/* the builder refuses what the parser would refuse */
+	fill_experience(&r.u.experience);
+	ferry_buf_init(&b, 1 << 17);
+	r.u.experience.snooze_max_minutes = IPC_SNOOZE_MIN_MAX + 1;
+	assert_int_not_equal(ipc_reply_build(&b, &r), FERRY_OK);
+	r.u.experience.snooze_max_minutes = 1;
+	strcpy(r.u.experience.qr_url, "https://x/\x7f");
+	assert_int_not_equal(ipc_reply_build(&b, &r), FERRY_OK);
+	strcpy(r.u.experience.qr_url, "");
+	strcpy(r.u.experience.starts_at, "2025-13-01T00:00:00Z");
+	assert_int_not_equal(ipc_reply_build(&b, &r), FERRY_OK);
+	ferry_buf_free(&b);
 }
 
 static struct ipc_reply *reply_round_trip(const struct ipc_reply *r)
@@ -620,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_ipc__nul_byte_in_payload_is_refused),
 		cmocka_unit_test(test_ipc__every_request_round_trips),
 		cmocka_unit_test(test_ipc__every_reply_round_trips),
+		cmocka_unit_test(test_ipc__experience_qr_starts_at_and_snooze_are_checked),
 		cmocka_unit_test(test_ipc__bad_requests_name_the_field),
 		cmocka_unit_test(test_ipc__password_never_in_error_detail),
 		cmocka_unit_test(test_ipc__parse_wipes_password_from_json_tree),

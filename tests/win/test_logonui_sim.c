@@ -14,6 +14,7 @@
 #include <objbase.h>
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,7 @@
 #include "draw/draw.h"
 #include "logonui_sim/sim_fakes.h"
 #include "logonui_sim/sim_server.h"
+#include "util/mem.h"
 #include "ux/kerb_logon.h"
 
 #define FID_IMAGE 0
@@ -314,6 +316,82 @@ static void test_logonui_sim__scenarios(void **state)
 	release_provider(p);
 }
 
+#define SIM_QR_URL "https://intranet.target.example/migration"
+
+/* A bitmap's pixels as 32-bit top-down rows (ferry_free); NULL on failure. */
+static uint32_t *bitmap_pixels(HBITMAP bmp, int *w, int *h)
+{
+	BITMAP bm;
+	BITMAPINFO bi;
+	uint32_t *px;
+	HDC dc;
+	int rows;
+
+	if (!GetObjectW(bmp, sizeof(bm), &bm) || bm.bmWidth <= 0 || bm.bmHeight <= 0)
+		return NULL;
+	memset(&bi, 0, sizeof(bi));
+	bi.bmiHeader.biSize = sizeof(bi.bmiHeader);
+	bi.bmiHeader.biWidth = bm.bmWidth;
+	bi.bmiHeader.biHeight = -bm.bmHeight;
+	bi.bmiHeader.biPlanes = 1;
+	bi.bmiHeader.biBitCount = 32;
+	bi.bmiHeader.biCompression = BI_RGB;
+	px = ferry_calloc((size_t)bm.bmWidth * (size_t)bm.bmHeight, sizeof(*px));
+	dc = GetDC(NULL);
+	rows = px && dc ? GetDIBits(dc, bmp, 0, (UINT)bm.bmHeight, px, &bi, DIB_RGB_COLORS) : 0;
+	if (dc)
+		ReleaseDC(NULL, dc);
+	if (rows != bm.bmHeight) {
+		ferry_free(px);
+		return NULL;
+	}
+	*w = bm.bmWidth;
+	*h = bm.bmHeight;
+	return px;
+}
+
+/* The tile's image is draw_tile_image(logo, the experience's qr_url): same
+ * size and pixels as that, and it differs from the image without the QR
+ * code (so the QR is really on it, with dark modules where the no-QR image
+ * is plain). */
+static void check_tile_image_has_qr(HBITMAP got, HBITMAP with_qr, HBITMAP without_qr)
+{
+	int gw = 0, gh = 0, qw = 0, qh = 0, nw = 0, nh = 0;
+	uint32_t *g = bitmap_pixels(got, &gw, &gh);
+	uint32_t *q = bitmap_pixels(with_qr, &qw, &qh);
+	uint32_t *n = bitmap_pixels(without_qr, &nw, &nh);
+	size_t differ = 0, dark_new = 0;
+
+	assert_non_null(g);
+	assert_non_null(q);
+	assert_non_null(n);
+	assert_int_equal(gw, qw);
+	assert_int_equal(gh, qh);
+	assert_true(gw <= DRAW_TILE_MAX_W && gh <= DRAW_TILE_MAX_H);
+	assert_memory_equal(g, q, (size_t)gw * (size_t)gh * sizeof(*g));
+	if (nw == gw && nh == gh) {
+		for (size_t i = 0; i < (size_t)gw * (size_t)gh; i++) {
+			uint32_t c = g[i] & 0xffffff;
+			bool dark = ((c >> 16) & 0xff) < 0x40 && ((c >> 8) & 0xff) < 0x40 &&
+				    (c & 0xff) < 0x40;
+
+			if (g[i] != n[i]) {
+				differ++;
+				dark_new += dark;
+			}
+		}
+		print_message("tile %dx%d: %lu pixels differ from the no-QR tile, %lu of them dark\n",
+			      gw, gh, (unsigned long)differ, (unsigned long)dark_new);
+		assert_true(dark_new > 0);
+	} else {
+		/* The QR's column changes the composition's size: not the plain tile. */
+		print_message("tile %dx%d with QR, %dx%d without\n", gw, gh, nw, nh);
+	}
+	ferry_free(g);
+	ferry_free(q);
+	ferry_free(n);
+}
+
 /* Cache credentials: fields, strings, image, the submit round trip and its outcomes. */
 static void check_cache_tile_fields(ICredentialProviderCredential2 *c)
 {
@@ -344,11 +422,16 @@ static void check_cache_tile_fields(ICredentialProviderCredential2 *c)
 	o->lpVtbl->Release(o);
 	/* The tile's image is whatever ferrydraw makes; when it cannot draw,
 	 * the tile has no image rather than failing. */
-	drawn = draw_tile_image(&want, NULL, NULL);
+	drawn = draw_tile_image(&want, NULL, SIM_QR_URL);
 	TIMED(hr, c->lpVtbl->GetBitmapValue(c, FID_IMAGE, &got));
 	if (drawn == FERRY_OK) {
+		HBITMAP plain = NULL;
+
 		assert_int_equal(hr, S_OK);
 		assert_non_null(got);
+		assert_int_equal(draw_tile_image(&plain, NULL, NULL), FERRY_OK);
+		check_tile_image_has_qr(got, want, plain);
+		DeleteObject(plain);
 		DeleteObject(got);
 		DeleteObject(want);
 	} else {
@@ -364,7 +447,7 @@ static void test_logonui_sim__cache_credentials_round_trip(void **state)
 	struct ipc_experience e = experience(IPC_SCREEN_CREDENTIALS, "Sign in with your new account",
 					     "Type the password of TARGET\\jdoe once.",
 					     "TARGET\\jdoe", 0, "");
-	struct sim_server *srv = sim_server_start(pipe_name, &e);
+	struct sim_server *srv;
 	ICredentialProvider *p;
 	ICredentialProviderSetUserArray *sua = NULL;
 	ICredentialProviderCredential2 *c;
@@ -377,6 +460,8 @@ static void test_logonui_sim__cache_credentials_round_trip(void **state)
 	HRESULT hr;
 
 	(void)state;
+	snprintf(e.qr_url, sizeof(e.qr_url), "%s", SIM_QR_URL);
+	srv = sim_server_start(pipe_name, &e);
 	fake_provider_events_init(&pe);
 	fake_cred_events_init(&ce);
 	fake_user_array_init(&ua);

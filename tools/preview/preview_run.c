@@ -11,6 +11,7 @@
 
 #include "draw/dialog.h"
 #include "draw/draw.h"
+#include "ipc/msg.h"
 #include "runbook/runbook.h"
 #include "util/mem.h"
 #include "util/utf.h"
@@ -197,6 +198,7 @@ static void dialog(struct ctx *c, enum draw_dlg kind, enum ux_screen s, HBITMAP 
 	m.username = c->user;
 	m.status = "";
 	m.seconds_left = 59 * 60 + 30;
+	m.snooze_limit_min = IPC_SNOOZE_MIN_MAX; /* nothing enforced yet: every choice */
 	m.percent = 40;
 	m.step = "Step 4 of 9: joining the new domain";
 	m.image = img;

@@ -97,6 +97,14 @@ static bool answer(struct sim_server *s, const struct ipc_request *req, struct i
 			 (const char *)req->u.creds.password->data);
 		if (s->cache_code[0])
 			ipc_reply_error(rep, req->id, s->cache_code, s->cache_message);
+	} else if (req->op == IPC_OP_START_NOW) {
+		s->seen.n_start++;
+	} else if (req->op == IPC_OP_SNOOZE) {
+		s->seen.n_snooze++;
+		s->seen.snooze_minutes = req->u.snooze.minutes;
+		snprintf(rep->u.snooze.until, sizeof(rep->u.snooze.until), "2030-01-01T01:00:00Z");
+	} else if (req->op == IPC_OP_ACK_COMPLETE) {
+		s->seen.n_ack++;
 	} else if (req->op != IPC_OP_SUBSCRIBE) {
 		ipc_reply_error(rep, req->id, "not_implemented", "not scripted");
 	}

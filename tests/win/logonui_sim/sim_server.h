@@ -33,6 +33,8 @@ void sim_server_set_cache_error(struct sim_server *s, const char *code, const ch
 
 struct sim_seen {
 	unsigned n_get, n_subscribe, n_cache;
+	unsigned n_start, n_snooze, n_ack;
+	unsigned snooze_minutes; /* the last snooze's */
 	char user[IPC_NAME_MAX + 1];
 	char domain[IPC_NAME_MAX + 1];
 	char password[IPC_PASSWORD_MAX + 1];
