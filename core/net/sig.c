@@ -1,6 +1,12 @@
 #include "net/sig.h"
 
+#include <string.h>
+
 #include <openssl/evp.h>
+
+#include "util/base64.h"
+#include "util/hex.h"
+#include "util/mem.h"
 
 ferry_err sig_verify(const uint8_t pub[SIG_ED25519_PUBLIC_LEN], const uint8_t *msg, size_t len,
 		     const uint8_t sig[SIG_ED25519_SIG_LEN], const char *what)
@@ -73,5 +79,28 @@ ferry_err sig_public_from_private(uint8_t pub[SIG_ED25519_PUBLIC_LEN],
 	if (EVP_PKEY_get_raw_public_key(key, pub, &publen) != 1 || publen != SIG_ED25519_PUBLIC_LEN)
 		rc = ferry_error_set(FERRY_ESYSTEM, "sig: EVP_PKEY_get_raw_public_key failed");
 	EVP_PKEY_free(key);
+	return rc;
+}
+
+ferry_err sig_public_key_parse(uint8_t pub[SIG_ED25519_PUBLIC_LEN], const char *text,
+			       const char *what)
+{
+	size_t len = text ? strlen(text) : 0, got = 0;
+	uint8_t *raw = NULL;
+	ferry_err rc;
+
+	if (!what)
+		what = "public key";
+	if (len == 2 * SIG_ED25519_PUBLIC_LEN &&
+	    ferry_hex_decode(pub, SIG_ED25519_PUBLIC_LEN, &got, text, len) == FERRY_OK &&
+	    got == SIG_ED25519_PUBLIC_LEN)
+		return FERRY_OK;
+	if (len == 0 || ferry_base64_decode(&raw, &got, text, len) != FERRY_OK)
+		return ferry_error_set(FERRY_EINVAL, "%s: neither 64 hex digits nor base64", what);
+	rc = got == SIG_ED25519_PUBLIC_LEN ? FERRY_OK
+		: ferry_error_set(FERRY_EINVAL, "%s: %zu bytes, an Ed25519 key has 32", what, got);
+	if (!rc)
+		memcpy(pub, raw, SIG_ED25519_PUBLIC_LEN);
+	ferry_free(raw);
 	return rc;
 }

@@ -34,4 +34,12 @@ ferry_err sig_sign(uint8_t sig[SIG_ED25519_SIG_LEN], const uint8_t priv[SIG_ED25
 ferry_err sig_public_from_private(uint8_t pub[SIG_ED25519_PUBLIC_LEN],
 				  const uint8_t priv[SIG_ED25519_PRIVATE_LEN]);
 
+/**
+ * A public key as admins write it (SIGNING_PUBLIC_KEY): base64 of the 32 raw
+ * bytes (what `ferry bundle keygen` and `ferry package keygen` print), or 64
+ * hex digits. FERRY_EINVAL naming the setting `what` otherwise.
+ */
+ferry_err sig_public_key_parse(uint8_t pub[SIG_ED25519_PUBLIC_LEN], const char *text,
+			       const char *what);
+
 #endif

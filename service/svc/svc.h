@@ -44,7 +44,7 @@ struct svc_options {
 	bool simulate;          /* console rehearsal: simulated clock and user */
 	bool service;           /* started by the SCM */
 	/* Migration server (svc_net.c); "" = from policy/MSI (service/win/config.h). */
-	char server[1024], pin[128], ca[MAX_PATH * 3], signing_key[64];
+	char server[1024], pin[128], ca[MAX_PATH * 3];
 	uint32_t poll_s;        /* tests: poll this often; 0 = the server's interval */
 };
 

@@ -122,8 +122,6 @@ static ferry_err configure(struct svc_net *n, const struct svc_options *o, uint8
 {
 	struct svc_config *c = NULL;
 	const char *url, *pin, *key;
-	uint8_t *raw = NULL;
-	size_t len = 0;
 	ferry_err err;
 
 	if ((err = svc_config_load(&c)) != FERRY_OK)
@@ -141,12 +139,8 @@ static ferry_err configure(struct svc_net *n, const struct svc_options *o, uint8
 		err = set_str(n->a.ca_file, sizeof(n->a.ca_file), o->ca);
 	*have_pub = false;
 	if (!err && key && *key) {
-		err = ferry_base64_decode(&raw, &len, key, strlen(key));
-		if (!err && len != SIG_ED25519_PUBLIC_LEN)
-			err = ferry_error_set(FERRY_EINVAL, "SigningPublicKey is not 32 bytes");
-		if (!err)
-			memcpy(pub, raw, len), *have_pub = true;
-		ferry_free(raw);
+		err = sig_public_key_parse(pub, key, "SigningPublicKey");
+		*have_pub = !err;
 	}
 	svc_config_free(c);
 	return err;

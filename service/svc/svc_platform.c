@@ -25,6 +25,7 @@
 #include <shlobj.h>
 
 #include "lock/lock.h"
+#include "net/sig.h"
 #include "util/mem.h"
 #include "ux/texts.h"
 #include "win/hints.h"
@@ -182,14 +183,7 @@ static ferry_err signing_key(void *ctx, uint8_t pub[32])
 
 	if (!v[0])
 		return ferry_error_set(FERRY_EAUTH, "no SigningPublicKey setting (policy or MSI)");
-	for (size_t i = 0; i < 32; i++) {
-		unsigned hi, lo;
-
-		if (sscanf(v + 2 * i, "%1x%1x", &hi, &lo) != 2)
-			return ferry_error_set(FERRY_EAUTH, "SigningPublicKey is not 64 hex digits");
-		pub[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return FERRY_OK;
+	return sig_public_key_parse(pub, v, "SigningPublicKey");
 }
 
 static ferry_err p_run_package(void *ctx, const char *id)

@@ -57,12 +57,31 @@ static void test_sig__flipped_bit_is_refused(void **state)
 	assert_int_equal(sig_verify(pub, msg, 1, sig, "bundle"), FERRY_EAUTH);
 }
 
+static void test_sig__public_key_parses_hex_and_base64(void **state)
+{
+	uint8_t want[32], got[32];
+	/* base64 of the RFC 8032 TEST 2 public key */
+	const char *b64 = "PUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw=";
+	(void)state;
+	unhex(want, sizeof want, rfc_pub);
+	assert_int_equal(sig_public_key_parse(got, rfc_pub, "key"), 0);
+	assert_memory_equal(got, want, 32);
+	memset(got, 0, sizeof got);
+	assert_int_equal(sig_public_key_parse(got, b64, "key"), 0);
+	assert_memory_equal(got, want, 32);
+	assert_int_equal(sig_public_key_parse(got, "AAAA", "SigningPublicKey"), FERRY_EINVAL);
+	assert_non_null(strstr(ferry_error_detail(), "SigningPublicKey"));
+	assert_int_equal(sig_public_key_parse(got, "", "k"), FERRY_EINVAL);
+	assert_int_equal(sig_public_key_parse(got, "not a key!", "k"), FERRY_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sig__rfc8032_vector_verifies),
 		cmocka_unit_test(test_sig__sign_matches_rfc8032_vector),
 		cmocka_unit_test(test_sig__flipped_bit_is_refused),
+		cmocka_unit_test(test_sig__public_key_parses_hex_and_base64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
