@@ -160,7 +160,8 @@ int wmain(int argc, wchar_t **argv)
 	 * screen, legal notice) in the system's UI language; a table that
 	 * cannot be read leaves the built-in English. */
 	if (ferry_strings_apply(GetModuleHandleW(NULL), FERRY_LANG_DEFAULT) != FERRY_OK)
-		fprintf(stderr, "ferrysvc: strings: %s (built-in English kept)\n", ferry_error_detail());
+		fprintf(stderr, "ferrysvc: strings: %s (built-in English kept)\n",
+			ferry_error_detail());
 	if (o.service)
 		return svc_scm_dispatch(&o);
 	o.simulate = o.rehearse && !serve;

@@ -1,6 +1,7 @@
 /*
  * ferry-preview.exe --runbook R.json [--runbook R2.json ...] --out DIR
  *                   [--user NAME] [--lang en-US|en-GB]
+ * ferry-preview.exe --default-lockscreen FILE.png
  *
  * Renders every experience of each runbook to PNG with the texts users
  * will read (core/ux/texts.h, the same function the service, the tile and
@@ -11,12 +12,17 @@
  * lists the files and their sizes. Exit 0 when every picture was written
  * (warnings, e.g. a missing logo, are printed but do not fail), 1 when a
  * runbook is invalid or a picture cannot be written, 64 on bad usage.
+ *
+ * --default-lockscreen writes the default lock-screen picture as ferrydraw
+ * paints it (uncaptioned): the build makes the MSI's lockscreen-default.png
+ * this way, so the code is the one source of that picture.
  */
 #include <windows.h>
 
 #include <stdio.h>
 #include <wchar.h>
 
+#include "draw/draw.h"
 #include "ferry_version.h"
 #include "preview.h"
 #include "strings_load.h"
@@ -28,7 +34,9 @@ int wmain(int argc, wchar_t **argv);
 static void usage(void)
 {
 	fprintf(stderr, "usage: ferry-preview --runbook R.json [--runbook R2.json ...] --out DIR "
-			"[--user NAME] [--lang en-US|en-GB]\n       ferry-preview --version\n");
+			"[--user NAME] [--lang en-US|en-GB]\n"
+			"       ferry-preview --default-lockscreen FILE.png\n"
+			"       ferry-preview --version\n");
 }
 
 /* --lang's value; 0 for one we have no table for. */
@@ -66,6 +74,13 @@ int wmain(int argc, wchar_t **argv)
 
 	if (argc == 2 && !wcscmp(argv[1], L"--version")) {
 		printf("ferry-preview %s\n", FERRY_VERSION);
+		return 0;
+	}
+	if (argc == 3 && !wcscmp(argv[1], L"--default-lockscreen")) {
+		if (draw_lockscreen_image(argv[2], NULL, NULL) != FERRY_OK) {
+			fprintf(stderr, "ferry-preview: %ls: %s\n", argv[2], ferry_error_detail());
+			return 1;
+		}
 		return 0;
 	}
 	for (int i = 1; i < argc; i++) {
