@@ -12,21 +12,26 @@
  *   7   submit    SUBMIT_BUTTON  sel    -        -           sel
  *   8   status    SMALL_TEXT     sel    -        -           sel
  *   (* = focused when the tile is selected)
+ *
+ * Labels (what a screen reader announces) come from the string table in
+ * the language cp_provider_create installed (ferry_label); the image's is
+ * the logo's accessible name.
  */
 #include <shlwapi.h>
 
 #include "cp_tile.h"
+#include "strings_load.h"
 
 const struct cp_field_def cp_fields[CP_FID_COUNT] = {
-	[CP_FID_IMAGE] = { CPFT_TILE_IMAGE, L"Image", &CP_FIELD_PROVIDER_LOGO },
-	[CP_FID_TITLE] = { CPFT_LARGE_TEXT, L"Ferry", &CP_FIELD_PROVIDER_LABEL },
-	[CP_FID_TEXT] = { CPFT_SMALL_TEXT, L"Text", NULL },
-	[CP_FID_PHASE] = { CPFT_SMALL_TEXT, L"Phase", NULL },
-	[CP_FID_PERCENT] = { CPFT_SMALL_TEXT, L"Progress", NULL },
-	[CP_FID_USER] = { CPFT_EDIT_TEXT, L"User name", &CP_FIELD_LOGON_USERNAME },
-	[CP_FID_PASSWORD] = { CPFT_PASSWORD_TEXT, L"Password", &CP_FIELD_LOGON_PASSWORD },
-	[CP_FID_SUBMIT] = { CPFT_SUBMIT_BUTTON, L"Submit", NULL },
-	[CP_FID_STATUS] = { CPFT_SMALL_TEXT, L"Status", NULL },
+	[CP_FID_IMAGE] = { CPFT_TILE_IMAGE, IDS_UI_LOGO_NAME, &CP_FIELD_PROVIDER_LOGO },
+	[CP_FID_TITLE] = { CPFT_LARGE_TEXT, IDS_UI_FIELD_TITLE, &CP_FIELD_PROVIDER_LABEL },
+	[CP_FID_TEXT] = { CPFT_SMALL_TEXT, IDS_UI_FIELD_TEXT, NULL },
+	[CP_FID_PHASE] = { CPFT_SMALL_TEXT, IDS_UI_FIELD_PHASE, NULL },
+	[CP_FID_PERCENT] = { CPFT_SMALL_TEXT, IDS_UI_FIELD_PROGRESS, NULL },
+	[CP_FID_USER] = { CPFT_EDIT_TEXT, IDS_UI_USERNAME, &CP_FIELD_LOGON_USERNAME },
+	[CP_FID_PASSWORD] = { CPFT_PASSWORD_TEXT, IDS_UI_PASSWORD, &CP_FIELD_LOGON_PASSWORD },
+	[CP_FID_SUBMIT] = { CPFT_SUBMIT_BUTTON, IDS_UI_SUBMIT, NULL },
+	[CP_FID_STATUS] = { CPFT_SMALL_TEXT, IDS_UI_FIELD_STATUS, NULL },
 };
 
 #define BOTH { CPFS_DISPLAY_IN_BOTH, CPFIS_NONE }
@@ -59,7 +64,7 @@ HRESULT cp_field_descriptor(DWORD i, CREDENTIAL_PROVIDER_FIELD_DESCRIPTOR **out)
 	d->cpft = cp_fields[i].type;
 	if (cp_fields[i].guid)
 		d->guidFieldType = *cp_fields[i].guid;
-	hr = SHStrDupW(cp_fields[i].label, &d->pszLabel);
+	hr = SHStrDupW(ferry_label(cp_fields[i].label), &d->pszLabel);
 	if (FAILED(hr)) {
 		CoTaskMemFree(d);
 		return hr;

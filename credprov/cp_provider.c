@@ -30,6 +30,7 @@
 #include "cp_state.h"
 #include "cp_tile.h"
 #include "cp_watch.h"
+#include "strings_load.h"
 #include "util/mem.h"
 #include "util/utf.h"
 #include "ux/texts.h"
@@ -345,11 +346,38 @@ static const ICredentialProviderSetUserArrayVtbl users_vtbl = {
 	.SetUserArray = u_set_user_array,
 };
 
+/*
+ * Once per process, on the first provider (never in DllMain: the loader
+ * lock is held there): install this DLL's string table in the UI language
+ * as the screens' texts and the field labels. It only reads our own
+ * resource section, so it cannot block; on failure the built-in English
+ * stays and the reason goes to the debug log.
+ */
+static BOOL CALLBACK strings_once(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+	HMODULE self = NULL;
+
+	(void)once;
+	(void)param;
+	(void)ctx;
+	if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+				       GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+			       (LPCWSTR)(void *)strings_once, &self))
+		cp_log("strings: GetModuleHandleExW failed (%lu): built-in English",
+		       (unsigned long)GetLastError());
+	else if (ferry_strings_apply(self, FERRY_LANG_DEFAULT) != FERRY_OK)
+		cp_log("strings: %s: built-in English where missing", ferry_error_detail());
+	return TRUE;
+}
+
 HRESULT cp_provider_create(REFIID iid, void **out)
 {
-	struct cp_provider *p = ferry_calloc(1, sizeof(*p));
+	static INIT_ONCE strings = INIT_ONCE_STATIC_INIT;
+	struct cp_provider *p;
 	HRESULT hr;
 
+	InitOnceExecuteOnce(&strings, strings_once, NULL, NULL);
+	p = ferry_calloc(1, sizeof(*p));
 	if (!p)
 		return E_OUTOFMEMORY;
 	p->iface.lpVtbl = &provider_vtbl;

@@ -40,7 +40,7 @@ enum cp_field {
 
 struct cp_field_def {
 	CREDENTIAL_PROVIDER_FIELD_TYPE type;
-	const wchar_t *label;
+	UINT label; /* IDS_UI_* (resources/strings.h), read with ferry_label */
 	const GUID *guid; /* NULL = GUID_NULL */
 };
 

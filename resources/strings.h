@@ -37,7 +37,22 @@
 #define IDS_UI_QR_NAME 2015          /* the QR code's accessible name */
 #define IDS_UI_TILE_LABEL 2016       /* the credential tile's label */
 #define IDS_UI_FALLBACK_TILE_LABEL 2017
+#define IDS_UI_LATER 2018
+#define IDS_UI_HIDE 2019
+#define IDS_UI_REMIND_ME 2020        /* the snooze choice's label */
+#define IDS_UI_COUNTDOWN_CLOCK 2021  /* "{time}" placeholder, m:ss */
+#define IDS_UI_SNOOZE_1D 2022
+#define IDS_UI_SIGN_IN 2023
+#define IDS_UI_USERNAME_LABEL 2024   /* "User name:" beside its box */
+#define IDS_UI_PASSWORD_LABEL 2025
+#define IDS_UI_GUIDANCE 2026         /* migration_complete's steps */
+#define IDS_UI_FIELD_TEXT 2027       /* credential tile field labels */
+#define IDS_UI_FIELD_PHASE 2028
+#define IDS_UI_FIELD_PROGRESS 2029
+#define IDS_UI_FIELD_STATUS 2030
+#define IDS_UI_FIELD_TITLE 2031
 #define IDS_UI_FIRST IDS_UI_START_NOW
-#define IDS_UI_LAST IDS_UI_FALLBACK_TILE_LABEL
+#define IDS_UI_LAST IDS_UI_FIELD_TITLE
+#define IDS_UI_COUNT (IDS_UI_LAST - IDS_UI_FIRST + 1)
 
 #endif

@@ -86,7 +86,7 @@ static ferry_err load_utf8(char **out, HMODULE mod, UINT id, LANGID lang)
 
 ferry_err ferry_strings_apply(HMODULE mod, LANGID lang)
 {
-	ferry_err first = FERRY_OK;
+	ferry_err first = FERRY_OK, labels;
 
 	for (int s = 0; s < UX_SCREEN_COUNT && s < IDS_SCREEN_COUNT; s++) {
 		char *title = NULL, *body = NULL;
@@ -101,5 +101,6 @@ ferry_err ferry_strings_apply(HMODULE mod, LANGID lang)
 		ferry_free(title);
 		ferry_free(body);
 	}
-	return first;
+	labels = ferry_strings_labels_apply(mod, lang);
+	return first ? first : labels;
 }

@@ -22,6 +22,7 @@
 #include <wchar.h>
 
 #include "draw_int.h"
+#include "strings_load.h"
 #include "util/mem.h"
 
 #define M 24       /* margin */
@@ -30,11 +31,17 @@
 #define ROW_H 28
 #define FOOTER_H (BTN_H + 2 * 14)
 
-static const struct draw_snooze snooze_all[] = {
-	{60, L"1 hour"},
-	{240, L"4 hours"},
-	{1440, L"1 day"},
+/* Labels come from the string table (ferry_label) when asked for, so the
+ * language ferry_strings_apply installed at start-up is the one shown. */
+static const struct {
+	unsigned minutes;
+	UINT label;
+} snooze_ids[] = {
+	{60, IDS_UI_SNOOZE_1H},
+	{240, IDS_UI_SNOOZE_4H},
+	{1440, IDS_UI_SNOOZE_1D},
 };
+#define SNOOZE_N (sizeof snooze_ids / sizeof snooze_ids[0])
 
 static const char *const names[DRAW_DLG_COUNT] = {
 	"migration_available", "migration_starting", "migration_in_progress",
@@ -43,12 +50,16 @@ static const char *const names[DRAW_DLG_COUNT] = {
 
 size_t draw_snooze_choices(const struct draw_snooze **out, unsigned limit_min)
 {
+	static struct draw_snooze all[SNOOZE_N];
 	size_t n = 0;
 
-	while (n < sizeof snooze_all / sizeof snooze_all[0] &&
-	       snooze_all[n].minutes <= limit_min)
+	for (size_t i = 0; i < SNOOZE_N; i++) {
+		all[i].minutes = snooze_ids[i].minutes;
+		all[i].label = ferry_label(snooze_ids[i].label);
+	}
+	while (n < SNOOZE_N && all[n].minutes <= limit_min)
 		n++;
-	*out = snooze_all;
+	*out = all;
 	return n;
 }
 
@@ -59,7 +70,17 @@ const char *draw_dlg_name(enum draw_dlg d)
 
 void draw_countdown_text(wchar_t *buf, size_t cap, unsigned s)
 {
-	_snwprintf(buf, cap, L"Starts in %u:%02u", s / 60, s % 60);
+	const wchar_t *fmt = ferry_label(IDS_UI_COUNTDOWN_CLOCK);
+	const wchar_t *at = wcsstr(fmt, L"{time}");
+	wchar_t clock[16];
+
+	/* The label is data, never a printf format: only {time} is replaced. */
+	_snwprintf(clock, 16, L"%u:%02u", s / 60, s % 60);
+	clock[15] = 0;
+	if (!at)
+		_snwprintf(buf, cap, L"%ls %ls", fmt, clock);
+	else
+		_snwprintf(buf, cap, L"%.*ls%ls%ls", (int)(at - fmt), fmt, clock, at + 6);
 	buf[cap - 1] = 0;
 }
 
@@ -98,10 +119,9 @@ static ferry_err add(struct draw_dlg_layout *l, enum draw_item_kind kind, int id
 }
 
 /* Height of text wrapped to width in font f. */
-static int measure(const struct draw_dlg_layout *l, enum draw_font_id f, const char *u8,
-		   int width)
+static int measure_w(const struct draw_dlg_layout *l, enum draw_font_id f, const wchar_t *w,
+		     int width)
 {
-	wchar_t *w = draw_wide(u8);
 	HDC dc = CreateCompatibleDC(NULL);
 	RECT r = {0, 0, width, 0};
 	int h = 0;
@@ -115,6 +135,15 @@ static int measure(const struct draw_dlg_layout *l, enum draw_font_id f, const c
 	}
 	if (dc)
 		DeleteDC(dc);
+	return h;
+}
+
+static int measure(const struct draw_dlg_layout *l, enum draw_font_id f, const char *u8,
+		   int width)
+{
+	wchar_t *w = draw_wide(u8);
+	int h = measure_w(l, f, w, width);
+
 	ferry_free(w);
 	return h;
 }
@@ -142,9 +171,11 @@ static ferry_err buttons(struct draw_dlg_layout *l, const int *ids, const wchar_
 	return rc;
 }
 
-/* A label and its control on one row at y. */
+/* A label and its control on one row at y; the control's text is wvalue
+ * when given, else the UTF-8 value. */
 static ferry_err row(struct draw_dlg_layout *l, int y, int label_id, const wchar_t *label,
-		     enum draw_item_kind kind, int id, const char *value, int ctl_w)
+		     enum draw_item_kind kind, int id, const wchar_t *wvalue, const char *value,
+		     int ctl_w)
 {
 	int lw = S(l, 140);
 	ferry_err rc = add(l, DRAW_ITEM_LABEL, label_id, DRAW_FONT_BODY,
@@ -152,25 +183,24 @@ static ferry_err row(struct draw_dlg_layout *l, int y, int label_id, const wchar
 
 	if (!rc)
 		rc = add(l, kind, id, DRAW_FONT_BODY, rect(S(l, M) + lw, y, S(l, ctl_w), S(l, ROW_H)),
-			 NULL, value ? value : "");
+			 wvalue, wvalue ? NULL : value ? value : "");
 	return rc;
 }
 
 /* The dialog's own block, bottom-up from *yb; the buttons. */
 static ferry_err block(struct draw_dlg_layout *l, const struct draw_dlg_model *m, int *yb)
 {
-	static const wchar_t *const l_avail[] = {L"Start now", L"Snooze"};
+	const wchar_t *const l_avail[] = {ferry_label(IDS_UI_START_NOW), ferry_label(IDS_UI_SNOOZE)};
 	static const int i_avail[] = {DRAW_ID_START, DRAW_ID_SNOOZE};
-	static const wchar_t *const l_start[] = {L"Start now", L"OK"};
+	const wchar_t *const l_start[] = {ferry_label(IDS_UI_START_NOW), ferry_label(IDS_UI_OK)};
 	static const int i_start[] = {DRAW_ID_START, DRAW_ID_OK};
-	static const wchar_t *const l_hide[] = {L"Hide"}, *const l_ok[] = {L"OK"};
-	static const wchar_t *const l_close[] = {L"Close"};
+	const wchar_t *const l_hide[] = {ferry_label(IDS_UI_HIDE)};
+	const wchar_t *const l_ok[] = {ferry_label(IDS_UI_OK)};
+	const wchar_t *const l_close[] = {ferry_label(IDS_UI_CLOSE)};
 	static const int i_ok[] = {DRAW_ID_OK};
-	static const wchar_t *const l_cache[] = {L"Sign in", L"Later"};
+	const wchar_t *const l_cache[] = {ferry_label(IDS_UI_SIGN_IN), ferry_label(IDS_UI_LATER)};
 	static const int i_cache[] = {DRAW_ID_SUBMIT, DRAW_ID_LATER};
-	static const char guidance[] =
-		"1. Connect the VPN.\n2. Press Windows+L to lock your PC, then unlock it with your "
-		"password, so your PC gets its new settings.";
+	const wchar_t *guidance = ferry_label(IDS_UI_GUIDANCE);
 	const struct draw_snooze *ch;
 	int x = S(l, M), w = l->w - 2 * S(l, M), h;
 	ferry_err rc = FERRY_OK;
@@ -180,8 +210,8 @@ static ferry_err block(struct draw_dlg_layout *l, const struct draw_dlg_model *m
 	case DRAW_DLG_AVAILABLE:
 		*yb -= S(l, ROW_H);
 		if (draw_snooze_choices(&ch, m->snooze_limit_min))
-			rc = row(l, *yb, DRAW_ID_LABEL, L"Remind me in:", DRAW_ITEM_COMBO,
-				 DRAW_ID_SNOOZE_CHOICE, "1 hour", 180);
+			rc = row(l, *yb, DRAW_ID_LABEL, ferry_label(IDS_UI_REMIND_ME), DRAW_ITEM_COMBO,
+				 DRAW_ID_SNOOZE_CHOICE, ch[0].label, NULL, 180);
 		return rc ? rc : buttons(l, i_avail, l_avail,
 					 draw_snooze_choices(&ch, m->snooze_limit_min) ? 2 : 1);
 	case DRAW_DLG_STARTING:
@@ -200,10 +230,10 @@ static ferry_err block(struct draw_dlg_layout *l, const struct draw_dlg_model *m
 				 rect(x, *yb, w, S(l, 20)), NULL, m->step ? m->step : "");
 		return rc ? rc : buttons(l, i_ok, l_hide, 1);
 	case DRAW_DLG_COMPLETE:
-		h = measure(l, DRAW_FONT_BOLD, guidance, w);
+		h = measure_w(l, DRAW_FONT_BOLD, guidance, w);
 		*yb -= h;
-		rc = add(l, DRAW_ITEM_TEXT, DRAW_ID_EXTRA, DRAW_FONT_BOLD, rect(x, *yb, w, h), NULL,
-			 guidance);
+		rc = add(l, DRAW_ITEM_TEXT, DRAW_ID_EXTRA, DRAW_FONT_BOLD, rect(x, *yb, w, h), guidance,
+			 NULL);
 		return rc ? rc : buttons(l, i_ok, l_ok, 1);
 	case DRAW_DLG_SERVICE_UNAVAILABLE:
 		return buttons(l, i_ok, l_close, 1);
@@ -213,12 +243,12 @@ static ferry_err block(struct draw_dlg_layout *l, const struct draw_dlg_model *m
 			 NULL, m->status ? m->status : "");
 		*yb -= S(l, ROW_H + 8);
 		if (!rc)
-			rc = row(l, *yb, DRAW_ID_LABEL + 2, L"Password:", DRAW_ITEM_PASSWORD,
-				 DRAW_ID_PASSWORD, "", 300);
+			rc = row(l, *yb, DRAW_ID_LABEL + 2, ferry_label(IDS_UI_PASSWORD_LABEL),
+				 DRAW_ITEM_PASSWORD, DRAW_ID_PASSWORD, NULL, "", 300);
 		*yb -= S(l, ROW_H + 8);
 		if (!rc)
-			rc = row(l, *yb, DRAW_ID_LABEL + 1, L"User name:", DRAW_ITEM_EDIT, DRAW_ID_USER,
-				 m->username, 300);
+			rc = row(l, *yb, DRAW_ID_LABEL + 1, ferry_label(IDS_UI_USERNAME_LABEL),
+				 DRAW_ITEM_EDIT, DRAW_ID_USER, NULL, m->username, 300);
 		if (!rc && m->extra && m->extra[0]) {
 			h = measure(l, DRAW_FONT_BODY, m->extra, w);
 			if (h > S(l, 60))

@@ -102,7 +102,8 @@ struct draw_dlg_layout {
 	bool body_cut;       /* the body text needs more room than it has */
 };
 
-/* The snooze choices, longest last. */
+/* The snooze choices, longest last; labels from ferry_label (the table's
+ * language), valid for the life of the process. */
 struct draw_snooze {
 	unsigned minutes;
 	const wchar_t *label;
@@ -114,7 +115,7 @@ size_t draw_snooze_choices(const struct draw_snooze **out, unsigned limit_min);
 /** Stable name ("migration_available"); NULL when out of range. */
 const char *draw_dlg_name(enum draw_dlg d);
 
-/** "Starts in 59:30" for a countdown, into buf. */
+/** "Starts in 59:30" for a countdown (IDS_UI_COUNTDOWN_CLOCK's {time}), into buf. */
 void draw_countdown_text(wchar_t *buf, size_t cap, unsigned seconds_left);
 
 /**

@@ -28,6 +28,7 @@
 #include "ferry_version.h"
 #include "notify.h"
 #include "runbook/rfc3339.h"
+#include "strings_load.h"
 #include "util/mem.h"
 #include "ux/texts.h"
 
@@ -347,6 +348,11 @@ int WINAPI wWinMain(HINSTANCE instance, HINSTANCE prev, PWSTR cmdline, int show)
 			return 64;
 		}
 	}
+	/* The user's UI language for every screen text and label; a table
+	 * that cannot be read leaves the built-in English (told on stderr). */
+	if (ferry_strings_apply(GetModuleHandleW(NULL), FERRY_LANG_DEFAULT) != FERRY_OK)
+		fprintf(stderr, "ferry-notify: strings: %s (built-in English kept)\n",
+			ferry_error_detail());
 	/* Local\ is this session's namespace: one notifier per session. */
 	mutex = CreateMutexW(NULL, TRUE, L"Local\\Ferry.Notify");
 	if (!mutex || GetLastError() == ERROR_ALREADY_EXISTS) {

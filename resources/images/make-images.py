@@ -1,22 +1,21 @@
 #!/usr/bin/env python3
-"""Ferry's default pictures, drawn from geometry with the standard library
-only (zlib PNG writer), so they can be remade byte for byte:
+"""Ferry's icon, drawn from geometry with the standard library only (zlib
+PNG writer), so it can be remade byte for byte:
 
     python3 resources/images/make-images.py resources/images
 
-- lockscreen-default.png  1920x1080, the migration lock screen's background
-  (ferrydraw composes the caption onto it; lock.c copies it uncaptioned
-  when composition fails)
-- logo-placeholder.png    500x250, the tile's logo until a runbook sets one
-  (the tile's upper bound, DRAW_TILE_MAX_W x DRAW_TILE_MAX_H)
-- ferry.ico               16, 24, 32, 48, 256 px PNG frames of the mark
+- ferry.ico  16, 24, 32, 48, 256 px PNG frames of the mark
+
+The default logo and lock-screen picture are not made here: ferrydraw
+paints them in code (lockscreen/draw/draw_tile.c draw_placeholder_logo,
+draw_lock.c paint_default) and the build writes the MSI's
+lockscreen-default.png with `ferry-preview --default-lockscreen`.
 """
 import math
 import struct
 import sys
 import zlib
 
-NAVY = (0x12, 0x2B, 0x4A)
 TEAL = (0x1F, 0x7A, 0x8C)
 WHITE = (0xFF, 0xFF, 0xFF)
 
@@ -76,26 +75,6 @@ def mark_rgba(size, fg, bg, ss=3):
     return rows
 
 
-def lockscreen():
-    w, h = 1920, 1080
-    rows = []
-    for y in range(h):
-        rows.append((bytes(mix(NAVY, TEAL, y / (h - 1))) + b"\xff") * w)
-    return png(w, h, rows)
-
-
-def logo():
-    w, h = 500, 250
-    mark = mark_rgba(200, WHITE, TEAL)
-    rows = []
-    for y in range(h):
-        row = bytearray((bytes(TEAL) + b"\xff") * w)
-        if 25 <= y < 225:
-            row[150 * 4:350 * 4] = mark[y - 25]
-        rows.append(bytes(row))
-    return png(w, h, rows)
-
-
 def icon():
     sizes = [16, 24, 32, 48, 256]
     frames = []
@@ -128,8 +107,7 @@ def icon():
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "."
-    for name, data in (("lockscreen-default.png", lockscreen()), ("logo-placeholder.png", logo()),
-                       ("ferry.ico", icon())):
+    for name, data in (("ferry.ico", icon()),):
         with open(f"{out}/{name}", "wb") as f:
             f.write(data)
         print(f"{name}: {len(data)} bytes")

@@ -25,6 +25,7 @@
 #include <wchar.h>
 
 #include "ferry_version.h"
+#include "strings_load.h"
 #include "svc/svc.h"
 #include "util/mem.h"
 #include "win/config.h"
@@ -155,6 +156,12 @@ int wmain(int argc, wchar_t **argv)
 		fprintf(stderr, "ferrysvc: settings: %s\n", ferry_error_detail());
 		return 1;
 	}
+	/* The experience texts the service builds (tile, notifier, lock
+	 * screen, legal notice) in the system's UI language; a table that
+	 * cannot be read leaves the built-in English. */
+	if (ferry_strings_apply(GetModuleHandleW(NULL), FERRY_LANG_DEFAULT) != FERRY_OK)
+		fprintf(stderr, "ferrysvc: strings: %s (built-in English kept)\n",
+			ferry_error_detail());
 	if (o.service)
 		return svc_scm_dispatch(&o);
 	o.simulate = o.rehearse && !serve;

@@ -80,7 +80,7 @@ pf="$prefix/drive_c/Program Files/Ferry"
 for f in ferrysvc.exe ferry.exe ferry-notify.exe ferry-preview.exe; do
   cmp -s "$pf/$f" "$build/bin/$f" && ok "installed $f" || bad "Program Files\\Ferry\\$f missing or different"
 done
-cmp -s "$pf/lockscreen-default.png" "$here/../../resources/images/lockscreen-default.png" &&
+cmp -s "$pf/lockscreen-default.png" "$build/installer/lockscreen-default.png" &&
   ok "installed lockscreen-default.png" || bad "Program Files\\Ferry\\lockscreen-default.png missing or different"
 cmp -s "$prefix/drive_c/windows/system32/ferrycp.dll" "$build/bin/ferrycp.dll" &&
   ok "installed system32\\ferrycp.dll" || bad "system32\\ferrycp.dll missing or different"

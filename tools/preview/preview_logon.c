@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "draw/draw.h"
+#include "strings_load.h"
 #include "util/mem.h"
 #include "util/utf.h"
 
@@ -133,12 +134,12 @@ static void controls(HDC dc, const struct preview_logon *v, int *y)
 	if (v->user_value) {
 		wchar_t *u = wide(v->user_value);
 
-		field(dc, *y, u && u[0] ? u : L"User name", !(u && u[0]), false);
+		field(dc, *y, u && u[0] ? u : ferry_label(IDS_UI_USERNAME), !(u && u[0]), false);
 		ferry_free(u);
 		*y += FIELD_H + 10;
 	}
 	if (v->password) {
-		field(dc, *y, L"Password", true, true);
+		field(dc, *y, ferry_label(IDS_UI_PASSWORD), true, true);
 		*y += FIELD_H + 14;
 	}
 	if (v->percent >= 0) {
@@ -159,7 +160,7 @@ static void controls(HDC dc, const struct preview_logon *v, int *y)
 
 		fill(dc, b, RGB(0x3C, 0x5A, 0x7D));
 		SetTextColor(dc, RGB(0xFF, 0xFF, 0xFF));
-		DrawTextW(dc, L"OK", -1, &b, DT_CENTER | DT_VCENTER | DT_SINGLELINE);
+		DrawTextW(dc, ferry_label(IDS_UI_OK), -1, &b, DT_CENTER | DT_VCENTER | DT_SINGLELINE);
 		SelectObject(dc, old);
 		DeleteObject(f);
 		*y += FIELD_H + 16;
