@@ -76,11 +76,17 @@ def odj_from_samba(args, machine, domain):
     ns, smbconf, adminpass = args.samba_dc.split(":", 2)
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "blob.odj")
-        r = subprocess.run(["ip", "netns", "exec", ns, "net", "offlinejoin", "provision",
-                            "-s", smbconf, "-S", "127.0.0.1", "-U", "Administrator%" + adminpass,
-                            "domain=" + domain, "dcname=dc1." + domain, "machine_name=" + machine,
-                            "savefile=" + out],
-                           capture_output=True, text=True, timeout=120)
+        # A DC that listens on 389/445 may not serve its LSA pipe yet: a
+        # refused connection is retried for up to ~20 s, nothing else is.
+        for attempt in range(8):
+            r = subprocess.run(["ip", "netns", "exec", ns, "net", "offlinejoin", "provision",
+                                "-s", smbconf, "-S", "127.0.0.1", "-U", "Administrator%" + adminpass,
+                                "domain=" + domain, "dcname=dc1." + domain, "machine_name=" + machine,
+                                "savefile=" + out],
+                               capture_output=True, text=True, timeout=120)
+            if r.returncode == 0 or "CONNECTION_REFUSED" not in r.stderr:
+                break
+            time.sleep(2.5)
         if r.returncode != 0:
             return None, "net offlinejoin provision failed: " + r.stderr.strip()[-200:]
         return open(out, "rb").read(), "samba-dc"
