@@ -57,6 +57,16 @@ static inline bool svc_test_spawn(HANDLE *proc, const wchar_t *args, HANDLE out_
 	return true;
 }
 
+/* A name part no earlier run can have used: Wine reuses process ids at
+ * once, so a pid alone can meet a previous run's pipe server or folder. */
+static inline unsigned long long svc_test_unique(void)
+{
+	LARGE_INTEGER t;
+
+	QueryPerformanceCounter(&t);
+	return ((unsigned long long)GetCurrentProcessId() << 40) ^ (unsigned long long)t.QuadPart;
+}
+
 /* Connect, retrying while the server starts (up to ms). */
 static inline HANDLE svc_test_connect(const wchar_t *pipe, DWORD ms)
 {

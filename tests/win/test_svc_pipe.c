@@ -31,9 +31,9 @@ static int start_server(void **state)
 	wchar_t args[2048], tmp[MAX_PATH], dir[MAX_PATH];
 
 	(void)state;
-	swprintf(pipe_name, 128, L"\\\\.\\pipe\\FerryTest.pipe.%lu", GetCurrentProcessId());
+	swprintf(pipe_name, 128, L"\\\\.\\pipe\\FerryTest.pipe.%llx", svc_test_unique());
 	GetTempPathW(MAX_PATH, tmp);
-	swprintf(dir, MAX_PATH, L"%lsferry-test-pipe-%lu", tmp, GetCurrentProcessId());
+	swprintf(dir, MAX_PATH, L"%lsferry-test-pipe-%llx", tmp, svc_test_unique());
 	swprintf(args, 2048,
 		 L"run --rehearse --serve --pipe %ls --state \"%ls\" --device FIN-PC-001 "
 		 L"--batch \"%hs/batch-01.json\"",

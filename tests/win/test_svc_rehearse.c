@@ -50,7 +50,7 @@ static void test_svc_rehearse__sample_batch_prints_the_planned_ops(void **state)
 
 	(void)state;
 	GetTempPathW(MAX_PATH, tmp);
-	swprintf(out_path, MAX_PATH, L"%lsferry-rehearse-%lu.txt", tmp, GetCurrentProcessId());
+	swprintf(out_path, MAX_PATH, L"%lsferry-rehearse-%llx.txt", tmp, svc_test_unique());
 	out = CreateFileW(out_path, GENERIC_WRITE, FILE_SHARE_READ, &sa, CREATE_ALWAYS,
 			  FILE_ATTRIBUTE_NORMAL, NULL);
 	assert_true(out != INVALID_HANDLE_VALUE);

@@ -80,7 +80,7 @@ static void test_svc_settings__policy_wins_over_msi(void **state)
 
 	(void)state;
 	GetTempPathW(MAX_PATH, tmp);
-	swprintf(bundle, MAX_PATH, L"%lsferry-policy-bundle-%lu", tmp, GetCurrentProcessId());
+	swprintf(bundle, MAX_PATH, L"%lsferry-policy-bundle-%llx", tmp, svc_test_unique());
 	CreateDirectoryW(bundle, NULL);
 	copy_sample(bundle, "batch-01.json", L"batch.json");
 	copy_sample(bundle, "migration.json", L"migration.json");
@@ -91,7 +91,7 @@ static void test_svc_settings__policy_wins_over_msi(void **state)
 	set_dword(L"SOFTWARE\\Policies\\Ferry", L"Rehearse", 1);
 	set_sz(L"SOFTWARE\\Policies\\Ferry", L"BundleDir", bundle);
 
-	swprintf(out_path, MAX_PATH, L"%lsferry-policy-%lu.txt", tmp, GetCurrentProcessId());
+	swprintf(out_path, MAX_PATH, L"%lsferry-policy-%llx.txt", tmp, svc_test_unique());
 	out = CreateFileW(out_path, GENERIC_WRITE, FILE_SHARE_READ, &sa, CREATE_ALWAYS,
 			  FILE_ATTRIBUTE_NORMAL, NULL);
 	assert_true(out != INVALID_HANDLE_VALUE);
