@@ -19,11 +19,15 @@ byte-identical to the one the DC produced (SHA-256 and `odj inspect`
 fields), and that no password (fallback, machine) nor token appears in any
 log, journal, event or output.
 
-What it does not drive, plainly: the credential-provider tile and the
-notifier answering over the pipe. In the simulated rehearsal the user's
-answers are the service's simulated user (ferrysvc `run --rehearse`); the
-LogonUI harness with the real ferrycp.dll and ferry-notify --answer are
-exercised by win.test_logonui_sim and the notifier's tests, not here.
+The user's answers come from the real clients where Wine allows, in one
+Wine prefix on one Xvfb display the test starts (wine-run honours
+FERRY_WINE_DISPLAY), the service serving on its test clock (`--serve
+--fast-clock`): step 1 through story_tile.exe (the real ferrycp.dll's cache
+tile), which under Wine is refused by the service's authz (the caller is the
+interactive Wine user, not SYSTEM: no mapped target account), which the test
+asserts before `--simulate-cache-after` caches, said plainly; steps 2 and 6
+through `ferry-notify.exe --answer start|ok --once`. Without Xvfb the
+notifier cannot be driven and the test fails saying so.
 OUT_DIR (optional) receives the timeline, records and inspection (scripts/demo).
 """
 import base64
@@ -170,7 +174,7 @@ def run_service(fx, work, wine, machine, drive):
         lines.put(None)
     t = threading.Thread(target=reader, daemon=True)
     t.start()
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 240
     while True:
         try:
             line = lines.get(timeout=max(1, deadline - time.monotonic()))
@@ -191,9 +195,14 @@ def run_service(fx, work, wine, machine, drive):
 
 def story(fx, work, wine_run, win_bin, machine, out_dir):
     xvfb, display = start_xvfb()
+    wine = Wine(wine_run, win_bin, work, display)
     try:
-        return story_on(fx, work, Wine(wine_run, win_bin, work, display), machine, out_dir)
+        return story_on(fx, work, wine, machine, out_dir)
     finally:
+        # The prefix's wineserver and desktop outlive the programs; end them
+        # before the display and before the work directory goes.
+        subprocess.run(["wineserver", "-k"], env=dict(os.environ, WINEPREFIX=wine.prefix),
+                       capture_output=True, timeout=60)
         if xvfb:
             xvfb.terminate()
             xvfb.wait()
@@ -230,6 +239,10 @@ def story_on(fx, work, wine, machine, out_dir):
     t0 = time.monotonic()
     rc, out, err, state = run_service(fx, work, wine, machine, drive)
     print("(the service ran %.0f s)" % (time.monotonic() - t0))
+    slog = open(os.path.join(work, "server.log"), errors="replace").read().splitlines()
+    for line in slog:
+        if "odj provider" in line:
+            print(line)
     check(rc == 0, "ferrysvc run --rehearse --serve --fast-clock exited 0 (%s; %s)"
           % (rc, err.strip()[-400:]))
 
