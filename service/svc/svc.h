@@ -42,6 +42,10 @@ struct svc_options {
 	char device[256];       /* "" = this computer's name */
 	bool rehearse;
 	bool simulate;          /* console rehearsal: simulated clock and user */
+	bool fast_clock;        /* serving rehearsal on the test clock: real answers over the
+				 * pipe; the clock jumps only when the agent waits on time */
+	uint32_t simulate_cache_s; /* fast_clock: the simulated user caches the credentials
+				    * after this many real seconds without a real answer; 0 = never */
 	bool service;           /* started by the SCM */
 	/* Migration server (svc_net.c); "" = from policy/MSI (service/win/config.h). */
 	char server[1024], pin[128], ca[MAX_PATH * 3];

@@ -142,7 +142,7 @@ void svc_agent_start_now(struct svc_agent *a)
 {
 	EnterCriticalSection(&a->lock);
 	a->start_requested = true;
-	svc_log("user: start now");
+	agent_narrate(a, "user: start now (pipe)");
 	answered(a);
 }
 
@@ -161,7 +161,7 @@ void svc_agent_ack_complete(struct svc_agent *a)
 {
 	EnterCriticalSection(&a->lock);
 	a->complete_ack = true;
-	svc_log("user: acknowledged completion");
+	agent_narrate(a, "user: acknowledges \"migration complete\" (pipe)");
 	answered(a);
 }
 
@@ -171,7 +171,7 @@ void svc_agent_credentials_cached(struct svc_agent *a, const char *user, const c
 	a->creds = true;
 	snprintf(a->creds_user, sizeof(a->creds_user), "%s%s%s", domain ? domain : "",
 		 domain && *domain ? "\\" : "", user ? user : "");
-	svc_log("credentials cached for %s", a->creds_user);
+	agent_narrate(a, "user: caches the target credentials of %s (pipe)", a->creds_user);
 	answered(a);
 }
 
@@ -256,8 +256,8 @@ ferry_err agent_restore(struct svc_agent *a)
 	ferry_err err;
 
 	a->snoozed_until = a->start_announced_at = RB_TIME_NONE;
-	if (a->opt.simulate)
-		return FERRY_OK;
+	if (agent_test_clock(a))
+		return FERRY_OK; /* a play on the test clock starts afresh */
 	err = a->plat.ops.storage_read(&a->plat, file, &data, &len);
 	if (err == FERRY_ENOTFOUND)
 		return FERRY_OK;

@@ -44,7 +44,9 @@ struct svc_agent {
 	struct svc_platform plat;
 	struct rehearse *rh;
 	const struct ferry_platform *pf; /* plat.ops, or the rehearsal over it */
-	int64_t sim_now;
+	int64_t sim_now;                 /* (L) the test clock (simulate, fast_clock) */
+	enum schedule_experience waiting_for; /* (L) fast_clock: the screen last narrated */
+	ULONGLONG waiting_since;         /* (L) fast_clock: GetTickCount64 when it was */
 	struct svc_net *net;             /* migration server client (svc_net.c); NULL = none */
 };
 
@@ -58,6 +60,9 @@ void agent_add_completed(struct svc_agent *a, const char *id); /* (L) held */
 void agent_free_state(struct svc_agent *a);
 
 /* svc_worker.c */
+/* A story line: logged; printed with the test clock's time on a test clock. */
+void agent_narrate(struct svc_agent *a, const char *fmt, ...) FERRY_PRINTF(2, 3);
+bool agent_test_clock(const struct svc_agent *a); /* simulate or fast_clock */
 DWORD WINAPI agent_worker(void *arg);
 ferry_err agent_load(struct svc_agent *a);
 ferry_err agent_setup_platform(struct svc_agent *a);

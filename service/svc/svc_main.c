@@ -5,7 +5,7 @@
  *   ferrysvc install   [--name N] [--pipe P] [--state DIR] [--batch FILE] [--rehearse]
  *   ferrysvc uninstall [--name N]
  *   ferrysvc start|stop [--name N]
- *   ferrysvc run [--rehearse [--serve]] [--batch FILE] [--table FILE] [--device NAME]
+ *   ferrysvc run [--rehearse [--serve [--fast-clock]]] [--batch FILE] [--table FILE] [--device NAME]
  *                [--pipe P] [--state DIR] [--name N] [--service]
  *                [--server URL --signing-key B64 [--pin SHA256] [--ca PEM] [--poll-s N]]
  *
@@ -17,6 +17,11 @@
  * batch with a simulated clock and simulated user answers, prints every
  * planned op and exits; with --serve it serves the pipe on the real clock
  * and records instead of acting (what the service does in rehearsal).
+ * --fast-clock (tests): serving, but on a test clock that jumps to each wake
+ * time and never past a wait for the user, who answers over the pipe; the
+ * run exits when nothing is left for the device. --simulate-cache-after S:
+ * the simulated user caches the credentials after S real seconds without a
+ * real answer (a test whose harness cannot be SYSTEM).
  */
 #include <windows.h>
 
@@ -40,7 +45,7 @@ static int usage(void)
 		"usage: ferrysvc --version\n"
 		"       ferrysvc install [--name N] [--pipe P] [--state DIR] [--batch FILE] [--rehearse]\n"
 		"       ferrysvc uninstall|start|stop [--name N]\n"
-		"       ferrysvc run [--rehearse [--serve]] [--batch FILE] [--table FILE]\n"
+		"       ferrysvc run [--rehearse [--serve [--fast-clock]]] [--batch FILE] [--table FILE]\n"
 		"                    [--device NAME] [--pipe P] [--state DIR] [--name N] [--service]\n"
 		"                    [--server URL --signing-key B64 [--pin SHA256] [--ca PEM] [--poll-s N]]\n");
 	return EXIT_USAGE;
@@ -86,6 +91,8 @@ static bool parse(struct svc_options *o, int argc, wchar_t **argv, bool *serve)
 			o->rehearse = true;
 		else if (!wcscmp(a, L"--serve"))
 			*serve = true;
+		else if (!wcscmp(a, L"--fast-clock"))
+			o->fast_clock = true;
 		else if (!wcscmp(a, L"--service"))
 			o->service = true;
 		else if (!v)
@@ -108,6 +115,9 @@ static bool parse(struct svc_options *o, int argc, wchar_t **argv, bool *serve)
 		else if (!wcscmp(a, L"--ca") && utf8(v, o->ca, sizeof(o->ca)))
 			i++;
 		else if (!wcscmp(a, L"--signing-key") && utf8(v, o->signing_key, sizeof(o->signing_key)))
+			i++;
+		else if (!wcscmp(a, L"--simulate-cache-after") &&
+			 (o->simulate_cache_s = (uint32_t)wcstoul(v, NULL, 10)) > 0)
 			i++;
 		else if (!wcscmp(a, L"--poll-s") && (o->poll_s = (uint32_t)wcstoul(v, NULL, 10)) > 0)
 			i++;
@@ -165,6 +175,9 @@ int wmain(int argc, wchar_t **argv)
 	if (o.service)
 		return svc_scm_dispatch(&o);
 	o.simulate = o.rehearse && !serve;
+	if ((o.fast_clock && (!o.rehearse || !serve || o.service)) ||
+	    (o.simulate_cache_s && !o.fast_clock))
+		return usage(); /* a test clock only in a console's serving rehearsal */
 	if (o.simulate && !o.batch[0] && !o.server[0] && !o.bundle_dir[0]) {
 		fprintf(stderr, "ferrysvc: a simulated rehearsal needs --batch FILE, --server URL or BundleDir\n");
 		return EXIT_USAGE;

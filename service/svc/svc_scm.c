@@ -97,7 +97,7 @@ static int serve_until(HANDLE stop, bool service)
 		report(SERVICE_RUNNING, NO_ERROR, 0);
 	svc_log_event(SVC_EV_STARTED, "pipe %ls%s", svc.opt.simulate ? L"(none)" : svc.opt.pipe,
 		      svc.opt.rehearse ? ", rehearsal: nothing on this PC changes" : "");
-	if (svc.opt.simulate) {
+	if (svc.opt.simulate || svc.opt.fast_clock) {
 		while (!svc_agent_finished(svc.agent, &code) &&
 		       WaitForSingleObject(stop, 50) == WAIT_TIMEOUT)
 			;

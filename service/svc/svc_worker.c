@@ -31,9 +31,12 @@
 #define SIM_START_LEAD_S 86400  /* a simulation starts a day before the first window */
 #define SIM_MAX_ITERATIONS 10000
 
-static void narrate(struct svc_agent *a, const char *fmt, ...) FERRY_PRINTF(2, 3);
+bool agent_test_clock(const struct svc_agent *a)
+{
+	return a->opt.simulate || a->opt.fast_clock;
+}
 
-static void narrate(struct svc_agent *a, const char *fmt, ...)
+void agent_narrate(struct svc_agent *a, const char *fmt, ...)
 {
 	char text[512], t[RFC3339_BUF];
 	va_list ap;
@@ -42,11 +45,13 @@ static void narrate(struct svc_agent *a, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	svc_log("%s", text);
-	if (a->opt.simulate && rfc3339_format(t, a->sim_now) == FERRY_OK) {
+	if (agent_test_clock(a) && rfc3339_format(t, a->sim_now) == FERRY_OK) {
 		printf("# %s %s\n", t, text);
 		fflush(stdout);
 	}
 }
+
+#define narrate agent_narrate
 
 /* --- rehearsal records ------------------------------------------------------ */
 
@@ -61,7 +66,7 @@ static void rehearsal_sink(void *ctx, const char *op, const char *args)
 	if ((size_t)n >= sizeof(line))
 		n = (int)sizeof(line) - 1;
 	svc_log("rehearsal: %.*s", n - 1, line);
-	if (a->opt.simulate) {
+	if (agent_test_clock(a)) {
 		fputs(line, stdout);
 		fflush(stdout);
 	}
@@ -170,36 +175,37 @@ ferry_err agent_setup_platform(struct svc_agent *a)
 	struct ferry_join_state js;
 	ferry_err err;
 
-	if (a->opt.simulate)
+	if (agent_test_clock(a))
 		a->sim_now = sim_start(a);
-	err = svc_platform_init(&a->plat, a->opt.state_dir, a, a->opt.simulate ? &a->sim_now : NULL);
+	err = svc_platform_init(&a->plat, a->opt.state_dir, a,
+				 agent_test_clock(a) ? &a->sim_now : NULL);
 	if (err != FERRY_OK)
 		return err;
 	a->pf = svc_texts_wrap(&a->plat, &a->plat.ops);
 	if (!a->opt.rehearse)
 		return FERRY_OK;
 	/* Serving, start from the real PC where it can tell (reads only). A
-	 * simulated dry run always starts from a domain- and Entra-joined PC so
-	 * that it shows the whole plan, the same on every machine. */
-	if (!a->opt.simulate && svc_join_query(&js) == FERRY_OK) {
+	 * play on a test clock always starts from a domain- and Entra-joined PC
+	 * so that it shows the whole plan, the same on every machine. */
+	if (!agent_test_clock(a) && svc_join_query(&js) == FERRY_OK) {
 		st.ad_domain = js.ad_domain;
 		st.entra_joined = js.entra_joined;
 	}
-	if (!a->opt.simulate && svc_boot_id(&st.boot_id) != FERRY_OK)
+	if (!agent_test_clock(a) && svc_boot_id(&st.boot_id) != FERRY_OK)
 		st.boot_id = 1;
 	if ((err = rehearse_new(&a->rh, &a->plat.ops, &st, rehearsal_sink, a)) != FERRY_OK)
 		return err;
 	a->pf = svc_texts_wrap(&a->plat, rehearse_platform(a->rh));
 	narrate(a, "rehearsal: starting from a PC joined to %s%s; nothing on this PC changes",
 		st.ad_domain[0] ? st.ad_domain : "no domain", st.entra_joined ? " and Entra" : "");
-	if (a->opt.simulate)
+	if (agent_test_clock(a))
 		for (size_t i = 0; i < a->n_rbs; i++) {
 			char name[128];
 
 			snprintf(name, sizeof(name), "rehearsal-journal-%s", a->rbs[i]->id);
 			(void)svc_storage_delete(&a->plat, name);
 		}
-	if (a->opt.simulate)
+	if (agent_test_clock(a))
 		(void)svc_storage_delete(&a->plat, "rehearsal-records.txt");
 	return FERRY_OK;
 }
@@ -288,6 +294,33 @@ static int64_t engine_turn(struct svc_agent *a, const struct runbook *rb, int64_
 	return MAX_WAIT_S;
 }
 
+/* The user's turn: wait for an answer over the pipe, on the real clock
+ * (a test clock never jumps past it). Said once per screen. (L) held. */
+static int64_t user_turn(struct svc_agent *a, const struct schedule_decision *d)
+{
+	if (!a->opt.fast_clock)
+		return -1;
+	if (a->waiting_for != d->experience) {
+		narrate(a, "waiting for the user: %s", schedule_experience_name(d->experience));
+		a->waiting_for = d->experience;
+		a->waiting_since = GetTickCount64();
+	}
+	/* A test that cannot answer this screen for real (user_story.py under
+	 * Wine: its harness is no SYSTEM caller) asks for the simulated answer,
+	 * said as such. */
+	if (d->action == SCHED_ACT_PROMPT_CACHE && a->opt.simulate_cache_s &&
+	    GetTickCount64() - a->waiting_since >= a->opt.simulate_cache_s * 1000ull) {
+		narrate(a, "user: caches the target credentials (simulated after %u s without a "
+			   "real answer)", (unsigned)a->opt.simulate_cache_s);
+		a->creds = true;
+		snprintf(a->creds_user, sizeof(a->creds_user), "%s", "(target user)");
+		if (a->rh)
+			rehearsal_sink(a, "cache_credentials_prompt", "answer=cached");
+		return 0;
+	}
+	return -1;
+}
+
 /* Act on the decision. Returns seconds to wait (0 = decide again at once,
  * -1 = until an event). (L) held. */
 static int64_t act(struct svc_agent *a, const struct schedule_decision *d, int64_t now)
@@ -298,7 +331,7 @@ static int64_t act(struct svc_agent *a, const struct schedule_decision *d, int64
 	switch (d->action) {
 	case SCHED_ACT_PROMPT_CACHE:
 		if (!sim)
-			return -1;
+			return user_turn(a, d);
 		narrate(a, "user: caches the target credentials (simulated)");
 		a->creds = true;
 		snprintf(a->creds_user, sizeof(a->creds_user), "%s", "(target user)");
@@ -307,7 +340,7 @@ static int64_t act(struct svc_agent *a, const struct schedule_decision *d, int64
 		return 0;
 	case SCHED_ACT_OFFER:
 		if (!sim)
-			return -1;
+			return user_turn(a, d);
 		narrate(a, "user: start now (simulated)");
 		a->start_requested = true;
 		return 0;
@@ -335,7 +368,7 @@ static int64_t act(struct svc_agent *a, const struct schedule_decision *d, int64
 		return engine_turn(a, rb, now);
 	case SCHED_ACT_SHOW_COMPLETE:
 		if (!sim)
-			return -1;
+			return user_turn(a, d);
 		narrate(a, "user: acknowledges \"migration complete\" (simulated)");
 		a->complete_ack = true;
 		return 0;
@@ -360,14 +393,40 @@ static bool wait_for(struct svc_agent *a, int64_t seconds)
 		a->sim_now += seconds;
 		return true;
 	}
+	if (a->opt.fast_clock && seconds >= 0) { /* a wait on time: jump */
+		a->sim_now += seconds;
+		return true;
+	}
 	if (seconds < 0 || seconds > MAX_WAIT_S)
-		seconds = MAX_WAIT_S;
+		seconds = a->opt.fast_clock ? 1 : MAX_WAIT_S; /* a test clock re-decides often */
 	ms = (DWORD)seconds * 1000u;
 	LeaveCriticalSection(&a->lock);
 	if (ms)
 		WaitForSingleObject(a->wake, ms);
 	EnterCriticalSection(&a->lock);
 	return true;
+}
+
+/* On the test clock, a wait for nothing but an event is the user's turn
+ * (go on waiting) or the end: nothing left (exit 0), or stuck on something
+ * no clock can move (exit 1, saying what). (L) held. */
+static bool fast_clock_waits(struct svc_agent *a)
+{
+	switch (a->decision.action) {
+	case SCHED_ACT_PROMPT_CACHE:
+	case SCHED_ACT_OFFER:
+	case SCHED_ACT_SHOW_COMPLETE:
+		return true;
+	case SCHED_ACT_NONE:
+		break;
+	default:
+		narrate(a, "rehearsal: stuck at %s (%s); no clock can move it",
+			schedule_action_name(a->decision.action),
+			schedule_experience_name(a->decision.experience));
+		a->exit_code = 1;
+		break;
+	}
+	return false;
 }
 
 DWORD WINAPI agent_worker(void *arg)
@@ -394,6 +453,8 @@ DWORD WINAPI agent_worker(void *arg)
 			break;
 		}
 		agent_refresh_experience(a);
+		if (a->opt.fast_clock && wait < 0 && !fast_clock_waits(a))
+			break;
 		if (wait && !wait_for(a, wait))
 			break;
 		if (a->opt.simulate && ++turns > SIM_MAX_ITERATIONS) {
@@ -402,7 +463,7 @@ DWORD WINAPI agent_worker(void *arg)
 			break;
 		}
 	}
-	if (a->opt.simulate && !a->stopping) {
+	if (agent_test_clock(a) && !a->stopping) {
 		narrate(a, "rehearsal: nothing left for this device");
 		a->finished = true;
 	}
@@ -421,7 +482,7 @@ static void device_name(struct svc_agent *a)
 		snprintf(a->device, sizeof(a->device), "%s", a->opt.device);
 	else if (GetComputerNameW(w, &n))
 		WideCharToMultiByte(CP_UTF8, 0, w, -1, a->device, (int)sizeof(a->device), NULL, NULL);
-	if (a->opt.simulate && a->batch && a->batch->devices.n &&
+	if (agent_test_clock(a) && a->batch && a->batch->devices.n &&
 	    !batch_has_device(a->batch, a->device)) {
 		narrate(a, "rehearsal: device %s is not in batch %s; rehearsing as if it were",
 			a->device, a->batch->id);
@@ -441,7 +502,8 @@ ferry_err svc_agent_start(struct svc_agent **out, const struct svc_options *o)
 	InitializeCriticalSection(&a->lock);
 	InitializeConditionVariable(&a->changed);
 	a->snoozed_until = a->start_announced_at = RB_TIME_NONE;
-	a->user_logged_on = o->simulate || WTSGetActiveConsoleSessionId() != 0xFFFFFFFFu;
+	a->user_logged_on = o->simulate || o->fast_clock ||
+			    WTSGetActiveConsoleSessionId() != 0xFFFFFFFFu;
 	if (!(a->wake = CreateEventW(NULL, FALSE, FALSE, NULL))) {
 		err = ferry_error_set(FERRY_ESYSTEM, "CreateEventW failed");
 		goto fail;
@@ -521,7 +583,7 @@ bool svc_agent_finished(struct svc_agent *a, int *exit_code)
 	bool f;
 
 	EnterCriticalSection(&a->lock);
-	f = a->finished || (a->opt.simulate && a->exit_code);
+	f = a->finished || (agent_test_clock(a) && a->exit_code);
 	*exit_code = a->exit_code;
 	LeaveCriticalSection(&a->lock);
 	return f;

@@ -19,27 +19,36 @@ byte-identical to the one the DC produced (SHA-256 and `odj inspect`
 fields), and that no password (fallback, machine) nor token appears in any
 log, journal, event or output.
 
-What it does not drive, plainly: the credential-provider tile and the
-notifier answering over the pipe. In the simulated rehearsal the user's
-answers are the service's simulated user (ferrysvc `run --rehearse`); the
-LogonUI harness with the real ferrycp.dll and ferry-notify --answer are
-exercised by win.test_logonui_sim and the notifier's tests, not here.
+The user's answers come from the real clients where Wine allows, in one
+Wine prefix on one Xvfb display the test starts (wine-run honours
+FERRY_WINE_DISPLAY), the service serving on its test clock (`--serve
+--fast-clock`): step 1 through story_tile.exe (the real ferrycp.dll's cache
+tile), which under Wine is refused by the service's authz (the caller is the
+interactive Wine user, not SYSTEM: no mapped target account), which the test
+asserts before `--simulate-cache-after` caches, said plainly; steps 2 and 6
+through `ferry-notify.exe --answer start|ok --once`. Without Xvfb the
+notifier cannot be driven and the test fails saying so.
 OUT_DIR (optional) receives the timeline, records and inspection (scripts/demo).
 """
 import base64
 import hashlib
 import json
 import os
+import queue
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from fixture import Fixture  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
+PIPE = "\\\\.\\pipe\\Ferry.UserStory"  # the clients take the full name
 failures = []
 
 
@@ -98,27 +107,163 @@ def winpath(p):
     return "Z:" + p.replace("/", "\\")
 
 
-def run_service(fx, work, wine_run, win_bin, machine):
+TILE_USER = "TARGET\\jdoe"
+SIMULATE_CACHE_S = 20  # real seconds the service waits for the tile before simulating
+
+
+def start_xvfb():
+    """A private X display for the notifier (and so for the whole prefix)."""
+    if not shutil.which("Xvfb"):
+        return None, None
+    rfd, wfd = os.pipe()
+    p = subprocess.Popen(["Xvfb", "-displayfd", str(wfd), "-screen", "0", "1280x1024x24",
+                          "-nolisten", "tcp"], pass_fds=(wfd,),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(wfd)
+    with os.fdopen(rfd) as f:
+        num = f.readline().strip()
+    if not num.isdigit():
+        p.kill()
+        p.wait()
+        return None, None
+    return p, ":" + num
+
+
+class Wine:
+    """One prefix, one display: the service, the tile and the notifier."""
+
+    def __init__(self, wine_run, win_bin, work, display):
+        self.wine_run, self.win_bin = wine_run, win_bin
+        self.prefix = os.path.join(work, "wineprefix")
+        self.env = dict(os.environ)
+        if display:
+            self.env["FERRY_WINE_DISPLAY"] = display
+
+    def argv(self, exe, *args):
+        return [self.wine_run, "--prefix", self.prefix, os.path.join(self.win_bin, exe)] + \
+            list(args)
+
+    def client(self, exe, *args):
+        r = subprocess.run(self.argv(exe, *args), capture_output=True, text=True, timeout=120,
+                           env=self.env, errors="replace")
+        print("   %s %s -> exit %d: %s" % (exe, " ".join(a for a in args if "pw" not in a),
+                                         r.returncode, r.stdout.strip().replace("\n", " | ")))
+        return r
+
+
+def run_service(fx, work, wine, machine, drive):
+    """ferrysvc.exe serving on the test clock; `drive` answers its turns."""
     state = os.path.join(work, "svc-state")
     os.makedirs(state)
-    prefix = os.path.join(work, "wineprefix")
-    argv = [wine_run, "--prefix", prefix, os.path.join(win_bin, "ferrysvc.exe"), "run",
-            "--rehearse", "--state", winpath(state), "--device", machine,
-            "--server", fx.url, "--ca", winpath(fx.cert), "--pin", fx.pin,
-            "--signing-key", fx.sign_pub, "--pipe", "Ferry.UserStory"]
-    env = dict(os.environ, FERRY_LOG_DIR=winpath(state))
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=env,
-                       errors="replace")
-    return r, state
+    argv = wine.argv("ferrysvc.exe", "run", "--rehearse", "--serve", "--fast-clock",
+                     "--simulate-cache-after", str(SIMULATE_CACHE_S), "--state",
+                     winpath(state), "--device", machine, "--server", fx.url, "--ca",
+                     winpath(fx.cert), "--pin", fx.pin, "--signing-key", fx.sign_pub,
+                     "--pipe", PIPE)
+    env = dict(wine.env, FERRY_LOG_DIR=winpath(state))
+    err = open(os.path.join(work, "svc-stderr.txt"), "w+")
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, text=True, env=env,
+                         errors="replace")
+    lines = queue.Queue()
+    out = []
+
+    def reader():
+        for line in p.stdout:
+            out.append(line)
+            lines.put(line)
+        lines.put(None)
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 240
+    while True:
+        try:
+            line = lines.get(timeout=max(1, deadline - time.monotonic()))
+        except queue.Empty:
+            print("FAIL the service did not finish in time; stopping it")
+            p.kill()
+            break
+        if line is None:
+            break
+        print(line, end="", flush=True)
+        if "waiting for the user: " in line:
+            drive(line.split("waiting for the user: ", 1)[1].strip())
+    p.wait()
+    t.join(10)
+    err.seek(0)
+    return p.returncode, "".join(out), err.read(), state
 
 
 def story(fx, work, wine_run, win_bin, machine, out_dir):
-    say("ferrysvc.exe (rehearsal, simulated clock) against the server at %s" % fx.url)
-    r, state = run_service(fx, work, wine_run, win_bin, machine)
-    out = r.stdout
-    print(out)
-    check(r.returncode == 0, "ferrysvc run --rehearse exited 0 (%d; %s)"
-          % (r.returncode, r.stderr.strip()[-400:]))
+    xvfb, display = start_xvfb()
+    wine = Wine(wine_run, win_bin, work, display)
+    try:
+        return story_on(fx, work, wine, machine, out_dir)
+    finally:
+        # The prefix's wineserver and desktop outlive the programs; end them
+        # before the display and before the work directory goes.
+        subprocess.run(["wineserver", "-k"], env=dict(os.environ, WINEPREFIX=wine.prefix),
+                       capture_output=True, timeout=60)
+        if xvfb:
+            xvfb.terminate()
+            xvfb.wait()
+
+
+def story_on(fx, work, wine, machine, out_dir):
+    typed = secrets.token_urlsafe(18)  # what the user types into the tile
+    pwfile = os.path.join(work, "tile-password.txt")  # outside the service's state
+    open(pwfile, "w").write(typed + "\n")
+    said = {}
+
+    def drive(experience):
+        if experience == "cache_credentials":
+            say("Step 1: the real ferrycp.dll's cache tile (story_tile.exe) answers")
+            said["tile"] = wine.client("story_tile.exe", PIPE, TILE_USER, winpath(pwfile))
+        elif experience == "migration_available" and wine.env.get("FERRY_WINE_DISPLAY"):
+            say("Step 2: ferry-notify.exe presses \"Start now\"")
+            said["start"] = wine.client("ferry-notify.exe", "--pipe", PIPE, "--answer", "start",
+                                        "--once")
+        elif experience == "migration_complete" and wine.env.get("FERRY_WINE_DISPLAY"):
+            say("Step 6: ferry-notify.exe presses \"OK\" on \"migration complete\"")
+            said["ack"] = wine.client("ferry-notify.exe", "--pipe", PIPE, "--answer", "ok",
+                                      "--once")
+        else:
+            print("FAIL nothing can answer %s here" % experience)
+
+    if not wine.env.get("FERRY_WINE_DISPLAY"):
+        print("NOTE: Xvfb is not installed: ferry-notify.exe cannot show its dialogs, so the "
+              "test cannot answer steps 2 and 6 for real")
+        failures.append("no X display for ferry-notify (install xvfb)")
+        return
+    say("ferrysvc.exe (serving on the test clock) against the server at %s, display %s"
+        % (fx.url, wine.env["FERRY_WINE_DISPLAY"]))
+    t0 = time.monotonic()
+    rc, out, err, state = run_service(fx, work, wine, machine, drive)
+    print("(the service ran %.0f s)" % (time.monotonic() - t0))
+    slog = open(os.path.join(work, "server.log"), errors="replace").read().splitlines()
+    for line in slog:
+        if "odj provider" in line:
+            print(line)
+    check(rc == 0, "ferrysvc run --rehearse --serve --fast-clock exited 0 (%s; %s)"
+          % (rc, err.strip()[-400:]))
+
+    say("Who answered each of the user's turns")
+    tile = said.get("tile")
+    check(tile is not None and tile.returncode == 2 and "outcome=refused" in tile.stdout
+          and "tile user=" in tile.stdout,
+          "step 1: the real tile reached the service and shows its refusal (Wine's caller is "
+          "the interactive user, not SYSTEM: no mapped target account)")
+    check("caches the target credentials (simulated after" in out,
+          "step 1: then the service's simulated user cached")
+    print("step 1: simulated after the real tile was refused (Wine has no SYSTEM LogonUI caller)")
+    for key, answer, narration, step in (
+            ("start", "answer=start_now", "user: start now (pipe)", 2),
+            ("ack", "answer=ack_complete", "user: acknowledges \"migration complete\" (pipe)",
+             6)):
+        r = said.get(key)
+        check(r is not None and r.returncode == 0 and answer in r.stdout and narration in out,
+              "step %d: ferry-notify.exe sent %s and the service took it over the pipe"
+              % (step, answer[7:]))
+    r = subprocess.CompletedProcess([], rc, out, err)
 
     say("The experiences, in order (design.md §1)")
     wanted = ["caches the target credentials", "start now", "runbook migration: start",
@@ -180,7 +325,7 @@ def story(fx, work, wine_run, win_bin, machine, out_dir):
     check(len(esc) == 1, "one fallback password escrowed")
 
     say("No secret anywhere")
-    secrets_ = []
+    secrets_ = [typed]
     pw = None
     if esc:
         pw = open_escrow(fx, work, esc[0])
@@ -189,6 +334,7 @@ def story(fx, work, wine_run, win_bin, machine, out_dir):
     check(pw is not None and len(pw) >= 20, "escrowed password opened with the server's key")
     texts = out + r.stderr + open(os.path.join(work, "server.log"), errors="replace").read()
     texts += json.dumps(fx.rows("events"))
+    texts += "".join(c.stdout + c.stderr for c in said.values())  # the clients' output
     for root, _, files in os.walk(state):
         for f in files:
             if not f.endswith((".dpapi", ".sealed")):
@@ -200,7 +346,8 @@ def story(fx, work, wine_run, win_bin, machine, out_dir):
             pw16 = bytes.fromhex(hexpw)
             secrets_ += [hexpw, pw16.decode("utf-16-le", errors="replace"),
                          base64.b64encode(pw16).decode()]
-    check(len(secrets_) >= 2, "secrets to look for: fallback and machine password (%d forms)"
+    check(len(secrets_) >= 3, "secrets to look for: the tile's password, fallback and machine "
+          "password (%d forms)"
           % len(secrets_))
     check(not any(s and s in texts for s in secrets_),
           "no password in any log, journal, record, event or output")
