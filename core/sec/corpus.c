@@ -55,67 +55,37 @@ static ferry_err make_table(struct sec_table **out)
 	return rc;
 }
 
-/* The ACE templates; index 0 is the user's own ACE and is always present. */
+/* The ACE templates; index 0 is the user's own ACE and is always present.
+ * A template names its trustee by well-known authority and RIDs, or (auth 0)
+ * the corpus user. */
+static const struct ace_template {
+	uint8_t type;
+	uint64_t auth; /* 0 = the user */
+	int n_sub;
+	uint32_t sub[2];
+	uint32_t mask;
+	uint8_t flags;
+} templates[10] = {
+	{ACE_ACCESS_ALLOWED, 0, 0, {0}, 0x1F01FF, 0x03},        /* user: full, inheritable */
+	{ACE_ACCESS_ALLOWED, 5, 1, {18}, 0x1F01FF, 0x03},       /* SYSTEM */
+	{ACE_ACCESS_ALLOWED, 5, 2, {32, 544}, 0x1F01FF, 0x03},  /* Administrators */
+	{ACE_ACCESS_ALLOWED, 3, 1, {0}, 0x10000000, 0x0B},      /* CREATOR OWNER, inherit-only */
+	{ACE_ACCESS_ALLOWED, 5, 2, {32, 545}, 0x1200A9, 0x03},  /* Users: read & execute */
+	{ACE_ACCESS_ALLOWED, 5, 1, {11}, 0x1301BF, 0x03},       /* Authenticated Users: modify */
+	{ACE_ACCESS_ALLOWED, 0, 0, {0}, 0x1301BF, 0x00},        /* user: modify, this object */
+	{ACE_ACCESS_ALLOWED, 1, 1, {0}, 0x120089, 0x00},        /* Everyone: read */
+	{ACE_ACCESS_ALLOWED, 5, 1, {19}, 0x1200A9, 0x02},       /* LOCAL SERVICE */
+	{ACE_ACCESS_DENIED, 1, 1, {0}, 0x40, 0x00},             /* Everyone: deny delete child */
+};
+
 static struct sd_ace pick_ace(int k, const struct sid *user, bool inherited)
 {
-	static const uint32_t sy[] = {18}, ba[] = {32, 544}, bu[] = {32, 545}, au[] = {11};
-	static const uint32_t co[] = {0}, wd[] = {0}, ls[] = {19};
-	struct sd_ace a = {.type = ACE_ACCESS_ALLOWED};
-	uint8_t inh = inherited ? ACE_INHERITED : 0;
+	const struct ace_template *t = &templates[k < 0 || k > 9 ? 9 : k];
+	struct sd_ace a = {.type = t->type, .mask = t->mask, .flags = t->flags};
 
-	switch (k) {
-	case 0:
-		a.trustee = *user;
-		a.mask = 0x1F01FF;
-		a.flags = 0x03;
-		break;
-	case 1:
-		a.trustee = mk(5, 1, sy);
-		a.mask = 0x1F01FF;
-		a.flags = 0x03;
-		break;
-	case 2:
-		a.trustee = mk(5, 2, ba);
-		a.mask = 0x1F01FF;
-		a.flags = 0x03;
-		break;
-	case 3:
-		a.trustee = mk(3, 1, co);
-		a.mask = 0x10000000;
-		a.flags = 0x0B;
-		break;
-	case 4:
-		a.trustee = mk(5, 2, bu);
-		a.mask = 0x1200A9;
-		a.flags = 0x03;
-		break;
-	case 5:
-		a.trustee = mk(5, 1, au);
-		a.mask = 0x1301BF;
-		a.flags = 0x03;
-		break;
-	case 6:
-		a.trustee = *user;
-		a.mask = 0x1301BF;
-		a.flags = 0x00;
-		break;
-	case 7:
-		a.trustee = mk(1, 1, wd);
-		a.mask = 0x120089;
-		a.flags = 0x00;
-		break;
-	case 8:
-		a.trustee = mk(5, 1, ls);
-		a.mask = 0x1200A9;
-		a.flags = 0x02;
-		break;
-	default:
-		a.type = ACE_ACCESS_DENIED;
-		a.trustee = mk(1, 1, wd);
-		a.mask = 0x40;
-		break;
-	}
-	a.flags |= inh;
+	a.trustee = t->auth ? mk(t->auth, t->n_sub, t->sub) : *user;
+	if (inherited)
+		a.flags |= ACE_INHERITED;
 	return a;
 }
 
