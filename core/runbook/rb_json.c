@@ -270,11 +270,26 @@ const char *rb_check_id(const char *s)
 	return NULL;
 }
 
+/* True for "" and for text of spaces, tabs and line breaks only. */
+static bool blank(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+			return false;
+	return true;
+}
+
 void rbp_text(struct rbp *p, const cJSON *obj, const char *key, bool required, char **out)
 {
+	const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
 	char why[160];
 	size_t saved;
 
+	/* A text left empty is a text left out: the built-in one stands. Admins
+	 * copy runbooks from guides that say "can be left as default", and an
+	 * empty string must not refuse the whole set. */
+	if (cJSON_IsString(v) && blank(v->valuestring))
+		return;
 	rbp_string(p, obj, key, required, RUNBOOK_MAX_TEXT, out);
 	if (!*out)
 		return;

@@ -63,7 +63,9 @@ void rbp_strlist(struct rbp *p, const cJSON *obj, const char *key, size_t maxlen
 /* Ids: 1..64 of [A-Za-z0-9._-], starting with a letter or digit. */
 const char *rb_check_id(const char *s);
 
-/* Texts shown to users: every {placeholder} must be known. */
+/* Texts shown to users: every {placeholder} must be known. A text that is
+ * empty or blank leaves *out NULL (the built-in text stands), even where the
+ * key is required. */
 void rbp_text(struct rbp *p, const cJSON *obj, const char *key, bool required, char **out);
 
 /** Parse JSON text; on a syntax error, records an issue at "" and returns NULL. */

@@ -186,19 +186,27 @@ static void runbook_texts(const struct runbook *rb, enum ux_screen s, const char
 	*body = sc->text;
 }
 
+/* The caller's values, with the runbook's where the caller gives none. */
+static struct ux_vars with_runbook(const struct runbook *rb, const struct ux_vars *v)
+{
+	struct ux_vars vars = v ? *v : (struct ux_vars){0};
+
+	if (rb && !vars.support_phone)
+		vars.support_phone = rb->user_experience.support_phone;
+	if (rb && !vars.runbook_name)
+		vars.runbook_name = rb->name;
+	return vars;
+}
+
 ferry_err ux_texts_get(struct ux_texts *out, const struct runbook *rb, enum ux_screen s,
 		       const struct ux_vars *v)
 {
-	struct ux_vars vars = v ? *v : (struct ux_vars){0};
+	struct ux_vars vars = with_runbook(rb, v);
 	const char *title, *body, *extra;
 	ferry_err rc;
 
 	if (!out || (unsigned)s >= UX_SCREEN_COUNT)
 		return ferry_error_set(FERRY_EINVAL, "ux_texts_get: bad screen %d", (int)s);
-	if (rb && !vars.support_phone)
-		vars.support_phone = rb->user_experience.support_phone;
-	if (rb && !vars.runbook_name)
-		vars.runbook_name = rb->name;
 	runbook_texts(rb, s, &title, &body, &extra);
 	rc = ux_expand(out->title, sizeof out->title, title ? title : builtin_title(s), &vars);
 	if (!rc)
@@ -254,4 +262,78 @@ void ux_texts_reset_builtin(void)
 {
 	memset(override_title, 0, sizeof override_title);
 	memset(override_body, 0, sizeof override_body);
+}
+
+/* The runbook key behind each piece of screen s (title, body, extra). */
+static void runbook_keys(enum ux_screen s, const char *keys[3])
+{
+	keys[0] = "title";
+	keys[1] = "text";
+	keys[2] = NULL;
+	if (s == UX_SCREEN_CACHE_CREDENTIALS) {
+		keys[0] = "window_title";
+		keys[1] = "main_message";
+		keys[2] = "login_text";
+	} else if (s == UX_SCREEN_LEGAL_NOTICE) {
+		keys[0] = "caption";
+	}
+}
+
+/* Record every known placeholder of tmpl that expands to nothing. */
+static void scan_empty(const char *tmpl, const char *field, const struct ux_vars *v,
+		       struct ux_empty_var *out, size_t cap, size_t *n)
+{
+	char num[16];
+
+	for (size_t i = 0; tmpl[i]; i++) {
+		const char *close;
+		size_t nl;
+		int known = 0;
+
+		if ((tmpl[i] == '{' && tmpl[i + 1] == '{') || (tmpl[i] == '}' && tmpl[i + 1] == '}')) {
+			i++;
+			continue;
+		}
+		if (tmpl[i] != '{' || !(close = strchr(tmpl + i + 1, '}')))
+			continue;
+		nl = (size_t)(close - (tmpl + i + 1));
+		if (!*var_value(tmpl + i + 1, nl, v, num, sizeof num, &known) && known) {
+			if (*n < cap) {
+				snprintf(out[*n].field, sizeof out[*n].field, "%s", field);
+				snprintf(out[*n].name, sizeof out[*n].name, "%.*s", (int)nl, tmpl + i + 1);
+			}
+			(*n)++;
+		}
+		i += nl + 1;
+	}
+}
+
+ferry_err ux_texts_empty_vars(struct ux_empty_var *out, size_t cap, size_t *n,
+			      const struct runbook *rb, enum ux_screen s, const struct ux_vars *v)
+{
+	struct ux_vars vars = with_runbook(rb, v);
+	const char *piece[3], *keys[3], *builtin_piece[3];
+	char field[sizeof out->field];
+
+	if (!n || (cap && !out) || (unsigned)s >= UX_SCREEN_COUNT)
+		return ferry_error_set(FERRY_EINVAL, "ux_texts_empty_vars: bad argument");
+	*n = 0;
+	runbook_texts(rb, s, &piece[0], &piece[1], &piece[2]);
+	runbook_keys(s, keys);
+	builtin_piece[0] = builtin_title(s);
+	builtin_piece[1] = builtin_body(s);
+	builtin_piece[2] = NULL;
+	for (int k = 0; k < 3; k++) {
+		const char *t = piece[k] ? piece[k] : builtin_piece[k];
+
+		if (!t)
+			continue;
+		if (piece[k])
+			snprintf(field, sizeof field, "user_experience.%s.%s", screen_names[s], keys[k]);
+		else
+			snprintf(field, sizeof field, "built-in %s of %s", k ? "text" : "title",
+				 screen_names[s]);
+		scan_empty(t, field, &vars, out, cap, n);
+	}
+	return FERRY_OK;
 }

@@ -65,6 +65,22 @@ ferry_err ux_expand(char *out, size_t cap, const char *tmpl, const struct ux_var
 ferry_err ux_texts_get(struct ux_texts *out, const struct runbook *rb, enum ux_screen s,
 		       const struct ux_vars *v);
 
+/* A placeholder that shows as nothing, and the runbook field it stands in
+ * ("user_experience.migration_complete.text", or "built-in text of ..."). */
+struct ux_empty_var {
+	char field[96];
+	char name[32];
+};
+
+/**
+ * The placeholders of screen `s` that `v` and the runbook leave without a
+ * value, so the user would read "Call ." for "Call {support_phone}.". Fills
+ * out[0..cap) in the order they appear; *n is how many there are (it may
+ * exceed cap). For ferry-preview's warnings; never fails on runbook text.
+ */
+ferry_err ux_texts_empty_vars(struct ux_empty_var *out, size_t cap, size_t *n,
+			      const struct runbook *rb, enum ux_screen s, const struct ux_vars *v);
+
 /**
  * Replace the built-in texts of screen `s` (the English of texts.c), for
  * Windows binaries that load a translated string table at start-up

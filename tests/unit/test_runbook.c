@@ -117,6 +117,41 @@ static void test_runbook__reports_every_problem_with_pointer(void **state)
 	rb_issues_clear(&iss);
 }
 
+static void test_runbook__empty_optional_text_means_default(void **state)
+{
+	const char *doc = "{\"schema\":\"ferry.runbook/1\",\"id\":\"x\",\"name\":\"n\","
+			  "\"user_experience\":{\"cache_credentials\":{\"main_message\":\"\","
+			  "\"window_title\":\" \\t\\n\",\"login_text\":\"Hi\"},"
+			  "\"migration_complete\":{\"title\":\"\",\"text\":\"Done\"}}}";
+	struct rb_issues iss = { 0 };
+	struct runbook *rb = NULL;
+
+	(void)state;
+	assert_int_equal(runbook_parse(&rb, &iss, "f", doc, strlen(doc)), FERRY_OK);
+	assert_int_equal(iss.n, 0);
+	assert_null(rb->user_experience.cache_credentials.main_message);
+	assert_null(rb->user_experience.cache_credentials.window_title);
+	assert_string_equal(rb->user_experience.cache_credentials.login_text, "Hi");
+	assert_null(rb->user_experience.migration_complete.title);
+	assert_string_equal(rb->user_experience.migration_complete.text, "Done");
+	runbook_free(rb);
+	rb_issues_clear(&iss);
+}
+
+static void test_runbook__empty_text_is_still_a_string(void **state)
+{
+	const char *doc = "{\"schema\":\"ferry.runbook/1\",\"id\":\"x\",\"name\":\"n\","
+			  "\"user_experience\":{\"cache_credentials\":{\"main_message\":0}}}";
+	struct rb_issues iss = { 0 };
+	struct runbook *rb = NULL;
+
+	(void)state;
+	assert_int_equal(runbook_parse(&rb, &iss, "f", doc, strlen(doc)), FERRY_ECORRUPT);
+	assert_int_equal(iss.n, 1);
+	assert_string_equal(iss.v[0].pointer, "/user_experience/cache_credentials/main_message");
+	rb_issues_clear(&iss);
+}
+
 static void test_runbook__pointer_escapes_tilde_and_slash(void **state)
 {
 	const char *doc = "{\"schema\":\"ferry.runbook/1\",\"id\":\"x\",\"name\":\"n\",\"a/b~c\":1}";
@@ -183,6 +218,8 @@ int main(void)
 		cmocka_unit_test(test_runbook__placeholders_known_escaped_and_unknown),
 		cmocka_unit_test(test_runbook__parses_sample_migration),
 		cmocka_unit_test(test_runbook__reports_every_problem_with_pointer),
+		cmocka_unit_test(test_runbook__empty_optional_text_means_default),
+		cmocka_unit_test(test_runbook__empty_text_is_still_a_string),
 		cmocka_unit_test(test_runbook__pointer_escapes_tilde_and_slash),
 		cmocka_unit_test(test_runbook__batch_reads_csv_and_devices),
 		cmocka_unit_test(test_runbook__every_allocation_failure_is_clean),

@@ -103,6 +103,67 @@ static void test_texts__runbook_texts_win_with_support_phone(void **state)
 	ferry_free(json);
 }
 
+static struct runbook *parse(const char *doc)
+{
+	struct rb_issues iss = {0};
+	struct runbook *rb = NULL;
+
+	assert_int_equal(runbook_parse(&rb, &iss, "t", doc, strlen(doc)), 0);
+	rb_issues_clear(&iss);
+	return rb;
+}
+
+static void test_texts__empty_placeholder_names_its_field(void **state)
+{
+	struct runbook *rb = parse("{\"schema\":\"ferry.runbook/1\",\"id\":\"x\",\"name\":\"n\","
+				   "\"user_experience\":{\"migration_complete\":{\"title\":\"Done\","
+				   "\"text\":\"Call {support_phone}, {{support_phone}} {minutes}.\"}}}");
+	struct ux_empty_var e[4];
+	struct ux_texts t;
+	size_t n = 99;
+	(void)state;
+	assert_int_equal(ux_texts_get(&t, rb, UX_SCREEN_MIGRATION_COMPLETE, &vars), 0);
+	assert_non_null(strstr(t.body, "Call , {support_phone} 42."));
+	assert_int_equal(ux_texts_empty_vars(e, 4, &n, rb, UX_SCREEN_MIGRATION_COMPLETE, &vars), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(e[0].name, "support_phone");
+	assert_string_equal(e[0].field, "user_experience.migration_complete.text");
+	runbook_free(rb);
+}
+
+static void test_texts__empty_placeholder_in_builtin_text(void **state)
+{
+	const struct ux_vars none = { .minutes = 5 };
+	struct ux_empty_var e[4];
+	size_t n = 0;
+	(void)state;
+	assert_int_equal(ux_texts_empty_vars(e, 4, &n, NULL, UX_SCREEN_MIGRATION_STARTING, &none), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(e[0].name, "target_user");
+	assert_string_equal(e[0].field, "built-in text of migration_starting");
+	assert_int_equal(ux_texts_empty_vars(e, 4, &n, NULL, UX_SCREEN_MIGRATION_STARTING, &vars), 0);
+	assert_int_equal(n, 0);
+}
+
+static void test_texts__empty_placeholders_counted_past_capacity(void **state)
+{
+	struct runbook *rb = parse("{\"schema\":\"ferry.runbook/1\",\"id\":\"x\",\"name\":\"n\","
+				   "\"user_experience\":{\"cache_credentials\":{\"window_title\":"
+				   "\"{device_name}\",\"main_message\":\"\",\"login_text\":"
+				   "\"{source_user} {support_phone}\"}}}");
+	const struct ux_vars some = { .target_user = "T\\a" };
+	struct ux_empty_var e[2];
+	size_t n = 0;
+	(void)state;
+	assert_int_equal(ux_texts_empty_vars(e, 2, &n, rb, UX_SCREEN_CACHE_CREDENTIALS, &some), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(e[0].field, "user_experience.cache_credentials.window_title");
+	assert_string_equal(e[0].name, "device_name");
+	assert_string_equal(e[1].field, "user_experience.cache_credentials.login_text");
+	assert_string_equal(e[1].name, "source_user");
+	runbook_free(rb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +173,9 @@ int main(void)
 		cmocka_unit_test(test_texts__overflow_cuts_at_utf8_boundary),
 		cmocka_unit_test(test_texts__builtin_when_runbook_is_silent),
 		cmocka_unit_test(test_texts__runbook_texts_win_with_support_phone),
+		cmocka_unit_test(test_texts__empty_placeholder_names_its_field),
+		cmocka_unit_test(test_texts__empty_placeholder_in_builtin_text),
+		cmocka_unit_test(test_texts__empty_placeholders_counted_past_capacity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

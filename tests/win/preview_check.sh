@@ -47,4 +47,24 @@ if [ $rc -ne 1 ] || ! grep -q "/startup/mode" "$out/blog"; then
 else
   echo "ok: a bad runbook is refused at its pointer"
 fi
+# A runbook with an empty text and a placeholder without a value: the empty
+# text is the built-in one (no error), the placeholder is a warning that names
+# the field it stands in.
+python3 - "$samples/cache-credentials.json" "$out/gaps.json" <<'PY'
+import json, sys
+rb = json.load(open(sys.argv[1]))
+rb["id"] = "gaps"
+del rb["user_experience"]["support_phone"]
+rb["user_experience"]["cache_credentials"]["main_message"] = ""
+rb["user_experience"]["cache_credentials"].pop("logo", None)
+json.dump(rb, open(sys.argv[2], "w"))
+PY
+"$run" --prefix "$prefix" --gui "$exe" --runbook "$out/gaps.json" --out "$out/g" >"$out/glog" 2>&1
+rc=$?
+want='warning: gaps: cache_credentials: {support_phone}: has no value and shows as nothing (in user_experience.cache_credentials.login_text)'
+if [ $rc -ne 0 ] || ! grep -qF "$want" "$out/glog"; then
+  echo "FAIL: empty text / empty placeholder: exit $rc, want 0 and '$want'"; cat "$out/glog"; fail=1
+else
+  echo "ok: an empty text stands for the built-in one; an empty {support_phone} is a warning naming its field"
+fi
 exit $fail

@@ -26,6 +26,7 @@ struct ctx {
 	wchar_t logo[MAX_PATH];
 	HBITMAP tile, logo_only, dlg_tile, dlg_logo;
 	int warnings, failures;
+	unsigned empty_checked; /* screens whose empty placeholders were reported */
 };
 
 static char *u8(const wchar_t *w)
@@ -106,9 +107,30 @@ static void save(struct ctx *c, const char *name, HBITMAP bmp, double t0, ferry_
 	save_bmp(c, name, bmp, t0, rc, false);
 }
 
+/* Once per screen: each placeholder that would show as nothing. */
+static void warn_empty_vars(struct ctx *c, enum ux_screen s)
+{
+	struct ux_empty_var e[8];
+	size_t n = 0;
+	char what[160], detail[160];
+
+	if (c->empty_checked & (1u << s))
+		return;
+	c->empty_checked |= 1u << s;
+	if (ux_texts_empty_vars(e, 8, &n, c->rb, s, &c->vars))
+		return;
+	for (size_t i = 0; i < n && i < 8; i++) {
+		snprintf(what, sizeof what, "%s: {%s}", ux_screen_name(s), e[i].name);
+		snprintf(detail, sizeof detail, "has no value and shows as nothing (in %s)", e[i].field);
+		warn(c, what, detail);
+	}
+}
+
 static bool texts(struct ux_texts *t, struct ctx *c, enum ux_screen s)
 {
 	ferry_err rc = ux_texts_get(t, c->rb, s, &c->vars);
+
+	warn_empty_vars(c, s);
 
 	if (rc == FERRY_ERANGE) { /* cut, but still shown: say so */
 		warn(c, ux_screen_name(s), ferry_error_detail());
