@@ -73,6 +73,15 @@ void net_agent_bind(struct net_agent *a);
 /** POST /v1/agents/enroll; makes the agent key on first use. */
 ferry_err net_agent_enroll(struct net_agent *a, const char *os);
 
+/**
+ * The same with the server's enrolment key (ENROLL_KEY), sent as
+ * "enroll_key" and wiped from the request text afterwards. A server that
+ * holds the enrolment for an administrator answers 202: FERRY_EBUSY, and
+ * the agent enrols again later with the same key pair.
+ */
+ferry_err net_agent_enroll_key(struct net_agent *a, const char *os,
+			       const struct ferry_secret *enroll_key);
+
 enum net_poll_result { NET_POLL_NEW, NET_POLL_UNCHANGED };
 
 /**

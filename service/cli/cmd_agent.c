@@ -3,6 +3,7 @@
  * from the command line, so tests and admins exercise it end to end.
  *
  *   ferry agent enroll --state DIR --server URL --machine M --domain D [--os OS]
+ *                      [--enroll-key-file FILE]
  *   ferry agent poll --state DIR
  *   ferry agent bundle-dir --state DIR --dir BUNDLE_DIR
  *   ferry agent fetch-odj --state DIR --out FILE [--target-domain D]
@@ -139,7 +140,21 @@ static int do_enroll(struct ctx *c)
 
 	if (!c->a.server[0] || !c->a.machine[0] || !c->a.domain[0])
 		return CLI_EXIT_USAGE;
-	rc = net_agent_enroll(&c->a, opt(c, "--os") ? opt(c, "--os") : "unknown");
+	if (opt(c, "--enroll-key-file")) {
+		/* a file, never the command line: the key is a secret */
+		struct ferry_secret *key = NULL;
+
+		rc = cli_read_secret_file(&key, opt(c, "--enroll-key-file"), 1024);
+		while (!rc && key->len && (key->data[key->len - 1] == '\n' ||
+					   key->data[key->len - 1] == '\r'))
+			key->len--;
+		if (!rc)
+			rc = net_agent_enroll_key(&c->a, opt(c, "--os") ? opt(c, "--os") : "unknown",
+						  key);
+		ferry_secret_free(key);
+	} else {
+		rc = net_agent_enroll(&c->a, opt(c, "--os") ? opt(c, "--os") : "unknown");
+	}
 	if (!rc)
 		printf("enrolled: agent %s\n", c->a.id);
 	return report(rc);
