@@ -168,12 +168,9 @@ ferry_err srv_read_key32(struct ferry_secret **out, const char *path)
 	ferry_err rc = srv_read_secret(&text, path, 256, true);
 
 	*out = NULL;
-	if (!rc)
-		rc = ferry_base64_decode(&raw, &n, (const char *)text->data, text->len);
-	if (!rc && n != 32)
-		rc = ferry_error_set(FERRY_ECORRUPT, "%s: not a 32-byte key (base64)", path);
-	else if (rc)
-		rc = ferry_error_set(FERRY_ECORRUPT, "%s: not base64", path);
+	if (!rc && (ferry_base64_decode(&raw, &n, (const char *)text->data, text->len) || n != 32))
+		rc = ferry_error_set(FERRY_ECORRUPT, "%s: not a 32-byte key (one line of base64)",
+				     path);
 	if (!rc)
 		rc = ferry_secret_from(out, raw, n);
 	if (raw)

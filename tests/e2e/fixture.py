@@ -28,6 +28,26 @@ def skip(why):
     sys.exit(77)
 
 
+def samba_provision(samba_dc, machine, domain, out):
+    """`net offlinejoin provision` against the live Samba DC in its namespace
+    (tests/e2e/samba_dc.sh) into `out`; None or the failure's text."""
+    ns, smbconf, adminpass = samba_dc.split(":", 2)
+    # A DC that listens on 389/445 may not serve its LSA pipe yet: a
+    # refused connection is retried for up to ~20 s, nothing else is.
+    for attempt in range(8):
+        r = subprocess.run(["ip", "netns", "exec", ns, "net", "offlinejoin", "provision",
+                            "-s", smbconf, "-S", "127.0.0.1", "-U", "Administrator%" + adminpass,
+                            "domain=" + domain, "dcname=dc1." + domain, "machine_name=" + machine,
+                            "savefile=" + out],
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode == 0 or "CONNECTION_REFUSED" not in r.stderr:
+            break
+        time.sleep(2.5)
+    if r.returncode != 0:
+        return "net offlinejoin provision failed: " + r.stderr.strip()[-200:]
+    return None
+
+
 def run(argv, **kw):
     return subprocess.run(argv, capture_output=True, text=True, timeout=kw.pop("timeout", 120), **kw)
 
