@@ -21,6 +21,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "net/catalog.h"
 #include "net/seal.h"
 #include "net/sig.h"
 #include "srv_config.h"
@@ -48,6 +49,7 @@ struct srv {
 	struct ferry_secret *assign_priv;    /* Ed25519, the server's online assignment key */
 	uint8_t assign_pub[SIG_ED25519_PUBLIC_LEN];
 	struct srv_odj_provider odj;         /* where blobs come from; .get may be NULL */
+	struct catalog *catalog;             /* v2: the admin-signed catalog, or NULL (srv_assign.c) */
 	struct srv_stats stats;
 	int64_t (*now)(void);                /* the clock (tests may replace it) */
 };
@@ -106,7 +108,7 @@ void srv_metrics(struct srv *s, struct srv_req *rq, struct srv_reply *rp);
 
 /* srv_util.c */
 
-/** A device name as stored: 1-15 of [A-Za-z0-9-_], upper-cased into out. */
+/** A device name as stored: 1-15 of [A-Za-z0-9-], upper-cased into out. */
 bool srv_device_name_ok(char out[SRV_DEVICE_MAX], const char *name);
 /** A wave or runbook name: 1-64 of [A-Za-z0-9._-], not starting with '.'. */
 bool srv_name_ok(const char *name);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "net/bundle.h"
+#include "srv_assign.h"
 #include "srv_status.h"
 #include "util/hex.h"
 
@@ -136,7 +137,7 @@ static ferry_err collect_names(cJSON *names_out, const cJSON *j, char *why, size
 	if (cJSON_IsArray(names)) {
 		cJSON_ArrayForEach(it, names) {
 			if (!cJSON_IsString(it) || !srv_device_name_ok(dev, it->valuestring)) {
-				snprintf(why, cap, "/names/%d is not a computer name (1-15 of A-Z 0-9 - _)",
+				snprintf(why, cap, "/names/%d is not a computer name (1-15 of A-Z 0-9 -)",
 					 idx);
 				return FERRY_ECORRUPT;
 			}
@@ -164,7 +165,7 @@ static ferry_err collect_names(cJSON *names_out, const cJSON *j, char *why, size
 				} else if (i == col && *field) {
 					if (!srv_device_name_ok(dev, field)) {
 						snprintf(why, cap, "csv line %u: '%.40s' is not a computer "
-							 "name (1-15 of A-Z 0-9 - _)", line, field);
+							 "name (1-15 of A-Z 0-9 -)", line, field);
 						return FERRY_ECORRUPT;
 					}
 					cJSON_AddItemToArray(names_out, cJSON_CreateString(dev));
@@ -245,7 +246,9 @@ static void wave_runbook(struct call *c)
 {
 	const char *wave = c->rq->parts[3], *rb = c->rq->parts[5];
 	cJSON *j = srv_body_json(c->rq, c->rp);
+	const char *tf, *te;
 	int64_t from = 0, enforced = 0;
+	bool loaded = false;
 	ferry_err rc;
 
 	snprintf(c->target, sizeof(c->target), "%.64s/%.60s", wave, rb);
@@ -253,11 +256,15 @@ static void wave_runbook(struct call *c)
 		return;
 	if (!srv_name_ok(rb)) {
 		srv_reply_error(c->rp, 400, "runbooks: '%.64s' is not a runbook id", rb);
-	} else if (srv_time_parse(&from, jstr(j, "available_from"), "/available_from") ||
-		   srv_time_parse(&enforced, jstr(j, "enforced_after"), "/enforced_after")) {
+	} else if (((tf = jstr(j, "available_from")) && strcmp(tf, "none") &&
+		    srv_time_parse(&from, tf, "/available_from")) ||
+		   ((te = jstr(j, "enforced_after")) && strcmp(te, "none") &&
+		    srv_time_parse(&enforced, te, "/enforced_after"))) {
 		srv_reply_error(c->rp, 400, "runbooks: %s", ferry_error_detail());
-	} else if (enforced < from) {
+	} else if (enforced && enforced < from) {
 		srv_reply_error(c->rp, 400, "runbooks: /enforced_after is before /available_from");
+	} else if ((rc = srv_catalog_has_runbook(c->s, rb, &loaded))) {
+		srv_reply_error(c->rp, 409, "runbooks: %s", ferry_error_detail());
 	} else if ((rc = c->s->store->ops->wave_runbook_set(c->s->store, wave, rb, from,
 							    enforced))) {
 		srv_reply_ferr(c->rp, rc, "runbooks");
@@ -307,6 +314,24 @@ static void wave_bundle(struct call *c)
 	ok_reply(c, 200, "etag", etag);
 out:
 	bundle_free(b);
+}
+
+static void catalog_upload(struct call *c)
+{
+	uint64_t seq = 0;
+	char num[32];
+	ferry_err rc = srv_catalog_put(c->s, &seq, c->rq->body, c->rq->body_len);
+
+	snprintf(c->target, sizeof(c->target), "catalog");
+	if (rc) {
+		srv_reply_error(c->rp, rc == FERRY_EMISMATCH || rc == FERRY_EAUTH ||
+				rc == FERRY_ECORRUPT || rc == FERRY_EUNSUPPORTED ? 400 : 500,
+				"catalog: refused (%s)", ferry_error_detail());
+		return;
+	}
+	snprintf(c->detail, sizeof(c->detail), "sequence %llu", (unsigned long long)seq);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)seq);
+	ok_reply(c, 200, "sequence", num);
 }
 
 static void devices_list(struct call *c)
@@ -375,8 +400,12 @@ static ferry_err device_domain(struct call *c, char *domain, size_t cap, const c
 	size_t len = 0;
 	cJSON *env;
 	const cJSON *rb;
-	ferry_err rc = c->s->store->ops->assignment(c->s->store, etag, &data, &len, device, NULL);
+	char ou[512];
+	ferry_err rc = srv_device_target(c->s, device, domain, cap, ou, sizeof(ou));
 
+	if (rc != FERRY_ENOTFOUND)
+		return rc; /* v2: the catalog's runbooks of the device's wave */
+	rc = c->s->store->ops->assignment(c->s->store, etag, &data, &len, device, NULL);
 	domain[0] = '\0';
 	if (rc)
 		return rc == FERRY_ENOTFOUND ? ferry_error_set(rc, "%s is in no wave with a bundle",
@@ -655,6 +684,7 @@ static const struct route {
 	{ "PUT", { "waves", "*", "runbooks", "*" }, R_ADMIN | R_OPERATOR, "wave.runbook.set",
 	  wave_runbook },
 	{ "PUT", { "waves", "*", "bundle" }, R_ADMIN | R_OPERATOR, "wave.bundle.set", wave_bundle },
+	{ "PUT", { "catalog" }, R_ADMIN | R_OPERATOR, "catalog.set", catalog_upload },
 	{ "GET", { "devices" }, R_ADMIN | R_OPERATOR | R_HELPDESK | R_AUDITOR, "devices.list",
 	  devices_list },
 	{ "POST", { "devices", "*", "move" }, R_ADMIN | R_OPERATOR, "device.move", device_move },

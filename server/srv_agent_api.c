@@ -26,6 +26,7 @@
 #include "net/agent.h"
 #include "net/bundle.h"
 #include "odj/odj.h"
+#include "srv_assign.h"
 #include "srv_status.h"
 #include "util/base64.h"
 #include "util/hex.h"
@@ -78,7 +79,7 @@ static void enroll(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 	key = jstr(j, "enroll_key");
 	if (!machine || !srv_device_name_ok(dev, machine)) {
 		srv_reply_error(rp, 400, "enroll: /machine must be a computer name (1-15 of "
-				"A-Z 0-9 - _)");
+				"A-Z 0-9 -)");
 		goto out;
 	}
 	if (!text_ok(domain, 255) || !text_ok(os, 255)) {
@@ -212,6 +213,60 @@ static void assignment(struct srv *s, struct srv_req *rq, struct srv_reply *rp,
 	else
 		atomic_fetch_add(&s->stats.polls_200, 1);
 	ferry_free(data);
+}
+
+/* Serve bytes with an ETag, or 304 when the client holds them. */
+static void reply_etag(struct srv_reply *rp, const struct srv_req *rq, const char *etag,
+		       const uint8_t *data, size_t len)
+{
+	snprintf(rp->etag, sizeof(rp->etag), "\"%s\"", etag);
+	if (rq->if_none_match && !strcmp(rq->if_none_match, rp->etag)) {
+		rp->status = 304;
+		return;
+	}
+	rp->status = 200;
+	rp->content_type = "application/json";
+	if (ferry_buf_append(&rp->body, data, len))
+		srv_reply_error(rp, 500, "reply buffer");
+}
+
+static void v2_assignment(struct srv *s, struct srv_req *rq, struct srv_reply *rp,
+			  const struct srv_agent *a)
+{
+	char etag[SRV_HASH_HEX];
+	uint8_t *env = NULL;
+	size_t len = 0;
+	ferry_err rc = srv_assignment_for(s, &env, &len, etag, a);
+
+	if (rc == FERRY_ENOTFOUND) {
+		rp->status = 304; /* nothing to assign yet; the agent keeps what it has */
+		snprintf(rp->log_note, sizeof(rp->log_note), "%.150s", ferry_error_detail());
+		atomic_fetch_add(&s->stats.polls_304, 1);
+		return;
+	}
+	if (rc) {
+		/* e.g. a runbook the catalog lacks: the server refuses to sign what agents refuse */
+		srv_reply_error(rp, 409, "assignment: %s", ferry_error_detail());
+		return;
+	}
+	reply_etag(rp, rq, etag, env, len);
+	atomic_fetch_add(rp->status == 304 ? &s->stats.polls_304 : &s->stats.polls_200, 1);
+	ferry_free(env);
+}
+
+static void v2_catalog(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
+{
+	char etag[SRV_HASH_HEX];
+	uint8_t *env = NULL;
+	size_t len = 0;
+	ferry_err rc = srv_catalog_envelope(s, &env, &len, etag);
+
+	if (rc)
+		srv_reply_error(rp, rc == FERRY_ENOTFOUND ? 404 : 500, "catalog: %s",
+				ferry_error_detail());
+	else
+		reply_etag(rp, rq, etag, env, len);
+	ferry_free(env);
 }
 
 static void package(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
@@ -357,10 +412,14 @@ out:
 }
 
 /*
- * The target domain and OU of the device's assignment: the migration
- * runbook's device_state.domain_join in the wave's signed bundle.
+ * The target domain and OU of the device's assignment: under v2 the
+ * catalog's runbooks of its wave; otherwise the migration runbook's
+ * device_state.domain_join in the wave's v1 bundle.
  */
-static ferry_err assigned_domain(struct srv *s, const struct srv_agent *a, char *domain,
+ferry_err srv_assigned_target(struct srv *s, const struct srv_agent *a, char *domain,
+			      size_t dcap, char *ou, size_t ocap);
+
+ferry_err srv_assigned_target(struct srv *s, const struct srv_agent *a, char *domain,
 				 size_t dcap, char *ou, size_t ocap)
 {
 	char etag[SRV_HASH_HEX];
@@ -368,8 +427,11 @@ static ferry_err assigned_domain(struct srv *s, const struct srv_agent *a, char 
 	size_t len = 0;
 	cJSON *env = NULL;
 	const cJSON *rb;
-	ferry_err rc = s->store->ops->assignment(s->store, etag, &data, &len, a->device, NULL);
+	ferry_err rc = srv_device_target(s, a->device, domain, dcap, ou, ocap);
 
+	if (rc != FERRY_ENOTFOUND)
+		return rc; /* v2: the wave's runbooks in the admin-signed catalog */
+	rc = s->store->ops->assignment(s->store, etag, &data, &len, a->device, NULL);
 	domain[0] = ou[0] = '\0';
 	if (rc == FERRY_ENOTFOUND)
 		return ferry_error_set(FERRY_ENOTFOUND, "device %s is in no wave with an assignment",
@@ -453,7 +515,7 @@ static void odj(struct srv *s, struct srv_reply *rp, const struct srv_agent *a)
 	/* The request body is ignored: the enrolled device and its assignment decide. */
 	rc = s->store->ops->odj_get(s->store, &sealed, &len, a->device, a->id);
 	if (rc == FERRY_ENOTFOUND) {
-		rc = assigned_domain(s, a, domain, sizeof(domain), ou, sizeof(ou));
+		rc = srv_assigned_target(s, a, domain, sizeof(domain), ou, sizeof(ou));
 		if (rc) {
 			srv_reply_error(rp, rc == FERRY_ENOTFOUND ? 404 : 409, "odj: %s",
 					ferry_error_detail());
@@ -554,7 +616,7 @@ void srv_agent_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 	char hash[SRV_HASH_HEX];
 	ferry_err rc;
 
-	if (rq->nparts == 3 && !strcmp(rq->parts[2], "enroll")) {
+	if (!strcmp(rq->parts[0], "v1") && rq->nparts == 3 && !strcmp(rq->parts[2], "enroll")) {
 		if (!post)
 			srv_reply_error(rp, 405, "enroll: POST only");
 		else
@@ -577,6 +639,16 @@ void srv_agent_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 			srv_reply_error(rp, 401, "unknown agent or token");
 		else
 			srv_reply_ferr(rp, rc, "agent");
+		return;
+	}
+	if (!strcmp(rq->parts[0], "v2")) {
+		if (get && rq->nparts == 4 && !strcmp(what, "assignment"))
+			v2_assignment(s, rq, rp, &a);
+		else if (get && rq->nparts == 4 && !strcmp(what, "catalog"))
+			v2_catalog(s, rq, rp);
+		else
+			srv_reply_error(rp, 404, "%s: no such endpoint (v2 has assignment and catalog; "
+					"the rest stays at /v1)", rq->path);
 		return;
 	}
 	if (get && rq->nparts == 4 && !strcmp(what, "assignment"))

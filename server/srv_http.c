@@ -185,7 +185,8 @@ void srv_handle(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 		srv_metrics(s, rq, rp);
 		return;
 	}
-	if (rq->nparts >= 2 && !strcmp(rq->parts[0], "v1") && !strcmp(rq->parts[1], "agents")) {
+	if (rq->nparts >= 2 && (!strcmp(rq->parts[0], "v1") || !strcmp(rq->parts[0], "v2")) &&
+	    !strcmp(rq->parts[1], "agents")) {
 		srv_agent_api(s, rq, rp);
 		return;
 	}

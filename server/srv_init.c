@@ -9,6 +9,7 @@
  *   DIR/tls/cert.pem, key.pem  the TLS certificate (self-signed P-256, or a
  *                              copy of the admin's) and its key (0600)
  *   DIR/keys/assignment.key    the server's online Ed25519 key (0600)
+ *   DIR/keys/assignment.pub    its public key (base64), for the catalog
  *   DIR/keys/escrow.key        the escrow's X25519 private key (0600), kept
  *                              apart from the database
  *   DIR/keys/escrow.pub        its public key (base64), for bundles
@@ -394,6 +395,22 @@ static ferry_err build(const char *tmp, const struct srv_init_opts *o, struct sr
 		rc = RAND_bytes(ed, sizeof(ed)) == 1 ? FERRY_OK : ossl("RAND_bytes");
 	if (!rc)
 		rc = write_key32(tmp, "keys/assignment.key", ed);
+	if (!rc)
+		rc = sig_public_from_private(edpub, ed);
+	if (!rc) {
+		/* public: the admin names it in the catalog's assignment_key */
+		char *pub64 = NULL;
+
+		rc = ferry_base64_encode(&pub64, edpub, 32);
+		if (!rc) {
+			snprintf(res->assignment_public_key, sizeof(res->assignment_public_key), "%s",
+				 pub64);
+			pub64[strlen(pub64)] = '\n';
+			rc = write_in(tmp, "keys/assignment.pub", pub64,
+				      strlen(res->assignment_public_key) + 1, 0644);
+		}
+		ferry_free(pub64);
+	}
 	if (!rc)
 		rc = seal_keypair(xpub, &xpriv);
 	if (!rc)

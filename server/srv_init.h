@@ -20,7 +20,8 @@ struct srv_init_out {
 	char pin[128];                   /* SERVER_PIN_SHA256 */
 	char signing_public_key[64];     /* SIGNING_PUBLIC_KEY */
 	char enroll_key[64];             /* ENROLL_KEY */
-	char escrow_public_key[64];      /* for the bundle's escrow_public_key */
+	char escrow_public_key[64];
+	char assignment_public_key[64];  /* for the catalog's assignment_key */      /* for the bundle's escrow_public_key */
 	bool generated_signing_key;      /* DIR/offline/signing.key was written */
 };
 

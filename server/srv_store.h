@@ -148,6 +148,16 @@ struct srv_store_ops {
 	ferry_err (*device_get)(struct srv_store *st, struct srv_device *out, const char *device);
 	ferry_err (*enrolment_decide)(struct srv_store *st, int64_t id, bool approve);
 	ferry_err (*list)(struct srv_store *st, cJSON **out, enum srv_list what, const char *wave);
+	/* v2: the admin-signed catalog (one; FERRY_ENOTFOUND: none yet). */
+	ferry_err (*catalog_put)(struct srv_store *st, const uint8_t *env, size_t len,
+				 uint64_t sequence);
+	ferry_err (*catalog_get)(struct srv_store *st, uint8_t **env, size_t *len);
+	/* v2: the last assignment signed for an agent, and the digest of the
+	 * inputs it was made from (FERRY_ENOTFOUND: none yet). */
+	ferry_err (*assignment_get)(struct srv_store *st, char inputs[SRV_HASH_HEX], uint64_t *seq,
+				    uint8_t **env, size_t *len, const char *agent);
+	ferry_err (*assignment_put)(struct srv_store *st, const char *agent, const char *inputs,
+				    uint64_t seq, const uint8_t *env, size_t len);
 	/* Bytes the database takes on disk (metrics, benchmark). */
 	ferry_err (*size)(struct srv_store *st, uint64_t *bytes);
 };

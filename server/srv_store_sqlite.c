@@ -50,6 +50,10 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
 	" actor TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,"
 	" detail TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS catalog(id INTEGER PRIMARY KEY CHECK(id=1),"
+	" sequence INTEGER NOT NULL, envelope BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS assignments(agent TEXT PRIMARY KEY, inputs TEXT NOT NULL,"
+	" sequence INTEGER NOT NULL, envelope BLOB NOT NULL);"
 	"INSERT OR IGNORE INTO meta VALUES('schema_version', '" SCHEMA_VERSION "');";
 
 struct conn {
@@ -847,6 +851,59 @@ static ferry_err sq_list(struct srv_store *st, cJSON **out, enum srv_list what, 
 	return rc;
 }
 
+static ferry_err sq_catalog_put(struct srv_store *st, const uint8_t *env, size_t len,
+				uint64_t sequence)
+{
+	static const char q[] = "INSERT OR REPLACE INTO catalog VALUES(1,?,?)";
+	sqlite3_stmt *s;
+	ferry_err rc = prep(st, &s, q, "ib", (int64_t)sequence, env, len);
+
+	return rc ? rc : step_done(s, "catalog put");
+}
+
+static ferry_err sq_catalog_get(struct srv_store *st, uint8_t **env, size_t *len)
+{
+	static const char q[] = "SELECT envelope FROM catalog WHERE id=1";
+	sqlite3_stmt *s;
+	ferry_err rc = prep(st, &s, q, "");
+
+	if (!rc)
+		rc = step_row(s, "catalog");
+	if (!rc) {
+		rc = col_blob(env, len, s, 0);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+static ferry_err sq_assignment_get(struct srv_store *st, char inputs[SRV_HASH_HEX], uint64_t *seq,
+				   uint8_t **env, size_t *len, const char *agent)
+{
+	static const char q[] = "SELECT inputs, sequence, envelope FROM assignments WHERE agent=?";
+	sqlite3_stmt *s;
+	ferry_err rc = prep(st, &s, q, "t", agent);
+
+	if (!rc)
+		rc = step_row(s, "assignment");
+	if (!rc) {
+		col_text(inputs, SRV_HASH_HEX, s, 0);
+		*seq = (uint64_t)sqlite3_column_int64(s, 1);
+		rc = col_blob(env, len, s, 2);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+static ferry_err sq_assignment_put(struct srv_store *st, const char *agent, const char *inputs,
+				   uint64_t seq, const uint8_t *env, size_t len)
+{
+	static const char q[] = "INSERT OR REPLACE INTO assignments VALUES(?,?,?,?)";
+	sqlite3_stmt *s;
+	ferry_err rc = prep(st, &s, q, "ttib", agent, inputs, (int64_t)seq, env, len);
+
+	return rc ? rc : step_done(s, "assignment put");
+}
+
 static ferry_err sq_size(struct srv_store *st, uint64_t *bytes)
 {
 	struct sq *q = (struct sq *)st;
@@ -909,6 +966,10 @@ static const struct srv_store_ops sqlite_ops = {
 	.device_get = sq_device_get,
 	.enrolment_decide = sq_enrolment_decide,
 	.list = sq_list,
+	.catalog_put = sq_catalog_put,
+	.catalog_get = sq_catalog_get,
+	.assignment_get = sq_assignment_get,
+	.assignment_put = sq_assignment_put,
 	.size = sq_size,
 };
 

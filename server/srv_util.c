@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 
 #include "net/bundle.h"
+#include "srv_assign.h"
 #include "util/base64.h"
 #include "util/hex.h"
 
@@ -20,13 +21,13 @@ bool srv_device_name_ok(char out[SRV_DEVICE_MAX], const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
 
-	/* A NetBIOS computer name: at most 15 characters. */
+	/* A computer name (NetBIOS, at most 15; a DNS label, so no '_'): the v2 assignment's grammar. */
 	if (n == 0 || n > 15)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)name[i];
 
-		if (!isalnum(ch) && ch != '-' && ch != '_')
+		if (!isalnum(ch) && ch != '-')
 			return false;
 		out[i] = (char)toupper(ch);
 	}
@@ -293,6 +294,8 @@ ferry_err srv_open(struct srv *s, const char *dir)
 		rc = srv_path(path, sizeof(path), dir, s->cfg.db_path);
 	if (!rc)
 		rc = srv_store_sqlite_open(&s->store, path, false);
+	if (!rc)
+		rc = srv_catalog_open(s);
 	ferry_secret_free(k);
 	if (rc)
 		srv_close(s);
@@ -301,6 +304,7 @@ ferry_err srv_open(struct srv *s, const char *dir)
 
 void srv_close(struct srv *s)
 {
+	srv_catalog_close(s);
 	if (s->store)
 		s->store->ops->close(s->store);
 	s->store = NULL;

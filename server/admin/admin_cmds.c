@@ -221,6 +221,22 @@ static int fallback(struct admin *a)
 	return call_json(a, "POST", path, b);
 }
 
+static int catalog(struct admin *a)
+{
+	size_t n = 0;
+	char *text;
+	int code;
+
+	if (a->argc < 3 || strcmp(a->argv[1], "upload"))
+		return admin_usage();
+	text = slurp(a->argv[2], &n);
+	if (!text)
+		return 1;
+	code = admin_call(a, "PUT", "/v1/admin/catalog", text, n, 0);
+	ferry_free(text);
+	return code;
+}
+
 static int audit(struct admin *a)
 {
 	const char *target = admin_opt(a, "--target");
@@ -256,7 +272,7 @@ int admin_run(struct admin *a)
 	} cmds[] = {
 		{ "waves", waves }, { "devices", devices }, { "odj", odj },
 		{ "enrolments", enrolments }, { "report", report }, { "fallback", fallback },
-		{ "audit", audit }, { "tokens", tokens },
+		{ "audit", audit }, { "tokens", tokens }, { "catalog", catalog },
 	};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

@@ -248,6 +248,9 @@ def scenario(fx, work, http):
     check(r.returncode != 0 and "signature" in r.stderr,
           "a bundle signed by another key: refused (%s)" % r.stderr.strip()[:120])
 
+    # Protocol v2: the catalog the admin signed, the assignment the server signs.
+    v2(fx, work, http, a1)
+
     # Metrics.
     st, _ = http("GET", "/metrics")
     check(st == 401, "/metrics without a token: 401")
@@ -258,6 +261,64 @@ def scenario(fx, work, http):
     texts = open(os.path.join(work, "server.log")).read()
     check("Second-Pa55word!" not in texts and tok not in texts and hd["token"] not in texts,
           "no password or token in the server's log")
+
+
+def v2(fx, work, http, a1):
+    import time
+    payload = json.load(open(os.path.join(ROOT, "tests/data/catalog/payload.json")))
+    server_pub = open(os.path.join(fx.srv, "keys", "assignment.pub")).read().strip()
+
+    def catalog(name, key, assignment_key, seq):
+        payload.update(sequence=seq, assignment_key=assignment_key)
+        src, out = os.path.join(work, name + ".payload.json"), os.path.join(work, name + ".json")
+        json.dump(payload, open(src, "w"))
+        fx.cli("catalog", "sign", "--key", key, src, "--out", out)
+        return out
+
+    other_key = os.path.join(work, "other.key")
+    r = fx.admin("catalog", "upload", catalog("cat-foreign", other_key, server_pub, 1))
+    check(r.returncode != 0 and "does not verify" in r.stderr, "a catalog not signed by the admin: refused")
+    r = fx.admin("catalog", "upload", catalog("cat-otherkey", fx.sign_key, fx.cli(
+        "bundle", "keygen", "--out", os.path.join(work, "k3")).stdout.strip(), 1))
+    check(r.returncode != 0 and "not this server's assignment key" in r.stderr,
+          "a catalog naming another assignment key: refused")
+    cat = catalog("cat", fx.sign_key, server_pub, 2)
+    r = fx.admin("catalog", "upload", cat)
+    check(r.returncode == 0, "the admin's catalog uploaded (%s)" % r.stderr.strip())
+    r = fx.admin("catalog", "upload", catalog("cat-old", fx.sign_key, server_pub, 1))
+    check(r.returncode != 0, "an older catalog: refused")
+    aid, tok = agent_id(a1), token_of(a1)
+    st, _ = http("GET", "/v2/agents/%s/assignment" % aid, token=tok)
+    check(st == 304, "v2 assignment before the wave has runbook windows: 304 (%d)" % st)
+    r = fx.admin("waves", "runbook", "wave1", "wipe-disk", "--available-from", "none",
+                 "--enforced-after", "none")
+    check(r.returncode != 0 and "not in the signed catalog" in r.stderr,
+          "a wave runbook not in the catalog: refused (%s)" % r.stderr.strip())
+    fx.admin_ok("waves", "runbook", "wave1", "cache-credentials", "--available-from", "none",
+                "--enforced-after", "none")
+    fx.admin_ok("waves", "runbook", "wave1", "migration", "--available-from",
+                "2026-01-05T08:00:00Z", "--enforced-after", "2026-01-09T18:00:00Z")
+    st, env = http("GET", "/v2/agents/%s/assignment" % aid, token=tok)
+    got = os.path.join(work, "assignment.json")
+    open(got, "wb").write(env)
+    r = fx.cli("assignment", "verify", "--catalog", cat, "--admin-key", fx.sign_pub, "--agent",
+               aid, "--now", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), got,
+               check=False)
+    check(st == 200 and r.returncode == 0 and "wave wave1" in r.stdout,
+          "the server's assignment verifies as an agent would (%s)" % (r.stdout + r.stderr).strip())
+    doc = json.loads(env)["payload"]
+    check(doc["device"] == "FERRYPC01" and doc["target"]["dns_domain"] == "target.example" and
+          doc["batch"]["runbooks"][1]["available_from"] == "2026-01-05T08:00:00Z",
+          "it carries the device, the catalog's target and the wave's windows")
+    st2, env2 = http("GET", "/v2/agents/%s/assignment" % aid, token=tok)
+    check(st2 == 200 and env2 == env, "unchanged inputs: the same signed bytes again")
+    fx.admin_ok("waves", "runbook", "wave1", "migration", "--available-from",
+                "2026-01-06T08:00:00Z", "--enforced-after", "2026-01-09T18:00:00Z")
+    st3, env3 = http("GET", "/v2/agents/%s/assignment" % aid, token=tok)
+    check(st3 == 200 and json.loads(env3)["payload"]["sequence"] == doc["sequence"] + 1,
+          "a changed window: a new assignment, sequence + 1")
+    st, _ = http("GET", "/v2/agents/%s/catalog" % aid, token=tok)
+    check(st == 200, "GET /v2/agents/{id}/catalog: 200")
 
 
 if __name__ == "__main__":

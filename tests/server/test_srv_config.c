@@ -109,6 +109,7 @@ static void test_srv_util__device_names(void **state)
 	assert_false(srv_device_name_ok(out, "ABCDEFGHIJKLMNOP")); /* 16 > NetBIOS 15 */
 	assert_false(srv_device_name_ok(out, "PC 1"));
 	assert_false(srv_device_name_ok(out, "PC1$"));
+	assert_false(srv_device_name_ok(out, "PC_1"));
 	assert_false(srv_device_name_ok(out, "../PC"));
 	assert_true(srv_name_ok("wave-1.b_2"));
 	assert_false(srv_name_ok(".hidden"));
