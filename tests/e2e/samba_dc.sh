@@ -6,7 +6,10 @@
 #   samba_dc.sh stop WORKDIR    stop it and delete the namespace
 #
 # The DC runs inside a fresh network namespace with only `lo` (no DNS
-# forwarder outside it), as tests/data/odj/generate.sh does. Exit 77 with a
+# forwarder outside it), as tests/data/odj/generate.sh does. Its pid files
+# and sockets live under WORKDIR too: the defaults (/run/samba) are shared by
+# every DC on the machine, and a second DC's smbd would find the first's pid
+# file and exit. Exit 77 with a
 # SKIP line when Samba or network namespaces are not available here.
 set -euo pipefail
 cmd=${1:?start|stop}
@@ -39,7 +42,9 @@ run() { ip netns exec "$ns" "$@"; }
 if ! run samba-tool domain provision --targetdir="$dc" --realm=TARGET.TEST --domain=TARGET \
 	--server-role=dc --dns-backend=SAMBA_INTERNAL --host-name=dc1 --host-ip=127.0.0.1 \
 	--adminpass="$adminpass" --option="dns forwarder = 127.0.0.1" --option="interfaces = lo" \
-	--option="bind interfaces only = yes" >"$work/provision.log" 2>&1; then
+	--option="bind interfaces only = yes" --option="pid directory = $dc/run" \
+	--option="ncalrpc dir = $dc/ncalrpc" --option="winbindd socket directory = $dc/winbindd" \
+	>"$work/provision.log" 2>&1; then
 	tail -5 "$work/provision.log" >&2
 	stop
 	echo "FAIL: samba-tool domain provision failed (see above)"
