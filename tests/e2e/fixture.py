@@ -32,19 +32,22 @@ def samba_provision(samba_dc, machine, domain, out):
     """`net offlinejoin provision` against the live Samba DC in its namespace
     (tests/e2e/samba_dc.sh) into `out`; None or the failure's text."""
     ns, smbconf, adminpass = samba_dc.split(":", 2)
-    # A DC that listens on 389/445 may not serve its LSA pipe yet: a
-    # refused connection is retried for up to ~20 s, nothing else is.
-    for attempt in range(8):
+    # A DC that listens on 389/445 may not serve its LSA pipe or its KDC
+    # yet (on a loaded machine for a minute): a refused connection, no
+    # logon server or an internal error on the first logon is retried for
+    # up to ~60 s; nothing else is.
+    transient = ("CONNECTION_REFUSED", "NO_LOGON_SERVERS", "An internal error occurred")
+    for attempt in range(24):
         r = subprocess.run(["ip", "netns", "exec", ns, "net", "offlinejoin", "provision",
                             "-s", smbconf, "-S", "127.0.0.1", "-U", "Administrator%" + adminpass,
                             "domain=" + domain, "dcname=dc1." + domain, "machine_name=" + machine,
                             "savefile=" + out],
                            capture_output=True, text=True, timeout=120)
-        if r.returncode == 0 or "CONNECTION_REFUSED" not in r.stderr:
+        if r.returncode == 0 or not any(t in r.stderr + r.stdout for t in transient):
             break
         time.sleep(2.5)
     if r.returncode != 0:
-        return "net offlinejoin provision failed: " + r.stderr.strip()[-200:]
+        return "net offlinejoin provision failed: " + (r.stderr + r.stdout).strip()[-200:]
     return None
 
 
@@ -184,6 +187,7 @@ class ServerFixture(Fixture):
         assert r.returncode == 0, "ferry-server init: " + r.stderr
         self.props = dict(line.split("=", 1) for line in r.stdout.strip().splitlines())
         self.cert = os.path.join(self.srv, "tls", "cert.pem")
+        self.key_pem = os.path.join(self.srv, "tls", "key.pem")
         self.pin = self.props["SERVER_PIN_SHA256"]
         self.enroll_key_file = os.path.join(self.srv, "keys", "enroll.key")
         self.escrow_key = os.path.join(self.srv, "keys", "escrow.key")
