@@ -8,8 +8,9 @@
 # The DC runs inside a fresh network namespace with only `lo` (no DNS
 # forwarder outside it), as tests/data/odj/generate.sh does. Its pid files
 # and sockets live under WORKDIR too: the defaults (/run/samba) are shared by
-# every DC on the machine, and a second DC's smbd would find the first's pid
-# file and exit. Exit 77 with a
+# every DC on the machine: a second DC's smbd would find the first's pid
+# file and exit, and its smbd would authenticate through the other DC's
+# winbindd. Exit 77 with a
 # SKIP line when Samba or network namespaces are not available here.
 set -euo pipefail
 cmd=${1:?start|stop}
@@ -51,7 +52,9 @@ if ! run samba-tool domain provision --targetdir="$dc" --realm=TARGET.TEST --dom
 	exit 1
 fi
 mkdir -p "$dc/run"
-run samba -M single -s "$dc/etc/smb.conf" --option="pid directory = $dc/run" >"$work/samba.log" 2>&1 </dev/null &
+# smbd reaches winbindd through libwbclient, which reads the socket
+# directory from the environment, not from smb.conf.
+run env WINBINDD_SOCKET_DIR="$dc/winbindd" samba -M single -s "$dc/etc/smb.conf" --option="pid directory = $dc/run" >"$work/samba.log" 2>&1 </dev/null &
 echo $! >"$work/samba.pid"
 for _ in $(seq 1 120); do
 	if run bash -c 'exec 3<>/dev/tcp/127.0.0.1/389 && exec 4<>/dev/tcp/127.0.0.1/445' 2>/dev/null; then
