@@ -106,6 +106,10 @@ void srv_agent_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp);
 void srv_admin_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp);
 void srv_metrics(struct srv *s, struct srv_req *rq, struct srv_reply *rp);
 
+/* srv_devices.c: device names from {"names":[...]} or {"csv":"..."} into names_out
+ * (upper-cased strings); on failure why says which entry or line. */
+ferry_err srv_devices_parse(cJSON *names_out, const cJSON *j, char *why, size_t cap);
+
 /* srv_util.c */
 
 /** A device name as stored: 1-15 of [A-Za-z0-9-], upper-cased into out. */

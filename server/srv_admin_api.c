@@ -24,7 +24,6 @@
 #include "srv_status.h"
 #include "util/hex.h"
 
-#define DEVICES_PER_CALL 100000
 
 enum role { R_ADMIN = 1, R_OPERATOR = 2, R_HELPDESK = 4, R_AUDITOR = 8 };
 
@@ -109,90 +108,6 @@ static void wave_create(struct call *c)
 	cJSON_Delete(j);
 }
 
-/* One CSV field: trimmed, quotes removed (no embedded commas in names). */
-static void csv_field(char *out, size_t cap, const char *s, size_t n)
-{
-	while (n && (*s == ' ' || *s == '\t' || *s == '"')) {
-		s++;
-		n--;
-	}
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '"' || s[n - 1] == '\r'))
-		n--;
-	snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), s);
-}
-
-/*
- * Device names from {"names":[...]} or {"csv":"..."}. A CSV has a header
- * naming its device column (name, device, computer or computername, any
- * case; PowerSyncPro exports use ComputerName); other columns are ignored.
- */
-static ferry_err collect_names(cJSON *names_out, const cJSON *j, char *why, size_t cap)
-{
-	const cJSON *names = cJSON_GetObjectItemCaseSensitive(j, "names"), *it;
-	const char *csv = jstr(j, "csv");
-	char dev[SRV_DEVICE_MAX], field[128];
-	int idx = 0, col = -1;
-	unsigned line = 0;
-
-	if (cJSON_IsArray(names)) {
-		cJSON_ArrayForEach(it, names) {
-			if (!cJSON_IsString(it) || !srv_device_name_ok(dev, it->valuestring)) {
-				snprintf(why, cap, "/names/%d is not a computer name (1-15 of A-Z 0-9 -)",
-					 idx);
-				return FERRY_ECORRUPT;
-			}
-			cJSON_AddItemToArray(names_out, cJSON_CreateString(dev));
-			idx++;
-		}
-	} else if (csv) {
-		for (const char *p = csv; *p;) {
-			const char *eol = strchr(p, '\n'), *f = p;
-			size_t len = eol ? (size_t)(eol - p) : strlen(p);
-			int i = 0;
-
-			line++;
-			while (f < p + len) {
-				const char *comma = memchr(f, ',', (size_t)(p + len - f));
-				size_t fl = comma ? (size_t)(comma - f) : (size_t)(p + len - f);
-
-				csv_field(field, sizeof(field), f, fl);
-				if (line == 1) {
-					for (char *q = field; *q; q++)
-						*q = (char)tolower((unsigned char)*q);
-					if (!strcmp(field, "name") || !strcmp(field, "device") ||
-					    !strcmp(field, "computer") || !strcmp(field, "computername"))
-						col = i;
-				} else if (i == col && *field) {
-					if (!srv_device_name_ok(dev, field)) {
-						snprintf(why, cap, "csv line %u: '%.40s' is not a computer "
-							 "name (1-15 of A-Z 0-9 -)", line, field);
-						return FERRY_ECORRUPT;
-					}
-					cJSON_AddItemToArray(names_out, cJSON_CreateString(dev));
-				}
-				i++;
-				f += fl + (comma ? 1 : 0);
-				if (!comma)
-					break;
-			}
-			if (line == 1 && col < 0) {
-				snprintf(why, cap, "csv line 1: no column named name, device, computer "
-					 "or ComputerName");
-				return FERRY_ECORRUPT;
-			}
-			p += len + (eol ? 1 : 0);
-		}
-	} else {
-		snprintf(why, cap, "the body needs /names (an array) or /csv (text)");
-		return FERRY_ECORRUPT;
-	}
-	if (cJSON_GetArraySize(names_out) > DEVICES_PER_CALL) {
-		snprintf(why, cap, "more than %d devices in one call", DEVICES_PER_CALL);
-		return FERRY_ERANGE;
-	}
-	return FERRY_OK;
-}
-
 static void wave_devices_add(struct call *c)
 {
 	const char *wave = c->rq->parts[3];
@@ -206,7 +121,7 @@ static void wave_devices_add(struct call *c)
 	snprintf(c->target, sizeof(c->target), "%.64s", wave);
 	if (!j || !names)
 		goto out;
-	if (collect_names(names, j, why, sizeof(why))) {
+	if (srv_devices_parse(names, j, why, sizeof(why))) {
 		srv_reply_error(c->rp, 400, "devices: %s", why);
 		goto out;
 	}
@@ -393,45 +308,10 @@ static void device_move(struct call *c)
 	cJSON_Delete(j);
 }
 
-static ferry_err device_domain(struct call *c, char *domain, size_t cap, const char *device)
-{
-	char etag[SRV_HASH_HEX];
-	uint8_t *data = NULL;
-	size_t len = 0;
-	cJSON *env;
-	const cJSON *rb;
-	char ou[512];
-	ferry_err rc = srv_device_target(c->s, device, domain, cap, ou, sizeof(ou));
-
-	if (rc != FERRY_ENOTFOUND)
-		return rc; /* v2: the catalog's runbooks of the device's wave */
-	rc = c->s->store->ops->assignment(c->s->store, etag, &data, &len, device, NULL);
-	domain[0] = '\0';
-	if (rc)
-		return rc == FERRY_ENOTFOUND ? ferry_error_set(rc, "%s is in no wave with a bundle",
-							       device) : rc;
-	env = cJSON_ParseWithLength((const char *)data, len);
-	rb = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(env, "payload"),
-					      "runbooks");
-	cJSON_ArrayForEach(rb, rb) {
-		const char *d = jstr(cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(rb, "device_state"), "domain_join"), "domain");
-
-		if (d && strlen(d) < cap) {
-			snprintf(domain, cap, "%s", d);
-			break;
-		}
-	}
-	cJSON_Delete(env);
-	ferry_free(data);
-	return domain[0] ? FERRY_OK : ferry_error_set(FERRY_EMISMATCH, "the bundle of %s's wave "
-						      "has no domain_join", device);
-}
-
 /* PUT the ODJ file (djoin's text form) of an enrolled device; sealed to its agent at once. */
 static void device_odj(struct call *c)
 {
-	char dev[SRV_DEVICE_MAX], domain[256];
+	char dev[SRV_DEVICE_MAX], domain[256], ou[512];
 	struct srv_device d;
 	struct srv_agent a;
 	uint8_t *sealed = NULL;
@@ -448,7 +328,7 @@ static void device_odj(struct call *c)
 		rc = ferry_error_set(FERRY_EMISMATCH, "%s is not enrolled yet (a blob is sealed to "
 				     "its agent's key)", dev);
 	if (!rc)
-		rc = device_domain(c, domain, sizeof(domain), dev);
+		rc = srv_device_target(c->s, dev, domain, sizeof(domain), ou, sizeof(ou));
 	if (!rc)
 		rc = c->s->store->ops->agent_get(c->s->store, &a, d.agent);
 	if (!rc)

@@ -411,56 +411,6 @@ out:
 	cJSON_Delete(j);
 }
 
-/*
- * The target domain and OU of the device's assignment: under v2 the
- * catalog's runbooks of its wave; otherwise the migration runbook's
- * device_state.domain_join in the wave's v1 bundle.
- */
-ferry_err srv_assigned_target(struct srv *s, const struct srv_agent *a, char *domain,
-			      size_t dcap, char *ou, size_t ocap);
-
-ferry_err srv_assigned_target(struct srv *s, const struct srv_agent *a, char *domain,
-				 size_t dcap, char *ou, size_t ocap)
-{
-	char etag[SRV_HASH_HEX];
-	uint8_t *data = NULL;
-	size_t len = 0;
-	cJSON *env = NULL;
-	const cJSON *rb;
-	ferry_err rc = srv_device_target(s, a->device, domain, dcap, ou, ocap);
-
-	if (rc != FERRY_ENOTFOUND)
-		return rc; /* v2: the wave's runbooks in the admin-signed catalog */
-	rc = s->store->ops->assignment(s->store, etag, &data, &len, a->device, NULL);
-	domain[0] = ou[0] = '\0';
-	if (rc == FERRY_ENOTFOUND)
-		return ferry_error_set(FERRY_ENOTFOUND, "device %s is in no wave with an assignment",
-				       a->device);
-	if (rc)
-		return rc;
-	env = cJSON_ParseWithLength((const char *)data, len);
-	rb = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(env, "payload"),
-					      "runbooks");
-	cJSON_ArrayForEach(rb, rb) {
-		const cJSON *dj = cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(rb, "device_state"), "domain_join");
-		const char *d = jstr(dj, "domain"), *o = jstr(dj, "computer_ou");
-
-		if (d && strlen(d) < dcap) {
-			snprintf(domain, dcap, "%s", d);
-			if (o && strlen(o) < ocap)
-				snprintf(ou, ocap, "%s", o);
-			break;
-		}
-	}
-	cJSON_Delete(env);
-	ferry_free(data);
-	if (!domain[0])
-		return ferry_error_set(FERRY_EMISMATCH, "the assignment of %s has no domain_join "
-				       "runbook", a->device);
-	return FERRY_OK;
-}
-
 /* Validate blob for (device, domain), seal it to the agent, store it. */
 ferry_err srv_odj_store(struct srv *s, const char *device, const char *agent,
 			const uint8_t pub[32], const char *domain, const uint8_t *blob,
@@ -515,7 +465,7 @@ static void odj(struct srv *s, struct srv_reply *rp, const struct srv_agent *a)
 	/* The request body is ignored: the enrolled device and its assignment decide. */
 	rc = s->store->ops->odj_get(s->store, &sealed, &len, a->device, a->id);
 	if (rc == FERRY_ENOTFOUND) {
-		rc = srv_assigned_target(s, a, domain, sizeof(domain), ou, sizeof(ou));
+		rc = srv_device_target(s, a->device, domain, sizeof(domain), ou, sizeof(ou));
 		if (rc) {
 			srv_reply_error(rp, rc == FERRY_ENOTFOUND ? 404 : 409, "odj: %s",
 					ferry_error_detail());

@@ -294,8 +294,8 @@ out:
 	return rc;
 }
 
-ferry_err srv_device_target(struct srv *s, const char *device, char *domain, size_t dcap,
-			    char *ou, size_t ocap)
+static ferry_err v2_target(struct srv *s, const char *device, char *domain, size_t dcap,
+			   char *ou, size_t ocap)
 {
 	struct srv_device dev;
 	cJSON *waves = NULL;
@@ -326,6 +326,56 @@ out:
 	pthread_rwlock_unlock(&catalog_lock);
 	cJSON_Delete(waves);
 	return rc;
+}
+
+/* v1: the domain_join of a runbook in the wave's bundle. */
+static ferry_err v1_target(struct srv *s, const char *device, char *domain, size_t dcap,
+			   char *ou, size_t ocap)
+{
+	char etag[SRV_HASH_HEX];
+	uint8_t *data = NULL;
+	size_t len = 0;
+	cJSON *env = NULL;
+	const cJSON *rb;
+	ferry_err rc = s->store->ops->assignment(s->store, etag, &data, &len, device, NULL);
+
+	if (rc == FERRY_ENOTFOUND)
+		return ferry_error_set(rc, "device %s is in no wave with an assignment", device);
+	if (rc)
+		return rc;
+	env = cJSON_ParseWithLength((const char *)data, len);
+	rb = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(env, "payload"),
+					      "runbooks");
+	cJSON_ArrayForEach(rb, rb) {
+		const cJSON *dj = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(rb, "device_state"), "domain_join");
+		const char *d = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dj, "domain"));
+		const char *o = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dj, "computer_ou"));
+
+		if (d && strlen(d) < dcap) {
+			snprintf(domain, dcap, "%s", d);
+			if (o && strlen(o) < ocap)
+				snprintf(ou, ocap, "%s", o);
+			break;
+		}
+	}
+	cJSON_Delete(env);
+	ferry_free(data);
+	if (!domain[0])
+		return ferry_error_set(FERRY_EMISMATCH, "the bundle of %s's wave has no domain_join "
+				       "runbook", device);
+	return FERRY_OK;
+}
+
+ferry_err srv_device_target(struct srv *s, const char *device, char *domain, size_t dcap,
+			    char *ou, size_t ocap)
+{
+	ferry_err rc = v2_target(s, device, domain, dcap, ou, ocap);
+
+	if (rc != FERRY_ENOTFOUND)
+		return rc;
+	domain[0] = ou[0] = '\0';
+	return v1_target(s, device, domain, dcap, ou, ocap);
 }
 
 void srv_catalog_close(struct srv *s)

@@ -29,9 +29,10 @@ ferry_err srv_assignment_for(struct srv *s, uint8_t **env, size_t *len, char eta
 			     const struct srv_agent *a);
 
 /**
- * The target domain and OU of a device under v2 (its wave's runbooks in the
- * catalog). FERRY_ENOTFOUND when v2 does not apply (no catalog, no wave or
- * no windows): the caller falls back to the wave's v1 bundle.
+ * The target domain and OU of a device's assignment: under v2 its wave's
+ * runbooks in the catalog; without a catalog, or when its wave has no
+ * runbook windows, the domain_join of its wave's v1 bundle. ou is "" when
+ * none is named. FERRY_ENOTFOUND: the device is in no wave with either.
  */
 ferry_err srv_device_target(struct srv *s, const char *device, char *domain, size_t dcap,
 			    char *ou, size_t ocap);
