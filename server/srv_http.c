@@ -446,6 +446,8 @@ static ferry_err listen_socket(int *out, uint16_t *port_out, const char *spec)
 	return FERRY_OK;
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) FERRY_PRINTF(2, 0);
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;

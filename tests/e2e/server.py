@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""A deliberately hostile migration server (docs/protocol.md) for e2e.hostile.
+"""A test migration server (docs/protocol.md) that can lie on command.
 
-The real server is ferry-server (server/, docs/server.md); every scenario
-runs against it except e2e.hostile, which needs a peer that lies: this
-fixture serves tampered, replayed, garbage, huge and stalled replies and
-blobs sealed to someone else on command.
+The real server is ferry-server (server/, docs/server.md): e2e.server_hostile
+and e2e.user_story_net run against it. This fixture remains for two
+scenarios: e2e.hostile, which needs a peer that lies (tampered, replayed,
+garbage, huge and stalled replies, blobs sealed to someone else), and the
+Wine scenario e2e.user_story, whose ferrysvc.exe cannot present the
+enrolment key ferry-server requires until the service reads ENROLL_KEY
+(docs/status.md); it moves to ferry-server then.
 
 Python standard library only: http.server + ssl + sqlite3 + json. Ed25519
 and X25519 are not in the standard library, so the bundle is signed ahead of

@@ -80,6 +80,16 @@ def story(fx, work):
     check(r.returncode == 0 and "new: sequence 1" in r.stdout, "steps 1-2: reference bundle accepted")
     for kind in ("credentials_cached", "migration_started"):
         fx.agent(state, "event", "--kind", kind, "--detail", "user story step")
+    seq = [0]
+
+    def status(phase, **kw):
+        seq[0] += 1
+        argv = ["status", "--seq", str(seq[0]), "--phase", phase, "--runbook", "migration"]
+        for k, v in kw.items():
+            argv += ["--" + k.replace("_", "-"), v]
+        r = fx.agent(state, *argv)
+        check(r.returncode == 0 and "stored" in r.stdout, "status report %d: %s" % (seq[0], phase))
+    status("credentials_cached", cached_user="TARGET\\jdoe")
     pw = os.path.join(work, "fallback-pw")
     open(pw, "w").write("Break-Glass-Pa55!")
     r = fx.agent(state, "escrow", "--server-key", fx.escrow_pub, "--password-file", pw)
@@ -107,13 +117,23 @@ def story(fx, work):
         text = json.dumps(j).lower()
         check("target.test" in text and "fin-pc-001" in text,
               "odj inspect: domain target.test, machine FIN-PC-001")
+    # The engine's transitions after the import, as the service reports them.
+    status("unjoined", step="unjoin")
+    status("joined", step="import_odj")
+    check(fx.rows("odj") == [], "the blob is deleted once the agent reports the join")
+    status("reacl_done", step="reacl")
+    status("complete")
+    r = fx.agent(state, "status", "--seq", str(seq[0]), "--phase", "complete")
+    check(r.returncode == 0 and "duplicate" in r.stdout, "a resent report is counted once")
     r = fx.agent(state, "flush")
     kinds = [k for _, k, _ in fx.rows("events")]
     check(kinds == ["credentials_cached", "migration_started"], "server received events %s" % kinds)
     report = fx.admin_ok("report", "--wave", "story")
     print("wave report: " + json.dumps(report))
-    check(report["expected"] == 1 and report["enrolled"] == 1 and report["blob_ready"] == 1,
-          "the wave report: expected 1, enrolled 1, blob ready 1")
+    check(all(report[k] == 1 for k in ("expected", "enrolled", "credentials_cached", "blob_ready",
+                                       "unjoined", "joined", "reacl_done", "complete")) and
+          report["stopped"] == 0 and report["stuck"] == 0,
+          "the wave report: FIN-PC-001 went through every stage to complete")
     secrets_ = [open(os.path.join(state, "agent.token")).read(), "Break-Glass-Pa55!"]
     if os.path.exists(blob):
         # The machine password, through the ODJ suite's helper (tests/odj/odj_reencode.c).
