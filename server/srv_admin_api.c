@@ -549,6 +549,17 @@ out:
 	cJSON_Delete(j);
 }
 
+static void token_revoke(struct call *c)
+{
+	ferry_err rc = c->s->store->ops->token_revoke(c->s->store, c->rq->parts[3]);
+
+	snprintf(c->target, sizeof(c->target), "%.64s", c->rq->parts[3]);
+	if (rc)
+		srv_reply_ferr(c->rp, rc, "tokens");
+	else
+		ok_reply(c, 200, "revoked", c->rq->parts[3]);
+}
+
 /* parts after "v1","admin"; "*" matches one part. */
 static const struct route {
 	const char *method;
@@ -579,6 +590,7 @@ static const struct route {
 	{ "GET", { "audit" }, R_ADMIN | R_AUDITOR, "audit.list", audit_list },
 	{ "GET", { "tokens" }, R_ADMIN | R_AUDITOR, "tokens.list", tokens_list },
 	{ "POST", { "tokens" }, R_ADMIN, "token.create", token_create },
+	{ "DELETE", { "tokens", "*" }, R_ADMIN, "token.revoke", token_revoke },
 };
 
 static const struct route *match(const struct srv_req *rq, bool *path_known)

@@ -133,6 +133,8 @@ struct srv_store_ops {
 				const char *token_sha256);
 	ferry_err (*token_add)(struct srv_store *st, const char *name, const char *role,
 			       const char *token_sha256, int64_t now);
+	/* FERRY_ENOTFOUND: no unrevoked token of that name. */
+	ferry_err (*token_revoke)(struct srv_store *st, const char *name);
 	ferry_err (*audit_add)(struct srv_store *st, const struct srv_principal *who,
 			       const char *action, const char *target, const char *detail,
 			       int64_t now);

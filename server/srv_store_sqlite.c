@@ -252,6 +252,8 @@ static ferry_err col_blob(uint8_t **out, size_t *len, sqlite3_stmt *s, int i)
 	return FERRY_OK;
 }
 
+static ferry_err must_change(sqlite3_stmt *s, const char *what, const char *name);
+
 static ferry_err exec_sql(struct srv_store *st, const char *sql, const char *what)
 {
 	sqlite3_stmt *s;
@@ -630,6 +632,17 @@ static ferry_err sq_token_add(struct srv_store *st, const char *name, const char
 	return rc;
 }
 
+static ferry_err sq_token_revoke(struct srv_store *st, const char *name)
+{
+	static const char q[] = "UPDATE tokens SET revoked=1 WHERE name=? AND revoked=0";
+	sqlite3_stmt *s;
+	ferry_err rc = prep(st, &s, q, "t", name);
+
+	if (!rc)
+		rc = step_done(s, "token revoke");
+	return rc ? rc : must_change(s, "token", name);
+}
+
 static ferry_err sq_audit_add(struct srv_store *st, const struct srv_principal *who,
 			      const char *action, const char *target, const char *detail,
 			      int64_t now)
@@ -957,6 +970,7 @@ static const struct srv_store_ops sqlite_ops = {
 	.escrow_get = sq_escrow_get,
 	.token_auth = sq_token_auth,
 	.token_add = sq_token_add,
+	.token_revoke = sq_token_revoke,
 	.audit_add = sq_audit_add,
 	.wave_add = sq_wave_add,
 	.wave_bundle_set = sq_wave_bundle_set,

@@ -256,6 +256,12 @@ static int tokens(struct admin *a)
 
 	if (a->argc < 2 || !strcmp(a->argv[1], "list"))
 		return admin_call(a, "GET", "/v1/admin/tokens", NULL, 0, 0);
+	if (!strcmp(a->argv[1], "revoke") && a->argc >= 3 && plain(a->argv[2], "name")) {
+		char path[128];
+
+		snprintf(path, sizeof(path), "/v1/admin/tokens/%s", a->argv[2]);
+		return admin_call(a, "DELETE", path, NULL, 0, 0);
+	}
 	if (strcmp(a->argv[1], "create") || a->argc < 3 || !role || !plain(a->argv[2], "name"))
 		return admin_usage();
 	b = cJSON_CreateObject();

@@ -32,7 +32,7 @@ int admin_usage(void)
 		"  report --wave W [--format csv|json]\n"
 		"  fallback reveal DEVICE --reason TEXT\n"
 		"  audit [--target T]\n"
-		"  tokens list | tokens create NAME --role admin|operator|helpdesk|auditor\n"
+		"  tokens list | tokens create NAME --role admin|operator|helpdesk|auditor | tokens revoke NAME\n"
 		"Environment: FERRY_SERVER, FERRY_CA, FERRY_PIN, FERRY_TOKEN_FILE.\n"
 		"Times: Unix seconds or YYYY-MM-DDTHH:MM:SSZ.\n");
 	return 64;

@@ -234,6 +234,10 @@ def scenario(fx, work, http):
     r = fx.admin("waves", "create", "sneaky", token=audf)
     check(r.returncode != 0 and "403" in r.stderr, "an auditor cannot create a wave")
     check(fx.db("SELECT count(*) FROM waves WHERE name='sneaky'") == [(0,)], "no wave created")
+    r = fx.admin("tokens", "revoke", "audrey")
+    check(r.returncode == 0, "admin revokes the auditor's token")
+    r = fx.admin("audit", token=audf)
+    check(r.returncode != 0 and "401" in r.stderr, "a revoked token is refused (401)")
     check(fx.db("SELECT count(*) FROM tokens WHERE sha256 LIKE '%' || ? || '%'",
                 hd["token"]) == [(0,)], "tokens are stored hashed, never as given")
 
