@@ -177,6 +177,33 @@ def scenario(fx, work, http):
     check(st == 401, "a forged token: 401")
     st, _ = http("GET", "/v1/agents/../admin/waves", token=tok)
     check(st in (400, 404), "a dot-dot path: refused (%d)" % st)
+    # A race for one name: twenty enrolments at once, twenty keys; one wins.
+    import threading
+    key = open(fx.enroll_key_file).read().strip()
+    results = []
+
+    def racer():
+        results.append(http("POST", "/v1/agents/enroll", {
+            "machine": "RACE-PC", "domain": "S", "os": "x", "enroll_key": key,
+            "public_key": base64.b64encode(os.urandom(32)).decode()})[0])
+    threads = [threading.Thread(target=racer) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check(sorted(results).count(201) == 1 and results.count(202) == 19,
+          "20 concurrent enrolments of one name: one granted, 19 held (%s)" % sorted(results))
+    # A client that sends half a request and stalls does not stall the others.
+    import socket
+    import ssl as ssl_
+    raw = socket.create_connection(("127.0.0.1", int(fx.url.rsplit(":", 1)[1])))
+    slow = ssl_.create_default_context(cafile=fx.cert).wrap_socket(raw, server_hostname="127.0.0.1")
+    slow.send(b"POST /v1/agents/enroll HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+    import time
+    t0 = time.monotonic()
+    st, _ = http("GET", "/v1/health")
+    check(st == 200 and time.monotonic() - t0 < 5, "a stalled client does not stall /v1/health")
+    slow.close()
     healthy(fx, http, "after the hostile bodies")
 
     # Status: idempotent by sequence; the funnel and the filters.
@@ -260,7 +287,7 @@ def scenario(fx, work, http):
     check(st == 401, "/metrics without a token: 401")
     st, body = http("GET", "/metrics", token=open(fx.admin_token).read().strip())
     check(st == 200 and b'ferry_devices{state="failed"} 1' in body and
-          b"ferry_enrolments_pending 0" in body, "/metrics in Prometheus text")
+          b"ferry_enrolments_pending 19" in body, "/metrics in Prometheus text")
     healthy(fx, http, "at the end")
     texts = open(os.path.join(work, "server.log")).read()
     check("Second-Pa55word!" not in texts and tok not in texts and hd["token"] not in texts,
