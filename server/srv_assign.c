@@ -161,7 +161,7 @@ static cJSON *time_or_null(int64_t t)
 static ferry_err build(cJSON **out, struct srv *s, const struct srv_agent *a, const char *wave,
 		       const cJSON *rbs)
 {
-	cJSON *p = cJSON_CreateObject(), *batch, *list, *devs, *t;
+	cJSON *p = cJSON_CreateObject(), *batch = NULL, *list = NULL, *devs = NULL, *t = NULL;
 	const char *domain, *ou;
 	const cJSON *e;
 	char hex[2 * SIGNED_DIGEST_LEN + 1], nb[RFC3339_BUF];
@@ -183,10 +183,14 @@ static ferry_err build(cJSON **out, struct srv *s, const struct srv_agent *a, co
 	     (devs = cJSON_AddArrayToObject(batch, "devices")) &&
 	     cJSON_AddItemToArray(devs, cJSON_CreateString(a->device));
 	cJSON_ArrayForEach(e, rbs) {
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o = ok ? cJSON_CreateObject() : NULL;
 
-		ok = ok && o && cJSON_AddItemToArray(list, o) &&
-		     cJSON_AddStringToObject(o, "runbook", cJSON_GetStringValue(
+		if (!o || !cJSON_AddItemToArray(list, o)) {
+			cJSON_Delete(o);
+			ok = false;
+			break;
+		}
+		ok = cJSON_AddStringToObject(o, "runbook", cJSON_GetStringValue(
 			     cJSON_GetObjectItemCaseSensitive(e, "runbook"))) &&
 		     cJSON_AddItemToObject(o, "available_from", time_or_null((int64_t)
 			     cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "available_from")))) &&
@@ -319,7 +323,7 @@ static ferry_err v2_target(struct srv *s, const char *device, char *domain, size
 	if (!rc && !d)
 		rc = ferry_error_set(FERRY_EMISMATCH, "no runbook of wave %s joins a domain", dev.wave);
 	if (!rc) {
-		snprintf(domain, dcap, "%s", d);
+		snprintf(domain, dcap, "%s", d ? d : "");
 		snprintf(ou, ocap, "%s", o ? o : "");
 	}
 out:

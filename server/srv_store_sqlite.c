@@ -173,8 +173,8 @@ static ferry_err prep(struct srv_store *st, sqlite3_stmt **out, const char *sql,
 		      const char *types, ...)
 {
 	struct sq *q = (struct sq *)st;
-	struct conn *c;
-	sqlite3_stmt *s;
+	struct conn *c = NULL;
+	sqlite3_stmt *s = NULL;
 	va_list ap;
 	ferry_err rc = conn_get(q, &c);
 	int n = 0, brc = SQLITE_OK;
@@ -256,7 +256,7 @@ static ferry_err must_change(sqlite3_stmt *s, const char *what, const char *name
 
 static ferry_err exec_sql(struct srv_store *st, const char *sql, const char *what)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, sql, "");
 
 	return rc ? rc : step_done(s, what);
@@ -275,7 +275,7 @@ static ferry_err sq_commit(struct srv_store *st)
 static void sq_rollback(struct srv_store *st)
 {
 	struct sq *q = (struct sq *)st;
-	struct conn *c;
+	struct conn *c = NULL;
 
 	if (!conn_get(q, &c) && !sqlite3_get_autocommit(c->db))
 		(void)exec_sql(st, "ROLLBACK", "rollback");
@@ -288,7 +288,7 @@ static ferry_err sq_agent_auth(struct srv_store *st, struct srv_agent *out, cons
 				" WHERE id=? AND replaced=0";
 	static const char seen[] = "UPDATE devices SET last_seen=? WHERE name=? AND agent=?"
 				   " AND (last_seen IS NULL OR last_seen<?)";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	char hash[SRV_HASH_HEX];
 	ferry_err rc = prep(st, &s, q, "t", id);
 
@@ -316,7 +316,7 @@ static ferry_err sq_agent_auth(struct srv_store *st, struct srv_agent *out, cons
 static ferry_err sq_agent_get(struct srv_store *st, struct srv_agent *out, const char *id)
 {
 	static const char q[] = "SELECT device, public_key FROM agents WHERE id=? AND replaced=0";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "t", id);
 
 	if (!rc)
@@ -340,7 +340,7 @@ static ferry_err bind_agent(struct srv_store *st, const struct srv_enrol_req *r)
 	static const char old[] = "UPDATE agents SET replaced=1 WHERE device=? AND id<>?";
 	static const char dev[] = "INSERT INTO devices(name, agent, added) VALUES(?,?,?)"
 				  " ON CONFLICT(name) DO UPDATE SET agent=excluded.agent";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, ins, "tttbtti", r->agent_id, r->device, r->token_sha256,
 			    r->public_key, (size_t)32, r->domain, r->os, r->now);
 
@@ -369,7 +369,7 @@ static ferry_err enrol_in_tx(struct srv_store *st, struct srv_enrol_result *out,
 	static const char hold[] = "INSERT INTO enrol_requests(device, public_key, domain, os,"
 				   " reason, created) VALUES(?,?,?,?,?,?)";
 	static const char used[] = "UPDATE enrol_requests SET status='granted' WHERE id=?";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	char status[16] = "";
 	int64_t req_id = 0;
 	ferry_err rc;
@@ -444,10 +444,10 @@ static ferry_err enrol_in_tx(struct srv_store *st, struct srv_enrol_result *out,
 	if (!rc)
 		rc = step_done(s, "enrolment hold");
 	if (!rc) {
-		struct conn *c;
+		struct conn *c = NULL;
 
-		conn_get((struct sq *)st, &c);
-		out->request_id = sqlite3_last_insert_rowid(c->db);
+		if (!conn_get((struct sq *)st, &c))
+			out->request_id = sqlite3_last_insert_rowid(c->db);
 	}
 	return rc;
 }
@@ -473,7 +473,7 @@ static ferry_err sq_assignment(struct srv_store *st, char etag[SRV_HASH_HEX], ui
 				" WHERE d.name=? AND w.bundle IS NOT NULL";
 	static const char qb[] = "SELECT w.bundle, w.bundle_etag FROM devices d JOIN waves w"
 				 " ON w.name=d.wave WHERE d.name=?";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "t", device);
 
 	*data = NULL;
@@ -501,7 +501,7 @@ static ferry_err sq_event_add(struct srv_store *st, bool *dup, const char *agent
 			      int64_t time, const char *kind, const char *detail, int64_t now)
 {
 	static const char q[] = "INSERT OR IGNORE INTO events VALUES(?,?,?,?,?,?)";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "ttitti", agent, id, time, kind, detail, now);
 
 	if (!rc)
@@ -517,7 +517,7 @@ static ferry_err sq_status_add(struct srv_store *st, bool *dup, const char *devi
 	static const char q[] = "UPDATE devices SET status_seq=?, phase=?, status=?, last_seen=?,"
 				" stage=max(stage, ?), progress_at=CASE WHEN ? OR progress_at IS NULL"
 				" THEN ? ELSE progress_at END WHERE name=? AND status_seq<?";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "ittiiiiti", (int64_t)x->seq, x->phase, x->json, now,
 			    (int64_t)x->stage, (int64_t)x->progressed, now, device, (int64_t)x->seq);
 
@@ -532,7 +532,7 @@ static ferry_err sq_odj_get(struct srv_store *st, uint8_t **sealed, size_t *len,
 			    const char *device, const char *agent)
 {
 	static const char q[] = "SELECT sealed FROM odj WHERE device=? AND agent=?";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "tt", device, agent);
 
 	if (!rc)
@@ -549,7 +549,7 @@ static ferry_err sq_odj_put(struct srv_store *st, const char *device, const char
 			    int64_t now)
 {
 	static const char q[] = "INSERT OR REPLACE INTO odj VALUES(?,?,?,?,?,?)";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "ttbtti", device, agent, sealed, len, sha256, source, now);
 
 	return rc ? rc : step_done(s, "odj put");
@@ -558,7 +558,7 @@ static ferry_err sq_odj_put(struct srv_store *st, const char *device, const char
 static ferry_err sq_odj_delete(struct srv_store *st, const char *device)
 {
 	static const char q[] = "DELETE FROM odj WHERE device=?";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "t", device);
 
 	return rc ? rc : step_done(s, "odj delete");
@@ -569,7 +569,7 @@ static ferry_err sq_escrow_put(struct srv_store *st, bool *replaced, const char 
 {
 	static const char q[] = "INSERT OR REPLACE INTO escrow VALUES(?,?,?,?)";
 	static const char had[] = "SELECT 1 FROM escrow WHERE device=?";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, had, "t", device);
 
 	if (!rc)
@@ -586,7 +586,7 @@ static ferry_err sq_escrow_get(struct srv_store *st, uint8_t **sealed, size_t *l
 			       char agent[SRV_ID_MAX], const char *device)
 {
 	static const char q[] = "SELECT sealed, agent FROM escrow WHERE device=?";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "t", device);
 
 	if (!rc)
@@ -603,7 +603,7 @@ static ferry_err sq_token_auth(struct srv_store *st, struct srv_principal *out,
 			       const char *token_sha256)
 {
 	static const char q[] = "SELECT name, role FROM tokens WHERE sha256=? AND revoked=0";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "t", token_sha256);
 
 	if (!rc)
@@ -622,7 +622,7 @@ static ferry_err sq_token_add(struct srv_store *st, const char *name, const char
 			      const char *token_sha256, int64_t now)
 {
 	static const char q[] = "INSERT INTO tokens(sha256, name, role, created) VALUES(?,?,?,?)";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "ttti", token_sha256, name, role, now);
 
 	if (!rc)
@@ -635,7 +635,7 @@ static ferry_err sq_token_add(struct srv_store *st, const char *name, const char
 static ferry_err sq_token_revoke(struct srv_store *st, const char *name)
 {
 	static const char q[] = "UPDATE tokens SET revoked=1 WHERE name=? AND revoked=0";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "t", name);
 
 	if (!rc)
@@ -649,7 +649,7 @@ static ferry_err sq_audit_add(struct srv_store *st, const struct srv_principal *
 {
 	static const char q[] = "INSERT INTO audit(time, actor, role, action, target, detail)"
 				" VALUES(?,?,?,?,?,?)";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "itttt" "t", now, who->name, who->role, action,
 			    target ? target : "", detail ? detail : "");
 
@@ -659,7 +659,7 @@ static ferry_err sq_audit_add(struct srv_store *st, const struct srv_principal *
 static ferry_err sq_wave_add(struct srv_store *st, const char *wave, int64_t now)
 {
 	static const char q[] = "INSERT INTO waves(name, created) VALUES(?,?)";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "ti", wave, now);
 
 	if (!rc)
@@ -680,7 +680,7 @@ static ferry_err sq_wave_bundle_set(struct srv_store *st, const char *wave, cons
 				    size_t len, const char *etag)
 {
 	static const char q[] = "UPDATE waves SET bundle=?, bundle_etag=? WHERE name=?";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "btt", b, len, etag, wave);
 
 	if (!rc)
@@ -691,7 +691,7 @@ static ferry_err sq_wave_bundle_set(struct srv_store *st, const char *wave, cons
 static ferry_err wave_exists(struct srv_store *st, const char *wave)
 {
 	static const char q[] = "SELECT 1 FROM waves WHERE name=?";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "t", wave);
 
 	if (!rc)
@@ -706,7 +706,7 @@ static ferry_err sq_wave_runbook_set(struct srv_store *st, const char *wave, con
 				     int64_t from, int64_t enforced)
 {
 	static const char q[] = "INSERT OR REPLACE INTO wave_runbooks VALUES(?,?,?,?)";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = wave_exists(st, wave);
 
 	if (!rc)
@@ -719,7 +719,7 @@ static ferry_err sq_device_add(struct srv_store *st, bool *added, const char *wa
 {
 	static const char q[] = "INSERT INTO devices(name, wave, added) VALUES(?,?,?)"
 				" ON CONFLICT(name) DO UPDATE SET wave=excluded.wave WHERE wave IS NULL";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "tti", device, wave, now);
 
 	if (!rc)
@@ -732,7 +732,7 @@ static ferry_err sq_device_add(struct srv_store *st, bool *added, const char *wa
 static ferry_err sq_device_move(struct srv_store *st, const char *device, const char *wave)
 {
 	static const char q[] = "UPDATE devices SET wave=? WHERE name=?";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = wave_exists(st, wave);
 
 	if (!rc)
@@ -745,7 +745,7 @@ static ferry_err sq_device_move(struct srv_store *st, const char *device, const 
 static ferry_err sq_device_get(struct srv_store *st, struct srv_device *out, const char *device)
 {
 	static const char q[] = "SELECT name, wave, agent FROM devices WHERE name=?";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "t", device);
 
 	if (!rc)
@@ -764,7 +764,7 @@ static ferry_err sq_device_get(struct srv_store *st, struct srv_device *out, con
 static ferry_err sq_enrolment_decide(struct srv_store *st, int64_t id, bool approve)
 {
 	static const char q[] = "UPDATE enrol_requests SET status=? WHERE id=? AND status='pending'";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	char name[32];
 	ferry_err rc = prep(st, &s, q, "ti", approve ? "approved" : "denied", id);
 
@@ -845,7 +845,7 @@ static ferry_err row_json(cJSON *arr, sqlite3_stmt *s, const char *cols)
 static ferry_err sq_list(struct srv_store *st, cJSON **out, enum srv_list what, const char *arg)
 {
 	cJSON *arr = cJSON_CreateArray();
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = arr ? prep(st, &s, lists[what].sql, "t", arg)
 			   : ferry_error_set(FERRY_ENOMEM, "list");
 	int src;
@@ -868,7 +868,7 @@ static ferry_err sq_catalog_put(struct srv_store *st, const uint8_t *env, size_t
 				uint64_t sequence)
 {
 	static const char q[] = "INSERT OR REPLACE INTO catalog VALUES(1,?,?)";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "ib", (int64_t)sequence, env, len);
 
 	return rc ? rc : step_done(s, "catalog put");
@@ -877,7 +877,7 @@ static ferry_err sq_catalog_put(struct srv_store *st, const uint8_t *env, size_t
 static ferry_err sq_catalog_get(struct srv_store *st, uint8_t **env, size_t *len)
 {
 	static const char q[] = "SELECT envelope FROM catalog WHERE id=1";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "");
 
 	if (!rc)
@@ -893,7 +893,7 @@ static ferry_err sq_assignment_get(struct srv_store *st, char inputs[SRV_HASH_HE
 				   uint8_t **env, size_t *len, const char *agent)
 {
 	static const char q[] = "SELECT inputs, sequence, envelope FROM assignments WHERE agent=?";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "t", agent);
 
 	if (!rc)
@@ -911,7 +911,7 @@ static ferry_err sq_assignment_put(struct srv_store *st, const char *agent, cons
 				   uint64_t seq, const uint8_t *env, size_t len)
 {
 	static const char q[] = "INSERT OR REPLACE INTO assignments VALUES(?,?,?,?)";
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "ttib", agent, inputs, (int64_t)seq, env, len);
 
 	return rc ? rc : step_done(s, "assignment put");
