@@ -53,6 +53,18 @@ static const struct key keys[] = {
 	UINT("enrolment", "pending_max", pending_max, 1, 1000000),
 	UINT("status", "stuck_after_h", stuck_after_h, 1, 24 * 365),
 	UINT("status", "lost_after_d", lost_after_d, 1, 365),
+	{ "provision", "enabled", K_BOOL, offsetof(struct srv_config, prov_enabled), 0, 0, 0 },
+	STR("provision", "domain", prov_domain),
+	STR("provision", "netbios_domain", prov_netbios),
+	STR("provision", "dc", prov_dc),
+	STR("provision", "keytab", prov_keytab),
+	STR("provision", "account", prov_account),
+	STR("provision", "work_dir", prov_work_dir),
+	STR("provision", "exec_prefix", prov_exec_prefix),
+	STR("provision", "policy", prov_policy),
+	UINT("provision", "max_per_dc", prov_max_per_dc, 1, 64),
+	UINT("provision", "workers", prov_workers, 1, 64),
+	UINT("provision", "lead_h", prov_lead_h, 0, 24 * 90),
 	{ "metrics", "public", K_BOOL, offsetof(struct srv_config, metrics_public), 0, 0, 0 },
 };
 
@@ -77,6 +89,11 @@ void srv_config_defaults(struct srv_config *c, const char *dir)
 	c->without_key = SRV_ENROL_REFUSE;
 	c->pending_max = 10000;
 	c->stuck_after_h = 24;
+	snprintf(c->prov_work_dir, sizeof(c->prov_work_dir), "provision");
+	snprintf(c->prov_policy, sizeof(c->prov_policy), "fail");
+	c->prov_max_per_dc = 4;
+	c->prov_workers = 4;
+	c->prov_lead_h = 48;
 	c->lost_after_d = 3;
 }
 

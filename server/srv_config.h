@@ -56,6 +56,19 @@ struct srv_config {
 	/* [status] */
 	unsigned stuck_after_h;                      /* no progress for this long: stuck */
 	unsigned lost_after_d;                       /* not seen for this long: stuck */
+	/* [provision] (server/provision/, docs/server.md "Provisioning") */
+	bool prov_enabled;
+	char prov_domain[256];                       /* target DNS domain */
+	char prov_netbios[16];                       /* its NetBIOS name */
+	char prov_dc[256];                           /* the DC's host name */
+	char prov_keytab[SRV_PATH_MAX];              /* the delegated account's keytab */
+	char prov_account[64];                       /* its sAMAccountName */
+	char prov_work_dir[SRV_PATH_MAX];            /* job directories (0700) */
+	char prov_exec_prefix[SRV_PATH_MAX];         /* argv prefix for the tools ("" none) */
+	char prov_policy[16];                        /* "fail" or "reuse_owned" on a collision */
+	unsigned prov_max_per_dc;                    /* concurrent jobs on the DC */
+	unsigned prov_workers;                       /* queue worker threads */
+	unsigned prov_lead_h;                        /* provision this long before available_from */
 	/* [metrics] */
 	bool metrics_public;                         /* /metrics without a token */
 };

@@ -513,7 +513,11 @@ ferry_err srv_serve(struct srv *s, const char *listen_override)
 			     MHD_OPTION_THREAD_POOL_SIZE, threads,
 			     MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.connection_timeout_s,
 			     MHD_OPTION_CONNECTION_LIMIT, s->cfg.connection_limit,
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+			     /* 32 KiB: libmicrohttpd mallocs pools this small; larger ones it
+			      * mmaps, and one munmap per connection (a TLB shootdown across
+			      * the worker threads) cost more CPU than the TLS handshake.
+			      * Bodies are buffered by on_request, not in the pool. */
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 			     MHD_OPTION_END);
 	if (!d) {

@@ -160,6 +160,16 @@ struct srv_store_ops {
 				    uint8_t **env, size_t *len, const char *agent);
 	ferry_err (*assignment_put)(struct srv_store *st, const char *agent, const char *inputs,
 				    uint64_t seq, const uint8_t *env, size_t len);
+	/* The provisioning engine's storage (server/provision/provision.h), keyed
+	 * "<domain>/<MACHINE>": blobs sealed at rest by the caller, the first
+	 * blob put for a key wins, intents recorded before the DC is changed. */
+	ferry_err (*prov_blob_get)(struct srv_store *st, uint8_t **sealed, size_t *len,
+				   const char *key);
+	ferry_err (*prov_blob_put)(struct srv_store *st, const char *key, const uint8_t *sealed,
+				   size_t len, int64_t now);
+	ferry_err (*prov_blob_delete)(struct srv_store *st, const char *key);
+	ferry_err (*prov_intent_put)(struct srv_store *st, const char *key, int64_t now);
+	ferry_err (*prov_intent_get)(struct srv_store *st, const char *key);
 	/* Bytes the database takes on disk (metrics, benchmark). */
 	ferry_err (*size)(struct srv_store *st, uint64_t *bytes);
 };

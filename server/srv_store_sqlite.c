@@ -20,7 +20,7 @@
 
 #include "util/mem.h"
 
-#define STMT_CACHE 48
+#define STMT_CACHE 96 /* more than the distinct statements below */
 #define SCHEMA_VERSION "1"
 
 static const char schema[] =
@@ -54,6 +54,9 @@ static const char schema[] =
 	" sequence INTEGER NOT NULL, envelope BLOB NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS assignments(agent TEXT PRIMARY KEY, inputs TEXT NOT NULL,"
 	" sequence INTEGER NOT NULL, envelope BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS prov_blobs(key TEXT PRIMARY KEY, sealed BLOB NOT NULL,"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS prov_intents(key TEXT PRIMARY KEY, created INTEGER NOT NULL);"
 	"INSERT OR IGNORE INTO meta VALUES('schema_version', '" SCHEMA_VERSION "');";
 
 struct conn {
@@ -917,6 +920,63 @@ static ferry_err sq_assignment_put(struct srv_store *st, const char *agent, cons
 	return rc ? rc : step_done(s, "assignment put");
 }
 
+static ferry_err sq_prov_blob_get(struct srv_store *st, uint8_t **sealed, size_t *len,
+				  const char *key)
+{
+	static const char q[] = "SELECT sealed FROM prov_blobs WHERE key=?";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "t", key);
+
+	if (!rc)
+		rc = step_row(s, "provisioned blob");
+	if (!rc) {
+		rc = col_blob(sealed, len, s, 0);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+static ferry_err sq_prov_blob_put(struct srv_store *st, const char *key, const uint8_t *sealed,
+				  size_t len, int64_t now)
+{
+	static const char q[] = "INSERT OR IGNORE INTO prov_blobs VALUES(?,?,?)";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "tbi", key, sealed, len, now);
+
+	return rc ? rc : step_done(s, "provisioned blob put");
+}
+
+static ferry_err sq_prov_blob_delete(struct srv_store *st, const char *key)
+{
+	static const char q[] = "DELETE FROM prov_blobs WHERE key=?";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "t", key);
+
+	return rc ? rc : step_done(s, "provisioned blob delete");
+}
+
+static ferry_err sq_prov_intent_put(struct srv_store *st, const char *key, int64_t now)
+{
+	static const char q[] = "INSERT OR IGNORE INTO prov_intents VALUES(?,?)";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "ti", key, now);
+
+	return rc ? rc : step_done(s, "provisioning intent");
+}
+
+static ferry_err sq_prov_intent_get(struct srv_store *st, const char *key)
+{
+	static const char q[] = "SELECT 1 FROM prov_intents WHERE key=?";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "t", key);
+
+	if (!rc)
+		rc = step_row(s, "provisioning intent");
+	if (!rc)
+		sqlite3_reset(s);
+	return rc;
+}
+
 static ferry_err sq_size(struct srv_store *st, uint64_t *bytes)
 {
 	struct sq *q = (struct sq *)st;
@@ -984,6 +1044,11 @@ static const struct srv_store_ops sqlite_ops = {
 	.catalog_get = sq_catalog_get,
 	.assignment_get = sq_assignment_get,
 	.assignment_put = sq_assignment_put,
+	.prov_blob_get = sq_prov_blob_get,
+	.prov_blob_put = sq_prov_blob_put,
+	.prov_blob_delete = sq_prov_blob_delete,
+	.prov_intent_put = sq_prov_intent_put,
+	.prov_intent_get = sq_prov_intent_get,
 	.size = sq_size,
 };
 
