@@ -33,23 +33,6 @@ static ferry_err get_time(const cJSON *p, const char *k, int64_t *t)
 	return FERRY_OK;
 }
 
-/* A NetBIOS computer name: 1..15 of letters, digits and '-', not all digits. */
-static int device_name_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0, digits = 0;
-
-	if (n < 1 || n > 15)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c >= '0' && c <= '9')
-			digits++;
-		else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'))
-			return 0;
-	}
-	return digits < n;
-}
-
 static int ieq(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++) {
@@ -295,7 +278,7 @@ static ferry_err check_header(struct assignment *a, const struct catalog *cat,
 	if (agent_id && strcmp(a->agent_id, agent_id))
 		return ferry_error_set(FERRY_EMISMATCH, "assignment: addressed to another agent");
 	a->device = signed_get_text(p, "device", 15);
-	if (!device_name_ok(a->device))
+	if (!a->device || rb_check_computer_name(a->device))
 		return ferry_error_set(FERRY_ECORRUPT, "assignment: /device must be a computer name "
 				       "(1-15 letters, digits, '-')");
 	if (cJSON_GetObjectItemCaseSensitive(p, "poll_interval_s") &&

@@ -212,6 +212,8 @@ ferry_err rb_check_refs(struct rb_issues *iss, const struct batch *b, const char
 /** A SAM account name: 1..max bytes, none of " / \ [ ] : ; | = , + * ? < > @,
  *  not ending in '.', no leading or trailing space (20 for users). */
 const char *rb_check_account_max(const char *s, size_t max);
+/** A NetBIOS computer name: 1..15 of letters, digits and '-', not all digits. */
+const char *rb_check_computer_name(const char *s);
 /** A fully qualified DNS domain name (labels of 1-63 letters, digits, '-'). */
 const char *rb_check_domain(const char *s);
 /** An OU or container DN whose DC= components spell `domain` (NULL: any). */

@@ -80,6 +80,22 @@ static const char *check_account(const char *s)
 	return rb_check_account_max(s, 20);
 }
 
+const char *rb_check_computer_name(const char *s)
+{
+	size_t n = s ? strlen(s) : 0, digits = 0;
+
+	if (n < 1 || n > 15)
+		return "computer name must be 1-15 characters";
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c >= '0' && c <= '9')
+			digits++;
+		else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'))
+			return "computer name must be letters, digits and '-'";
+	}
+	return digits < n ? NULL : "computer name must not be all digits";
+}
+
 const char *rb_check_domain(const char *s)
 {
 	size_t label = 0, n = strlen(s);
