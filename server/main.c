@@ -146,6 +146,7 @@ static int cmd_run(int argc, char **argv)
 	rc = srv_provision_attach(&s);
 	if (!rc)
 		rc = srv_serve(&s, listen);
+	srv_provision_detach(&s);
 	srv_close(&s);
 	return rc ? fail("run", rc) : 0;
 }

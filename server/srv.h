@@ -110,6 +110,10 @@ void srv_metrics(struct srv *s, struct srv_req *rq, struct srv_reply *rp);
  * (upper-cased strings); on failure why says which entry or line. */
 ferry_err srv_devices_parse(cJSON *names_out, const cJSON *j, char *why, size_t cap);
 
+/* srv_seen.c: batched "last seen" (one transaction every 30 s, and at stop). */
+void srv_seen(struct srv *s, const struct srv_agent *a, int64_t now);
+void srv_seen_flush(struct srv *s);
+
 /* srv_util.c */
 
 /** A device name as stored: 1-15 of [A-Za-z0-9-], upper-cased into out. */
@@ -138,5 +142,7 @@ void srv_close(struct srv *s);
 
 /* srv_provision.c: attach the ODJ provider this build has (srv_odj.h). */
 ferry_err srv_provision_attach(struct srv *s);
+/* Stop the provisioning queue's threads (after the HTTP server stopped). */
+void srv_provision_detach(struct srv *s);
 
 #endif

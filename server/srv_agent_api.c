@@ -478,7 +478,7 @@ static void odj(struct srv *s, struct srv_reply *rp, const struct srv_agent *a)
 		}
 		rc = s->odj.get(s->odj.ctx, &blob, a->device, domain, ou[0] ? ou : NULL);
 		if (rc == FERRY_EBUSY) {
-			srv_reply_error(rp, 409, "odj: the blob for %s is queued", a->device);
+			srv_reply_error(rp, 409, "odj: %s: %s", a->device, ferry_error_detail());
 			return;
 		}
 		if (!rc)
@@ -591,6 +591,7 @@ void srv_agent_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 			srv_reply_ferr(rp, rc, "agent");
 		return;
 	}
+	srv_seen(s, &a, s->now());
 	if (!strcmp(rq->parts[0], "v2")) {
 		if (get && rq->nparts == 4 && !strcmp(what, "assignment"))
 			v2_assignment(s, rq, rp, &a);

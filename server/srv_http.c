@@ -544,6 +544,7 @@ ferry_err srv_serve(struct srv *s, const char *listen_override)
 		sleep(1);
 	fprintf(stderr, "ferry-server: stopping\n");
 	MHD_stop_daemon(d);
+	srv_seen_flush(s);
 	close(fd);
 out:
 	ferry_free(cert);

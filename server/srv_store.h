@@ -41,6 +41,13 @@
 
 struct srv_store;
 
+/* A device seen at a time (batched "last seen" updates, srv_seen.c). */
+struct srv_seen {
+	char device[SRV_DEVICE_MAX];
+	char agent[SRV_ID_MAX];
+	int64_t time;
+};
+
 struct srv_agent {
 	char id[SRV_ID_MAX];
 	char device[SRV_DEVICE_MAX];
@@ -104,6 +111,8 @@ struct srv_store_ops {
 	/* agents */
 	ferry_err (*agent_auth)(struct srv_store *st, struct srv_agent *out, const char *id,
 				const char *token_sha256, int64_t now);
+	/* Record many "last seen" times in one transaction (never moves one back). */
+	ferry_err (*devices_seen)(struct srv_store *st, const struct srv_seen *v, size_t n);
 	/* An agent by id (no token): its device and public key. */
 	ferry_err (*agent_get)(struct srv_store *st, struct srv_agent *out, const char *id);
 	ferry_err (*enrol)(struct srv_store *st, struct srv_enrol_result *out,

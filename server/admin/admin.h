@@ -27,4 +27,7 @@ int admin_run(struct admin *a);
 
 int admin_usage(void);
 
+/* `odj delegation`: the grants the provisioning account needs, printed locally. */
+int admin_delegation(struct admin *a);
+
 #endif

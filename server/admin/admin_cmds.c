@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "admin.h"
+#include "provision.h"
 #include "util/mem.h"
 
 #define FILE_MAX (64u * 1024u * 1024u)
@@ -175,6 +176,23 @@ static int odj(struct admin *a)
 	ferry_wipe(blob, n);
 	ferry_free(blob);
 	return code;
+}
+
+int admin_delegation(struct admin *a)
+{
+	struct prov_delegation d = { .ou = admin_opt(a, "--ou"), .account = admin_opt(a, "--account"),
+				     .account_sid = admin_opt(a, "--sid"), .dc = admin_opt(a, "--dc") };
+	ferry_err rc;
+
+	if (!d.ou || !d.account || !d.account_sid)
+		return admin_usage();
+	rc = prov_delegation_print(stdout, &d);
+	if (rc) {
+		fprintf(stderr, "ferry-admin: odj delegation: %s (%s)\n", ferry_error_detail(),
+			ferry_strerror(rc));
+		return 1;
+	}
+	return 0;
 }
 
 static int enrolments(struct admin *a)

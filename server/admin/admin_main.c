@@ -28,6 +28,7 @@ int admin_usage(void)
 		"  devices [--wave W] [--state stuck|failed|complete|active|waiting]\n"
 		"  devices move DEVICE --wave W\n"
 		"  odj import DEVICE FILE\n"
+		"  odj delegation --ou OU --account DOMAIN\\NAME --sid SID [--dc DC]   (prints, local)\n"
 		"  enrolments [--status pending|approved|denied|granted] | enrolments approve|deny ID\n"
 		"  report --wave W [--format csv|json]\n"
 		"  fallback reveal DEVICE --reason TEXT\n"
@@ -138,6 +139,12 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc)
 		return admin_usage();
+	if (i + 1 < argc && !strcmp(argv[i], "odj") && !strcmp(argv[i + 1], "delegation")) {
+		/* local: prints the grants, talks to no server */
+		a.argc = argc - i;
+		a.argv = argv + i;
+		return admin_delegation(&a);
+	}
 	if (!server || !tokf) {
 		fprintf(stderr, "ferry-admin: the server URL and a token file are needed (--server, "
 			"--token-file or FERRY_SERVER, FERRY_TOKEN_FILE)\n");
