@@ -165,10 +165,13 @@ def run(fx, work, devices, computers):
     os.remove(os.path.join(fx.srv, "run.port"))
     fx.start(None, wave="w1-again")
     b1 = os.path.join(work, "b1-again.odj")
-    r = fx.agent(states["PROV-PC-1"], "fetch-odj", "--out", b1)
+    # (the restarted server listens on another port: --server says where)
+    r = fx.agent(states["PROV-PC-1"], "fetch-odj", "--out", b1, "--server", fx.url)
     check(r.returncode == 0 and open(b1, "rb").read() == got.get("PROV-PC-1"),
-          "after a restart the same blob, byte-identical")
-    fx.agent(states["PROV-PC-1"], "status", "--seq", "1", "--phase", "joined")
+          "after a restart the same blob, byte-identical (%s)" % r.stderr.strip())
+    r = fx.agent(states["PROV-PC-1"], "status", "--seq", "1", "--phase", "joined", "--server",
+                 fx.url)
+    check(r.returncode == 0, "the join reported (%s)" % r.stderr.strip())
     check(fx.db("SELECT count(*) FROM prov_blobs WHERE key LIKE '%PROV-PC-1'")[0][0] == 0 and
           all(row[1] != "PROV-PC-1" for row in fx.rows("odj")),
           "the join report deletes the stored blob")
