@@ -9,6 +9,7 @@
 #include "runbook/rfc3339.h"
 #include "util/hex.h"
 #include "util/mem.h"
+#include "util/utf.h"
 
 static const struct signed_kind assignment_kind = {
 	.member = "ferry_assignment", .context = "ferry-assignment/1\n", .what = "assignment",
@@ -31,17 +32,6 @@ static ferry_err get_time(const cJSON *p, const char *k, int64_t *t)
 	if (!s || rfc3339_parse(t, s))
 		return ferry_error_set(FERRY_ECORRUPT, "assignment: /%s must be an RFC 3339 time", k);
 	return FERRY_OK;
-}
-
-static int ieq(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++) {
-		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
-		char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
-		if (x != y)
-			return 0;
-	}
-	return *a == *b;
 }
 
 static ferry_err get_sid(struct sid *out, const cJSON *e, const char *k, size_t i)
@@ -197,7 +187,8 @@ static ferry_err read_batch(struct assignment *a, const cJSON *bj, const struct 
 				     iss.v[0].message);
 		goto out;
 	}
-	if (!rc && (a->batch->devices.n != 1 || !ieq(a->batch->devices.v[0], a->device)))
+	if (!rc && (a->batch->devices.n != 1 ||
+		    !ferry_ascii_ieq(a->batch->devices.v[0], a->device)))
 		rc = ferry_error_set(FERRY_EMISMATCH, "assignment: /batch/devices must be exactly "
 				     "[\"%s\"]", a->device);
 out:
@@ -234,7 +225,7 @@ static ferry_err read_target_packages(struct assignment *a, const struct catalog
 		const char *id = cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring;
 		const cJSON *c = catalog_package(cat, id);
 
-		if (!c || !ieq(cJSON_GetObjectItemCaseSensitive(c, "sha256")->valuestring,
+		if (!c || !ferry_ascii_ieq(cJSON_GetObjectItemCaseSensitive(c, "sha256")->valuestring,
 			       cJSON_GetObjectItemCaseSensitive(e, "sha256")->valuestring) ||
 		    cJSON_GetObjectItemCaseSensitive(c, "size")->valuedouble !=
 			    cJSON_GetObjectItemCaseSensitive(e, "size")->valuedouble)

@@ -7,22 +7,12 @@
 #include "net/bundle.h"
 #include "runbook/rfc3339.h"
 #include "util/mem.h"
+#include "util/utf.h"
 
 static const struct signed_kind catalog_kind = {
 	.member = "ferry_catalog", .context = "ferry-catalog/1\n", .what = "catalog",
 	.max = CATALOG_MAX,
 };
-
-static int ieq(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++) {
-		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
-		char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
-		if (x != y)
-			return 0;
-	}
-	return *a == *b;
-}
 
 static ferry_err get_time(const cJSON *p, const char *k, int64_t *t)
 {
@@ -56,7 +46,8 @@ static ferry_err check_domains(const cJSON *ds)
 			return ferry_error_set(FERRY_ECORRUPT, "catalog: %s/dns_domain: %s", where,
 					       name ? rb_check_domain(name) : "required text");
 		for (const cJSON *e = ds->child; e != d; e = e->next)
-			if (ieq(cJSON_GetObjectItemCaseSensitive(e, "dns_domain")->valuestring, name))
+			if (ferry_ascii_ieq(
+				    cJSON_GetObjectItemCaseSensitive(e, "dns_domain")->valuestring, name))
 				return ferry_error_set(FERRY_ECORRUPT, "catalog: %s/dns_domain "
 						       "repeats a domain", where);
 		if (!cJSON_IsArray(ous) || cJSON_GetArraySize(ous) > (int)CATALOG_MAX_OUS)
@@ -268,13 +259,14 @@ ferry_err catalog_check_target(const struct catalog *c, const char *dns_domain, 
 
 	for (const cJSON *d = ds ? ds->child : NULL; dns_domain && d; d = d->next) {
 		const cJSON *ous = cJSON_GetObjectItemCaseSensitive(d, "ous");
+		const char *name = cJSON_GetObjectItemCaseSensitive(d, "dns_domain")->valuestring;
 
-		if (!ieq(cJSON_GetObjectItemCaseSensitive(d, "dns_domain")->valuestring, dns_domain))
+		if (!ferry_ascii_ieq(name, dns_domain))
 			continue;
 		if (!ou)
 			return FERRY_OK;
 		for (const cJSON *o = ous->child; o; o = o->next)
-			if (ieq(o->valuestring, ou))
+			if (ferry_ascii_ieq(o->valuestring, ou))
 				return FERRY_OK;
 		return ferry_error_set(FERRY_EMISMATCH, "OU %.256s is not one the catalog allows "
 				       "in %.253s", ou, dns_domain);

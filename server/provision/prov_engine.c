@@ -573,3 +573,19 @@ out:
 	release_key(e, key);
 	return rc;
 }
+
+ferry_err prov_engine_account_sid(struct prov_engine *e, char *sid, size_t cap)
+{
+	struct job j;
+	ferry_err rc;
+
+	if (!e || !sid || cap < 2)
+		return ferry_error_set(FERRY_EINVAL, "prov_engine_account_sid: missing argument");
+	rc = job_open(&j, e, "SID");
+	if (!rc)
+		rc = job_kinit(&j);
+	if (!rc)
+		rc = job_service_sid(&j, e, sid, cap);
+	job_close(&j);
+	return rc;
+}

@@ -129,6 +129,12 @@ void prov_engine_free(struct prov_engine *e);
 ferry_err prov_provision(struct ferry_secret **blob, struct prov_engine *e, const char *machine,
 			 const char *ou, enum prov_policy policy);
 
+/**
+ * The provisioning account's SID, asked of the DC with its keytab (what
+ * prov_delegation needs as account_sid). Cached after the first call.
+ */
+ferry_err prov_engine_account_sid(struct prov_engine *e, char *sid, size_t cap);
+
 /** A snapshot of the engine's counters. */
 void prov_engine_stats(struct prov_engine *e, struct prov_stats *out);
 

@@ -4,9 +4,10 @@
 #   provision_samba.sh PROV_TOOL FERRY [COUNT]
 #
 # COUNT names are provisioned concurrently (8 threads, at most 4 at the DC
-# at once). CI runs COUNT=16 (about a minute on a loaded 2-core machine,
-# plus the DC's start); scripts/provision-load runs the 200 (about
-# 8 minutes there: the single-process test DC does ~0.4 provisions/s).
+# at once). CI runs COUNT=16 (~25-45 s of provisioning, ~2 min in all with
+# the DC's start); scripts/provision-load runs the 200 (591 s of
+# provisioning measured on a loaded 2-core machine: the single-process test
+# DC does ~0.35-0.7 provisions/s), too long for CI.
 #
 # What it shows, in order:
 #   1. before the delegation is applied, the delegated account cannot

@@ -287,6 +287,16 @@ static void test_prov__leftover_job_dirs_wiped(void **state)
 
 /* --- the engine against the fake DC --- */
 
+static void test_prov__account_sid_asked_of_the_dc(void **state)
+{
+	struct prov_engine *e = engine(2, 30);
+	char sid[192];
+	(void)state;
+	assert_int_equal(prov_engine_account_sid(e, sid, sizeof(sid)), FERRY_OK);
+	assert_string_equal(sid, SERVICE_SID);
+	prov_engine_free(e);
+}
+
 static void test_prov__creates_once_then_returns_the_same_bytes(void **state)
 {
 	struct prov_engine *e = engine(2, 30);
@@ -484,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_prov__store_keeps_the_first_blob),
 		cmocka_unit_test(test_prov__engine_refuses_an_open_work_dir),
 		cmocka_unit_test(test_prov__leftover_job_dirs_wiped),
+		cmocka_unit_test(test_prov__account_sid_asked_of_the_dc),
 		cmocka_unit_test(test_prov__creates_once_then_returns_the_same_bytes),
 		cmocka_unit_test(test_prov__foreign_account_never_reused),
 		cmocka_unit_test(test_prov__owned_account_follows_the_policy),
