@@ -189,7 +189,7 @@ static ferry_err agent_key(struct net_agent *a, struct ferry_secret **priv, uint
 }
 
 static ferry_err enroll_body(char **out, const struct net_agent *a, const char *os,
-			     const uint8_t pub[32])
+			     const uint8_t pub[32], const struct ferry_secret *enroll_key)
 {
 	cJSON *j = cJSON_CreateObject();
 	char *b64 = NULL;
@@ -199,9 +199,33 @@ static ferry_err enroll_body(char **out, const struct net_agent *a, const char *
 	if (!rc && (!j || !cJSON_AddStringToObject(j, "machine", a->machine) ||
 		    !cJSON_AddStringToObject(j, "domain", a->domain) ||
 		    !cJSON_AddStringToObject(j, "os", os ? os : "") ||
-		    !cJSON_AddStringToObject(j, "public_key", b64) ||
-		    !(*out = cJSON_PrintUnformatted(j))))
+		    !cJSON_AddStringToObject(j, "public_key", b64)))
 		rc = ferry_error_set(FERRY_ENOMEM, "enroll request");
+	if (!rc && enroll_key) {
+		cJSON *k = cJSON_CreateString("");
+		char *text = cJSON_malloc(enroll_key->len + 1);
+
+		/* the key's text: a copy inside the tree, wiped below with the body */
+		if (!k || !text || !cJSON_AddItemToObject(j, "enroll_key", k)) {
+			cJSON_Delete(k);
+			rc = ferry_error_set(FERRY_ENOMEM, "enroll request");
+		} else {
+			memcpy(text, enroll_key->data, enroll_key->len);
+			text[enroll_key->len] = '\0';
+			cJSON_free(k->valuestring);
+			k->valuestring = text; /* cJSON's allocator: freed by cJSON_Delete */
+		}
+		if (rc)
+			cJSON_free(text);
+	}
+	if (!rc && !(*out = cJSON_PrintUnformatted(j)))
+		rc = ferry_error_set(FERRY_ENOMEM, "enroll request");
+	if (enroll_key) {
+		cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "enroll_key");
+
+		if (cJSON_IsString(k))
+			ferry_wipe(k->valuestring, strlen(k->valuestring));
+	}
 	ferry_free(b64);
 	cJSON_Delete(j);
 	return rc;
@@ -231,6 +255,12 @@ static ferry_err enroll_reply(struct net_agent *a, struct net_reply *r)
 
 ferry_err net_agent_enroll(struct net_agent *a, const char *os)
 {
+	return net_agent_enroll_key(a, os, NULL);
+}
+
+ferry_err net_agent_enroll_key(struct net_agent *a, const char *os,
+			       const struct ferry_secret *enroll_key)
+{
 	struct ferry_secret *priv = NULL;
 	struct net_reply r = { 0 };
 	uint8_t pub[32];
@@ -239,11 +269,14 @@ ferry_err net_agent_enroll(struct net_agent *a, const char *os)
 
 	rc = agent_key(a, &priv, pub);
 	if (!rc)
-		rc = enroll_body(&body, a, os, pub);
+		rc = enroll_body(&body, a, os, pub, enroll_key);
 	if (!rc)
 		rc = net_http(&r, &a->cfg, "POST", "/v1/agents/enroll", NULL, body, strlen(body),
 			      NULL);
-	if (!rc && r.status != 200 && r.status != 201)
+	if (!rc && r.status == 202)
+		rc = ferry_error_set(FERRY_EBUSY, "enroll: held for an administrator's approval "
+				     "(HTTP 202); enrol again after the approval");
+	else if (!rc && r.status != 200 && r.status != 201)
 		rc = ferry_error_set(FERRY_EPERM, "enroll: server answered HTTP %ld", r.status);
 	if (!rc)
 		rc = enroll_reply(a, &r);
@@ -253,6 +286,8 @@ ferry_err net_agent_enroll(struct net_agent *a, const char *os)
 		a->last_ok = (int64_t)time(NULL);
 		rc = net_agent_save(a);
 	}
+	if (body)
+		ferry_wipe(body, strlen(body));
 	cJSON_free(body);
 	net_reply_free(&r);
 	ferry_secret_free(priv);

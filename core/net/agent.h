@@ -17,7 +17,10 @@
 #ifndef FERRY_NET_AGENT_H
 #define FERRY_NET_AGENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <cjson/cJSON.h>
 
 #include "net/bundle.h"
 #include "net/client.h"
@@ -73,6 +76,15 @@ void net_agent_bind(struct net_agent *a);
 /** POST /v1/agents/enroll; makes the agent key on first use. */
 ferry_err net_agent_enroll(struct net_agent *a, const char *os);
 
+/**
+ * The same with the server's enrolment key (ENROLL_KEY), sent as
+ * "enroll_key" and wiped from the request text afterwards. A server that
+ * holds the enrolment for an administrator answers 202: FERRY_EBUSY, and
+ * the agent enrols again later with the same key pair.
+ */
+ferry_err net_agent_enroll_key(struct net_agent *a, const char *os,
+			       const struct ferry_secret *enroll_key);
+
 enum net_poll_result { NET_POLL_NEW, NET_POLL_UNCHANGED };
 
 /**
@@ -110,6 +122,14 @@ ferry_err net_agent_fetch_odj(struct net_agent *a, const char *target_domain,
 /** Seal the fallback password to server_pub and POST it (escrow). */
 ferry_err net_agent_escrow(struct net_agent *a, const struct ferry_secret *password,
 			   const uint8_t server_pub[SEAL_KEY_LEN]);
+
+/**
+ * POST a status report (docs/protocol.md, POST /v1/agents/{id}/status):
+ * an object with "seq" (>= 1, increasing) and "phase" at least. Idempotent
+ * by seq on the server; *duplicate says a report with that seq was already
+ * stored. FERRY_ECORRUPT when the server refuses it as malformed (400).
+ */
+ferry_err net_agent_status(struct net_agent *a, const cJSON *report, bool *duplicate);
 
 /** Queue one event (kind, detail: never secrets) in the outbox. */
 ferry_err net_agent_event(struct net_agent *a, const char *kind, const char *detail);

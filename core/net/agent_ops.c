@@ -259,3 +259,33 @@ ferry_err net_agent_escrow(struct net_agent *a, const struct ferry_secret *passw
 	ferry_secret_free(tok);
 	return rc;
 }
+
+ferry_err net_agent_status(struct net_agent *a, const cJSON *report, bool *duplicate)
+{
+	struct ferry_secret *tok = NULL;
+	struct net_reply r = { 0 };
+	char url[NET_AGENT_ID_MAX + 32], *body = NULL;
+	cJSON *j = NULL;
+	ferry_err rc;
+
+	*duplicate = false;
+	rc = a->ks->load(a->ks->ctx, "agent.token", &tok);
+	if (!rc && !(body = cJSON_PrintUnformatted(report)))
+		rc = ferry_error_set(FERRY_ENOMEM, "status report");
+	if (!rc) {
+		snprintf(url, sizeof(url), "/v1/agents/%s/status", a->id);
+		rc = net_http(&r, &a->cfg, "POST", url, tok, body, strlen(body), NULL);
+	}
+	if (!rc && (r.status < 200 || r.status > 299))
+		rc = ferry_error_set(r.status == 400 ? FERRY_ECORRUPT : FERRY_EIO,
+				     "status: server answered HTTP %ld", r.status);
+	if (!rc) {
+		j = cJSON_ParseWithLength((const char *)r.body.data, r.body.len);
+		*duplicate = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "duplicate"));
+	}
+	cJSON_Delete(j);
+	cJSON_free(body);
+	net_reply_free(&r);
+	ferry_secret_free(tok);
+	return rc;
+}

@@ -5,9 +5,7 @@
 
 #include <openssl/evp.h>
 
-#include "net/canon.h"
-#include "util/base64.h"
-#include "util/buf.h"
+#include "net/signed.h"
 #include "util/hex.h"
 #include "util/mem.h"
 
@@ -23,30 +21,9 @@ ferry_err net_sha256(uint8_t out[32], const uint8_t *data, size_t len)
 	return FERRY_OK;
 }
 
-/* context || canon(payload), the signed message. */
-static ferry_err signed_message(struct ferry_buf *m, const cJSON *payload)
-{
-	ferry_err rc;
-
-	ferry_buf_init(m, BUNDLE_MAX + sizeof(bundle_context));
-	rc = ferry_buf_puts(m, bundle_context);
-	if (!rc)
-		rc = canon_json(m, payload);
-	if (rc)
-		ferry_buf_free(m);
-	return rc;
-}
-
-static int get_uint(const cJSON *o, const char *k, double max, uint64_t *v)
-{
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	if (!cJSON_IsNumber(n) || !(n->valuedouble >= 0 && n->valuedouble <= max) ||
-	    (double)(uint64_t)n->valuedouble != n->valuedouble)
-		return 0;
-	*v = (uint64_t)n->valuedouble;
-	return 1;
-}
+static const struct signed_kind bundle_kind = {
+	.member = "ferry_bundle", .context = bundle_context, .what = "bundle", .max = BUNDLE_MAX,
+};
 
 int bundle_package_id_ok(const char *id)
 {
@@ -63,31 +40,31 @@ int bundle_package_id_ok(const char *id)
 	return 1;
 }
 
-static ferry_err check_packages(const cJSON *pk)
+ferry_err bundle_packages_check(const cJSON *pk, const char *what)
 {
 	size_t i = 0;
 
 	if (!cJSON_IsArray(pk))
-		return ferry_error_set(FERRY_ECORRUPT, "bundle: /packages must be an array");
+		return ferry_error_set(FERRY_ECORRUPT, "%s: /packages must be an array", what);
 	for (const cJSON *e = pk->child; e; e = e->next, i++) {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
 		const cJSON *h = cJSON_GetObjectItemCaseSensitive(e, "sha256");
 		uint64_t size;
 
 		if (!cJSON_IsString(id) || !bundle_package_id_ok(id->valuestring))
-			return ferry_error_set(FERRY_ECORRUPT, "bundle: /packages/%zu/id is not a "
-					       "valid package id", i);
+			return ferry_error_set(FERRY_ECORRUPT, "%s: /packages/%zu/id is not a "
+					       "valid package id", what, i);
 		if (!cJSON_IsString(h) || strlen(h->valuestring) != 64)
 			return ferry_error_set(FERRY_ECORRUPT,
-					       "bundle: /packages/%zu/sha256 is not 64 hex digits", i);
-		if (!get_uint(e, "size", BUNDLE_PACKAGE_MAX, &size))
-			return ferry_error_set(FERRY_ECORRUPT, "bundle: /packages/%zu/size missing "
-					       "or above %u", i, BUNDLE_PACKAGE_MAX);
+					       "%s: /packages/%zu/sha256 is not 64 hex digits", what, i);
+		if (!signed_get_uint(e, "size", BUNDLE_PACKAGE_MAX, &size))
+			return ferry_error_set(FERRY_ECORRUPT, "%s: /packages/%zu/size missing "
+					       "or above %u", what, i, BUNDLE_PACKAGE_MAX);
 		for (const cJSON *f = pk->child; f != e; f = f->next) {
 			if (!strcmp(cJSON_GetObjectItemCaseSensitive(f, "id")->valuestring,
 				    id->valuestring))
 				return ferry_error_set(FERRY_ECORRUPT,
-						       "bundle: /packages/%zu/id repeats an id", i);
+						       "%s: /packages/%zu/id repeats an id", what, i);
 		}
 	}
 	return FERRY_OK;
@@ -99,7 +76,7 @@ static ferry_err check_payload(struct bundle *b, const char *agent_id)
 	const cJSON *p = b->payload, *a = cJSON_GetObjectItemCaseSensitive(p, "agent");
 	uint64_t poll = 0;
 
-	if (!get_uint(p, "sequence", 9007199254740991.0, &b->sequence) || b->sequence < 1)
+	if (!signed_get_uint(p, "sequence", 9007199254740991.0, &b->sequence) || b->sequence < 1)
 		return ferry_error_set(FERRY_ECORRUPT, "bundle: /sequence must be an integer >= 1");
 	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(p, "issued")))
 		return ferry_error_set(FERRY_ECORRUPT, "bundle: /issued missing");
@@ -108,79 +85,25 @@ static ferry_err check_payload(struct bundle *b, const char *agent_id)
 	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(p, "runbooks")))
 		return ferry_error_set(FERRY_ECORRUPT, "bundle: /runbooks must be an array");
 	if (cJSON_GetObjectItemCaseSensitive(p, "poll_interval_s") &&
-	    !get_uint(p, "poll_interval_s", 7 * 86400, &poll))
+	    !signed_get_uint(p, "poll_interval_s", 7 * 86400, &poll))
 		return ferry_error_set(FERRY_ECORRUPT, "bundle: /poll_interval_s out of range");
 	b->poll_interval_s = (uint32_t)poll;
 	if (a && (!cJSON_IsString(a) ||
 		  (agent_id && strcmp(a->valuestring, "*") && strcmp(a->valuestring, agent_id))))
 		return ferry_error_set(FERRY_EMISMATCH, "bundle: addressed to another agent");
-	return check_packages(cJSON_GetObjectItemCaseSensitive(p, "packages"));
-}
-
-/* Envelope -> detached payload and decoded signature. */
-static ferry_err open_envelope(cJSON **payload, uint8_t sig[SIG_ED25519_SIG_LEN],
-			       const uint8_t *buf, size_t len)
-{
-	cJSON *env = NULL;
-	const cJSON *v, *s;
-	uint8_t *raw = NULL;
-	size_t rawlen = 0;
-	ferry_err rc = FERRY_OK;
-
-	*payload = NULL;
-	if (len > BUNDLE_MAX)
-		return ferry_error_set(FERRY_ERANGE, "bundle: %zu bytes is more than %u", len,
-				       BUNDLE_MAX);
-	env = cJSON_ParseWithLength((const char *)buf, len);
-	if (!cJSON_IsObject(env)) {
-		rc = ferry_error_set(FERRY_ECORRUPT, "bundle: not a JSON object");
-		goto out;
-	}
-	v = cJSON_GetObjectItemCaseSensitive(env, "ferry_bundle");
-	if (!cJSON_IsNumber(v) || v->valuedouble != 1.0) {
-		rc = ferry_error_set(FERRY_EUNSUPPORTED, "bundle: /ferry_bundle is not 1");
-		goto out;
-	}
-	s = cJSON_GetObjectItemCaseSensitive(env, "signature");
-	if (!cJSON_IsString(s) || !*s->valuestring) {
-		rc = ferry_error_set(FERRY_EAUTH, "bundle: unsigned (no /signature)");
-		goto out;
-	}
-	if (ferry_base64_decode(&raw, &rawlen, s->valuestring, strlen(s->valuestring)) ||
-	    rawlen != SIG_ED25519_SIG_LEN) {
-		rc = ferry_error_set(FERRY_EAUTH, "bundle: /signature is not 64 bytes of base64");
-		goto out;
-	}
-	memcpy(sig, raw, SIG_ED25519_SIG_LEN);
-	*payload = cJSON_DetachItemFromObjectCaseSensitive(env, "payload");
-	if (!cJSON_IsObject(*payload)) {
-		rc = ferry_error_set(FERRY_ECORRUPT, "bundle: /payload must be an object");
-		cJSON_Delete(*payload);
-		*payload = NULL;
-	}
-out:
-	ferry_free(raw);
-	cJSON_Delete(env);
-	return rc;
+	return bundle_packages_check(cJSON_GetObjectItemCaseSensitive(p, "packages"), "bundle");
 }
 
 ferry_err bundle_verify(struct bundle **out, const uint8_t *buf, size_t len,
 			const uint8_t pub[SIG_ED25519_PUBLIC_LEN], const char *agent_id)
 {
 	struct bundle *b = NULL;
-	struct ferry_buf m = { 0 };
-	uint8_t sig[SIG_ED25519_SIG_LEN];
+	uint8_t digest[BUNDLE_DIGEST_LEN];
 	cJSON *payload = NULL;
 	ferry_err rc;
 
 	*out = NULL;
-	if (!buf || !pub)
-		return ferry_error_set(FERRY_EINVAL, "bundle_verify: missing argument");
-	rc = open_envelope(&payload, sig, buf, len);
-	if (!rc)
-		rc = signed_message(&m, payload);
-	if (!rc)
-		rc = sig_verify(pub, m.data, m.len, sig, "bundle");
+	rc = signed_open(&payload, digest, &bundle_kind, buf, len, pub);
 	if (rc)
 		goto out;
 	b = ferry_calloc(1, sizeof(*b));
@@ -190,15 +113,13 @@ ferry_err bundle_verify(struct bundle **out, const uint8_t *buf, size_t len,
 	}
 	b->payload = payload;
 	payload = NULL;
-	rc = net_sha256(b->digest, m.data + strlen(bundle_context), m.len - strlen(bundle_context));
-	if (!rc)
-		rc = check_payload(b, agent_id);
+	memcpy(b->digest, digest, BUNDLE_DIGEST_LEN);
+	rc = check_payload(b, agent_id);
 	if (!rc) {
 		*out = b;
 		b = NULL;
 	}
 out:
-	ferry_buf_free(&m);
 	cJSON_Delete(payload);
 	bundle_free(b);
 	return rc;
@@ -206,14 +127,10 @@ out:
 
 ferry_err bundle_check_fresh(const struct bundle *b, const struct bundle_mark *last)
 {
-	if (b->sequence < last->sequence)
-		return ferry_error_set(FERRY_EMISMATCH, "bundle: stale (sequence %llu is below the "
-				       "last accepted %llu)", (unsigned long long)b->sequence,
-				       (unsigned long long)last->sequence);
-	if (b->sequence == last->sequence && memcmp(b->digest, last->digest, BUNDLE_DIGEST_LEN))
-		return ferry_error_set(FERRY_EMISMATCH, "bundle: sequence %llu reused with a "
-				       "different payload", (unsigned long long)b->sequence);
-	return FERRY_OK;
+	struct signed_mark m = { .sequence = last->sequence };
+
+	memcpy(m.digest, last->digest, BUNDLE_DIGEST_LEN);
+	return signed_check_fresh(&bundle_kind, b->sequence, b->digest, &m);
 }
 
 void bundle_mark_of(struct bundle_mark *m, const struct bundle *b)
@@ -233,19 +150,24 @@ const cJSON *bundle_package(const struct bundle *b, const char *id)
 	return NULL;
 }
 
-ferry_err bundle_check_package(const struct bundle *b, const char *id, const uint8_t *data,
-			       size_t len)
+ferry_err bundle_packages_match(const cJSON *pk, const char *id, const uint8_t *data,
+				size_t len, const char *what)
 {
-	const cJSON *e = bundle_package(b, id);
+	const cJSON *e = NULL;
 	uint8_t h[32];
 	char hex[65];
 	ferry_err rc;
 
+	for (e = cJSON_IsArray(pk) ? pk->child : NULL; e; e = e->next) {
+		const cJSON *eid = cJSON_GetObjectItemCaseSensitive(e, "id");
+		if (cJSON_IsString(eid) && !strcmp(eid->valuestring, id))
+			break;
+	}
 	if (!e)
-		return ferry_error_set(FERRY_ENOTFOUND, "bundle: no package \"%.64s\"", id);
+		return ferry_error_set(FERRY_ENOTFOUND, "%s: no package \"%.64s\"", what, id);
 	if ((double)len != cJSON_GetObjectItemCaseSensitive(e, "size")->valuedouble)
 		return ferry_error_set(FERRY_EAUTH, "package %.64s: size %zu differs from the "
-				       "bundle's", id, len);
+				       "%s's", id, len, what);
 	rc = net_sha256(h, data, len);
 	if (rc)
 		return rc;
@@ -254,35 +176,22 @@ ferry_err bundle_check_package(const struct bundle *b, const char *id, const uin
 		char c = cJSON_GetObjectItemCaseSensitive(e, "sha256")->valuestring[i];
 		if ((c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c) != hex[i])
 			return ferry_error_set(FERRY_EAUTH, "package %.64s: SHA-256 differs from the "
-					       "bundle's", id);
+					       "%s's", id, what);
 	}
 	return FERRY_OK;
+}
+
+ferry_err bundle_check_package(const struct bundle *b, const char *id, const uint8_t *data,
+			       size_t len)
+{
+	return bundle_packages_match(cJSON_GetObjectItemCaseSensitive(b->payload, "packages"), id,
+				     data, len, "bundle");
 }
 
 ferry_err bundle_sign(char **out, size_t *out_len, const cJSON *payload,
 		      const uint8_t priv[SIG_ED25519_PRIVATE_LEN])
 {
-	struct ferry_buf m = { 0 }, env;
-	uint8_t sig[SIG_ED25519_SIG_LEN];
-	char *b64 = NULL;
-	ferry_err rc;
-
-	*out = NULL;
-	ferry_buf_init(&env, BUNDLE_MAX);
-	rc = signed_message(&m, payload);
-	if (!rc)
-		rc = sig_sign(sig, priv, m.data, m.len);
-	if (!rc)
-		rc = ferry_base64_encode(&b64, sig, sizeof(sig));
-	if (!rc)
-		rc = ferry_buf_printf(&env, "{\"ferry_bundle\":1,\"payload\":%s,\"signature\":\"%s\"}\n",
-				      (const char *)m.data + strlen(bundle_context), b64);
-	if (!rc)
-		*out = (char *)ferry_buf_detach(&env, out_len);
-	ferry_free(b64);
-	ferry_buf_free(&m);
-	ferry_buf_free(&env);
-	return rc;
+	return signed_seal(out, out_len, &bundle_kind, payload, priv);
 }
 
 void bundle_free(struct bundle *b)

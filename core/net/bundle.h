@@ -94,6 +94,21 @@ ferry_err bundle_check_package(const struct bundle *b, const char *id, const uin
 ferry_err bundle_sign(char **out, size_t *out_len, const cJSON *payload,
 		      const uint8_t priv[SIG_ED25519_PRIVATE_LEN]);
 
+/**
+ * Check a signed document's /packages array (bundle or catalog): entries
+ * {"id","sha256","size"}, ids valid and unique. FERRY_ECORRUPT naming
+ * `what` and the index.
+ */
+ferry_err bundle_packages_check(const cJSON *pk, const char *what);
+
+/**
+ * Check package bytes against the entry for `id` in a /packages array that
+ * passed bundle_packages_check. FERRY_ENOTFOUND when not listed,
+ * FERRY_EAUTH on a size or digest mismatch; details name `what`.
+ */
+ferry_err bundle_packages_match(const cJSON *pk, const char *id, const uint8_t *data,
+				size_t len, const char *what);
+
 /** True when id is a valid package id (invariant 3). */
 int bundle_package_id_ok(const char *id);
 

@@ -204,6 +204,21 @@ bool runbook_is_migration(const struct runbook *rb);
 ferry_err rb_check_refs(struct rb_issues *iss, const struct batch *b, const char *batch_file,
 			const struct runbook *const *rbs, const char *const *rb_files, size_t n);
 
+/*
+ * The name grammars runbooks use, shared with the v2 catalog and
+ * assignment (core/net): each returns NULL when s is acceptable, else a
+ * static reason.
+ */
+/** A SAM account name: 1..max bytes, none of " / \ [ ] : ; | = , + * ? < > @,
+ *  not ending in '.', no leading or trailing space (20 for users). */
+const char *rb_check_account_max(const char *s, size_t max);
+/** A NetBIOS computer name: 1..15 of letters, digits and '-', not all digits. */
+const char *rb_check_computer_name(const char *s);
+/** A fully qualified DNS domain name (labels of 1-63 letters, digits, '-'). */
+const char *rb_check_domain(const char *s);
+/** An OU or container DN whose DC= components spell `domain` (NULL: any). */
+const char *rb_check_ou(const char *ou, const char *domain);
+
 /* Which kind a document declares in its "schema" key. */
 enum rb_doc_kind { RB_DOC_UNKNOWN, RB_DOC_RUNBOOK, RB_DOC_BATCH, RB_DOC_NOT_JSON };
 

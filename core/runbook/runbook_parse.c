@@ -59,13 +59,15 @@ static const char *check_win_path(const char *s)
 	return NULL;
 }
 
-/* A local account name as Windows accepts it (SAM: 1..20, no "/\[]:;|=,+*?<>@). */
-static const char *check_account(const char *s)
+const char *rb_check_account_max(const char *s, size_t max)
 {
 	size_t n = strlen(s);
 
-	if (n > 20)
-		return "account name must be at most 20 characters";
+	if (n == 0)
+		return "account name must not be empty";
+	if (n > max)
+		return max == 20 ? "account name must be at most 20 characters"
+				 : "account name is longer than Windows allows for its kind";
 	if (strpbrk(s, "\"/\\[]:;|=,+*?<>@"))
 		return "account name must not contain \" / \\ [ ] : ; | = , + * ? < > @";
 	if (s[n - 1] == '.' || s[0] == ' ' || s[n - 1] == ' ')
@@ -73,7 +75,28 @@ static const char *check_account(const char *s)
 	return NULL;
 }
 
-static const char *check_domain(const char *s)
+static const char *check_account(const char *s)
+{
+	return rb_check_account_max(s, 20);
+}
+
+const char *rb_check_computer_name(const char *s)
+{
+	size_t n = s ? strlen(s) : 0, digits = 0;
+
+	if (n < 1 || n > 15)
+		return "computer name must be 1-15 characters";
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c >= '0' && c <= '9')
+			digits++;
+		else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'))
+			return "computer name must be letters, digits and '-'";
+	}
+	return digits < n ? NULL : "computer name must not be all digits";
+}
+
+const char *rb_check_domain(const char *s)
 {
 	size_t label = 0, n = strlen(s);
 	bool dot = false;
@@ -100,7 +123,7 @@ static const char *check_domain(const char *s)
 
 /* The OU's DC= components must spell the target domain: ODJ provisions the
  * account in the target domain, so an OU elsewhere can never work. */
-static const char *check_ou(const char *ou, const char *domain)
+const char *rb_check_ou(const char *ou, const char *domain)
 {
 	const char *dc = NULL, *d = domain;
 
@@ -273,8 +296,8 @@ static void read_join(struct rbp *p, const cJSON *ds, struct runbook *rb)
 		goto out;
 	}
 	rbp_string(p, j, "domain", true, 253, &rb->device_state.domain);
-	if (rb->device_state.domain && check_domain(rb->device_state.domain))
-		rbp_error_at(p, "domain", "%s", check_domain(rb->device_state.domain));
+	if (rb->device_state.domain && rb_check_domain(rb->device_state.domain))
+		rbp_error_at(p, "domain", "%s", rb_check_domain(rb->device_state.domain));
 	if (!cJSON_GetObjectItemCaseSensitive(j, "offline_domain_join"))
 		rbp_error_at(p, "offline_domain_join", "required, must be true");
 	rbp_bool(p, j, "offline_domain_join", &rb->device_state.offline_domain_join);
@@ -283,9 +306,9 @@ static void read_join(struct rbp *p, const cJSON *ds, struct runbook *rb)
 			     "must be true: Ferry joins only by offline domain join");
 	rbp_string(p, j, "computer_ou", false, PATH_MAX_BYTES, &rb->device_state.computer_ou);
 	if (rb->device_state.computer_ou &&
-	    check_ou(rb->device_state.computer_ou, rb->device_state.domain))
+	    rb_check_ou(rb->device_state.computer_ou, rb->device_state.domain))
 		rbp_error_at(p, "computer_ou", "%s",
-			     check_ou(rb->device_state.computer_ou, rb->device_state.domain));
+			     rb_check_ou(rb->device_state.computer_ou, rb->device_state.domain));
 out:
 	rbp_pop(p, saved);
 }

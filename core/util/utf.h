@@ -29,4 +29,7 @@ ferry_err ferry_utf16_to_utf8(char **out, size_t *out_len, const uint16_t *s, si
 /** Length in units of a NUL-terminated UTF-16 string. */
 size_t ferry_utf16_len(const uint16_t *s);
 
+/** True when a and b are equal ignoring ASCII case (DNS names, DNs, NetBIOS names). */
+int ferry_ascii_ieq(const char *a, const char *b);
+
 #endif

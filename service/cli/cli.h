@@ -2,6 +2,10 @@
 #ifndef FERRY_CLI_H
 #define FERRY_CLI_H
 
+#include <stddef.h>
+
+#include "util/err.h"
+
 /* Exit code for a command line that could not be understood. */
 #define CLI_EXIT_USAGE 64
 
@@ -11,6 +15,15 @@ struct cli_command {
 	/* argv[0] is the subcommand's own name; arguments are UTF-8. */
 	int (*run)(int argc, char **argv);
 };
+
+/** The value after option `name` (argv[1..]), or NULL (cli_args.c). */
+const char *cli_opt(int argc, char **argv, const char *name);
+
+/** The first argument that is neither an option nor an option's value, or NULL. */
+const char *cli_positional(int argc, char **argv);
+
+/** Write data to path, or to stdout when path is NULL. FERRY_EIO naming it. */
+ferry_err cli_write_output(const char *path, const void *data, size_t len);
 
 /** Dispatch a UTF-8 argument vector; returns the process exit code. */
 int cli_main(int argc, char **argv);
@@ -37,6 +50,10 @@ int cmd_uninstall_wait(int argc, char **argv);
 int cmd_self_uninstall(int argc, char **argv);
 /* `ferry bundle keygen/sign/verify` (cmd_bundle.c). */
 int cmd_bundle(int argc, char **argv);
+/* `ferry catalog sign|verify` (cmd_catalog.c): protocol v2's admin-signed catalog. */
+int cmd_catalog(int argc, char **argv);
+/* `ferry assignment sign|verify` (cmd_catalog.c): protocol v2's server-signed assignment. */
+int cmd_assignment(int argc, char **argv);
 /* `ferry seal keygen/box/open` (cmd_seal.c). */
 int cmd_seal(int argc, char **argv);
 /* `ferry agent ...`: the migration-server client (cmd_agent.c). */

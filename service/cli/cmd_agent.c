@@ -3,6 +3,9 @@
  * from the command line, so tests and admins exercise it end to end.
  *
  *   ferry agent enroll --state DIR --server URL --machine M --domain D [--os OS]
+ *                      [--enroll-key-file FILE]
+ *   ferry agent status --state DIR --seq N --phase P [--runbook R] [--step S]
+ *                      [--cached-user NAME]
  *   ferry agent poll --state DIR
  *   ferry agent bundle-dir --state DIR --dir BUNDLE_DIR
  *   ferry agent fetch-odj --state DIR --out FILE [--target-domain D]
@@ -139,7 +142,21 @@ static int do_enroll(struct ctx *c)
 
 	if (!c->a.server[0] || !c->a.machine[0] || !c->a.domain[0])
 		return CLI_EXIT_USAGE;
-	rc = net_agent_enroll(&c->a, opt(c, "--os") ? opt(c, "--os") : "unknown");
+	if (opt(c, "--enroll-key-file")) {
+		/* a file, never the command line: the key is a secret */
+		struct ferry_secret *key = NULL;
+
+		rc = cli_read_secret_file(&key, opt(c, "--enroll-key-file"), 1024);
+		while (!rc && key->len && (key->data[key->len - 1] == '\n' ||
+					   key->data[key->len - 1] == '\r'))
+			key->len--;
+		if (!rc)
+			rc = net_agent_enroll_key(&c->a, opt(c, "--os") ? opt(c, "--os") : "unknown",
+						  key);
+		ferry_secret_free(key);
+	} else {
+		rc = net_agent_enroll(&c->a, opt(c, "--os") ? opt(c, "--os") : "unknown");
+	}
 	if (!rc)
 		printf("enrolled: agent %s\n", c->a.id);
 	return report(rc);
@@ -231,6 +248,36 @@ static int do_event(struct ctx *c)
 	return report(net_agent_event(&c->a, opt(c, "--kind"), opt(c, "--detail")));
 }
 
+/* One status report from options (the service sends them on its own; this is for tests and admins). */
+static int do_status(struct ctx *c)
+{
+	const char *seq = opt(c, "--seq"), *phase = opt(c, "--phase");
+	cJSON *j = cJSON_CreateObject();
+	bool dup = false;
+	ferry_err rc;
+
+	if (!seq || !phase || !j) {
+		cJSON_Delete(j);
+		return CLI_EXIT_USAGE;
+	}
+	cJSON_AddNumberToObject(j, "seq", (double)strtoull(seq, NULL, 10));
+	cJSON_AddStringToObject(j, "phase", phase);
+	if (opt(c, "--runbook"))
+		cJSON_AddStringToObject(j, "runbook", opt(c, "--runbook"));
+	if (opt(c, "--step"))
+		cJSON_AddStringToObject(j, "step", opt(c, "--step"));
+	if (opt(c, "--cached-user")) {
+		cJSON *u = cJSON_AddArrayToObject(j, "cached_users");
+
+		cJSON_AddItemToArray(u, cJSON_CreateString(opt(c, "--cached-user")));
+	}
+	rc = net_agent_status(&c->a, j, &dup);
+	cJSON_Delete(j);
+	if (!rc)
+		printf("status: %s\n", dup ? "duplicate" : "stored");
+	return report(rc);
+}
+
 static int do_flush(struct ctx *c)
 {
 	unsigned n = 0;
@@ -293,7 +340,7 @@ int cmd_agent(int argc, char **argv)
 	} subs[] = {
 		{ "enroll", do_enroll }, { "poll", do_poll }, { "bundle-dir", do_bundle_dir },
 		{ "fetch-odj", do_fetch_odj }, { "escrow", do_escrow }, { "event", do_event },
-		{ "flush", do_flush }, { "run", do_run },
+		{ "flush", do_flush }, { "run", do_run }, { "status", do_status },
 	};
 	struct ctx *c;
 	int rc = CLI_EXIT_USAGE;
@@ -320,6 +367,6 @@ int cmd_agent(int argc, char **argv)
 usage:
 	if (rc == CLI_EXIT_USAGE)
 		fprintf(stderr, "usage: ferry agent enroll|poll|bundle-dir|fetch-odj|escrow|event|"
-				"flush|run --state DIR [options] (see docs/net.md)\n");
+				"flush|run|status --state DIR [options] (see docs/net.md)\n");
 	return rc;
 }

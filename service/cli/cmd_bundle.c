@@ -35,30 +35,9 @@ static int fail(ferry_err rc)
 	return rc == FERRY_EIO ? 1 : EXIT_MALFORMED;
 }
 
-static const char *opt(int argc, char **argv, const char *name)
-{
-	for (int i = 1; i + 1 < argc; i++) {
-		if (!strcmp(argv[i], name))
-			return argv[i + 1];
-	}
-	return NULL;
-}
-
-/* The first argument that is neither an option nor an option's value. */
-static const char *positional(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strncmp(argv[i], "--", 2))
-			i++;
-		else
-			return argv[i];
-	}
-	return NULL;
-}
-
 static int keygen(int argc, char **argv)
 {
-	const char *out = opt(argc, argv, "--out");
+	const char *out = cli_opt(argc, argv, "--out");
 	uint8_t priv[32], pub[32];
 	char *b64 = NULL;
 	ferry_err rc = FERRY_OK;
@@ -83,14 +62,13 @@ static int keygen(int argc, char **argv)
 
 static int sign(int argc, char **argv)
 {
-	const char *key = opt(argc, argv, "--key"), *out = opt(argc, argv, "--out");
-	const char *in = positional(argc, argv);
+	const char *key = cli_opt(argc, argv, "--key"), *out = cli_opt(argc, argv, "--out");
+	const char *in = cli_positional(argc, argv);
 	struct ferry_secret *priv = NULL;
 	char *text = NULL, *env = NULL;
 	size_t len = 0, elen = 0;
 	cJSON *payload = NULL;
 	ferry_err rc;
-	FILE *f;
 
 	if (!key || !in)
 		return CLI_EXIT_USAGE;
@@ -101,13 +79,8 @@ static int sign(int argc, char **argv)
 		rc = ferry_error_set(FERRY_ECORRUPT, "%s: not a JSON object", in);
 	if (!rc)
 		rc = bundle_sign(&env, &elen, payload, priv->data);
-	if (!rc) {
-		f = out ? fopen(out, "wb") : stdout;
-		if (!f || fwrite(env, 1, elen, f) != elen || fflush(f))
-			rc = ferry_error_set(FERRY_EIO, "%s: cannot write", out ? out : "stdout");
-		if (f && f != stdout)
-			fclose(f);
-	}
+	if (!rc)
+		rc = cli_write_output(out, env, elen);
 	ferry_free(env);
 	cJSON_Delete(payload);
 	ferry_free(text);
@@ -139,8 +112,8 @@ static ferry_err check_dir(const struct bundle *b, const char *dir)
 
 static int verify(int argc, char **argv)
 {
-	const char *key = opt(argc, argv, "--key"), *dir = opt(argc, argv, "--dir");
-	const char *in = positional(argc, argv);
+	const char *key = cli_opt(argc, argv, "--key"), *dir = cli_opt(argc, argv, "--dir");
+	const char *in = cli_positional(argc, argv);
 	struct ferry_secret *pub = NULL;
 	struct bundle *b = NULL;
 	char *text = NULL, hex[65];
@@ -154,7 +127,7 @@ static int verify(int argc, char **argv)
 		rc = rb_read_file(&text, &len, in, BUNDLE_MAX);
 	if (!rc)
 		rc = bundle_verify(&b, (const uint8_t *)text, len, pub->data,
-				   opt(argc, argv, "--agent"));
+				   cli_opt(argc, argv, "--agent"));
 	if (!rc && dir)
 		rc = check_dir(b, dir);
 	if (!rc) {

@@ -26,18 +26,9 @@ static int fail(ferry_err rc)
 	return rc == FERRY_EIO || rc == FERRY_ENOTFOUND ? 1 : 3;
 }
 
-static const char *opt(int argc, char **argv, const char *name)
-{
-	for (int i = 1; i + 1 < argc; i++) {
-		if (!strcmp(argv[i], name))
-			return argv[i + 1];
-	}
-	return NULL;
-}
-
 static int keygen(int argc, char **argv)
 {
-	const char *out = opt(argc, argv, "--out");
+	const char *out = cli_opt(argc, argv, "--out");
 	struct ferry_secret *priv = NULL;
 	uint8_t pub[32];
 	char *b64 = NULL;
@@ -60,9 +51,9 @@ static int keygen(int argc, char **argv)
 
 static int box_or_open(int argc, char **argv, int open)
 {
-	const char *key = opt(argc, argv, open ? "--key" : "--to");
-	const char *aad = opt(argc, argv, "--aad"), *in = opt(argc, argv, "--in");
-	const char *out = opt(argc, argv, "--out");
+	const char *key = cli_opt(argc, argv, open ? "--key" : "--to");
+	const char *aad = cli_opt(argc, argv, "--aad"), *in = cli_opt(argc, argv, "--in");
+	const char *out = cli_opt(argc, argv, "--out");
 	struct ferry_secret *k = NULL, *data = NULL, *pt = NULL;
 	uint8_t *sealed = NULL;
 	size_t slen = 0;

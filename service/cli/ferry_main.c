@@ -28,6 +28,8 @@ static const struct cli_command commands[] = {
 	{ "uninstall-wait", "self-uninstall waiter: --service S --product {GUID} --log L (Windows)", cmd_uninstall_wait },
 	{ "self-uninstall", "archive the journal and logs, then uninstall Ferry (Windows)", cmd_self_uninstall },
 	{ "bundle", "make and check signed bundles: bundle keygen|sign|verify", cmd_bundle },
+	{ "catalog", "protocol v2's admin-signed catalog: catalog sign|verify", cmd_catalog },
+	{ "assignment", "protocol v2's server-signed assignment: assignment sign|verify", cmd_assignment },
 	{ "seal", "sealed blobs: seal keygen|box|open", cmd_seal },
 	{ "agent", "the migration-server client: agent enroll|poll|fetch-odj|...", cmd_agent },
 	{ "rollback", "undo a user's profile mapping (Windows): rollback profile --user SID", cmd_rollback },

@@ -28,6 +28,29 @@ def skip(why):
     sys.exit(77)
 
 
+def samba_provision(samba_dc, machine, domain, out):
+    """`net offlinejoin provision` against the live Samba DC in its namespace
+    (tests/e2e/samba_dc.sh) into `out`; None or the failure's text."""
+    ns, smbconf, adminpass = samba_dc.split(":", 2)
+    # A DC that listens on 389/445 may not serve its LSA pipe or its KDC
+    # yet (on a loaded machine for a minute): a refused connection, no
+    # logon server or an internal error on the first logon is retried for
+    # up to ~60 s; nothing else is.
+    transient = ("CONNECTION_REFUSED", "NO_LOGON_SERVERS", "An internal error occurred")
+    for attempt in range(24):
+        r = subprocess.run(["ip", "netns", "exec", ns, "net", "offlinejoin", "provision",
+                            "-s", smbconf, "-S", "127.0.0.1", "-U", "Administrator%" + adminpass,
+                            "domain=" + domain, "dcname=dc1." + domain, "machine_name=" + machine,
+                            "savefile=" + out],
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode == 0 or not any(t in r.stderr + r.stdout for t in transient):
+            break
+        time.sleep(2.5)
+    if r.returncode != 0:
+        return "net offlinejoin provision failed: " + (r.stderr + r.stdout).strip()[-200:]
+    return None
+
+
 def run(argv, **kw):
     return subprocess.run(argv, capture_output=True, text=True, timeout=kw.pop("timeout", 120), **kw)
 
@@ -138,3 +161,96 @@ class Fixture:
         cmd = [self.ferry, "agent", sub, "--state", state, "--ca", self.cert,
                "--pin", pin or self.pin, "--signing-key", self.sign_pub] + rest
         return run(cmd)
+
+
+class ServerFixture(Fixture):
+    """The same keys and bundles, served by the real ferry-server.
+
+    `ferry-server init` runs here (the admin's signing key is the fixture's,
+    brought with --signing-public-key; the escrow key is the server's own),
+    `start` runs the server on 127.0.0.1 with an ephemeral port, creates the
+    wave, adds the devices and uploads the signed bundle with ferry-admin.
+    Test-side inspection reads the server's database with sqlite3.
+    """
+
+    def __init__(self, ferry, work, hold=False, **kw):
+        super().__init__(ferry, work, **kw)
+        bindir = os.path.dirname(os.path.abspath(ferry))
+        self.server_bin = os.path.join(bindir, "ferry-server")
+        self.admin_bin = os.path.join(bindir, "ferry-admin")
+        self.srv = os.path.join(work, "srv")
+        argv = [self.server_bin, "init", self.srv, "--name", "127.0.0.1", "--listen",
+                "127.0.0.1:0", "--signing-public-key", self.sign_pub]
+        if hold:
+            argv.append("--hold-without-key")
+        r = run(argv)
+        assert r.returncode == 0, "ferry-server init: " + r.stderr
+        self.props = dict(line.split("=", 1) for line in r.stdout.strip().splitlines())
+        self.cert = os.path.join(self.srv, "tls", "cert.pem")
+        self.key_pem = os.path.join(self.srv, "tls", "key.pem")
+        self.pin = self.props["SERVER_PIN_SHA256"]
+        self.enroll_key_file = os.path.join(self.srv, "keys", "enroll.key")
+        self.escrow_key = os.path.join(self.srv, "keys", "escrow.key")
+        self.escrow_pub = open(os.path.join(self.srv, "keys", "escrow.pub")).read().strip()
+        self.admin_token = os.path.join(self.srv, "admin.token")
+        self.wave = None
+
+    def start(self, bundle, wave="wave1", devices=()):
+        self.log = open(os.path.join(self.work, "server.log"), "w")
+        port_file = os.path.join(self.srv, "run.port")
+        self.proc = subprocess.Popen([self.server_bin, "run", self.srv], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        for _ in range(100):
+            if os.path.exists(port_file):
+                break
+            if self.proc.poll() is not None:
+                raise RuntimeError("ferry-server exited: " + open(self.log.name).read())
+            time.sleep(0.1)
+        self.url = "https://127.0.0.1:%s" % open(port_file).read().strip()
+        self.wave = wave
+        self.admin_ok("waves", "create", wave)
+        if devices:
+            self.admin_ok("waves", "add-devices", wave, *devices)
+        if bundle:
+            self.admin_ok("waves", "bundle", wave, bundle)
+
+    def admin(self, *argv, token=None):
+        env = dict(os.environ, FERRY_SERVER=self.url, FERRY_CA=self.cert, FERRY_PIN=self.pin,
+                   FERRY_TOKEN_FILE=token or self.admin_token)
+        return subprocess.run([self.admin_bin, *argv], capture_output=True, text=True,
+                              timeout=120, env=env)
+
+    def admin_ok(self, *argv, token=None):
+        r = self.admin(*argv, token=token)
+        assert r.returncode == 0, "ferry-admin %s: %s" % (" ".join(argv), r.stderr)
+        return json.loads(r.stdout) if r.stdout.strip().startswith(("{", "[")) else r.stdout
+
+    def control(self, bundle=None, **kw):
+        assert not kw, "ferry-server has no hostile modes (tests/e2e/server.py has): %s" % kw
+        if bundle:
+            self.admin_ok("waves", "bundle", self.wave, bundle)
+
+    def db(self, sql, *params):
+        import sqlite3
+        con = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.srv, "ferry.db"), uri=True,
+                              timeout=10)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+    def rows(self, table):
+        if table == "events":
+            return self.db("SELECT agent, kind, detail FROM events ORDER BY received, rowid")
+        if table == "odj":
+            return self.db("SELECT agent, device, '', sha256, source FROM odj")
+        if table == "fallback":
+            return [(a, base64.b64encode(s).decode()) for a, s in
+                    self.db("SELECT agent, sealed FROM escrow")]
+        raise KeyError(table)
+
+    def agent(self, state, *argv, pin=None, enroll_key=True):
+        sub, rest = argv[0], list(argv[1:])
+        if sub == "enroll" and enroll_key:
+            rest += ["--enroll-key-file", self.enroll_key_file]
+        return super().agent(state, sub, *rest, pin=pin)

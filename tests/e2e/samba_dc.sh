@@ -6,7 +6,14 @@
 #   samba_dc.sh stop WORKDIR    stop it and delete the namespace
 #
 # The DC runs inside a fresh network namespace with only `lo` (no DNS
-# forwarder outside it), as tests/data/odj/generate.sh does. Exit 77 with a
+# forwarder outside it), as tests/data/odj/generate.sh does. The forwarder
+# is 127.0.0.2, where nothing listens, so an unknown name fails at once:
+# forwarding to itself (127.0.0.1) loops, and the single-process DC then
+# spends itself on DNS while CLDAP and LDAP queue up. Its pid files
+# and sockets live under WORKDIR too: the defaults (/run/samba) are shared by
+# every DC on the machine: a second DC's smbd would find the first's pid
+# file and exit, and its smbd would authenticate through the other DC's
+# winbindd. Exit 77 with a
 # SKIP line when Samba or network namespaces are not available here.
 set -euo pipefail
 cmd=${1:?start|stop}
@@ -38,15 +45,24 @@ ip -n "$ns" link set lo up
 run() { ip netns exec "$ns" "$@"; }
 if ! run samba-tool domain provision --targetdir="$dc" --realm=TARGET.TEST --domain=TARGET \
 	--server-role=dc --dns-backend=SAMBA_INTERNAL --host-name=dc1 --host-ip=127.0.0.1 \
-	--adminpass="$adminpass" --option="dns forwarder = 127.0.0.1" --option="interfaces = lo" \
-	--option="bind interfaces only = yes" >"$work/provision.log" 2>&1; then
+	--adminpass="$adminpass" --option="dns forwarder = 127.0.0.2" --option="interfaces = lo" \
+	--option="bind interfaces only = yes" --option="pid directory = $dc/run" \
+	--option="ncalrpc dir = $dc/ncalrpc" \
+	>"$work/provision.log" 2>&1; then
 	tail -5 "$work/provision.log" >&2
 	stop
 	echo "FAIL: samba-tool domain provision failed (see above)"
 	exit 1
 fi
 mkdir -p "$dc/run"
-run samba -M single -s "$dc/etc/smb.conf" --option="pid directory = $dc/run" >"$work/samba.log" 2>&1 </dev/null &
+# smbd reaches winbindd through libwbclient at the compiled-in
+# /run/samba/winbindd, whatever smb.conf says: the DC gets its own mount
+# namespace with a private /run/samba, so it never talks to another DC's
+# winbindd (nor another's to it).
+mkdir -p "$dc/run-samba"
+run unshare -m sh -c 'mount --make-rprivate / && mount --bind "$1" /run/samba && shift && exec "$@"' \
+	sh "$dc/run-samba" samba -M single -s "$dc/etc/smb.conf" --option="pid directory = $dc/run" \
+	>"$work/samba.log" 2>&1 </dev/null &
 echo $! >"$work/samba.pid"
 for _ in $(seq 1 120); do
 	if run bash -c 'exec 3<>/dev/tcp/127.0.0.1/389 && exec 4<>/dev/tcp/127.0.0.1/445' 2>/dev/null; then

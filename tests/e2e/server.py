@@ -1,5 +1,13 @@
 #!/usr/bin/env python3
-"""Ferry's test migration server (docs/protocol.md), a fixture for tests/e2e.
+"""A test migration server (docs/protocol.md) that can lie on command.
+
+The real server is ferry-server (server/, docs/server.md): e2e.server_hostile
+and e2e.user_story_net run against it. This fixture remains for two
+scenarios: e2e.hostile, which needs a peer that lies (tampered, replayed,
+garbage, huge and stalled replies, blobs sealed to someone else), and the
+Wine scenario e2e.user_story, whose ferrysvc.exe cannot present the
+enrolment key ferry-server requires until the service reads ENROLL_KEY
+(docs/status.md); it moves to ferry-server then.
 
 Python standard library only: http.server + ssl + sqlite3 + json. Ed25519
 and X25519 are not in the standard library, so the bundle is signed ahead of
@@ -28,6 +36,9 @@ import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixture import samba_provision  # noqa: E402
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, token_sha256 TEXT, machine TEXT,
@@ -73,22 +84,11 @@ def odj_from_blobs(args, machine, domain):
 
 def odj_from_samba(args, machine, domain):
     """A fresh blob from the live Samba DC in its namespace (tests/e2e/samba_dc.sh)."""
-    ns, smbconf, adminpass = args.samba_dc.split(":", 2)
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "blob.odj")
-        # A DC that listens on 389/445 may not serve its LSA pipe yet: a
-        # refused connection is retried for up to ~20 s, nothing else is.
-        for attempt in range(8):
-            r = subprocess.run(["ip", "netns", "exec", ns, "net", "offlinejoin", "provision",
-                                "-s", smbconf, "-S", "127.0.0.1", "-U", "Administrator%" + adminpass,
-                                "domain=" + domain, "dcname=dc1." + domain, "machine_name=" + machine,
-                                "savefile=" + out],
-                               capture_output=True, text=True, timeout=120)
-            if r.returncode == 0 or "CONNECTION_REFUSED" not in r.stderr:
-                break
-            time.sleep(2.5)
-        if r.returncode != 0:
-            return None, "net offlinejoin provision failed: " + r.stderr.strip()[-200:]
+        err = samba_provision(args.samba_dc, machine, domain, out)
+        if err:
+            return None, err
         return open(out, "rb").read(), "samba-dc"
 
 

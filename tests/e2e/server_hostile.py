@@ -1,0 +1,356 @@
+#!/usr/bin/env python3
+"""Scenario `server_hostile`: ferry-server against hostile agents and admins.
+
+The real ferry-server (init, run) with the native `ferry agent` client, and
+raw HTTPS requests where the client would never send what an attacker does.
+Each case asserts the refusal, its reason, that nothing was stored, and
+that the server keeps serving (health, and the database's integrity_check).
+
+    server_hostile.py FERRY_BINARY
+"""
+import base64
+import json
+import os
+import ssl
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixture import ServerFixture, ROOT  # noqa: E402
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+
+
+class Http:
+    def __init__(self, fx):
+        self.fx = fx
+        self.ctx = ssl.create_default_context(cafile=fx.cert)
+
+    def __call__(self, method, path, body=None, token=None, raw=None, headers=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        req = urllib.request.Request(self.fx.url + path, data=data, method=method, headers=h)
+        try:
+            with urllib.request.urlopen(req, context=self.ctx, timeout=30) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+        except (ConnectionError, urllib.error.URLError) as e:
+            return -1, str(e).encode()
+
+
+def token_of(state):
+    return open(os.path.join(state, "agent.token")).read().strip()
+
+
+def agent_id(state):
+    return json.load(open(os.path.join(state, "agent.json")))["id"]
+
+
+def main():
+    ferry = sys.argv[1]
+    with tempfile.TemporaryDirectory(prefix="ferry-srv-hostile-") as work:
+        fx = ServerFixture(ferry, work, target_domain="ferry.test")
+        bundle = fx.sign("seq2", fx.payload(2))
+        fx.start(bundle, wave="wave1", devices=["FERRYPC01", "FIN-PC-002"])
+        try:
+            scenario(fx, work, Http(fx))
+        finally:
+            fx.stop()
+    if failures:
+        print("server_hostile: %d check(s) failed" % len(failures))
+        return 1
+    print("server_hostile: all checks passed")
+    return 0
+
+
+def enroll(fx, work, name, machine, **kw):
+    state = os.path.join(work, name)
+    os.makedirs(state, exist_ok=True)
+    r = fx.agent(state, "enroll", "--server", fx.url, "--machine", machine, "--domain", "SOURCE",
+                 "--os", "test", **kw)
+    return state, r
+
+
+def healthy(fx, http, what):
+    st, body = http("GET", "/v1/health")
+    integrity = fx.db("PRAGMA integrity_check")
+    check(st == 200 and integrity == [("ok",)],
+          "%s: the server keeps serving (health %d, integrity %s)" % (what, st, integrity))
+
+
+def scenario(fx, work, http):
+    st, body = http("GET", "/v1/health")
+    check(st == 200 and json.loads(body)["status"] == "ok", "GET /v1/health: 200 without a token")
+
+    # Enrolment without or with a wrong key: refused, nothing stored.
+    _, r = enroll(fx, work, "nokey", "FERRYPC01", enroll_key=False)
+    check(r.returncode != 0 and "403" in r.stderr, "enrolment without a key: refused (%s)"
+          % r.stderr.strip())
+    bad = os.path.join(work, "wrong.key")
+    open(bad, "w").write("not-the-enrolment-key\n")
+    state = os.path.join(work, "wrongkey")
+    os.makedirs(state)
+    r = fx.agent(state, "enroll", "--server", fx.url, "--machine", "FERRYPC01", "--domain",
+                 "SOURCE", enroll_key=False, *["--enroll-key-file", bad])
+    check(r.returncode != 0 and "403" in r.stderr, "enrolment with a wrong key: refused")
+    check(fx.db("SELECT count(*) FROM agents") == [(0,)], "no agent stored for either")
+
+    # The honest agent.
+    a1, r = enroll(fx, work, "a1", "FERRYPC01")
+    check(r.returncode == 0, "enrolment with the key: " + (r.stdout + r.stderr).strip())
+    r = fx.agent(a1, "poll")
+    check(r.returncode == 0 and "new: sequence 2" in r.stdout, "the wave's signed bundle accepted")
+    r = fx.agent(a1, "poll")
+    check(r.returncode == 0 and "unchanged" in r.stdout, "second poll: ETag hit (304)")
+
+    # A second agent claiming an enrolled name: held, never granted silently.
+    a2, r = enroll(fx, work, "a2", "FERRYPC01")
+    check(r.returncode == 3 and "approval" in r.stderr,
+          "second agent claiming FERRYPC01: held for approval (%s)" % r.stderr.strip())
+    check(not os.path.exists(os.path.join(a2, "agent.token")), "the claimant got no token")
+    pend = fx.admin_ok("enrolments", "--status", "pending")
+    check(len(pend) == 1 and pend[0]["device"] == "FERRYPC01", "one pending enrolment listed")
+    r = fx.agent(a1, "poll")
+    check(r.returncode == 0, "the enrolled agent keeps working meanwhile")
+    r = fx.admin("enrolments", "deny", str(pend[0]["id"]))
+    check(r.returncode == 0, "admin denies the claim")
+    _, r = enroll(fx, work, "a2", "FERRYPC01")
+    check(r.returncode != 0 and "403" in r.stderr, "a denied claimant stays refused")
+
+    # /odj for a device in no wave: refused; the body never chooses the device.
+    a3, r = enroll(fx, work, "a3", "NOWAVE-PC")
+    check(r.returncode == 0, "an agent for a device in no wave enrols")
+    r = fx.agent(a3, "fetch-odj", "--out", os.path.join(work, "x.odj"), "--target-domain",
+                 "ferry.test")
+    check(r.returncode != 0 and not os.path.exists(os.path.join(work, "x.odj")),
+          "/odj for a device in no wave: refused (%s)" % r.stderr.strip()[:120])
+    st, body = http("POST", "/v1/agents/%s/odj" % agent_id(a3),
+                    {"machine": "FERRYPC01", "domain": "ferry.test"}, token=token_of(a3))
+    check(st == 404 and b"NOWAVE-PC" in body,
+          "/odj naming FERRYPC01 in the body still answers for NOWAVE-PC (%d %s)" % (st, body[:80]))
+
+    # ODJ import: validated for the device and its wave's domain, sealed to its agent.
+    blob = os.path.join(ROOT, "tests/data/odj/samba-ferrypc01.odj")
+    other = os.path.join(ROOT, "tests/data/odj/samba-ferry-laptop-7.odj")
+    r = fx.admin("odj", "import", "FERRYPC01", other)
+    check(r.returncode != 0 and "MachineName" in r.stderr,
+          "import of another machine's blob: refused (%s)" % r.stderr.strip()[:120])
+    r = fx.admin("odj", "import", "FIN-PC-002", blob)
+    check(r.returncode != 0 and "not enrolled" in r.stderr, "import for an unenrolled device: refused")
+    r = fx.admin("odj", "import", "FERRYPC01", blob)
+    check(r.returncode == 0, "import of FERRYPC01's blob")
+    out = os.path.join(work, "blob.odj")
+    r = fx.agent(a1, "fetch-odj", "--out", out)
+    check(r.returncode == 0 and open(out, "rb").read() == open(blob, "rb").read(),
+          "the agent opens, validates and gets the blob byte-identical (%s)" % r.stderr.strip())
+    s1 = http("POST", "/v1/agents/%s/odj" % agent_id(a1), {}, token=token_of(a1))
+    s2 = http("POST", "/v1/agents/%s/odj" % agent_id(a1), {"domain": "evil.test"},
+              token=token_of(a1))
+    check(s1[0] == 200 and s1 == s2, "the same sealed bytes on every retry, whatever the body says")
+
+    # Bodies: oversized, malformed, invalid.
+    st, _ = http("POST", "/v1/agents/enroll", raw=b"{" + b" " * (1024 * 1024) + b"}")
+    check(st == 413, "1 MiB enrolment body: 413 (%d)" % st)
+    st, body = http("POST", "/v1/agents/enroll", raw=b"{\"machine\": ")
+    check(st == 400 and b"malformed" in body, "malformed JSON: 400 (%s)" % body[:80])
+    st, body = http("POST", "/v1/agents/enroll", {"machine": "A" * 40, "domain": "S", "os": "x",
+                                                  "public_key": "AAAA"})
+    check(st == 400 and b"computer name" in body, "a 40-character machine name: 400")
+    tok, aid = token_of(a1), agent_id(a1)
+    st, body = http("POST", "/v1/agents/%s/events" % aid, {"events": [{"id": "x'; DROP", "kind": "k"}]},
+                    token=tok)
+    check(st == 400 and b"/events/0" in body, "an event with a hostile id: 400 naming it")
+    st, body = http("POST", "/v1/agents/%s/status" % aid, {"seq": 1, "phase": "pwned"}, token=tok)
+    check(st == 400 and b"phase" in body, "a status with an unknown phase: 400")
+    st, _ = http("GET", "/v1/agents/%s/assignment" % aid, token="forged")
+    check(st == 401, "a forged token: 401")
+    st, _ = http("GET", "/v1/agents/../admin/waves", token=tok)
+    check(st in (400, 404), "a dot-dot path: refused (%d)" % st)
+    # A race for one name: twenty enrolments at once, twenty keys; one wins.
+    import threading
+    key = open(fx.enroll_key_file).read().strip()
+    results = []
+
+    def racer():
+        results.append(http("POST", "/v1/agents/enroll", {
+            "machine": "RACE-PC", "domain": "S", "os": "x", "enroll_key": key,
+            "public_key": base64.b64encode(os.urandom(32)).decode()})[0])
+    threads = [threading.Thread(target=racer) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check(sorted(results).count(201) == 1 and results.count(202) == 19,
+          "20 concurrent enrolments of one name: one granted, 19 held (%s)" % sorted(results))
+    # A client that sends half a request and stalls does not stall the others.
+    import socket
+    import ssl as ssl_
+    raw = socket.create_connection(("127.0.0.1", int(fx.url.rsplit(":", 1)[1])))
+    slow = ssl_.create_default_context(cafile=fx.cert).wrap_socket(raw, server_hostname="127.0.0.1")
+    slow.send(b"POST /v1/agents/enroll HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+    import time
+    t0 = time.monotonic()
+    st, _ = http("GET", "/v1/health")
+    check(st == 200 and time.monotonic() - t0 < 5, "a stalled client does not stall /v1/health")
+    slow.close()
+    healthy(fx, http, "after the hostile bodies")
+
+    # Status: idempotent by sequence; the funnel and the filters.
+    for seq, phase in ((1, "idle"), (2, "credentials_cached"), (3, "unjoined")):
+        st, body = http("POST", "/v1/agents/%s/status" % aid, {"seq": seq, "phase": phase,
+                        "runbook": "migration", "step": "unjoin", "attempt": 1,
+                        "cached_users": ["TARGET\\jdoe"], "free_disk_mb": 5000}, token=tok)
+        check(st == 200 and not json.loads(body)["duplicate"], "status seq %d (%s) stored" % (seq, phase))
+    st, body = http("POST", "/v1/agents/%s/status" % aid, {"seq": 2, "phase": "idle"}, token=tok)
+    check(st == 200 and json.loads(body)["duplicate"], "a resent older sequence is a duplicate")
+    rep = fx.admin_ok("report", "--wave", "wave1", "--format", "json")
+    check(rep["expected"] == 2 and rep["enrolled"] == 1 and rep["credentials_cached"] == 1 and
+          rep["blob_ready"] == 1 and rep["unjoined"] == 1 and rep["joined"] == 0,
+          "funnel: expected 2, enrolled 1, creds 1, blob 1, unjoined 1, joined 0 (%s)" % rep)
+    csv = fx.admin("report", "--wave", "wave1", "--format", "csv").stdout
+    check("unjoined,1" in csv and "FERRYPC01,wave1,active,unjoined" in csv, "CSV report")
+    st, body = http("POST", "/v1/agents/%s/status" % aid, {"seq": 4, "phase": "failed",
+                    "error": {"code": 1355, "api": "NetRequestOfflineDomainJoin",
+                              "message": "the specified domain does not exist"}}, token=tok)
+    failed = fx.admin_ok("devices", "--wave", "wave1", "--state", "failed")
+    check(len(failed) == 1 and failed[0]["name"] == "FERRYPC01" and
+          "does not exist" in failed[0]["error"], "devices --state failed lists FERRYPC01")
+
+    # Escrow: only a seal this server can open for this agent; replacement audited.
+    pw = os.path.join(work, "pw")
+    open(pw, "w").write("Break-Glass-Pa55!")
+    r = fx.agent(a1, "escrow", "--server-key", fx.escrow_pub, "--password-file", pw)
+    check(r.returncode == 0, "fallback password escrowed")
+    junk = base64.b64encode(os.urandom(120)).decode()
+    st, _ = http("POST", "/v1/agents/%s/fallback" % aid, {"sealed": junk}, token=tok)
+    check(st == 400, "an escrow not sealed to the server's key: 400, the old one kept")
+    open(pw, "w").write("Second-Pa55word!")
+    r = fx.agent(a1, "escrow", "--server-key", fx.escrow_pub, "--password-file", pw)
+    rows = fx.db("SELECT actor, action, target FROM audit WHERE action='escrow.replace'")
+    check(r.returncode == 0 and len(rows) == 1 and rows[0][2] == "FERRYPC01",
+          "a second escrow replaces the first with an audit row (%s)" % rows)
+
+    # Helpdesk reveal: the helpdesk role only, with a reason, audited.
+    r = fx.admin("fallback", "reveal", "FERRYPC01", "--reason", "user locked out, ticket 4711")
+    check(r.returncode != 0 and "403" in r.stderr, "reveal with the admin role: 403")
+    hd = fx.admin_ok("tokens", "create", "alice", "--role", "helpdesk")
+    hdf = os.path.join(work, "helpdesk.token")
+    open(hdf, "w").write(hd["token"])
+    r = fx.admin("fallback", "reveal", "FERRYPC01", "--reason", "user locked out, ticket 4711",
+                 token=hdf)
+    check(r.returncode == 0 and json.loads(r.stdout)["password"] == "Second-Pa55word!",
+          "helpdesk reveals the escrowed password")
+    rows = fx.db("SELECT actor, role, detail FROM audit WHERE action='fallback.reveal'")
+    check(any(a == "alice" and "ticket 4711" in d and "HTTP 200" in d for a, _, d in rows) and
+          any(ro == "admin" and "HTTP 403" in d for _, ro, d in rows),
+          "audit rows: the denied admin attempt and alice's reveal with its reason")
+    aud = fx.admin_ok("tokens", "create", "audrey", "--role", "auditor")
+    audf = os.path.join(work, "auditor.token")
+    open(audf, "w").write(aud["token"])
+    r = fx.admin("waves", "create", "sneaky", token=audf)
+    check(r.returncode != 0 and "403" in r.stderr, "an auditor cannot create a wave")
+    check(fx.db("SELECT count(*) FROM waves WHERE name='sneaky'") == [(0,)], "no wave created")
+    r = fx.admin("tokens", "revoke", "audrey")
+    check(r.returncode == 0, "admin revokes the auditor's token")
+    r = fx.admin("audit", token=audf)
+    check(r.returncode != 0 and "401" in r.stderr, "a revoked token is refused (401)")
+    check(fx.db("SELECT count(*) FROM tokens WHERE sha256 LIKE '%' || ? || '%'",
+                hd["token"]) == [(0,)], "tokens are stored hashed, never as given")
+
+    # Bundles the admin did not sign are refused.
+    other_key = os.path.join(work, "other.key")
+    fx.cli("bundle", "keygen", "--out", other_key)
+    foreign = os.path.join(work, "foreign.json")
+    json.dump(fx.payload(9), open(os.path.join(work, "foreign.payload.json"), "w"))
+    fx.cli("bundle", "sign", "--key", other_key, os.path.join(work, "foreign.payload.json"),
+           "--out", foreign)
+    r = fx.admin("waves", "bundle", "wave1", foreign)
+    check(r.returncode != 0 and "signature" in r.stderr,
+          "a bundle signed by another key: refused (%s)" % r.stderr.strip()[:120])
+
+    # Protocol v2: the catalog the admin signed, the assignment the server signs.
+    v2(fx, work, http, a1)
+
+    # Metrics.
+    st, _ = http("GET", "/metrics")
+    check(st == 401, "/metrics without a token: 401")
+    st, body = http("GET", "/metrics", token=open(fx.admin_token).read().strip())
+    check(st == 200 and b'ferry_devices{state="failed"} 1' in body and
+          b"ferry_enrolments_pending 19" in body, "/metrics in Prometheus text")
+    healthy(fx, http, "at the end")
+    texts = open(os.path.join(work, "server.log")).read()
+    check("Second-Pa55word!" not in texts and tok not in texts and hd["token"] not in texts,
+          "no password or token in the server's log")
+
+
+def v2(fx, work, http, a1):
+    import time
+    payload = json.load(open(os.path.join(ROOT, "tests/data/catalog/payload.json")))
+    server_pub = open(os.path.join(fx.srv, "keys", "assignment.pub")).read().strip()
+
+    def catalog(name, key, assignment_key, seq):
+        payload.update(sequence=seq, assignment_key=assignment_key)
+        src, out = os.path.join(work, name + ".payload.json"), os.path.join(work, name + ".json")
+        json.dump(payload, open(src, "w"))
+        fx.cli("catalog", "sign", "--key", key, src, "--out", out)
+        return out
+
+    other_key = os.path.join(work, "other.key")
+    r = fx.admin("catalog", "upload", catalog("cat-foreign", other_key, server_pub, 1))
+    check(r.returncode != 0 and "does not verify" in r.stderr, "a catalog not signed by the admin: refused")
+    r = fx.admin("catalog", "upload", catalog("cat-otherkey", fx.sign_key, fx.cli(
+        "bundle", "keygen", "--out", os.path.join(work, "k3")).stdout.strip(), 1))
+    check(r.returncode != 0 and "not this server's assignment key" in r.stderr,
+          "a catalog naming another assignment key: refused")
+    cat = catalog("cat", fx.sign_key, server_pub, 2)
+    r = fx.admin("catalog", "upload", cat)
+    check(r.returncode == 0, "the admin's catalog uploaded (%s)" % r.stderr.strip())
+    r = fx.admin("catalog", "upload", catalog("cat-old", fx.sign_key, server_pub, 1))
+    check(r.returncode != 0, "an older catalog: refused")
+    aid, tok = agent_id(a1), token_of(a1)
+    st, _ = http("GET", "/v2/agents/%s/assignment" % aid, token=tok)
+    check(st == 304, "v2 assignment before the wave has runbook windows: 304 (%d)" % st)
+    r = fx.admin("waves", "runbook", "wave1", "wipe-disk", "--available-from", "none",
+                 "--enforced-after", "none")
+    check(r.returncode != 0 and "not in the signed catalog" in r.stderr,
+          "a wave runbook not in the catalog: refused (%s)" % r.stderr.strip())
+    fx.admin_ok("waves", "runbook", "wave1", "cache-credentials", "--available-from", "none",
+                "--enforced-after", "none")
+    fx.admin_ok("waves", "runbook", "wave1", "migration", "--available-from",
+                "2026-01-05T08:00:00Z", "--enforced-after", "2026-01-09T18:00:00Z")
+    st, env = http("GET", "/v2/agents/%s/assignment" % aid, token=tok)
+    got = os.path.join(work, "assignment.json")
+    open(got, "wb").write(env)
+    r = fx.cli("assignment", "verify", "--catalog", cat, "--admin-key", fx.sign_pub, "--agent",
+               aid, "--now", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), got,
+               check=False)
+    check(st == 200 and r.returncode == 0 and "wave wave1" in r.stdout,
+          "the server's assignment verifies as an agent would (%s)" % (r.stdout + r.stderr).strip())
+    doc = json.loads(env)["payload"]
+    check(doc["device"] == "FERRYPC01" and doc["target"]["dns_domain"] == "target.example" and
+          doc["batch"]["runbooks"][1]["available_from"] == "2026-01-05T08:00:00Z",
+          "it carries the device, the catalog's target and the wave's windows")
+    st2, env2 = http("GET", "/v2/agents/%s/assignment" % aid, token=tok)
+    check(st2 == 200 and env2 == env, "unchanged inputs: the same signed bytes again")
+    fx.admin_ok("waves", "runbook", "wave1", "migration", "--available-from",
+                "2026-01-06T08:00:00Z", "--enforced-after", "2026-01-09T18:00:00Z")
+    st3, env3 = http("GET", "/v2/agents/%s/assignment" % aid, token=tok)
+    check(st3 == 200 and json.loads(env3)["payload"]["sequence"] == doc["sequence"] + 1,
+          "a changed window: a new assignment, sequence + 1")
+    st, _ = http("GET", "/v2/agents/%s/catalog" % aid, token=tok)
+    check(st == 200, "GET /v2/agents/{id}/catalog: 200")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,253 @@
+/* server/srv_store_sqlite: the storage rules of srv_store.h, on a real SQLite file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "srv.h"
+
+struct fx {
+	char dir[64], path[96];
+	struct srv_store *st;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ferry-store-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/ferry.db", f->dir);
+	if (srv_store_sqlite_open(&f->st, f->path, true))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[128];
+
+	f->st->ops->close(f->st);
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct srv_enrol_req req(const char *dev, uint8_t key, const char *id, bool key_ok)
+{
+	struct srv_enrol_req r = { .device = dev, .domain = "SOURCE", .os = "test", .agent_id = id,
+				   .token_sha256 = "0000000000000000000000000000000000000000000000000000000000000001",
+				   .key_ok = key_ok, .hold_reason = "test", .pending_max = 3, .now = 100 };
+
+	memset(r.public_key, key, 32);
+	return r;
+}
+
+static void test_srv_store__enrol_rules(void **state)
+{
+	struct fx *f = *state;
+	const struct srv_store_ops *o = f->st->ops;
+	struct srv_enrol_result res;
+	struct srv_enrol_req r;
+	struct srv_agent a;
+	cJSON *list = NULL;
+
+	r = req("PC1", 1, "a1", true);
+	assert_int_equal(o->enrol(f->st, &res, &r), FERRY_OK);
+	assert_int_equal(res.outcome, SRV_ENROL_NEW);
+	assert_string_equal(res.agent_id, "a1");
+	/* the same key again: the same agent, a new token */
+	r = req("PC1", 1, "a1bis", true);
+	r.token_sha256 = "0000000000000000000000000000000000000000000000000000000000000002";
+	assert_int_equal(o->enrol(f->st, &res, &r), FERRY_OK);
+	assert_int_equal(res.outcome, SRV_ENROL_RENEWED);
+	assert_string_equal(res.agent_id, "a1");
+	assert_int_equal(o->agent_auth(f->st, &a, "a1", r.token_sha256, 100), FERRY_OK);
+	assert_string_equal(a.device, "PC1");
+	assert_int_equal(o->agent_auth(f->st, &a, "a1",
+				       "0000000000000000000000000000000000000000000000000000000000000001",
+				       100), FERRY_EAUTH);
+	/* another key claiming PC1: held, then held again (once per key), never a token */
+	r = req("PC1", 2, "a2", true);
+	assert_int_equal(o->enrol(f->st, &res, &r), FERRY_OK);
+	assert_int_equal(res.outcome, SRV_ENROL_HELD);
+	assert_int_equal(o->enrol(f->st, &res, &r), FERRY_OK);
+	assert_int_equal(res.outcome, SRV_ENROL_HELD);
+	assert_int_equal(o->agent_auth(f->st, &a, "a2", r.token_sha256, 100), FERRY_EAUTH);
+	/* no key: held too */
+	r = req("PC9", 3, "a3", false);
+	assert_int_equal(o->enrol(f->st, &res, &r), FERRY_OK);
+	assert_int_equal(res.outcome, SRV_ENROL_HELD);
+	assert_int_equal(o->list(f->st, &list, SRV_LIST_ENROLMENTS, "pending"), FERRY_OK);
+	assert_int_equal(cJSON_GetArraySize(list), 2);
+	cJSON_Delete(list);
+	/* approval of the claim: the next enrolment binds a2 and retires a1 */
+	assert_int_equal(o->enrolment_decide(f->st, 1, true), FERRY_OK);
+	assert_int_equal(o->enrolment_decide(f->st, 1, true), FERRY_ENOTFOUND); /* not pending */
+	r = req("PC1", 2, "a2", true);
+	assert_int_equal(o->enrol(f->st, &res, &r), FERRY_OK);
+	assert_int_equal(res.outcome, SRV_ENROL_NEW);
+	assert_string_equal(res.agent_id, "a2");
+	assert_int_equal(o->agent_auth(f->st, &a, "a1",
+				       "0000000000000000000000000000000000000000000000000000000000000002",
+				       100), FERRY_EAUTH);
+	/* a granted request is not a ticket for later enrolments */
+	r = req("PC1", 2, "a2b", true);
+	r.token_sha256 = "0000000000000000000000000000000000000000000000000000000000000003";
+	assert_int_equal(o->enrol(f->st, &res, &r), FERRY_OK);
+	assert_int_equal(res.outcome, SRV_ENROL_RENEWED);
+	/* denial sticks */
+	assert_int_equal(o->enrolment_decide(f->st, 2, false), FERRY_OK);
+	r = req("PC9", 3, "a3", false);
+	assert_int_equal(o->enrol(f->st, &res, &r), FERRY_OK);
+	assert_int_equal(res.outcome, SRV_ENROL_DENIED);
+}
+
+static void test_srv_store__pending_is_bounded(void **state)
+{
+	struct fx *f = *state;
+	struct srv_enrol_result res;
+	struct srv_enrol_req r;
+
+	for (uint8_t k = 1; k <= 3; k++) {
+		r = req("PCX", k, "x", false);
+		assert_int_equal(f->st->ops->enrol(f->st, &res, &r), FERRY_OK);
+		assert_int_equal(res.outcome, SRV_ENROL_HELD);
+	}
+	r = req("PCX", 4, "x", false);
+	assert_int_equal(f->st->ops->enrol(f->st, &res, &r), FERRY_EBUSY);
+}
+
+static void test_srv_store__assignment_etag_and_waves(void **state)
+{
+	struct fx *f = *state;
+	const struct srv_store_ops *o = f->st->ops;
+	char etag[SRV_HASH_HEX];
+	uint8_t *data = NULL;
+	size_t len = 0;
+	bool added = false;
+
+	assert_int_equal(o->wave_add(f->st, "w1", 1), FERRY_OK);
+	assert_int_equal(o->wave_add(f->st, "w1", 1), FERRY_EMISMATCH);
+	assert_int_equal(o->device_add(f->st, &added, "w1", "PC1", 1), FERRY_OK);
+	assert_true(added);
+	assert_int_equal(o->device_add(f->st, &added, "w1", "PC1", 1), FERRY_OK);
+	assert_false(added);
+	assert_int_equal(o->assignment(f->st, etag, &data, &len, "PC1", NULL), FERRY_ENOTFOUND);
+	assert_int_equal(o->wave_bundle_set(f->st, "w1", (const uint8_t *)"{}", 2, "e1"), FERRY_OK);
+	assert_int_equal(o->wave_bundle_set(f->st, "nope", (const uint8_t *)"{}", 2, "e1"),
+			 FERRY_ENOTFOUND);
+	assert_int_equal(o->assignment(f->st, etag, &data, &len, "PC1", NULL), FERRY_OK);
+	assert_string_equal(etag, "e1");
+	assert_int_equal(len, 2);
+	ferry_free(data);
+	assert_int_equal(o->assignment(f->st, etag, &data, &len, "PC1", "e1"), FERRY_OK);
+	assert_null(data);
+	assert_int_equal(o->wave_add(f->st, "w2", 1), FERRY_OK);
+	assert_int_equal(o->device_move(f->st, "PC1", "w2"), FERRY_OK);
+	assert_int_equal(o->device_move(f->st, "PC1", "w3"), FERRY_ENOTFOUND);
+	assert_int_equal(o->device_move(f->st, "PC7", "w2"), FERRY_ENOTFOUND);
+	assert_int_equal(o->assignment(f->st, etag, &data, &len, "PC1", NULL), FERRY_ENOTFOUND);
+	assert_int_equal(o->wave_runbook_set(f->st, "w2", "migration", 10, 20), FERRY_OK);
+	assert_int_equal(o->wave_runbook_set(f->st, "w9", "migration", 10, 20), FERRY_ENOTFOUND);
+}
+
+static void test_srv_store__status_idempotent_by_sequence(void **state)
+{
+	struct fx *f = *state;
+	const struct srv_store_ops *o = f->st->ops;
+	struct srv_status s = { .seq = 2, .phase = "unjoined", .stage = 4, .progressed = true,
+				.json = "{\"seq\":2}" };
+	bool added, dup;
+	cJSON *list = NULL;
+
+	assert_int_equal(o->wave_add(f->st, "w", 1), FERRY_OK);
+	assert_int_equal(o->device_add(f->st, &added, "w", "PC1", 1), FERRY_OK);
+	assert_int_equal(o->status_add(f->st, &dup, "PC1", &s, 50), FERRY_OK);
+	assert_false(dup);
+	assert_int_equal(o->status_add(f->st, &dup, "PC1", &s, 60), FERRY_OK);
+	assert_true(dup);
+	s.seq = 1;
+	s.phase = "idle";
+	s.stage = 1;
+	assert_int_equal(o->status_add(f->st, &dup, "PC1", &s, 70), FERRY_OK);
+	assert_true(dup); /* older: ignored */
+	assert_int_equal(o->list(f->st, &list, SRV_LIST_DEVICES, "w"), FERRY_OK);
+	assert_string_equal(cJSON_GetObjectItem(list->child, "phase")->valuestring, "unjoined");
+	assert_int_equal(cJSON_GetObjectItem(list->child, "stage")->valueint, 4);
+	assert_int_equal(cJSON_GetObjectItem(list->child, "progress_at")->valueint, 50);
+	cJSON_Delete(list);
+}
+
+static void test_srv_store__escrow_replace_flag_and_rollback(void **state)
+{
+	struct fx *f = *state;
+	const struct srv_store_ops *o = f->st->ops;
+	struct srv_principal who = { "t", "admin" };
+	char agent[SRV_ID_MAX];
+	uint8_t *got = NULL;
+	size_t len = 0;
+	bool replaced;
+	cJSON *audit = NULL;
+
+	assert_int_equal(o->escrow_put(f->st, &replaced, "PC1", "a1", (const uint8_t *)"one", 3, 1),
+			 FERRY_OK);
+	assert_false(replaced);
+	/* a replacement whose transaction is rolled back leaves the first escrow */
+	assert_int_equal(o->begin(f->st), FERRY_OK);
+	assert_int_equal(o->escrow_put(f->st, &replaced, "PC1", "a1", (const uint8_t *)"two", 3, 2),
+			 FERRY_OK);
+	assert_true(replaced);
+	assert_int_equal(o->audit_add(f->st, &who, "escrow.replace", "PC1", "", 2), FERRY_OK);
+	o->rollback(f->st);
+	assert_int_equal(o->escrow_get(f->st, &got, &len, agent, "PC1"), FERRY_OK);
+	assert_memory_equal(got, "one", 3);
+	assert_string_equal(agent, "a1");
+	ferry_free(got);
+	assert_int_equal(o->list(f->st, &audit, SRV_LIST_AUDIT, NULL), FERRY_OK);
+	assert_int_equal(cJSON_GetArraySize(audit), 0);
+	cJSON_Delete(audit);
+	assert_int_equal(o->escrow_get(f->st, &got, &len, agent, "PC2"), FERRY_ENOTFOUND);
+}
+
+static void test_srv_store__tokens_by_hash_only(void **state)
+{
+	struct fx *f = *state;
+	struct srv_principal p;
+
+	assert_int_equal(f->st->ops->token_add(f->st, "alice", "helpdesk", "ab", 1), FERRY_OK);
+	assert_int_equal(f->st->ops->token_add(f->st, "alice", "admin", "cd", 1), FERRY_EMISMATCH);
+	assert_int_equal(f->st->ops->token_auth(f->st, &p, "ab"), FERRY_OK);
+	assert_string_equal(p.name, "alice");
+	assert_string_equal(p.role, "helpdesk");
+	assert_int_equal(f->st->ops->token_auth(f->st, &p, "cd"), FERRY_EAUTH);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_srv_store__enrol_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_srv_store__pending_is_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_srv_store__assignment_etag_and_waves, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_srv_store__status_idempotent_by_sequence, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_srv_store__escrow_replace_flag_and_rollback, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_srv_store__tokens_by_hash_only, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
