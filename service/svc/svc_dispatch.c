@@ -35,7 +35,7 @@ static void hello(struct ipc_request *r, struct ipc_reply *reply)
 static void cache_credentials(struct svc_agent *a, struct ipc_request *r, struct ipc_reply *reply)
 {
 	struct ferry_secret *pw = r->u.creds.password;
-	enum svc_logon_outcome outcome = SVC_LOGON_OTHER;
+	enum logon_outcome outcome = LOGON_OUTCOME_OTHER;
 	char args[IPC_NAME_MAX * 2 + 40];
 	ferry_err err;
 
@@ -57,14 +57,10 @@ static void cache_credentials(struct svc_agent *a, struct ipc_request *r, struct
 		ipc_reply_error(reply, r->id, ipc_error_code(err), ferry_error_detail());
 		return;
 	}
-	svc_log("cache_credentials: %s", svc_logon_outcome_code(outcome));
-	if (outcome != SVC_LOGON_OK) {
-		ipc_reply_error(reply, r->id, svc_logon_outcome_code(outcome),
-				svc_logon_outcome_text(outcome));
-		return;
-	}
-	svc_agent_credentials_cached(a, r->u.creds.user, r->u.creds.domain);
-	reply->ok = true;
+	svc_log("cache_credentials: %s", logon_outcome_code(outcome));
+	if (outcome == LOGON_OUTCOME_OK)
+		svc_agent_credentials_cached(a, r->u.creds.user, r->u.creds.domain);
+	ipc_reply_logon(reply, r->id, outcome);
 }
 
 void svc_dispatch(struct svc_agent *a, const struct ipc_caller *caller, struct ipc_request *r,

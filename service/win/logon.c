@@ -21,26 +21,6 @@
 #include "win/win_err.h"
 #include "win/wine_guard.h"
 
-static_assert((int)SVC_LOGON_OK == (int)LOGON_OUTCOME_OK, "enums agree");
-static_assert((int)SVC_LOGON_WRONG_PASSWORD == (int)LOGON_OUTCOME_WRONG_PASSWORD, "enums agree");
-static_assert((int)SVC_LOGON_LOCKED == (int)LOGON_OUTCOME_LOCKED, "enums agree");
-static_assert((int)SVC_LOGON_DISABLED == (int)LOGON_OUTCOME_DISABLED, "enums agree");
-static_assert((int)SVC_LOGON_EXPIRED == (int)LOGON_OUTCOME_EXPIRED, "enums agree");
-static_assert((int)SVC_LOGON_MUST_CHANGE == (int)LOGON_OUTCOME_MUST_CHANGE, "enums agree");
-static_assert((int)SVC_LOGON_NO_SERVERS == (int)LOGON_OUTCOME_NO_SERVERS, "enums agree");
-static_assert((int)SVC_LOGON_TRUST_FAILURE == (int)LOGON_OUTCOME_TRUST_FAILURE, "enums agree");
-static_assert((int)SVC_LOGON_OTHER == (int)LOGON_OUTCOME_OTHER, "enums agree");
-
-const char *svc_logon_outcome_code(enum svc_logon_outcome o)
-{
-	return logon_outcome_code((enum logon_outcome)o);
-}
-
-const char *svc_logon_outcome_text(enum svc_logon_outcome o)
-{
-	return logon_outcome_text((enum logon_outcome)o);
-}
-
 static ferry_err to_wide(wchar_t **out, const char *s, const char *what)
 {
 	uint16_t *w = NULL;
@@ -64,7 +44,7 @@ static ferry_err token_is_real(HANDLE token)
 	return 0;
 }
 
-ferry_err svc_logon_check(enum svc_logon_outcome *out, const char *user, const char *domain,
+ferry_err svc_logon_check(enum logon_outcome *out, const char *user, const char *domain,
 			  struct ferry_secret *password)
 {
 	static const char op[] = "logon_check";
@@ -78,7 +58,7 @@ ferry_err svc_logon_check(enum svc_logon_outcome *out, const char *user, const c
 		rc = ferry_error_set(FERRY_EINVAL, "svc_logon_check: missing user, domain or password");
 		goto out;
 	}
-	*out = SVC_LOGON_OTHER;
+	*out = LOGON_OUTCOME_OTHER;
 	svc_op_log(SVC_LOG_INFO, op, "interactive logon as %s@%s (to cache it)", user, domain);
 	rc = to_wide(&wuser, user, "user");
 	if (!rc)
@@ -101,9 +81,9 @@ ferry_err svc_logon_check(enum svc_logon_outcome *out, const char *user, const c
 	} else {
 		err = GetLastError();
 	}
-	*out = (enum svc_logon_outcome)logon_outcome_from_win32(err);
-	svc_op_log(*out == SVC_LOGON_OK ? SVC_LOG_INFO : SVC_LOG_WARN, op, "%s@%s: %s (Win32 %lu)", user,
-		   domain, svc_logon_outcome_code(*out), (unsigned long)err);
+	*out = logon_outcome_from_win32(err);
+	svc_op_log(*out == LOGON_OUTCOME_OK ? SVC_LOG_INFO : SVC_LOG_WARN, op, "%s@%s: %s (Win32 %lu)", user,
+		   domain, logon_outcome_code(*out), (unsigned long)err);
 out:
 	if (token)
 		CloseHandle(token);

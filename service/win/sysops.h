@@ -19,36 +19,19 @@
 #include "engine/platform.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "ux/logon_outcome.h"
 
 /* --- credentials (cache_credentials) ------------------------------------ */
 
-/* What an interactive logon against the target domain said; each has its
- * own user-readable text and IPC error code. */
-enum svc_logon_outcome {
-	SVC_LOGON_OK,
-	SVC_LOGON_WRONG_PASSWORD,  /* or unknown user */
-	SVC_LOGON_LOCKED,
-	SVC_LOGON_DISABLED,
-	SVC_LOGON_EXPIRED,         /* password expired */
-	SVC_LOGON_MUST_CHANGE,     /* password must change at next logon */
-	SVC_LOGON_NO_SERVERS,      /* no logon servers: connect to the VPN */
-	SVC_LOGON_TRUST_FAILURE,   /* the source-target trust failed */
-	SVC_LOGON_OTHER,
-};
-
-/** Stable code for the IPC error reply ("wrong_password"). */
-const char *svc_logon_outcome_code(enum svc_logon_outcome o);
-/** One user-readable sentence saying what happened and what to do. */
-const char *svc_logon_outcome_text(enum svc_logon_outcome o);
-
 /**
  * LogonUserExW(LOGON32_LOGON_INTERACTIVE) as user@domain, so Windows keeps a
- * cached logon; the token is closed at once. Takes ownership of `password`
+ * cached logon; the token is closed at once. *out is core/ux's outcome
+ * (the one vocabulary the pipe carries). Takes ownership of `password`
  * and wipes/frees it before returning, on every path. Returns 0 with *out
  * set for every answer the DC gave (including refusals); an error only when
  * the attempt itself could not be made.
  */
-ferry_err svc_logon_check(enum svc_logon_outcome *out, const char *user, const char *domain,
+ferry_err svc_logon_check(enum logon_outcome *out, const char *user, const char *domain,
 			  struct ferry_secret *password);
 
 /* --- domain membership ---------------------------------------------------- */

@@ -500,20 +500,31 @@ static void test_logonui_sim__cache_credentials_round_trip(void **state)
 	assert_string(c, FID_PASSWORD, L"");
 	submit_free(&s);
 
-	/* Refused: the service's reason, with what to do, and an error icon. */
-	sim_server_set_cache_error(srv, "credentials_refused", "The password is wrong.");
+	/* Refused: the reply the service sends for a wrong password (its own
+	 * builder, ipc_reply_logon) shows core/ux's words and an error icon,
+	 * never "could not check". */
+	sim_server_set_cache_outcome(srv, LOGON_OUTCOME_WRONG_PASSWORD);
 	submit(c, L"not-it", &s);
 	assert_int_equal(s.resp, CPGSR_NO_CREDENTIAL_FINISHED);
 	assert_int_equal(s.icon, CPSI_ERROR);
-	assert_non_null(wcsstr(s.status, L"The password is wrong."));
+	assert_non_null(wcsstr(s.status, L"The user name or password is incorrect."));
 	assert_non_null(wcsstr(s.status, L"try again"));
+	assert_null(wcsstr(s.status, L"could not check"));
 	submit_free(&s);
+
+	/* No logon servers: the VPN sentence, as a warning. */
+	sim_server_set_cache_outcome(srv, LOGON_OUTCOME_NO_SERVERS);
+	submit(c, L"not-it", &s);
+	assert_int_equal(s.icon, CPSI_WARNING);
+	assert_non_null(wcsstr(s.status, L"VPN"));
+	submit_free(&s);
+	sim_server_set_cache_outcome(srv, LOGON_OUTCOME_WRONG_PASSWORD);
 
 	/* Nothing typed: asked for, and nothing sent. */
 	submit(c, L"", &s);
 	assert_int_equal(s.icon, CPSI_WARNING);
 	sim_server_seen(srv, &seen);
-	assert_int_equal(seen.n_cache, 2);
+	assert_int_equal(seen.n_cache, 3);
 	submit_free(&s);
 
 	assert_int_equal(c->lpVtbl->ReportResult(c, 0, 0, &s.status, &s.icon), S_OK);

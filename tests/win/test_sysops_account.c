@@ -89,7 +89,7 @@ static void test_sysops_account__fallback_rejects_bad_names(void **state)
 
 static void test_sysops_account__logon_is_not_possible_under_wine(void **state)
 {
-	enum svc_logon_outcome o = SVC_LOGON_OK;
+	enum logon_outcome o = LOGON_OUTCOME_OK;
 	struct ferry_secret *pw = NULL;
 	ferry_err rc;
 
@@ -101,13 +101,13 @@ static void test_sysops_account__logon_is_not_possible_under_wine(void **state)
 	 * refuses instead, and never claims the credentials were cached. */
 	assert_int_equal(rc, FERRY_ENOTIMPL);
 	assert_non_null(strstr(ferry_error_detail(), "LogonUserExW"));
-	assert_int_not_equal(o, SVC_LOGON_OK);
+	assert_int_not_equal(o, LOGON_OUTCOME_OK);
 	assert_null(strstr(ferry_error_detail(), "Not-a-real"));
 }
 
 static void test_sysops_account__logon_wipes_on_bad_arguments(void **state)
 {
-	enum svc_logon_outcome o;
+	enum logon_outcome o;
 	struct ferry_secret *pw = NULL;
 	(void)state;
 	assert_int_equal(ferry_secret_from(&pw, "x", 1), 0);
