@@ -36,11 +36,9 @@ static bool read_sz(const wchar_t *key, const wchar_t *name, wchar_t *out, size_
 static uint64_t lease_cap_seconds(void)
 {
 	DWORD hours = 0;
+	bool present = read_dword(CP_KEY_STATE, CP_VAL_LEASE_CAP, &hours);
 
-	/* The runbook allows 1..24 h; anything else is not the service's doing. */
-	if (read_dword(CP_KEY_STATE, CP_VAL_LEASE_CAP, &hours) && hours >= 1 && hours <= 24)
-		return (uint64_t)hours * 3600u;
-	return LEASE_DEFAULT_CAP_SECONDS;
+	return hint_cap_seconds_read(present, hours);
 }
 
 bool cp_state_lease_held(const char **reason)

@@ -28,6 +28,7 @@
 #include "net/sig.h"
 #include "util/mem.h"
 #include "ux/texts.h"
+#include "ux/hints.h"
 #include "win/hints.h"
 #include "win/sysops.h"
 #include "win/uninstall.h"
@@ -138,13 +139,13 @@ static ferry_err p_restore_legal_notice(void *ctx)
 
 static int64_t p_now(void *ctx);
 
-/* The runbook's lease cap in hours (default 4), from the running runbook. */
+/* The running runbook's lease cap in hours (core/ux/hints.h's default when unset). */
 static unsigned lease_cap_hours(void *ctx)
 {
 	const struct runbook *rb = SP(ctx)->agent ? SP(ctx)->agent->engine_rb : NULL;
 	unsigned h = rb ? rb->startup.prevent_login_max_hours : 0;
 
-	return h ? h : 4;
+	return hint_cap_hours(h);
 }
 
 static ferry_err p_set_prevent_login(void *ctx, int64_t until)

@@ -47,8 +47,8 @@ ferry_err svc_hint_migration_running(bool running)
 	DWORD one = 1;
 
 	svc_op_log(SVC_LOG_INFO, "hint", "MigrationRunning: %s", running ? "1" : "cleared");
-	return svc_op_result("hint", running ? put(L"MigrationRunning", REG_DWORD, &one, sizeof(one)) :
-						 drop(L"MigrationRunning"));
+	return svc_op_result("hint", running ? put(HINT_W(HINT_MIGRATING), REG_DWORD, &one, sizeof(one)) :
+						 drop(HINT_W(HINT_MIGRATING)));
 }
 
 ferry_err svc_hint_fallback_account(const char *username)
@@ -57,10 +57,9 @@ ferry_err svc_hint_fallback_account(const char *username)
 
 	if (!username) {
 		svc_op_log(SVC_LOG_INFO, "hint", "FallbackAccount: cleared");
-		return svc_op_result("hint", drop(L"FallbackAccount"));
+		return svc_op_result("hint", drop(HINT_W(HINT_FALLBACK)));
 	}
-	/* The tile shows .\<name>: a name that could point elsewhere is refused. */
-	if (!*username || strpbrk(username, "\\/@"))
+	if (!hint_fallback_name_ok(username))
 		return svc_op_result("hint", ferry_error_set(FERRY_EINVAL, "FallbackAccount: "
 								 "\"%s\" is not a local account name",
 								 username));
@@ -68,18 +67,18 @@ ferry_err svc_hint_fallback_account(const char *username)
 		return svc_op_result("hint", ferry_error_set(FERRY_EINVAL, "FallbackAccount: the "
 								 "name is too long or not UTF-8"));
 	svc_op_log(SVC_LOG_INFO, "hint", "FallbackAccount: %s", username);
-	return svc_op_result("hint", put(L"FallbackAccount", REG_SZ, w,
+	return svc_op_result("hint", put(HINT_W(HINT_FALLBACK), REG_SZ, w,
 					 (DWORD)((wcslen(w) + 1) * sizeof(wchar_t))));
 }
 
 ferry_err svc_hint_prevent_login_cap(unsigned hours)
 {
-	DWORD h = hours > SVC_HINT_CAP_MAX_HOURS ? SVC_HINT_CAP_MAX_HOURS : hours;
+	DWORD h = hours > HINT_CAP_MAX_HOURS ? HINT_CAP_MAX_HOURS : hours;
 
 	if (!hours) {
 		svc_op_log(SVC_LOG_INFO, "hint", "PreventLoginCapHours: cleared");
-		return svc_op_result("hint", drop(L"PreventLoginCapHours"));
+		return svc_op_result("hint", drop(HINT_W(HINT_LEASE_CAP)));
 	}
 	svc_op_log(SVC_LOG_INFO, "hint", "PreventLoginCapHours: %lu", (unsigned long)h);
-	return svc_op_result("hint", put(L"PreventLoginCapHours", REG_DWORD, &h, sizeof(h)));
+	return svc_op_result("hint", put(HINT_W(HINT_LEASE_CAP), REG_DWORD, &h, sizeof(h)));
 }

@@ -7,13 +7,14 @@
  */
 #include <windows.h>
 
+#include "ux/hints.h"
 #include "ux/lease.h"
 #include "win/oplog.h"
 #include "win/sysops.h"
 #include "win/win_err.h"
 
-#define LEASE_KEY L"SOFTWARE\\Ferry\\State"
-#define LEASE_VALUE L"PreventLoginUntil"
+#define LEASE_KEY HINT_W(HINT_KEY_STATE)
+#define LEASE_VALUE HINT_W(HINT_LEASE)
 
 ferry_err svc_lease_write(int64_t until_unix, int64_t now_unix, uint64_t cap_seconds)
 {
