@@ -1,5 +1,6 @@
 /* Signed bundles: see bundle.h for the envelope and its invariants. */
 #include "net/bundle.h"
+#include "net/package.h"
 
 #include <string.h>
 
@@ -48,21 +49,6 @@ static int get_uint(const cJSON *o, const char *k, double max, uint64_t *v)
 	return 1;
 }
 
-int bundle_package_id_ok(const char *id)
-{
-	size_t n = id ? strlen(id) : 0;
-
-	if (n < 1 || n > 64 || id[0] == '.')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = id[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 static ferry_err check_packages(const cJSON *pk)
 {
 	size_t i = 0;
@@ -74,7 +60,7 @@ static ferry_err check_packages(const cJSON *pk)
 		const cJSON *h = cJSON_GetObjectItemCaseSensitive(e, "sha256");
 		uint64_t size;
 
-		if (!cJSON_IsString(id) || !bundle_package_id_ok(id->valuestring))
+		if (!cJSON_IsString(id) || !package_id_valid(id->valuestring))
 			return ferry_error_set(FERRY_ECORRUPT, "bundle: /packages/%zu/id is not a "
 					       "valid package id", i);
 		if (!cJSON_IsString(h) || strlen(h->valuestring) != 64)

@@ -30,7 +30,7 @@
  *      parsed, the signature verified and the payload passed every check.
  *   2. A bundle whose sequence is lower than the last one accepted, or
  *      equal with a different payload digest, is stale and refused.
- *   3. Package ids are [A-Za-z0-9._-]{1,64}, not starting with '.', so they
+ *   3. Package ids are package_id_valid (net/package.h, their one home), so they
  *      are safe file names.
  */
 #ifndef FERRY_NET_BUNDLE_H
@@ -94,8 +94,6 @@ ferry_err bundle_check_package(const struct bundle *b, const char *id, const uin
 ferry_err bundle_sign(char **out, size_t *out_len, const cJSON *payload,
 		      const uint8_t priv[SIG_ED25519_PRIVATE_LEN]);
 
-/** True when id is a valid package id (invariant 3). */
-int bundle_package_id_ok(const char *id);
 
 /** NULL-safe. */
 void bundle_free(struct bundle *b);

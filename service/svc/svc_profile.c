@@ -9,10 +9,9 @@
  * The migrated ("primary") user is the user whose target credentials were
  * cached on this PC (the cache_credentials step; kept in the device state
  * as DOMAIN\user). Their SIDs come from the table, never from a guess:
- *  1. the entry whose target name equals that user, compared without case,
- *     as "DOMAIN\user" or by the account part alone ("user", or the part
- *     before '@' of a UPN); two entries matching by account part alone are
- *     ambiguous and refused;
+ *  1. the entry whose target name is that user (account_table_match,
+ *     core/sec/account.h: the whole name, else the account part alone; two
+ *     entries matching by account part alone are ambiguous and refused);
  *  2. else LookupAccountNameW(DOMAIN\user) (the PC may reach the target
  *     domain through the trust, or be joined to it by now) and the entry
  *     whose target SID is that SID.
@@ -21,6 +20,7 @@
  * source user to record, while the table always names both sides.
  */
 /* Core security headers before <windows.h> (see win/profops_int.h). */
+#include "sec/account.h"
 #include "sec/sid.h"
 #include "sec/table.h"
 #include "win/profops.h"
@@ -84,49 +84,6 @@ static void widen(wchar_t *out, size_t cap, const char *s)
 		out[0] = L'\0';
 }
 
-/* The account part: after the last '\', or before the '@' of a UPN. */
-static void account_part(wchar_t *out, size_t cap, const wchar_t *name)
-{
-	const wchar_t *bs = wcsrchr(name, L'\\'), *at;
-
-	swprintf(out, cap, L"%ls", bs ? bs + 1 : name);
-	if ((at = wcschr(out, L'@')) != NULL)
-		*(wchar_t *)at = L'\0';
-}
-
-static bool same(const wchar_t *a, const wchar_t *b)
-{
-	return *a && CompareStringOrdinal(a, -1, b, -1, TRUE) == CSTR_EQUAL;
-}
-
-/* Step 1: by the target name. *found = SIZE_MAX when no entry matches. */
-static ferry_err match_by_name(const struct sec_table *t, const char *user, size_t *found)
-{
-	wchar_t want[NAME_MAX_W], want_acct[NAME_MAX_W], name[NAME_MAX_W], acct[NAME_MAX_W];
-	size_t by_acct = SIZE_MAX, n_acct = 0;
-
-	widen(want, NAME_MAX_W, user);
-	account_part(want_acct, NAME_MAX_W, want);
-	*found = SIZE_MAX;
-	for (size_t i = 0; i < t->count; i++) {
-		widen(name, NAME_MAX_W, t->names[2 * i + 1]);
-		if (!name[0])
-			continue;
-		if (same(name, want)) {
-			*found = i;
-			return FERRY_OK;
-		}
-		account_part(acct, NAME_MAX_W, name);
-		if (same(acct, want_acct))
-			by_acct = i, n_acct++;
-	}
-	if (n_acct > 1)
-		return ferry_error_set(FERRY_EINVAL, "the translation table has %zu target accounts "
-				       "named like %s; name it as DOMAIN\\user", n_acct, user);
-	*found = by_acct;
-	return FERRY_OK;
-}
-
 /* Step 2: LookupAccountNameW, then the entry with that target SID. */
 static ferry_err match_by_lookup(const struct sec_table *t, const char *user, size_t *found)
 {
@@ -175,7 +132,7 @@ static ferry_err resolve_user(struct svc_platform *p, const char *op)
 	if (!user[0])
 		return ferry_error_set(FERRY_ENOTFOUND, "%s: no migrated user: no target "
 				       "credentials were cached on this PC", op);
-	err = match_by_name(p->table, user, &i);
+	err = account_table_match(&i, p->table, user);
 	if (err == FERRY_OK && i == SIZE_MAX)
 		err = match_by_lookup(p->table, user, &i);
 	if (err != FERRY_OK) {
