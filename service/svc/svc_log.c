@@ -22,6 +22,7 @@
 #include "util/mem.h"
 #include "util/utf.h"
 #include "win/oplog.h"
+#include "win/fileio.h"
 #include "win/win_err.h"
 
 #define LOG_FILE_MAX (1024u * 1024u) /* bytes per file before rotation */
@@ -36,6 +37,12 @@ static struct {
 	uint64_t size;
 	HANDLE source;
 	bool echo;
+	/* The event hook: called under `hook_lock` shared, so that clearing it
+	 * (exclusive) waits for calls in flight; never under `lock`, since the
+	 * hook takes its own lock and that lock's holders log. */
+	SRWLOCK hook_lock;
+	svc_event_hook_fn hook;
+	void *hook_ctx;
 } lg = { .file = INVALID_HANDLE_VALUE };
 
 static void log_path(wchar_t *out, size_t cap, unsigned i)
@@ -82,16 +89,14 @@ static void oplog_to_file(enum svc_log_level level, const char *op, const char *
 {
 	char text[LOG_LINE_MAX];
 
+	if (!op) { /* a profile op's line, already complete */
+		write_line(msg);
+		return;
+	}
 	snprintf(text, sizeof(text), "%s%s: %s",
 		 level == SVC_LOG_ERROR ? "error: " : level == SVC_LOG_WARN ? "warning: " : "", op,
 		 msg);
 	write_line(text);
-}
-
-static void profops_to_file(void *arg, const char *line)
-{
-	(void)arg;
-	write_line(line);
 }
 
 void svc_log_open(const wchar_t *dir, const wchar_t *event_source, bool echo_stderr)
@@ -110,7 +115,6 @@ void svc_log_open(const wchar_t *dir, const wchar_t *event_source, bool echo_std
 	if (event_source && *event_source)
 		lg.source = RegisterEventSourceW(NULL, event_source);
 	svc_log_hook = oplog_to_file;
-	svc_profops_set_log(profops_to_file, NULL);
 }
 
 void svc_log_close(void)
@@ -118,7 +122,6 @@ void svc_log_close(void)
 	if (!lg.open)
 		return;
 	svc_log_hook = NULL;
-	svc_profops_set_log(NULL, NULL);
 	EnterCriticalSection(&lg.lock);
 	if (lg.file != INVALID_HANDLE_VALUE)
 		CloseHandle(lg.file);
@@ -212,7 +215,10 @@ void svc_log_event(enum svc_event ev, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	write_line(text);
-	svc_net_event(event_kind(ev), text);
+	AcquireSRWLockShared(&lg.hook_lock);
+	if (lg.hook)
+		lg.hook(lg.hook_ctx, event_kind(ev), text);
+	ReleaseSRWLockShared(&lg.hook_lock);
 	if (!lg.open || !lg.source)
 		return;
 	if (ferry_utf8_to_utf16(&w, &wn, text, strlen(text)) == FERRY_OK) {
@@ -222,6 +228,14 @@ void svc_log_event(enum svc_event ev, const char *fmt, ...)
 			write_line("ReportEventW failed; the event is only in this file");
 	}
 	ferry_free(w);
+}
+
+void svc_log_set_event_hook(svc_event_hook_fn fn, void *ctx)
+{
+	AcquireSRWLockExclusive(&lg.hook_lock);
+	lg.hook = fn;
+	lg.hook_ctx = ctx;
+	ReleaseSRWLockExclusive(&lg.hook_lock);
 }
 
 ferry_err svc_log_register_source(const wchar_t *name, const wchar_t *exe_path)

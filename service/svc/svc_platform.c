@@ -5,6 +5,9 @@
  * folder. The ops that change what ferrycp.dll must know also keep its
  * registry hints (win/hints.h): the fallback account's name, the lease cap.
  * Rehearsal never reaches this table's effects, so it changes no hint.
+ * What an op needs to know about the run (which runbook, whose
+ * credentials, the signing key) it reads from the run context the worker
+ * fills (svc_platform.h), never from the agent.
  *
  * Storage files are named by the engine ("journal-<runbook>"); a name is
  * limited to [A-Za-z0-9._-] so it can never leave the folder.
@@ -16,13 +19,13 @@
 #include "sec/table.h"
 #include "win/profops.h"
 
-#include "svc/svc_agent.h"
+#include "svc/svc_binding.h"
+#include "svc/svc_texts.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
 
-#include <shlobj.h>
 
 #include "lock/lock.h"
 #include "net/sig.h"
@@ -32,28 +35,11 @@
 #include "win/hints.h"
 #include "win/sysops.h"
 #include "win/uninstall.h"
+#include "win/fileio.h"
 #include "win/win_err.h"
 
 #define SP(ctx) ((struct svc_platform *)(ctx))
 #define REBOOT_GRACE_SECONDS 60
-
-ferry_err svc_program_data(wchar_t *out, size_t cap, const wchar_t *sub)
-{
-	wchar_t *base = NULL;
-	HRESULT hr = SHGetKnownFolderPath(&FOLDERID_ProgramData, 0, NULL, &base);
-	wchar_t ferry[MAX_PATH];
-
-	if (FAILED(hr))
-		return svc_win_error(FERRY_ESYSTEM, "SHGetKnownFolderPath", (unsigned long)hr);
-	swprintf(ferry, MAX_PATH, L"%ls\\Ferry", base);
-	swprintf(out, cap, L"%ls\\%ls", ferry, sub);
-	CoTaskMemFree(base);
-	if (!CreateDirectoryW(ferry, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return svc_win_last_error("CreateDirectoryW(ProgramData\\Ferry)");
-	if (!CreateDirectoryW(out, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return svc_win_last_error("CreateDirectoryW(ProgramData\\Ferry\\sub)");
-	return FERRY_OK;
-}
 
 /* --- effects ------------------------------------------------------------- */
 
@@ -68,23 +54,40 @@ static ferry_err logged(const char *op, ferry_err err)
 
 static ferry_err p_cache_credentials(void *ctx)
 {
-	/* The pipe's cache_credentials op does the logon; this step waits for it. */
-	return svc_agent_has_credentials(SP(ctx)->agent) ? FERRY_OK : FERRY_EBUSY;
+	/* The pipe's cache_credentials op does the logon (p_check_logon); this
+	 * step waits for it. */
+	return SP(ctx)->run->creds_cached ? FERRY_OK : FERRY_EBUSY;
+}
+
+static ferry_err p_check_logon(void *ctx, const char *user, const char *domain,
+			       struct ferry_secret *password, enum logon_outcome *out)
+{
+	ferry_err err;
+
+	(void)ctx;
+	svc_log("cache_credentials: logon check for %s\\%s", domain, user);
+	err = svc_logon_check(out, user, domain, password);
+	if (err != FERRY_OK)
+		svc_log("cache_credentials: %s: %s", ferry_strerror(err), ferry_error_detail());
+	else
+		svc_log("cache_credentials: %s", logon_outcome_code(*out));
+	return err;
 }
 
 static ferry_err p_create_fallback(void *ctx, const char *username)
 {
+	struct svc_platform *p = SP(ctx);
 	struct ferry_secret *pw = NULL;
 	ferry_err err;
 
-	(void)ctx;
 	svc_log("create_fallback_account: %s", username);
 	/* The hint first: if the account then exists, a resumed engine skips
 	 * this op (check-then-act), and the tile must still offer it. */
 	if ((err = svc_hint_fallback_account(username)) != FERRY_OK)
 		return logged("create_fallback_account", err);
 	err = svc_fallback_create(username, &pw);
-	svc_net_escrow(pw); /* no server: helpdesk resets it locally */
+	if (pw && p->escrow) /* no escrow: helpdesk resets it locally */
+		p->escrow(p->escrow_ctx, pw);
 	ferry_secret_free(pw);
 	return logged("create_fallback_account", err);
 }
@@ -103,14 +106,13 @@ static ferry_err p_delete_fallback(void *ctx, const char *username)
 /* The caption drawn on the image: the "migration in progress" title, expanded. */
 static ferry_err p_set_lock_screen(void *ctx, const char *image_path)
 {
-	struct svc_agent *a = SP(ctx)->agent;
+	const struct svc_run *run = SP(ctx)->run;
 	struct ux_texts t;
 	struct ux_vars v;
-	char user[sizeof(a->creds_user)];
 	ferry_err err;
 
-	svc_texts_vars(a, a->engine_rb, &v, user, sizeof(user));
-	err = ux_texts_get(&t, a->engine_rb, UX_SCREEN_MIGRATION_IN_PROGRESS, &v);
+	svc_texts_vars(run, &v);
+	err = ux_texts_get(&t, run->rb, UX_SCREEN_MIGRATION_IN_PROGRESS, &v);
 	if (err != FERRY_OK && err != FERRY_ERANGE)
 		return logged("set_lock_screen", err);
 	svc_log("set_lock_screen: %s, caption \"%s\"", image_path ? image_path : "(default image)",
@@ -142,7 +144,7 @@ static int64_t p_now(void *ctx);
 /* The running runbook's lease cap in hours (core/ux/hints.h's default when unset). */
 static unsigned lease_cap_hours(void *ctx)
 {
-	const struct runbook *rb = SP(ctx)->agent ? SP(ctx)->agent->engine_rb : NULL;
+	const struct runbook *rb = SP(ctx)->run->rb;
 	unsigned h = rb ? rb->startup.prevent_login_max_hours : 0;
 
 	return hint_cap_hours(h);
@@ -180,7 +182,7 @@ static ferry_err package_dir(void *ctx, wchar_t *dir)
 /* SigningPublicKey (policy over MSI, read at start by svc_options_load_config). */
 static ferry_err signing_key(void *ctx, uint8_t pub[32])
 {
-	const char *v = SP(ctx)->agent->opt.signing_key;
+	const char *v = SP(ctx)->run->signing_key;
 
 	if (!v[0])
 		return ferry_error_set(FERRY_EAUTH, "no SigningPublicKey setting (policy or MSI)");
@@ -303,7 +305,7 @@ static ferry_err p_reset_apps(void *ctx, unsigned apps)
 
 /* Archive and schedule the MSI removal (win/uninstall.h). The service then
  * stops from its own main path once the worker has recorded the runbook
- * (svc_worker.c), never from inside the SCM's control handler. */
+ * (agent.c), never from inside the SCM's control handler. */
 static ferry_err p_uninstall(void *ctx)
 {
 	ferry_err err = svc_uninstall_agent();
@@ -315,7 +317,7 @@ static ferry_err p_uninstall(void *ctx)
 
 void svc_platform_migration_hint(struct svc_platform *p, const struct runbook *rb, bool running)
 {
-	if (!rb || !rb->startup.run || p->agent->opt.rehearse)
+	if (!rb || !rb->startup.run || p->run->rehearse)
 		return;
 	if (svc_hint_migration_running(running) != FERRY_OK)
 		svc_log_event(SVC_EV_FAILURE, "MigrationRunning hint: %s", ferry_error_detail());
@@ -366,19 +368,11 @@ static ferry_err p_boot_id(void *ctx, uint64_t *out)
 
 static int64_t p_now(void *ctx)
 {
-	FILETIME ft;
-	ULARGE_INTEGER u;
-
-	if (SP(ctx)->sim_clock)
-		return *SP(ctx)->sim_clock;
-	GetSystemTimeAsFileTime(&ft);
-	u.LowPart = ft.dwLowDateTime;
-	u.HighPart = ft.dwHighDateTime;
-	return (int64_t)(u.QuadPart / 10000000ull) - 11644473600ll;
+	return SP(ctx)->clock(SP(ctx)->clock_ctx);
 }
 
-ferry_err svc_platform_init(struct svc_platform *p, const wchar_t *state_dir,
-			    struct svc_agent *agent, const int64_t *sim_clock)
+ferry_err svc_platform_new(struct svc_platform **out, const wchar_t *state_dir,
+			   const struct svc_run *run, svc_clock_fn clock, void *clock_ctx)
 {
 	static const struct ferry_platform ops = {
 		.cache_credentials = p_cache_credentials,
@@ -402,6 +396,7 @@ ferry_err svc_platform_init(struct svc_platform *p, const wchar_t *state_dir,
 		.uninstall_agent = p_uninstall,
 		.reboot = p_reboot,
 		.report_event = p_report_event,
+		.check_logon = p_check_logon,
 		.query_join = p_query_join,
 		.account_exists = p_account_exists,
 		.command_package_done = p_package_done,
@@ -412,32 +407,59 @@ ferry_err svc_platform_init(struct svc_platform *p, const wchar_t *state_dir,
 		.storage_replace = svc_storage_replace,
 		.storage_sync = svc_storage_sync,
 	};
-	ferry_err err;
+	struct svc_platform *p;
+	ferry_err err = FERRY_OK;
 
-	memset(p, 0, sizeof(*p));
+	*out = NULL;
+	if (!(p = ferry_calloc(1, sizeof(*p))))
+		return ferry_error_set(FERRY_ENOMEM, "platform: out of memory");
 	p->ops = ops;
 	p->ops.ctx = p;
-	p->agent = agent;
-	p->sim_clock = sim_clock;
+	p->run = run;
+	p->clock = clock;
+	p->clock_ctx = clock_ctx;
 	if (state_dir && *state_dir) {
 		swprintf(p->state_dir, MAX_PATH, L"%ls", state_dir);
 		if (!CreateDirectoryW(p->state_dir, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-			return svc_win_last_error("CreateDirectoryW(state)");
-	} else if ((err = svc_program_data(p->state_dir, MAX_PATH, L"state")) != FERRY_OK) {
+			err = svc_win_last_error("CreateDirectoryW(state)");
+	} else {
+		err = svc_program_data(p->state_dir, MAX_PATH, L"state");
+	}
+	if (err != FERRY_OK) {
+		ferry_free(p);
 		return err;
 	}
 	InitializeCriticalSection(&p->io);
+	*out = p;
 	return FERRY_OK;
 }
 
 void svc_platform_free(struct svc_platform *p)
 {
-	if (p && p->ops.ctx)
-		DeleteCriticalSection(&p->io);
-	if (p) {
-		sec_table_free(p->table);
-		p->table = NULL;
-	}
-	if (p)
-		p->ops.ctx = NULL;
+	if (!p)
+		return;
+	DeleteCriticalSection(&p->io);
+	sec_table_free(p->table);
+	ferry_free(p);
+}
+
+const struct ferry_platform *svc_platform_ops(struct svc_platform *p)
+{
+	return &p->ops;
+}
+
+void svc_platform_set_escrow(struct svc_platform *p, svc_escrow_fn fn, void *ctx)
+{
+	p->escrow = fn;
+	p->escrow_ctx = ctx;
+}
+
+bool svc_platform_uninstall_scheduled(struct svc_platform *p)
+{
+	return InterlockedCompareExchange(&p->uninstall_scheduled, 0, 0) != 0;
+}
+
+ferry_err svc_platform_storage_delete(struct svc_platform *p, const char *name)
+{
+	return svc_storage_delete(p, name);
 }

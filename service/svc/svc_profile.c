@@ -1,6 +1,7 @@
 /*
  * The profile ops' context (win/profops.h struct svc_profile_ctx): the
- * translation table and whose profile is migrated.
+ * translation table and whose profile is migrated, from the run context
+ * the worker fills (svc_platform.h).
  *
  * The table: `run --table FILE`, else <BundleDir>\table.csv, else
  * <BundleDir>\table.json (sec_table_load_file), loaded at the first
@@ -25,13 +26,14 @@
 #include "sec/table.h"
 #include "win/profops.h"
 
-#include "svc/svc_agent.h"
+#include "svc/svc_binding.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
 
 #include "win/win_err.h"
+#include "winutil.h"
 
 #define NAME_MAX_W 512
 
@@ -40,7 +42,7 @@ static bool file_exists(const char *path)
 	wchar_t w[MAX_PATH * 2];
 	DWORD attr;
 
-	if (!MultiByteToWideChar(CP_UTF8, 0, path, -1, w, MAX_PATH * 2))
+	if (!wu_wide_into(w, MAX_PATH * 2, path))
 		return false;
 	attr = GetFileAttributesW(w);
 	return attr != INVALID_FILE_ATTRIBUTES && !(attr & FILE_ATTRIBUTE_DIRECTORY);
@@ -48,7 +50,7 @@ static bool file_exists(const char *path)
 
 static ferry_err load_table(struct svc_platform *p, const char *op)
 {
-	const struct svc_options *o = &p->agent->opt;
+	const struct svc_run *o = p->run;
 	char path[sizeof(o->bundle_dir) + 16];
 	ferry_err err;
 
@@ -78,12 +80,6 @@ static ferry_err load_table(struct svc_platform *p, const char *op)
 	return FERRY_OK;
 }
 
-static void widen(wchar_t *out, size_t cap, const char *s)
-{
-	if (!s || !MultiByteToWideChar(CP_UTF8, 0, s, -1, out, (int)cap))
-		out[0] = L'\0';
-}
-
 /* Step 2: LookupAccountNameW, then the entry with that target SID. */
 static ferry_err match_by_lookup(const struct sec_table *t, const char *user, size_t *found)
 {
@@ -93,7 +89,7 @@ static ferry_err match_by_lookup(const struct sec_table *t, const char *user, si
 	SID_NAME_USE use;
 
 	*found = SIZE_MAX;
-	widen(w, NAME_MAX_W, user);
+	wu_wide_into(w, NAME_MAX_W, user);
 	if (!LookupAccountNameW(NULL, w, sid, &cb, dom, &cd, &use))
 		return svc_win_last_error("LookupAccountNameW(migrated user)");
 	for (size_t i = 0; i < t->count; i++)
@@ -121,14 +117,12 @@ static void format_sid(char *out, size_t cap, const uint8_t *b, size_t len)
 
 static ferry_err resolve_user(struct svc_platform *p, const char *op)
 {
-	char user[sizeof(p->agent->creds_user)], why[512];
+	const char *user = p->run->creds_cached ? p->run->user : "";
+	char why[512];
 	const struct sec_table_entry *e;
 	size_t i;
 	ferry_err err;
 
-	EnterCriticalSection(&p->agent->lock);
-	snprintf(user, sizeof(user), "%s", p->agent->creds ? p->agent->creds_user : "");
-	LeaveCriticalSection(&p->agent->lock);
 	if (!user[0])
 		return ferry_error_set(FERRY_ENOTFOUND, "%s: no migrated user: no target "
 				       "credentials were cached on this PC", op);

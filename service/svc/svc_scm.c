@@ -68,7 +68,7 @@ static DWORD WINAPI control(DWORD code, DWORD event, void *data, void *ctx)
 	return ERROR_CALL_NOT_IMPLEMENTED;
 }
 
-void svc_request_stop(void)
+static void request_stop(void)
 {
 	/* Wakes serve_until, which tears down and returns to service_main (or
 	 * the console run); service_main then reports SERVICE_STOPPED itself. */
@@ -83,7 +83,7 @@ static int serve_until(HANDLE stop, bool service)
 	ferry_err err;
 	int code = 0;
 
-	err = svc_agent_start(&svc.agent, &svc.opt);
+	err = svc_agent_start(&svc.agent, &svc.opt, request_stop);
 	if (err == FERRY_OK && !svc.opt.simulate)
 		err = svc_pipe_start(&pipe, svc.opt.pipe, svc.agent);
 	if (err != FERRY_OK) {

@@ -11,7 +11,7 @@
  *      written and flushed, then MoveFileExW(REPLACE_EXISTING |
  *      WRITE_THROUGH) renames it over <name>.
  */
-#include "svc/svc.h"
+#include "svc/svc_binding.h"
 
 #include <string.h>
 #include <wchar.h>

@@ -86,7 +86,7 @@ static ferry_err finish_text(struct svc_cmd_output *out, const char *raw, size_t
 		u[vlen] = 0;
 		out->text = u;
 		out->len = vlen;
-		return 0;
+		return FERRY_OK;
 	}
 	/* Not UTF-8: console programs write the OEM code page. */
 	wn = MultiByteToWideChar(GetOEMCP(), 0, raw, (int)len, NULL, 0);
@@ -112,7 +112,7 @@ static ferry_err finish_text(struct svc_cmd_output *out, const char *raw, size_t
 	u[un] = 0;
 	out->text = u;
 	out->len = (size_t)un;
-	return 0;
+	return FERRY_OK;
 }
 
 /* A job that ends every process in it when its last handle closes. */
@@ -128,7 +128,7 @@ static ferry_err make_job(HANDLE *job)
 					       JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
 	if (!SetInformationJobObject(*job, JobObjectExtendedLimitInformation, &lim, sizeof lim))
 		return svc_win_last_error("SetInformationJobObject");
-	return 0;
+	return FERRY_OK;
 }
 
 /* stdin = NUL, stdout = stderr = the pipe's write end; only those two are
@@ -158,7 +158,7 @@ static ferry_err make_startup(STARTUPINFOEXW *si, HANDLE handles[2], HANDLE in, 
 	if (!UpdateProcThreadAttribute(si->lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
 				       handles, 2 * sizeof(HANDLE), NULL, NULL))
 		return svc_win_last_error("UpdateProcThreadAttribute(HANDLE_LIST)");
-	return 0;
+	return FERRY_OK;
 }
 
 struct child {
@@ -228,7 +228,7 @@ static ferry_err start_child(struct child *c, const wchar_t *cmdline, const wcha
 		TerminateJobObject(c->job, 1);
 		return rc;
 	}
-	return 0;
+	return FERRY_OK;
 }
 
 static void close_child(struct child *c)

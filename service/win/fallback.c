@@ -38,7 +38,7 @@ static ferry_err bcrypt_random(void *ctx, uint8_t *buf, size_t len)
 	st = BCryptGenRandom(NULL, buf, (ULONG)len, BCRYPT_USE_SYSTEM_PREFERRED_RNG);
 	if (!NT_SUCCESS(st))
 		return ferry_error_set(FERRY_ESYSTEM, "BCryptGenRandom failed: NTSTATUS 0x%08lx", (unsigned long)st);
-	return 0;
+	return FERRY_OK;
 }
 
 static ferry_err net_error(const char *api, NET_API_STATUS st)
@@ -58,7 +58,7 @@ static ferry_err administrators_name(wchar_t *name, DWORD cap)
 		return svc_win_last_error("CreateWellKnownSid(S-1-5-32-544)");
 	if (!LookupAccountSidW(NULL, sid, name, &cap, dom, &dom_len, &use))
 		return svc_win_last_error("LookupAccountSidW(S-1-5-32-544)");
-	return 0;
+	return FERRY_OK;
 }
 
 static ferry_err add_to_administrators(const wchar_t *user)
@@ -74,7 +74,7 @@ static ferry_err add_to_administrators(const wchar_t *user)
 	st = NetLocalGroupAddMembers(NULL, group, 3, (LPBYTE)&m, 1);
 	if (st != NERR_Success && st != ERROR_MEMBER_IN_ALIAS)
 		return net_error("NetLocalGroupAddMembers(S-1-5-32-544)", st);
-	return 0;
+	return FERRY_OK;
 }
 
 /* Create the account, or reset the password of the existing one. The
@@ -105,7 +105,7 @@ static ferry_err add_or_reset(const wchar_t *user, wchar_t *wpass, bool *created
 		st = NetUserAdd(NULL, 1, (LPBYTE)&ui, &parm);
 		if (st == NERR_Success) {
 			*created = true;
-			return 0;
+			return FERRY_OK;
 		}
 		if (st != NERR_UserExists)
 			return net_error("NetUserAdd", st);
@@ -119,7 +119,7 @@ static ferry_err add_or_reset(const wchar_t *user, wchar_t *wpass, bool *created
 	st = NetUserSetInfo(NULL, user, 1003, (LPBYTE)&pw, &parm);
 	if (st != NERR_Success)
 		return net_error("NetUserSetInfo(password of the existing account)", st);
-	return 0;
+	return FERRY_OK;
 }
 
 ferry_err svc_fallback_create(const char *username, struct ferry_secret **password)
@@ -182,7 +182,7 @@ ferry_err svc_fallback_delete(const char *username)
 	ferry_free(user);
 	if (st == NERR_UserNotFound) {
 		svc_op_log(SVC_LOG_INFO, op, "\"%s\" does not exist: nothing to do", username);
-		return 0;
+		return FERRY_OK;
 	}
 	if (st != NERR_Success)
 		return svc_op_result(op, net_error("NetUserDel", st));
@@ -211,5 +211,5 @@ ferry_err svc_fallback_exists(const char *username, bool *exists)
 		*exists = true;
 	else if (st != NERR_UserNotFound)
 		return svc_op_result("fallback_exists", net_error("NetUserGetInfo", st));
-	return 0;
+	return FERRY_OK;
 }

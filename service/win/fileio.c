@@ -1,6 +1,8 @@
 #include <windows.h>
+#include <shlobj.h>
 
 #include <string.h>
+#include <wchar.h>
 
 #include "util/mem.h"
 #include "win/fileio.h"
@@ -26,7 +28,7 @@ ferry_err svc_file_write_atomic(const wchar_t *path, const void *data, size_t le
 	wchar_t *tmp = NULL;
 	HANDLE f = INVALID_HANDLE_VALUE;
 	DWORD put = 0;
-	ferry_err rc = 0;
+	ferry_err rc = FERRY_OK;
 
 	if (len > 0x7fffffffu)
 		return ferry_error_set(FERRY_ERANGE, "file of %zu bytes", len);
@@ -67,7 +69,7 @@ ferry_err svc_file_read(uint8_t **out, size_t *len, const wchar_t *path, size_t 
 	LARGE_INTEGER size;
 	DWORD got = 0;
 	uint8_t *b = NULL;
-	ferry_err rc = 0;
+	ferry_err rc = FERRY_OK;
 
 	*out = NULL;
 	*len = 0;
@@ -98,4 +100,22 @@ out:
 	ferry_free(b);
 	CloseHandle(f);
 	return rc;
+}
+
+ferry_err svc_program_data(wchar_t *out, size_t cap, const wchar_t *sub)
+{
+	wchar_t *base = NULL;
+	HRESULT hr = SHGetKnownFolderPath(&FOLDERID_ProgramData, 0, NULL, &base);
+	wchar_t ferry[MAX_PATH];
+
+	if (FAILED(hr))
+		return svc_win_error(FERRY_ESYSTEM, "SHGetKnownFolderPath", (unsigned long)hr);
+	swprintf(ferry, MAX_PATH, L"%ls\\Ferry", base);
+	swprintf(out, cap, L"%ls\\%ls", ferry, sub);
+	CoTaskMemFree(base);
+	if (!CreateDirectoryW(ferry, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
+		return svc_win_last_error("CreateDirectoryW(ProgramData\\Ferry)");
+	if (!CreateDirectoryW(out, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
+		return svc_win_last_error("CreateDirectoryW(ProgramData\\Ferry\\sub)");
+	return FERRY_OK;
 }

@@ -22,6 +22,9 @@ ferry_err svc_file_write_atomic(const wchar_t *path, const void *data, size_t le
  */
 ferry_err svc_file_read(uint8_t **out, size_t *len, const wchar_t *path, size_t max);
 
+/** %ProgramData%\Ferry\<sub> into out[cap], both folders created. */
+ferry_err svc_program_data(wchar_t *out, size_t cap, const wchar_t *sub);
+
 /** A new "a\b" path (ferry_free); NULL when out of memory. */
 wchar_t *svc_path_join(const wchar_t *a, const wchar_t *b);
 

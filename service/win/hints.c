@@ -8,38 +8,16 @@
 
 #include "win/oplog.h"
 #include "win/win_err.h"
+#include "winutil.h"
 
 static ferry_err put(const wchar_t *name, DWORD type, const void *data, DWORD cb)
 {
-	HKEY k = NULL;
-	LSTATUS rc = RegCreateKeyExW(HKEY_LOCAL_MACHINE, SVC_HINTS_KEY, 0, NULL, 0, KEY_SET_VALUE,
-				     NULL, &k, NULL);
-
-	if (rc != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegCreateKeyExW(HKLM\\SOFTWARE\\Ferry\\State)",
-				     (unsigned long)rc);
-	rc = RegSetValueExW(k, name, 0, type, data, cb);
-	RegCloseKey(k);
-	if (rc != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegSetValueExW(State hint)", (unsigned long)rc);
-	return FERRY_OK;
+	return wu_reg_set(HKEY_LOCAL_MACHINE, SVC_HINTS_KEY, name, type, data, cb);
 }
 
 static ferry_err drop(const wchar_t *name)
 {
-	HKEY k = NULL;
-	LSTATUS rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, SVC_HINTS_KEY, 0, KEY_SET_VALUE, &k);
-
-	if (rc == ERROR_FILE_NOT_FOUND)
-		return FERRY_OK;
-	if (rc != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegOpenKeyExW(HKLM\\SOFTWARE\\Ferry\\State)",
-				     (unsigned long)rc);
-	rc = RegDeleteValueW(k, name);
-	RegCloseKey(k);
-	if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND)
-		return svc_win_error(FERRY_ESYSTEM, "RegDeleteValueW(State hint)", (unsigned long)rc);
-	return FERRY_OK;
+	return wu_reg_delete(HKEY_LOCAL_MACHINE, SVC_HINTS_KEY, name);
 }
 
 ferry_err svc_hint_migration_running(bool running)
@@ -63,7 +41,7 @@ ferry_err svc_hint_fallback_account(const char *username)
 		return svc_op_result("hint", ferry_error_set(FERRY_EINVAL, "FallbackAccount: "
 								 "\"%s\" is not a local account name",
 								 username));
-	if (!MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, username, -1, w, 257))
+	if (!wu_wide_into(w, 257, username))
 		return svc_op_result("hint", ferry_error_set(FERRY_EINVAL, "FallbackAccount: the "
 								 "name is too long or not UTF-8"));
 	svc_op_log(SVC_LOG_INFO, "hint", "FallbackAccount: %s", username);

@@ -41,7 +41,7 @@ static ferry_err copy_name(char *dst, size_t cap, const wchar_t *w)
 	}
 	memcpy(dst, u, n + 1);
 	ferry_free(u);
-	return 0;
+	return FERRY_OK;
 }
 
 static ferry_err query_entra(bool *joined)
@@ -52,7 +52,7 @@ static ferry_err query_entra(bool *joined)
 
 	*joined = false;
 	if (st == ERROR_FILE_NOT_FOUND)
-		return 0;
+		return FERRY_OK;
 	if (st != ERROR_SUCCESS)
 		return svc_win_error(FERRY_ESYSTEM, "RegOpenKeyExW(CloudDomainJoin\\JoinInfo)", (unsigned long)st);
 	st = RegQueryInfoKeyW(k, NULL, NULL, NULL, &subkeys, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
@@ -60,7 +60,7 @@ static ferry_err query_entra(bool *joined)
 	if (st != ERROR_SUCCESS)
 		return svc_win_error(FERRY_ESYSTEM, "RegQueryInfoKeyW(CloudDomainJoin\\JoinInfo)", (unsigned long)st);
 	*joined = subkeys > 0;
-	return 0;
+	return FERRY_OK;
 }
 
 /* The DNS name of the primary domain, or "" when DsRole has none. */
@@ -68,7 +68,7 @@ static ferry_err query_dns_domain(char *dst, size_t cap)
 {
 	DSROLE_PRIMARY_DOMAIN_INFO_BASIC *info = NULL;
 	DWORD st = DsRoleGetPrimaryDomainInformation(NULL, DsRolePrimaryDomainInfoBasic, (PBYTE *)&info);
-	ferry_err rc = 0;
+	ferry_err rc = FERRY_OK;
 
 	dst[0] = 0;
 	if (st != ERROR_SUCCESS)
@@ -93,7 +93,7 @@ ferry_err svc_join_query(struct ferry_join_state *out)
 	st = NetGetJoinInformation(NULL, &name, &status);
 	if (st != NERR_Success)
 		return svc_op_result(op, svc_win_error(FERRY_ESYSTEM, "NetGetJoinInformation", st));
-	rc = 0;
+	rc = FERRY_OK;
 	if (status == NetSetupDomainName) {
 		rc = query_dns_domain(out->ad_domain, sizeof out->ad_domain);
 		if (rc == 0 && !out->ad_domain[0] && name)
@@ -106,7 +106,7 @@ ferry_err svc_join_query(struct ferry_join_state *out)
 		return svc_op_result(op, rc);
 	svc_op_log(SVC_LOG_INFO, op, "AD domain \"%s\" (join status %d), Entra joined: %s", out->ad_domain,
 		   (int)status, out->entra_joined ? "yes" : "no");
-	return 0;
+	return FERRY_OK;
 }
 
 ferry_err svc_join_unjoin(void)
@@ -128,7 +128,7 @@ ferry_err svc_join_unjoin(void)
 	st = unjoin(NULL, NULL, NULL, 0);
 	if (st == NERR_SETUP_NOT_JOINED) {
 		svc_op_log(SVC_LOG_INFO, op, "not joined to a domain: nothing to do");
-		return 0;
+		return FERRY_OK;
 	}
 	if (st != NERR_Success)
 		return svc_op_result(op, svc_win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM,

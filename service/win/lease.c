@@ -49,7 +49,7 @@ ferry_err svc_lease_write(int64_t until_unix, int64_t now_unix, uint64_t cap_sec
 	if (st != ERROR_SUCCESS)
 		return svc_op_result(op, svc_win_error(FERRY_ESYSTEM, "RegSetValueExW(PreventLoginUntil)",
 							(unsigned long)st));
-	return svc_op_result(op, 0);
+	return svc_op_result(op, FERRY_OK);
 }
 
 ferry_err svc_lease_clear(void)
@@ -61,7 +61,7 @@ ferry_err svc_lease_clear(void)
 	svc_op_log(SVC_LOG_INFO, op, "deleting PreventLoginUntil (logon open to everyone)");
 	st = RegOpenKeyExW(HKEY_LOCAL_MACHINE, LEASE_KEY, 0, KEY_SET_VALUE, &k);
 	if (st == ERROR_FILE_NOT_FOUND)
-		return svc_op_result(op, 0);
+		return svc_op_result(op, FERRY_OK);
 	if (st != ERROR_SUCCESS)
 		return svc_op_result(op, svc_win_error(FERRY_ESYSTEM, "RegOpenKeyExW(HKLM\\SOFTWARE\\Ferry\\State)",
 							(unsigned long)st));
@@ -72,5 +72,5 @@ ferry_err svc_lease_clear(void)
 	if (st != ERROR_SUCCESS && st != ERROR_FILE_NOT_FOUND)
 		return svc_op_result(op, svc_win_error(FERRY_ESYSTEM, "RegDeleteValueW(PreventLoginUntil)",
 							(unsigned long)st));
-	return svc_op_result(op, 0);
+	return svc_op_result(op, FERRY_OK);
 }

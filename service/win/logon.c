@@ -20,16 +20,7 @@
 #include "win/sysops.h"
 #include "win/win_err.h"
 #include "win/wine_guard.h"
-
-static ferry_err to_wide(wchar_t **out, const char *s, const char *what)
-{
-	uint16_t *w = NULL;
-	size_t n = 0;
-	ferry_err rc = ferry_utf8_to_utf16(&w, &n, s, strlen(s));
-
-	*out = (wchar_t *)w;
-	return rc ? ferry_error_wrap(rc, "%s: ", what) : 0;
-}
+#include "winutil.h"
 
 /* The token LogonUserExW returned is a real logon token. */
 static ferry_err token_is_real(HANDLE token)
@@ -41,7 +32,7 @@ static ferry_err token_is_real(HANDLE token)
 		return svc_win_error(FERRY_ESYSTEM,
 				     "LogonUserExW reported success but its token is unusable; GetTokenInformation",
 				     GetLastError());
-	return 0;
+	return FERRY_OK;
 }
 
 ferry_err svc_logon_check(enum logon_outcome *out, const char *user, const char *domain,
@@ -60,10 +51,11 @@ ferry_err svc_logon_check(enum logon_outcome *out, const char *user, const char 
 	}
 	*out = LOGON_OUTCOME_OTHER;
 	svc_op_log(SVC_LOG_INFO, op, "interactive logon as %s@%s (to cache it)", user, domain);
-	rc = to_wide(&wuser, user, "user");
-	if (!rc)
-		rc = to_wide(&wdomain, domain, "domain");
-	if (!rc) {
+	if (!(wuser = wu_wide(user)))
+		rc = ferry_error_set(FERRY_EINVAL, "user: not valid UTF-8");
+	else if (!(wdomain = wu_wide(domain)))
+		rc = ferry_error_set(FERRY_EINVAL, "domain: not valid UTF-8");
+	else {
 		rc = ferry_utf8_to_utf16((uint16_t **)&wpass, &wpass_len, (const char *)password->data,
 					 password->len);
 		if (rc)

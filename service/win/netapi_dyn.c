@@ -17,5 +17,5 @@ ferry_err svc_netapi_resolve(FARPROC *fn, const char *name)
 				       "netapi32.dll on this system has no %s export (Win32 error %lu); "
 				       "this Windows (or Wine) cannot perform the operation",
 				       name, (unsigned long)GetLastError());
-	return 0;
+	return FERRY_OK;
 }

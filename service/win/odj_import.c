@@ -81,7 +81,7 @@ static ferry_err read_sealed(uint8_t **out, size_t *len, const wchar_t *path)
 		*out = NULL;
 		return ferry_error_set(FERRY_ECORRUPT, "sealed ODJ blob: no FRYODJ01 header (offset 0)");
 	}
-	return 0;
+	return FERRY_OK;
 }
 
 /* DPAPI-unseal into a secret; DPAPI's own copy is wiped and freed. */
@@ -180,7 +180,7 @@ static ferry_err request_join(struct ferry_secret *bin)
 	if (st != ERROR_SUCCESS)
 		return svc_win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM,
 				     "NetRequestOfflineDomainJoin", st);
-	return 0;
+	return FERRY_OK;
 }
 
 ferry_err svc_odj_import(const wchar_t *path, const char *domain)

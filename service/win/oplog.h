@@ -18,7 +18,8 @@ enum svc_log_level {
 	SVC_LOG_ERROR = 2,
 };
 
-/* op: the sysops name ("fallback_create"); msg: one UTF-8 line, no newline. */
+/* op: the sysops name ("fallback_create"), or NULL for a line that names
+ * its op itself (the profile ops' svc_plog); msg: one UTF-8 line, no newline. */
 typedef void (*svc_log_fn)(enum svc_log_level level, const char *op, const char *msg);
 
 /** NULL = stderr. Set once at start-up, before any op runs. */

@@ -33,21 +33,17 @@
 #include "win/oplog.h"
 #include "win/sysops.h"
 #include "win/win_err.h"
+#include "winutil.h"
 
 #define DONE_DIR L".done"
-
-static ferry_err widen(wchar_t **out, const char *s)
-{
-	size_t n = 0;
-	return ferry_utf8_to_utf16((uint16_t **)out, &n, s, strlen(s));
-}
 
 /* Open a listed file for hashing and keep it locked against writers. */
 static ferry_err open_locked(HANDLE *h, const wchar_t *dir, const char *rel)
 {
 	wchar_t *wrel = NULL, *path = NULL;
 	BY_HANDLE_FILE_INFORMATION bi;
-	ferry_err rc = widen(&wrel, rel);
+	ferry_err rc = (wrel = wu_wide(rel)) ? FERRY_OK :
+						ferry_error_set(FERRY_EINVAL, "package: a file name is not UTF-8");
 
 	*h = INVALID_HANDLE_VALUE;
 	if (rc)
@@ -68,7 +64,7 @@ static ferry_err open_locked(HANDLE *h, const wchar_t *dir, const char *rel)
 		return ferry_error_wrap(svc_win_last_error("GetFileInformationByHandle"), "package file \"%s\": ", rel);
 	if (bi.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY))
 		return ferry_error_set(FERRY_EAUTH, "package file \"%s\" is a reparse point or a folder", rel);
-	return 0;
+	return FERRY_OK;
 }
 
 static ferry_err hash_handle(uint8_t digest[32], HANDLE h, const char *rel)
@@ -151,7 +147,7 @@ static wchar_t *done_path(const wchar_t *packages_dir, const char *id, bool crea
 
 	if (dir && create_dir)
 		CreateDirectoryW(dir, NULL); /* exists already is fine; a failure shows at the write */
-	if (dir && widen(&wid, id) == 0)
+	if (dir && (wid = wu_wide(id)))
 		p = svc_path_join(dir, wid);
 	ferry_free(dir);
 	ferry_free(wid);
@@ -169,7 +165,7 @@ static ferry_err record_done(const wchar_t *packages_dir, const struct package *
 		return ferry_error_set(FERRY_ENOMEM, "completion record path");
 	rc = svc_file_write_atomic(path, rec, (size_t)n);
 	ferry_free(path);
-	return rc ? ferry_error_wrap(rc, "package %s ran, but its completion record: ", p->id) : 0;
+	return rc ? ferry_error_wrap(rc, "package %s ran, but its completion record: ", p->id) : FERRY_OK;
 }
 
 ferry_err svc_package_run(const wchar_t *packages_dir, const char *id, const uint8_t pub[32],
@@ -185,7 +181,8 @@ ferry_err svc_package_run(const wchar_t *packages_dir, const char *id, const uin
 		return svc_op_result(op, ferry_error_set(FERRY_EINVAL, "svc_package_run: missing argument or invalid package id"));
 	memset(out, 0, sizeof *out);
 	svc_op_log(SVC_LOG_INFO, op, "verifying package %s", id);
-	rc = widen(&wid, id);
+	rc = (wid = wu_wide(id)) ? FERRY_OK :
+				   ferry_error_set(FERRY_EINVAL, "package id is not UTF-8");
 	if (rc == 0) {
 		dir = svc_path_join(packages_dir, wid);
 		if (!dir)
@@ -197,7 +194,8 @@ ferry_err svc_package_run(const wchar_t *packages_dir, const char *id, const uin
 		svc_op_log(SVC_LOG_ERROR, op, "package %s refused; nothing was run", id);
 		goto out;
 	}
-	rc = widen(&cmd, pkg->command);
+	rc = (cmd = wu_wide(pkg->command)) ? FERRY_OK :
+					     ferry_error_set(FERRY_EINVAL, "package command is not UTF-8");
 	if (rc)
 		goto out;
 	svc_op_log(SVC_LOG_INFO, op, "running package %s as SYSTEM (timeout %lu s): %s", id,
@@ -237,11 +235,11 @@ ferry_err svc_package_done(const wchar_t *packages_dir, const char *id, bool *do
 	rc = svc_file_read(&rec, &len, path, 4096);
 	ferry_free(path);
 	if (rc == FERRY_ENOTFOUND)
-		return 0;
+		return FERRY_OK;
 	if (rc)
 		return svc_op_result("package_done", ferry_error_wrap(rc, "package %s completion record: ", id));
 	snprintf(want, sizeof want, "{\"id\":\"%s\",", id);
 	*done = strncmp((const char *)rec, want, strlen(want)) == 0;
 	ferry_free(rec);
-	return 0;
+	return FERRY_OK;
 }

@@ -51,12 +51,4 @@ ferry_err svc_apps_reset(const struct svc_profile_ctx *pc, unsigned apps);
 /** Undo svc_profile_remap and svc_apps_reset from their backups. */
 ferry_err svc_profile_rollback(const char *source_sid);
 
-/*
- * Where the profile ops write what they did: one UTF-8 line per call, never
- * a secret. Default (fn NULL): standard error. The service points it at its
- * log; not thread-safe to change while an op runs.
- */
-typedef void (*svc_profops_log_fn)(void *arg, const char *line);
-void svc_profops_set_log(svc_profops_log_fn fn, void *arg);
-
 #endif

@@ -7,16 +7,8 @@
 
 #include "util/mem.h"
 #include "util/utf.h"
+#include "win/oplog.h"
 #include "win/win_err.h"
-
-static svc_profops_log_fn log_fn;
-static void *log_arg;
-
-void svc_profops_set_log(svc_profops_log_fn fn, void *arg)
-{
-	log_fn = fn;
-	log_arg = arg;
-}
 
 void svc_plog(const char *fmt, ...)
 {
@@ -26,8 +18,9 @@ void svc_plog(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (log_fn)
-		log_fn(log_arg, line);
+	/* The one log hook of service/win (win/oplog.h); op NULL: the line as is. */
+	if (svc_log_hook)
+		svc_log_hook(SVC_LOG_INFO, NULL, line);
 	else
 		fprintf(stderr, "ferry: %s\n", line);
 }

@@ -37,7 +37,7 @@ static ferry_err enable_shutdown_privilege(void)
 {
 	HANDLE tok = NULL;
 	TOKEN_PRIVILEGES tp;
-	ferry_err rc = 0;
+	ferry_err rc = FERRY_OK;
 
 	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY, &tok))
 		return svc_win_last_error("OpenProcessToken");
@@ -103,7 +103,7 @@ static ferry_err boot_time(uint64_t *out)
 				       "NtQuerySystemInformation(SystemTimeOfDayInformation) failed: NTSTATUS 0x%08lx",
 				       (unsigned long)st);
 	memcpy(out, info, 8); /* little-endian LARGE_INTEGER */
-	return 0;
+	return FERRY_OK;
 }
 
 ferry_err svc_boot_id(uint64_t *out)
@@ -117,7 +117,7 @@ ferry_err svc_boot_id(uint64_t *out)
 	st = RegGetValueW(HKEY_LOCAL_MACHINE, BOOT_ID_KEY, L"BootId", RRF_RT_REG_DWORD, &type, &id, &size);
 	if (st == ERROR_SUCCESS) {
 		*out = id;
-		return 0;
+		return FERRY_OK;
 	}
 	if (st != ERROR_FILE_NOT_FOUND)
 		return svc_win_error(FERRY_ESYSTEM, "RegGetValueW(PrefetchParameters\\BootId)", (unsigned long)st);
@@ -125,5 +125,5 @@ ferry_err svc_boot_id(uint64_t *out)
 	if (rc)
 		return svc_op_result("boot_id", rc);
 	*out |= BOOT_TIME_SOURCE;
-	return 0;
+	return FERRY_OK;
 }

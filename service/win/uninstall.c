@@ -10,23 +10,11 @@
 #include <wchar.h>
 
 #include "win/win_err.h"
+#include "winutil.h"
 
 #define PATH_CAP 1024
 #define CMD_CAP 2048
 #define POLL_MS 1000u
-
-/* swprintf that fails (-1) on truncation too: mingw's C99 swprintf returns
- * the length it wanted, not -1, when the text does not fit. */
-static int wfmt(wchar_t *out, size_t cap, const wchar_t *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vswprintf(out, cap, fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= cap ? -1 : n;
-}
 
 int svc_uninstall_guid_ok(const wchar_t *s)
 {
@@ -72,7 +60,7 @@ ferry_err svc_uninstall_msiexec_cmdline(wchar_t *out, size_t cap, const wchar_t 
 		return ferry_error_set(FERRY_EINVAL, "uninstall: not a braced GUID product code");
 	if (wcschr(system_dir, L'"') || wcschr(log_path, L'"'))
 		return ferry_error_set(FERRY_EINVAL, "uninstall: a path holds a quote");
-	if (wfmt(out, cap, L"\"%ls\\msiexec.exe\" /x %ls /qn /norestart /l*v \"%ls\"", system_dir,
+	if (wu_fmt(out, cap, L"\"%ls\\msiexec.exe\" /x %ls /qn /norestart /l*v \"%ls\"", system_dir,
 		     product_code, log_path) < 0)
 		return ferry_error_set(FERRY_ERANGE, "uninstall: command line too long");
 	return FERRY_OK;
@@ -86,7 +74,7 @@ ferry_err svc_uninstall_waiter_cmdline(wchar_t *out, size_t cap, const wchar_t *
 		return ferry_error_set(FERRY_EINVAL, "uninstall: not a braced GUID product code");
 	if (wcschr(waiter_exe, L'"') || wcschr(log_path, L'"') || wcspbrk(service, L"\" \t"))
 		return ferry_error_set(FERRY_EINVAL, "uninstall: an argument holds a quote or space");
-	if (wfmt(out, cap, L"\"%ls\" uninstall-wait --service %ls --product %ls --log \"%ls\"",
+	if (wu_fmt(out, cap, L"\"%ls\" uninstall-wait --service %ls --product %ls --log \"%ls\"",
 		     waiter_exe, service, product_code, log_path) < 0)
 		return ferry_error_set(FERRY_ERANGE, "uninstall: command line too long");
 	return FERRY_OK;
@@ -148,7 +136,7 @@ static ferry_err stage_waiter(wchar_t *out, const wchar_t *data_dir)
 	if (!slash || (size_t)(slash - src) + 12 >= PATH_CAP)
 		return ferry_error_set(FERRY_ERANGE, "uninstall: module path too long");
 	wcscpy(slash + 1, L"ferry.exe");
-	if (wfmt(out, PATH_CAP, L"%ls\\uninstall", data_dir) < 0)
+	if (wu_fmt(out, PATH_CAP, L"%ls\\uninstall", data_dir) < 0)
 		return ferry_error_set(FERRY_ERANGE, "uninstall: path too long");
 	if (!CreateDirectoryW(out, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
 		return svc_win_last_error("CreateDirectoryW(uninstall)");
@@ -193,7 +181,7 @@ ferry_err svc_uninstall_agent(void)
 		return svc_win_last_error("CreateDirectoryW(ProgramData\\Ferry)");
 	GetSystemTime(&now);
 	rc = svc_uninstall_archive(archive, PATH_CAP, data, &now);
-	if (!rc && wfmt(log, PATH_CAP, L"%ls\\msiexec-uninstall.log", archive) < 0)
+	if (!rc && wu_fmt(log, PATH_CAP, L"%ls\\msiexec-uninstall.log", archive) < 0)
 		rc = ferry_error_set(FERRY_ERANGE, "uninstall: path too long");
 	if (!rc)
 		rc = stage_waiter(waiter, data);

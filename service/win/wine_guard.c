@@ -11,7 +11,7 @@ bool svc_under_wine(void)
 ferry_err svc_wine_stub_guard(const char *api)
 {
 	if (!svc_under_wine())
-		return 0;
+		return FERRY_OK;
 	return ferry_error_set(FERRY_ENOTIMPL,
 			       "%s is an unimplemented stub under Wine (calling it aborts the process); "
 			       "this operation needs real Windows", api);
