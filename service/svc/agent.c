@@ -496,11 +496,11 @@ static ferry_err setup_rehearsal(struct svc_agent *a, const struct ferry_platfor
 	bool test = agent_clock_is_test(a->clock);
 	ferry_err err;
 
-	if (!test && svc_join_query(&js) == FERRY_OK) {
+	if (!test && win_join_query(&js) == FERRY_OK) {
 		st.ad_domain = js.ad_domain;
 		st.entra_joined = js.entra_joined;
 	}
-	if (!test && svc_boot_id(&st.boot_id) != FERRY_OK)
+	if (!test && win_boot_id(&st.boot_id) != FERRY_OK)
 		st.boot_id = 1;
 	if ((err = rehearse_new(&a->rh, windows, &st, agent_story_record, &a->story)) != FERRY_OK)
 		return err;

@@ -35,8 +35,8 @@ struct svc_options {
 	wchar_t state_dir[MAX_PATH]; /* "" = %ProgramData%\Ferry\state */
 	char batch[MAX_PATH * 3];    /* UTF-8 path of the batch file; "" = <bundle_dir>\batch.json */
 	char table[MAX_PATH * 3];    /* UTF-8 path of the translation table; "" = <bundle_dir>\table.csv|json */
-	char bundle_dir[MAX_PATH * 3]; /* UTF-8, from svc_config_load (policy over MSI); may be "" */
-	char signing_key[80];   /* SigningPublicKey (64 hex digits), from svc_config_load; may be "" */
+	char bundle_dir[MAX_PATH * 3]; /* UTF-8, from win_config_load (policy over MSI); may be "" */
+	char signing_key[80];   /* SigningPublicKey (64 hex digits), from win_config_load; may be "" */
 	char device[256];       /* "" = this computer's name */
 	bool rehearse;
 	bool simulate;          /* console rehearsal: simulated clock and user */
@@ -78,7 +78,7 @@ ferry_err svc_log_unregister_source(const wchar_t *name);
 
 /**
  * Fill o->bundle_dir, o->signing_key and (unless already on) o->rehearse
- * from svc_config_load: HKLM\SOFTWARE\Policies\Ferry over HKLM\SOFTWARE\Ferry.
+ * from win_config_load: HKLM\SOFTWARE\Policies\Ferry over HKLM\SOFTWARE\Ferry.
  */
 ferry_err svc_options_load_config(struct svc_options *o);
 

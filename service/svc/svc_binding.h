@@ -33,12 +33,12 @@ ferry_err svc_storage_replace(void *ctx, const char *name, const uint8_t *data, 
 ferry_err svc_storage_sync(void *ctx, const char *name);
 ferry_err svc_storage_delete(void *ctx, const char *name);
 
-struct svc_profile_ctx;
+struct win_profile_ctx;
 /**
  * The profile ops' context (svc_profile.c): the translation table and the
  * migrated user's SIDs, from the run context. Fails naming what is missing
  * (no table, no cached user, user not in the table), with `op` in the message.
  */
-ferry_err svc_profile_context(struct svc_platform *p, const char *op, struct svc_profile_ctx *out);
+ferry_err svc_profile_context(struct svc_platform *p, const char *op, struct win_profile_ctx *out);
 
 #endif

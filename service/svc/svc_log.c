@@ -85,7 +85,7 @@ static void write_line(const char *text);
 
 /* The system ops' lines (win/oplog.h) and the profile ops' (win/profops.h)
  * go to this file log too; both promise to carry no secret. */
-static void oplog_to_file(enum svc_log_level level, const char *op, const char *msg)
+static void oplog_to_file(enum win_log_level level, const char *op, const char *msg)
 {
 	char text[LOG_LINE_MAX];
 
@@ -94,7 +94,7 @@ static void oplog_to_file(enum svc_log_level level, const char *op, const char *
 		return;
 	}
 	snprintf(text, sizeof(text), "%s%s: %s",
-		 level == SVC_LOG_ERROR ? "error: " : level == SVC_LOG_WARN ? "warning: " : "", op,
+		 level == WIN_LOG_ERROR ? "error: " : level == WIN_LOG_WARN ? "warning: " : "", op,
 		 msg);
 	write_line(text);
 }
@@ -108,20 +108,20 @@ void svc_log_open(const wchar_t *dir, const wchar_t *event_source, bool echo_std
 	lg.echo = echo_stderr;
 	if (dir && *dir)
 		swprintf(lg.dir, MAX_PATH, L"%ls", dir);
-	else if (svc_program_data(lg.dir, MAX_PATH, L"logs") != FERRY_OK)
+	else if (win_program_data(lg.dir, MAX_PATH, L"logs") != FERRY_OK)
 		lg.dir[0] = L'\0';
 	if (lg.dir[0])
 		open_file();
 	if (event_source && *event_source)
 		lg.source = RegisterEventSourceW(NULL, event_source);
-	svc_log_hook = oplog_to_file;
+	win_log_hook = oplog_to_file;
 }
 
 void svc_log_close(void)
 {
 	if (!lg.open)
 		return;
-	svc_log_hook = NULL;
+	win_log_hook = NULL;
 	EnterCriticalSection(&lg.lock);
 	if (lg.file != INVALID_HANDLE_VALUE)
 		CloseHandle(lg.file);
@@ -248,7 +248,7 @@ ferry_err svc_log_register_source(const wchar_t *name, const wchar_t *exe_path)
 	swprintf(key, 256, L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\%ls", name);
 	rc = RegCreateKeyExW(HKEY_LOCAL_MACHINE, key, 0, NULL, 0, KEY_SET_VALUE, NULL, &h, NULL);
 	if (rc != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegCreateKeyExW(EventLog source)", (unsigned long)rc);
+		return win_error(FERRY_ESYSTEM, "RegCreateKeyExW(EventLog source)", (unsigned long)rc);
 	rc = RegSetValueExW(h, L"EventMessageFile", 0, REG_EXPAND_SZ, (const BYTE *)exe_path,
 			    (DWORD)((wcslen(exe_path) + 1) * sizeof(wchar_t)));
 	if (rc == ERROR_SUCCESS)
@@ -256,7 +256,7 @@ ferry_err svc_log_register_source(const wchar_t *name, const wchar_t *exe_path)
 				    sizeof(types));
 	RegCloseKey(h);
 	if (rc != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegSetValueExW(EventLog source)", (unsigned long)rc);
+		return win_error(FERRY_ESYSTEM, "RegSetValueExW(EventLog source)", (unsigned long)rc);
 	return FERRY_OK;
 }
 
@@ -268,6 +268,6 @@ ferry_err svc_log_unregister_source(const wchar_t *name)
 	swprintf(key, 256, L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\%ls", name);
 	rc = RegDeleteKeyW(HKEY_LOCAL_MACHINE, key);
 	if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND)
-		return svc_win_error(FERRY_ESYSTEM, "RegDeleteKeyW(EventLog source)", (unsigned long)rc);
+		return win_error(FERRY_ESYSTEM, "RegDeleteKeyW(EventLog source)", (unsigned long)rc);
 	return FERRY_OK;
 }

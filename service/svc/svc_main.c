@@ -9,7 +9,7 @@
  *                [--pipe P] [--state DIR] [--name N] [--service]
  *                [--server URL --signing-key B64 [--pin SHA256] [--ca PEM] [--poll-s N]]
  *
- * Settings not given on the command line come from svc_config_load
+ * Settings not given on the command line come from win_config_load
  * (win/config.h): Group Policy (HKLM\SOFTWARE\Policies\Ferry) over the MSI's
  * HKLM\SOFTWARE\Ferry.
  *
@@ -67,8 +67,8 @@ static void copy_setting(char *dst, size_t cap, const char *v)
 
 ferry_err svc_options_load_config(struct svc_options *o)
 {
-	struct svc_config *c = NULL;
-	ferry_err err = svc_config_load(&c);
+	struct win_config *c = NULL;
+	ferry_err err = win_config_load(&c);
 
 	if (err != FERRY_OK)
 		return err;
@@ -76,7 +76,7 @@ ferry_err svc_options_load_config(struct svc_options *o)
 	copy_setting(o->signing_key, sizeof(o->signing_key), c->signing_public_key);
 	if (!o->rehearse)
 		o->rehearse = c->rehearse != 0;
-	svc_config_free(c);
+	win_config_free(c);
 	return FERRY_OK;
 }
 

@@ -25,6 +25,8 @@
  * (bundle.json) when no server is configured.
  *
  * Invariant: one net_agent, used under `lock` only (it is not thread-safe).
+ * Lock order: the agent's lock, then `lock`; nothing here waits for the
+ * agent while holding `lock` (a new bundle is handed over after leaving it).
  * No secret reaches the log: the token, keys and blob stay in ferry_secret
  * or DPAPI, and events carry kinds and reasons only.
  */
@@ -90,9 +92,9 @@ static ferry_err ks_load(void *ctx, const char *name, struct ferry_secret **out)
 	ferry_err err;
 
 	ks_path(ctx, path, name);
-	if ((err = svc_file_read(&blob, &len, path, NET_SECRET_MAX)) != FERRY_OK)
+	if ((err = win_file_read(&blob, &len, path, NET_SECRET_MAX)) != FERRY_OK)
 		return err;
-	err = svc_agent_key_unprotect(out, blob, len);
+	err = win_agent_key_unprotect(out, blob, len);
 	ferry_free(blob);
 	return err;
 }
@@ -105,9 +107,9 @@ static ferry_err ks_save(void *ctx, const char *name, const uint8_t *data, size_
 	ferry_err err;
 
 	ks_path(ctx, path, name);
-	if ((err = svc_agent_key_protect(&blob, &blen, data, len)) != FERRY_OK)
+	if ((err = win_agent_key_protect(&blob, &blen, data, len)) != FERRY_OK)
 		return err;
-	err = svc_file_write_atomic(path, blob, blen);
+	err = win_file_write_atomic(path, blob, blen);
 	ferry_free(blob);
 	return err;
 }
@@ -128,11 +130,11 @@ static ferry_err set_str(char *dst, size_t cap, const char *v)
 static ferry_err configure(struct svc_net *n, const struct svc_options *o, uint8_t *pub,
 			   bool *have_pub, char *bundle_dir, size_t cap)
 {
-	struct svc_config *c = NULL;
+	struct win_config *c = NULL;
 	const char *url, *pin, *key;
 	ferry_err err;
 
-	if ((err = svc_config_load(&c)) != FERRY_OK)
+	if ((err = win_config_load(&c)) != FERRY_OK)
 		svc_log("net: settings unreadable, using the command line only: %s",
 			ferry_error_detail());
 	url = o->server[0] ? o->server : c ? c->server_url : NULL;
@@ -150,7 +152,7 @@ static ferry_err configure(struct svc_net *n, const struct svc_options *o, uint8
 		err = sig_public_key_parse(pub, key, "SigningPublicKey");
 		*have_pub = !err;
 	}
-	svc_config_free(c);
+	win_config_free(c);
 	return err;
 }
 
@@ -165,7 +167,7 @@ static ferry_err write_json(const wchar_t *dir, const char *name, const cJSON *j
 	if (!text)
 		return ferry_error_set(FERRY_ENOMEM, "net: out of memory");
 	swprintf(path, MAX_PATH, L"%ls\\%hs.json", dir, name);
-	err = svc_file_write_atomic(path, text, strlen(text));
+	err = win_file_write_atomic(path, text, strlen(text));
 	cJSON_free(text);
 	return err;
 }
@@ -287,7 +289,7 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struc
 		err = ferry_error_set(FERRY_EINVAL, "a server or signed bundle needs SigningPublicKey");
 		goto fail;
 	}
-	if ((err = svc_program_data(n->state, MAX_PATH, L"state")) != FERRY_OK && !o->state_dir[0])
+	if ((err = win_program_data(n->state, MAX_PATH, L"state")) != FERRY_OK && !o->state_dir[0])
 		goto fail;
 	if (o->state_dir[0])
 		swprintf(n->state, MAX_PATH, L"%ls", o->state_dir);
@@ -379,10 +381,7 @@ static DWORD WINAPI poll_thread(void *arg)
 			 * agent applies it at its next safe point. */
 			svc_log("net: bundle sequence %llu accepted; applied at the agent's next safe "
 				"point", (unsigned long long)b->sequence);
-			if (n->on_bundle)
-				n->on_bundle(n->on_bundle_ctx, b);
 		}
-		bundle_free(b);
 		if (err == FERRY_OK && net_agent_flush(&n->a, &sent) != FERRY_OK)
 			svc_log("net: events not sent yet: %s", ferry_error_detail());
 		if (err != FERRY_OK)
@@ -393,6 +392,11 @@ static DWORD WINAPI poll_thread(void *arg)
 		if (n->poll_override_s && !err)
 			wait = n->poll_override_s;
 		LeaveCriticalSection(&n->lock);
+		/* Outside `lock`: the agent's worker holds its own lock while it asks
+		 * svc_net_reachable (lock order: agent, then net, never back). */
+		if (b && n->on_bundle)
+			n->on_bundle(n->on_bundle_ctx, b);
+		bundle_free(b);
 	}
 	return 0;
 }
@@ -487,7 +491,7 @@ static ferry_err rng(void *ctx, uint8_t *buf, size_t len)
 }
 
 /* What reached the import op, for the rehearsal's record: the sealed file
- * opened as svc_odj_import opens it, hashed and inspected (redacted: the
+ * opened as win_odj_import opens it, hashed and inspected (redacted: the
  * inspection carries the password's length, never the password). */
 static void rehearsal_witness(struct svc_net *n, const wchar_t *path)
 {
@@ -499,7 +503,7 @@ static void rehearsal_witness(struct svc_net *n, const wchar_t *path)
 	cJSON *j = NULL;
 	char hex[65], args[160];
 
-	if (svc_file_read(&sealed, &len, path, 1u << 20) != FERRY_OK || len <= 8)
+	if (win_file_read(&sealed, &len, path, 1u << 20) != FERRY_OK || len <= 8)
 		goto out;
 	in.pbData = sealed + 8;
 	in.cbData = (DWORD)(len - 8);
@@ -540,7 +544,7 @@ static ferry_err fetch_odj(struct svc_net *n, const char *domain)
 	/* Rehearsal keeps its own file: the real import path is never primed. */
 	swprintf(path, MAX_PATH, L"%ls\\%ls", n->state,
 		 n->rehearse ? L"rehearsal-odj.sealed" : L"odj.sealed");
-	err = svc_odj_store(path, blob);
+	err = win_odj_store(path, blob);
 	ferry_secret_free(blob);
 	if (err == FERRY_OK) {
 		svc_log("net: ODJ blob for %s received, validated and sealed", domain);

@@ -66,7 +66,7 @@ static ferry_err p_check_logon(void *ctx, const char *user, const char *domain,
 
 	(void)ctx;
 	svc_log("cache_credentials: logon check for %s\\%s", domain, user);
-	err = svc_logon_check(out, user, domain, password);
+	err = win_logon_check(out, user, domain, password);
 	if (err != FERRY_OK)
 		svc_log("cache_credentials: %s: %s", ferry_strerror(err), ferry_error_detail());
 	else
@@ -83,9 +83,9 @@ static ferry_err p_create_fallback(void *ctx, const char *username)
 	svc_log("create_fallback_account: %s", username);
 	/* The hint first: if the account then exists, a resumed engine skips
 	 * this op (check-then-act), and the tile must still offer it. */
-	if ((err = svc_hint_fallback_account(username)) != FERRY_OK)
+	if ((err = win_hint_fallback_account(username)) != FERRY_OK)
 		return logged("create_fallback_account", err);
-	err = svc_fallback_create(username, &pw);
+	err = win_fallback_create(username, &pw);
 	if (pw && p->escrow) /* no escrow: helpdesk resets it locally */
 		p->escrow(p->escrow_ctx, pw);
 	ferry_secret_free(pw);
@@ -98,8 +98,8 @@ static ferry_err p_delete_fallback(void *ctx, const char *username)
 
 	(void)ctx;
 	svc_log("delete_fallback_account: %s", username);
-	if ((err = svc_fallback_delete(username)) == FERRY_OK)
-		err = svc_hint_fallback_account(NULL);
+	if ((err = win_fallback_delete(username)) == FERRY_OK)
+		err = win_hint_fallback_account(NULL);
 	return logged("delete_fallback_account", err);
 }
 
@@ -157,8 +157,8 @@ static ferry_err p_set_prevent_login(void *ctx, int64_t until)
 	ferry_err err;
 
 	svc_log("set_prevent_login: until %lld (cap %u h)", (long long)until, hours);
-	if ((err = svc_hint_prevent_login_cap(hours)) == FERRY_OK)
-		err = svc_lease_write(until, now, (uint64_t)hours * 3600u);
+	if ((err = win_hint_prevent_login_cap(hours)) == FERRY_OK)
+		err = win_lease_write(until, now, (uint64_t)hours * 3600u);
 	return logged("set_prevent_login", err);
 }
 
@@ -167,8 +167,8 @@ static ferry_err p_clear_prevent_login(void *ctx)
 	ferry_err err;
 
 	(void)ctx;
-	if ((err = svc_lease_clear()) == FERRY_OK)
-		err = svc_hint_prevent_login_cap(0);
+	if ((err = win_lease_clear()) == FERRY_OK)
+		err = win_hint_prevent_login_cap(0);
 	return logged("clear_prevent_login", err);
 }
 
@@ -191,18 +191,18 @@ static ferry_err signing_key(void *ctx, uint8_t pub[32])
 
 static ferry_err p_run_package(void *ctx, const char *id)
 {
-	struct svc_cmd_output out = { 0 };
+	struct win_cmd_output out = { 0 };
 	wchar_t dir[MAX_PATH];
 	uint8_t pub[32];
 	ferry_err err;
 
 	svc_log("run_command_package: %s", id);
 	if ((err = package_dir(ctx, dir)) == FERRY_OK && (err = signing_key(ctx, pub)) == FERRY_OK)
-		err = svc_package_run(dir, id, pub, &out);
+		err = win_package_run(dir, id, pub, &out);
 	if (err == FERRY_OK)
 		svc_log("run_command_package: %s exit code %lu%s", id, out.exit_code,
 			out.timed_out ? " (timed out)" : "");
-	svc_cmd_output_clear(&out);
+	win_cmd_output_clear(&out);
 	return logged("run_command_package", err);
 }
 
@@ -217,19 +217,19 @@ static ferry_err p_notify_user(void *ctx, enum schedule_experience e)
 static ferry_err p_unjoin(void *ctx)
 {
 	(void)ctx;
-	return logged("unjoin_domain", svc_join_unjoin());
+	return logged("unjoin_domain", win_join_unjoin());
 }
 
 static ferry_err p_leave_entra(void *ctx)
 {
-	struct svc_cmd_output out = { 0 };
+	struct win_cmd_output out = { 0 };
 	ferry_err err;
 
 	(void)ctx;
-	err = svc_entra_leave(&out);
+	err = win_entra_leave(&out);
 	if (err == FERRY_OK)
 		svc_log("leave_entra: dsregcmd exit code %lu", out.exit_code);
-	svc_cmd_output_clear(&out);
+	win_cmd_output_clear(&out);
 	return logged("leave_entra", err);
 }
 
@@ -239,13 +239,13 @@ static ferry_err p_import_odj(void *ctx, const char *domain, const char *ou)
 
 	svc_log("import_odj: domain %s, OU %s", domain ? domain : "", ou ? ou : "(default)");
 	swprintf(path, MAX_PATH, L"%ls\\odj.sealed", SP(ctx)->state_dir);
-	return logged("import_odj", svc_odj_import(path, domain));
+	return logged("import_odj", win_odj_import(path, domain));
 }
 
 /* The profile ops: the table and the migrated user come from svc_profile.c;
  * what is missing is named in the error (the engine's failure policy then
  * retries or stops safely). */
-static void log_counts(const char *op, const struct svc_reacl_counts *c)
+static void log_counts(const char *op, const struct win_reacl_counts *c)
 {
 	svc_log("%s: seen %llu, changed %llu, failed %llu, reparse points skipped %llu", op,
 		(unsigned long long)c->seen, (unsigned long long)c->changed,
@@ -255,13 +255,13 @@ static void log_counts(const char *op, const struct svc_reacl_counts *c)
 static ferry_err p_reacl_paths(void *ctx, enum rb_perm_mode mode, const char *const *paths,
 			       size_t n, bool profile)
 {
-	struct svc_profile_ctx pc;
-	struct svc_reacl_counts c = { 0 };
+	struct win_profile_ctx pc;
+	struct win_reacl_counts c = { 0 };
 	ferry_err err = svc_profile_context(SP(ctx), "reacl_paths", &pc);
 
 	if (err == FERRY_OK) {
 		svc_log("reacl_paths: %zu path(s)%s", n, profile ? " and the profile folder" : "");
-		err = svc_reacl_paths(&pc, mode, paths, n, profile, &c);
+		err = win_reacl_paths(&pc, mode, paths, n, profile, &c);
 		log_counts("reacl_paths", &c);
 	}
 	return logged("reacl_paths", err);
@@ -269,12 +269,12 @@ static ferry_err p_reacl_paths(void *ctx, enum rb_perm_mode mode, const char *co
 
 static ferry_err p_reacl_hives(void *ctx, enum rb_perm_mode mode)
 {
-	struct svc_profile_ctx pc;
-	struct svc_reacl_counts c = { 0 };
+	struct win_profile_ctx pc;
+	struct win_reacl_counts c = { 0 };
 	ferry_err err = svc_profile_context(SP(ctx), "reacl_registry_hives", &pc);
 
 	if (err == FERRY_OK) {
-		err = svc_reacl_hives(&pc, mode, &c);
+		err = win_reacl_hives(&pc, mode, &c);
 		log_counts("reacl_registry_hives", &c);
 	}
 	return logged("reacl_registry_hives", err);
@@ -282,23 +282,23 @@ static ferry_err p_reacl_hives(void *ctx, enum rb_perm_mode mode)
 
 static ferry_err p_remap_profile(void *ctx)
 {
-	struct svc_profile_ctx pc;
+	struct win_profile_ctx pc;
 	ferry_err err = svc_profile_context(SP(ctx), "remap_profile", &pc);
 
 	if (err == FERRY_OK)
-		err = svc_profile_remap(&pc);
+		err = win_profile_remap(&pc);
 	return logged("remap_profile", err);
 }
 
 static ferry_err p_reset_apps(void *ctx, unsigned apps)
 {
-	struct svc_profile_ctx pc;
+	struct win_profile_ctx pc;
 	ferry_err err = svc_profile_context(SP(ctx), "reset_apps", &pc);
 
 	if (err == FERRY_OK) {
 		svc_log("reset_apps: apps=%s%s%s", apps & RB_APP_OFFICE ? "office " : "",
 			apps & RB_APP_TEAMS ? "teams " : "", apps & RB_APP_ONEDRIVE ? "onedrive" : "");
-		err = svc_apps_reset(&pc, apps);
+		err = win_apps_reset(&pc, apps);
 	}
 	return logged("reset_apps", err);
 }
@@ -308,7 +308,7 @@ static ferry_err p_reset_apps(void *ctx, unsigned apps)
  * (agent.c), never from inside the SCM's control handler. */
 static ferry_err p_uninstall(void *ctx)
 {
-	ferry_err err = svc_uninstall_agent();
+	ferry_err err = win_uninstall_agent();
 
 	if (err == FERRY_OK)
 		InterlockedExchange(&SP(ctx)->uninstall_scheduled, 1);
@@ -319,14 +319,14 @@ void svc_platform_migration_hint(struct svc_platform *p, const struct runbook *r
 {
 	if (!rb || !rb->startup.run || p->run->rehearse)
 		return;
-	if (svc_hint_migration_running(running) != FERRY_OK)
+	if (win_hint_migration_running(running) != FERRY_OK)
 		svc_log_event(SVC_EV_FAILURE, "MigrationRunning hint: %s", ferry_error_detail());
 }
 
 static ferry_err p_reboot(void *ctx)
 {
 	(void)ctx;
-	return logged("reboot", svc_reboot_schedule("Ferry is moving this PC to its new domain. "
+	return logged("reboot", win_reboot_schedule("Ferry is moving this PC to its new domain. "
 						    "It restarts in one minute.",
 						    REBOOT_GRACE_SECONDS));
 }
@@ -343,13 +343,13 @@ static ferry_err p_report_event(void *ctx, const char *event, const char *reason
 static ferry_err p_query_join(void *ctx, struct ferry_join_state *out)
 {
 	(void)ctx;
-	return svc_join_query(out);
+	return win_join_query(out);
 }
 
 static ferry_err p_account_exists(void *ctx, const char *username, bool *exists)
 {
 	(void)ctx;
-	return svc_fallback_exists(username, exists);
+	return win_fallback_exists(username, exists);
 }
 
 static ferry_err p_package_done(void *ctx, const char *id, bool *done)
@@ -357,13 +357,13 @@ static ferry_err p_package_done(void *ctx, const char *id, bool *done)
 	wchar_t dir[MAX_PATH];
 
 	package_dir(ctx, dir);
-	return svc_package_done(dir, id, done);
+	return win_package_done(dir, id, done);
 }
 
 static ferry_err p_boot_id(void *ctx, uint64_t *out)
 {
 	(void)ctx;
-	return svc_boot_id(out);
+	return win_boot_id(out);
 }
 
 static int64_t p_now(void *ctx)
@@ -421,9 +421,9 @@ ferry_err svc_platform_new(struct svc_platform **out, const wchar_t *state_dir,
 	if (state_dir && *state_dir) {
 		swprintf(p->state_dir, MAX_PATH, L"%ls", state_dir);
 		if (!CreateDirectoryW(p->state_dir, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-			err = svc_win_last_error("CreateDirectoryW(state)");
+			err = win_last_error("CreateDirectoryW(state)");
 	} else {
-		err = svc_program_data(p->state_dir, MAX_PATH, L"state");
+		err = win_program_data(p->state_dir, MAX_PATH, L"state");
 	}
 	if (err != FERRY_OK) {
 		ferry_free(p);

@@ -1,5 +1,5 @@
 /*
- * The profile ops' context (win/profops.h struct svc_profile_ctx): the
+ * The profile ops' context (win/profops.h struct win_profile_ctx): the
  * translation table and whose profile is migrated, from the run context
  * the worker fills (svc_platform.h).
  *
@@ -91,7 +91,7 @@ static ferry_err match_by_lookup(const struct sec_table *t, const char *user, si
 	*found = SIZE_MAX;
 	wu_wide_into(w, NAME_MAX_W, user);
 	if (!LookupAccountNameW(NULL, w, sid, &cb, dom, &cd, &use))
-		return svc_win_last_error("LookupAccountNameW(migrated user)");
+		return win_last_error("LookupAccountNameW(migrated user)");
 	for (size_t i = 0; i < t->count; i++)
 		if (t->entries[i].dst_len == GetLengthSid(sid) &&
 		    !memcmp(t->entries[i].dst, sid, t->entries[i].dst_len)) {
@@ -143,7 +143,7 @@ static ferry_err resolve_user(struct svc_platform *p, const char *op)
 	return FERRY_OK;
 }
 
-ferry_err svc_profile_context(struct svc_platform *p, const char *op, struct svc_profile_ctx *out)
+ferry_err svc_profile_context(struct svc_platform *p, const char *op, struct win_profile_ctx *out)
 {
 	ferry_err err;
 

@@ -53,7 +53,7 @@ static DWORD WINAPI control(DWORD code, DWORD event, void *data, void *ctx)
 	case SERVICE_CONTROL_SESSIONCHANGE:
 		if (event == WTS_SESSION_LOGON && data) {
 			DWORD session = ((WTSSESSION_NOTIFICATION *)data)->dwSessionId;
-			ferry_err err = svc_session_start_notifier(session);
+			ferry_err err = win_session_start_notifier(session);
 
 			if (err != FERRY_OK)
 				svc_log("session %lu: notifier: %s: %s", (unsigned long)session,

@@ -8,7 +8,7 @@
 #include "win/fileio.h"
 #include "win/win_err.h"
 
-wchar_t *svc_path_join(const wchar_t *a, const wchar_t *b)
+wchar_t *win_path_join(const wchar_t *a, const wchar_t *b)
 {
 	size_t na = wcslen(a), nb = wcslen(b);
 	wchar_t *p = ferry_calloc(na + nb + 2, sizeof *p);
@@ -22,7 +22,7 @@ wchar_t *svc_path_join(const wchar_t *a, const wchar_t *b)
 	return p;
 }
 
-ferry_err svc_file_write_atomic(const wchar_t *path, const void *data, size_t len)
+ferry_err win_file_write_atomic(const wchar_t *path, const void *data, size_t len)
 {
 	size_t n = wcslen(path);
 	wchar_t *tmp = NULL;
@@ -39,21 +39,21 @@ ferry_err svc_file_write_atomic(const wchar_t *path, const void *data, size_t le
 	memcpy(tmp + n, L".tmp", 5 * sizeof *tmp);
 	f = CreateFileW(tmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
 	if (f == INVALID_HANDLE_VALUE) {
-		rc = svc_win_last_error("CreateFileW(.tmp)");
+		rc = win_last_error("CreateFileW(.tmp)");
 		goto out;
 	}
 	if (!WriteFile(f, data, (DWORD)len, &put, NULL) || put != len) {
-		rc = svc_win_last_error("WriteFile");
+		rc = win_last_error("WriteFile");
 		goto out;
 	}
 	if (!FlushFileBuffers(f)) {
-		rc = svc_win_last_error("FlushFileBuffers");
+		rc = win_last_error("FlushFileBuffers");
 		goto out;
 	}
 	CloseHandle(f);
 	f = INVALID_HANDLE_VALUE;
 	if (!MoveFileExW(tmp, path, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
-		rc = svc_win_last_error("MoveFileExW");
+		rc = win_last_error("MoveFileExW");
 out:
 	if (f != INVALID_HANDLE_VALUE)
 		CloseHandle(f);
@@ -63,7 +63,7 @@ out:
 	return rc;
 }
 
-ferry_err svc_file_read(uint8_t **out, size_t *len, const wchar_t *path, size_t max)
+ferry_err win_file_read(uint8_t **out, size_t *len, const wchar_t *path, size_t max)
 {
 	HANDLE f = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
 	LARGE_INTEGER size;
@@ -74,9 +74,9 @@ ferry_err svc_file_read(uint8_t **out, size_t *len, const wchar_t *path, size_t 
 	*out = NULL;
 	*len = 0;
 	if (f == INVALID_HANDLE_VALUE)
-		return svc_win_last_error("CreateFileW");
+		return win_last_error("CreateFileW");
 	if (!GetFileSizeEx(f, &size)) {
-		rc = svc_win_last_error("GetFileSizeEx");
+		rc = win_last_error("GetFileSizeEx");
 		goto out;
 	}
 	if (size.QuadPart < 0 || (unsigned long long)size.QuadPart > max) {
@@ -89,7 +89,7 @@ ferry_err svc_file_read(uint8_t **out, size_t *len, const wchar_t *path, size_t 
 		goto out;
 	}
 	if (size.QuadPart && (!ReadFile(f, b, (DWORD)size.QuadPart, &got, NULL) || got != (DWORD)size.QuadPart)) {
-		rc = svc_win_last_error("ReadFile");
+		rc = win_last_error("ReadFile");
 		goto out;
 	}
 	b[got] = 0;
@@ -102,20 +102,20 @@ out:
 	return rc;
 }
 
-ferry_err svc_program_data(wchar_t *out, size_t cap, const wchar_t *sub)
+ferry_err win_program_data(wchar_t *out, size_t cap, const wchar_t *sub)
 {
 	wchar_t *base = NULL;
 	HRESULT hr = SHGetKnownFolderPath(&FOLDERID_ProgramData, 0, NULL, &base);
 	wchar_t ferry[MAX_PATH];
 
 	if (FAILED(hr))
-		return svc_win_error(FERRY_ESYSTEM, "SHGetKnownFolderPath", (unsigned long)hr);
+		return win_error(FERRY_ESYSTEM, "SHGetKnownFolderPath", (unsigned long)hr);
 	swprintf(ferry, MAX_PATH, L"%ls\\Ferry", base);
 	swprintf(out, cap, L"%ls\\%ls", ferry, sub);
 	CoTaskMemFree(base);
 	if (!CreateDirectoryW(ferry, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return svc_win_last_error("CreateDirectoryW(ProgramData\\Ferry)");
+		return win_last_error("CreateDirectoryW(ProgramData\\Ferry)");
 	if (!CreateDirectoryW(out, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return svc_win_last_error("CreateDirectoryW(ProgramData\\Ferry\\sub)");
+		return win_last_error("CreateDirectoryW(ProgramData\\Ferry\\sub)");
 	return FERRY_OK;
 }

@@ -13,13 +13,13 @@
 
 #include "ux/hints.h"
 
-#define SVC_HINTS_KEY HINT_W(HINT_KEY_STATE)
+#define WIN_HINTS_KEY HINT_W(HINT_KEY_STATE)
 
 /** MigrationRunning = 1, or deleted. */
-ferry_err svc_hint_migration_running(bool running);
+ferry_err win_hint_migration_running(bool running);
 /** FallbackAccount = username (hint_fallback_name_ok), or deleted with NULL. */
-ferry_err svc_hint_fallback_account(const char *username);
+ferry_err win_hint_fallback_account(const char *username);
 /** PreventLoginCapHours = hours (at most HINT_CAP_MAX_HOURS), or deleted with 0. */
-ferry_err svc_hint_prevent_login_cap(unsigned hours);
+ferry_err win_hint_prevent_login_cap(unsigned hours);
 
 #endif

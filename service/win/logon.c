@@ -29,13 +29,13 @@ static ferry_err token_is_real(HANDLE token)
 	DWORD got = 0;
 
 	if (!GetTokenInformation(token, TokenStatistics, &st, sizeof st, &got))
-		return svc_win_error(FERRY_ESYSTEM,
+		return win_error(FERRY_ESYSTEM,
 				     "LogonUserExW reported success but its token is unusable; GetTokenInformation",
 				     GetLastError());
 	return FERRY_OK;
 }
 
-ferry_err svc_logon_check(enum logon_outcome *out, const char *user, const char *domain,
+ferry_err win_logon_check(enum logon_outcome *out, const char *user, const char *domain,
 			  struct ferry_secret *password)
 {
 	static const char op[] = "logon_check";
@@ -46,11 +46,11 @@ ferry_err svc_logon_check(enum logon_outcome *out, const char *user, const char 
 	ferry_err rc;
 
 	if (!out || !user || !domain || !password || !password->data || !*user || !*domain) {
-		rc = ferry_error_set(FERRY_EINVAL, "svc_logon_check: missing user, domain or password");
+		rc = ferry_error_set(FERRY_EINVAL, "win_logon_check: missing user, domain or password");
 		goto out;
 	}
 	*out = LOGON_OUTCOME_OTHER;
-	svc_op_log(SVC_LOG_INFO, op, "interactive logon as %s@%s (to cache it)", user, domain);
+	win_op_log(WIN_LOG_INFO, op, "interactive logon as %s@%s (to cache it)", user, domain);
 	if (!(wuser = wu_wide(user)))
 		rc = ferry_error_set(FERRY_EINVAL, "user: not valid UTF-8");
 	else if (!(wdomain = wu_wide(domain)))
@@ -62,7 +62,7 @@ ferry_err svc_logon_check(enum logon_outcome *out, const char *user, const char 
 			rc = ferry_error_set(rc, "password: not valid UTF-8"); /* never the bytes */
 	}
 	if (rc == 0)
-		rc = svc_wine_stub_guard("LogonUserExW");
+		rc = win_wine_stub_guard("LogonUserExW");
 	if (rc)
 		goto out;
 	if (LogonUserExW(wuser, wdomain, wpass, LOGON32_LOGON_INTERACTIVE, LOGON32_PROVIDER_DEFAULT,
@@ -74,7 +74,7 @@ ferry_err svc_logon_check(enum logon_outcome *out, const char *user, const char 
 		err = GetLastError();
 	}
 	*out = logon_outcome_from_win32(err);
-	svc_op_log(*out == LOGON_OUTCOME_OK ? SVC_LOG_INFO : SVC_LOG_WARN, op, "%s@%s: %s (Win32 %lu)", user,
+	win_op_log(*out == LOGON_OUTCOME_OK ? WIN_LOG_INFO : WIN_LOG_WARN, op, "%s@%s: %s (Win32 %lu)", user,
 		   domain, logon_outcome_code(*out), (unsigned long)err);
 out:
 	if (token)
@@ -87,6 +87,6 @@ out:
 	ferry_free(wdomain);
 	ferry_secret_free(password);
 	if (rc)
-		svc_op_result(op, rc);
+		win_op_result(op, rc);
 	return rc;
 }

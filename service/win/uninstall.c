@@ -16,9 +16,9 @@
 #define CMD_CAP 2048
 #define POLL_MS 1000u
 
-int svc_uninstall_guid_ok(const wchar_t *s)
+int win_uninstall_guid_ok(const wchar_t *s)
 {
-	if (!s || wcslen(s) != SVC_GUID_CHARS - 1 || s[0] != L'{' || s[37] != L'}')
+	if (!s || wcslen(s) != WIN_GUID_CHARS - 1 || s[0] != L'{' || s[37] != L'}')
 		return 0;
 	for (int i = 1; i < 37; i++) {
 		int dash = i == 9 || i == 14 || i == 19 || i == 24;
@@ -30,33 +30,33 @@ int svc_uninstall_guid_ok(const wchar_t *s)
 }
 
 /* The ProductCode value the MSI writes under HKLM\SOFTWARE\Ferry. */
-static ferry_err product_code_from_registry(wchar_t out[SVC_GUID_CHARS])
+static ferry_err product_code_from_registry(wchar_t out[WIN_GUID_CHARS])
 {
 	wchar_t buf[64] = {0};
 	DWORD len = sizeof buf - sizeof(wchar_t), type = 0;
 	LSTATUS st = RegGetValueW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Ferry", L"ProductCode",
 				  RRF_RT_REG_SZ | RRF_SUBKEY_WOW6464KEY, &type, buf, &len);
 
-	if (st != ERROR_SUCCESS || !svc_uninstall_guid_ok(buf))
+	if (st != ERROR_SUCCESS || !win_uninstall_guid_ok(buf))
 		return ferry_error_set(FERRY_ENOTFOUND, "uninstall: Ferry is not installed by an MSI "
 							"(no related product, no ProductCode value)");
 	wcscpy(out, buf);
 	return FERRY_OK;
 }
 
-ferry_err svc_uninstall_product_code(wchar_t out[SVC_GUID_CHARS])
+ferry_err win_uninstall_product_code(wchar_t out[WIN_GUID_CHARS])
 {
-	UINT r = MsiEnumRelatedProductsW(SVC_UNINSTALL_UPGRADE_CODE, 0, 0, out);
+	UINT r = MsiEnumRelatedProductsW(WIN_UNINSTALL_UPGRADE_CODE, 0, 0, out);
 
-	if (r == ERROR_SUCCESS && svc_uninstall_guid_ok(out))
+	if (r == ERROR_SUCCESS && win_uninstall_guid_ok(out))
 		return FERRY_OK;
 	return product_code_from_registry(out);
 }
 
-ferry_err svc_uninstall_msiexec_cmdline(wchar_t *out, size_t cap, const wchar_t *system_dir,
+ferry_err win_uninstall_msiexec_cmdline(wchar_t *out, size_t cap, const wchar_t *system_dir,
 					const wchar_t *product_code, const wchar_t *log_path)
 {
-	if (!svc_uninstall_guid_ok(product_code))
+	if (!win_uninstall_guid_ok(product_code))
 		return ferry_error_set(FERRY_EINVAL, "uninstall: not a braced GUID product code");
 	if (wcschr(system_dir, L'"') || wcschr(log_path, L'"'))
 		return ferry_error_set(FERRY_EINVAL, "uninstall: a path holds a quote");
@@ -66,11 +66,11 @@ ferry_err svc_uninstall_msiexec_cmdline(wchar_t *out, size_t cap, const wchar_t 
 	return FERRY_OK;
 }
 
-ferry_err svc_uninstall_waiter_cmdline(wchar_t *out, size_t cap, const wchar_t *waiter_exe,
+ferry_err win_uninstall_waiter_cmdline(wchar_t *out, size_t cap, const wchar_t *waiter_exe,
 				       const wchar_t *service, const wchar_t *product_code,
 				       const wchar_t *log_path)
 {
-	if (!svc_uninstall_guid_ok(product_code))
+	if (!win_uninstall_guid_ok(product_code))
 		return ferry_error_set(FERRY_EINVAL, "uninstall: not a braced GUID product code");
 	if (wcschr(waiter_exe, L'"') || wcschr(log_path, L'"') || wcspbrk(service, L"\" \t"))
 		return ferry_error_set(FERRY_EINVAL, "uninstall: an argument holds a quote or space");
@@ -97,7 +97,7 @@ static void wait_stopped(const wchar_t *service, DWORD timeout_ms)
 		CloseServiceHandle(scm);
 }
 
-ferry_err svc_uninstall_wait_and_run(DWORD *msi_exit, const wchar_t *service,
+ferry_err win_uninstall_wait_and_run(DWORD *msi_exit, const wchar_t *service,
 				     const wchar_t *product_code, const wchar_t *log_path,
 				     DWORD timeout_ms)
 {
@@ -108,16 +108,16 @@ ferry_err svc_uninstall_wait_and_run(DWORD *msi_exit, const wchar_t *service,
 	ferry_err rc;
 
 	if (n == 0 || n >= MAX_PATH)
-		return svc_win_last_error("GetSystemDirectoryW");
-	rc = svc_uninstall_msiexec_cmdline(cmd, CMD_CAP, sysdir, product_code, log_path);
+		return win_last_error("GetSystemDirectoryW");
+	rc = win_uninstall_msiexec_cmdline(cmd, CMD_CAP, sysdir, product_code, log_path);
 	if (rc)
 		return rc;
 	wait_stopped(service, timeout_ms);
 	if (!CreateProcessW(NULL, cmd, NULL, NULL, FALSE, CREATE_NO_WINDOW, NULL, sysdir, &si, &pi))
-		return svc_win_last_error("CreateProcessW(msiexec)");
+		return win_last_error("CreateProcessW(msiexec)");
 	WaitForSingleObject(pi.hProcess, INFINITE);
 	if (!GetExitCodeProcess(pi.hProcess, msi_exit))
-		rc = svc_win_last_error("GetExitCodeProcess(msiexec)");
+		rc = win_last_error("GetExitCodeProcess(msiexec)");
 	CloseHandle(pi.hThread);
 	CloseHandle(pi.hProcess);
 	return rc;
@@ -131,7 +131,7 @@ static ferry_err stage_waiter(wchar_t *out, const wchar_t *data_dir)
 	DWORD n = GetModuleFileNameW(NULL, src, PATH_CAP);
 
 	if (n == 0 || n >= PATH_CAP)
-		return svc_win_last_error("GetModuleFileNameW");
+		return win_last_error("GetModuleFileNameW");
 	slash = wcsrchr(src, L'\\');
 	if (!slash || (size_t)(slash - src) + 12 >= PATH_CAP)
 		return ferry_error_set(FERRY_ERANGE, "uninstall: module path too long");
@@ -139,10 +139,10 @@ static ferry_err stage_waiter(wchar_t *out, const wchar_t *data_dir)
 	if (wu_fmt(out, PATH_CAP, L"%ls\\uninstall", data_dir) < 0)
 		return ferry_error_set(FERRY_ERANGE, "uninstall: path too long");
 	if (!CreateDirectoryW(out, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return svc_win_last_error("CreateDirectoryW(uninstall)");
+		return win_last_error("CreateDirectoryW(uninstall)");
 	wcscat(out, L"\\ferry-uninstall.exe");
 	if (!CopyFileW(src, out, FALSE))
-		return svc_win_last_error("CopyFileW(ferry.exe -> waiter)");
+		return win_last_error("CopyFileW(ferry.exe -> waiter)");
 	return FERRY_OK;
 }
 
@@ -157,16 +157,16 @@ static ferry_err spawn_detached(wchar_t *cmd, const wchar_t *cwd)
 	if (!CreateProcessW(NULL, cmd, NULL, NULL, FALSE, flags, NULL, cwd, &si, &pi) &&
 	    !CreateProcessW(NULL, cmd, NULL, NULL, FALSE, flags & ~CREATE_BREAKAWAY_FROM_JOB, NULL,
 			    cwd, &si, &pi))
-		return svc_win_last_error("CreateProcessW(uninstall waiter)");
+		return win_last_error("CreateProcessW(uninstall waiter)");
 	CloseHandle(pi.hThread);
 	CloseHandle(pi.hProcess);
 	return FERRY_OK;
 }
 
-ferry_err svc_uninstall_agent(void)
+ferry_err win_uninstall_agent(void)
 {
 	wchar_t data[MAX_PATH], archive[PATH_CAP], log[PATH_CAP], waiter[PATH_CAP], cmd[CMD_CAP];
-	wchar_t code[SVC_GUID_CHARS];
+	wchar_t code[WIN_GUID_CHARS];
 	SYSTEMTIME now;
 	DWORD n = ExpandEnvironmentStringsW(L"%ProgramData%\\Ferry", data, MAX_PATH);
 	ferry_err rc;
@@ -174,19 +174,19 @@ ferry_err svc_uninstall_agent(void)
 	if (n == 0 || n > MAX_PATH || data[0] == L'%')
 		return ferry_error_set(FERRY_ESYSTEM, "uninstall: %%ProgramData%% is not set");
 	/* Find the product first: with nothing to uninstall, archive nothing. */
-	rc = svc_uninstall_product_code(code);
+	rc = win_uninstall_product_code(code);
 	if (rc)
 		return rc;
 	if (!CreateDirectoryW(data, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return svc_win_last_error("CreateDirectoryW(ProgramData\\Ferry)");
+		return win_last_error("CreateDirectoryW(ProgramData\\Ferry)");
 	GetSystemTime(&now);
-	rc = svc_uninstall_archive(archive, PATH_CAP, data, &now);
+	rc = win_uninstall_archive(archive, PATH_CAP, data, &now);
 	if (!rc && wu_fmt(log, PATH_CAP, L"%ls\\msiexec-uninstall.log", archive) < 0)
 		rc = ferry_error_set(FERRY_ERANGE, "uninstall: path too long");
 	if (!rc)
 		rc = stage_waiter(waiter, data);
 	if (!rc)
-		rc = svc_uninstall_waiter_cmdline(cmd, CMD_CAP, waiter, SVC_UNINSTALL_SERVICE, code, log);
+		rc = win_uninstall_waiter_cmdline(cmd, CMD_CAP, waiter, WIN_UNINSTALL_SERVICE, code, log);
 	if (!rc)
 		rc = spawn_detached(cmd, data);
 	return rc;

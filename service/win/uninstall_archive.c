@@ -19,7 +19,7 @@
 static ferry_err make_dir(const wchar_t *path)
 {
 	if (!CreateDirectoryW(path, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return svc_win_last_error("CreateDirectoryW(archive)");
+		return win_last_error("CreateDirectoryW(archive)");
 	return FERRY_OK;
 }
 
@@ -41,7 +41,7 @@ static ferry_err copy_tree(const wchar_t *src, const wchar_t *dst, int depth)
 
 		if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND)
 			return FERRY_OK;
-		return svc_win_error(FERRY_ESYSTEM, "FindFirstFileW(archive)", e);
+		return win_error(FERRY_ESYSTEM, "FindFirstFileW(archive)", e);
 	}
 	rc = make_dir(dst);
 	do {
@@ -55,7 +55,7 @@ static ferry_err copy_tree(const wchar_t *src, const wchar_t *dst, int depth)
 		} else if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
 			rc = copy_tree(from, to, depth + 1);
 		} else if (!CopyFileW(from, to, TRUE)) {
-			rc = svc_win_last_error("CopyFileW(archive)");
+			rc = win_last_error("CopyFileW(archive)");
 		}
 	} while (!rc && FindNextFileW(h, &fd));
 	FindClose(h);
@@ -84,12 +84,12 @@ static ferry_err new_archive_dir(wchar_t *out, size_t cap, const wchar_t *data_d
 		if (CreateDirectoryW(out, NULL))
 			return FERRY_OK;
 		if (GetLastError() != ERROR_ALREADY_EXISTS)
-			return svc_win_last_error("CreateDirectoryW(archive)");
+			return win_last_error("CreateDirectoryW(archive)");
 	}
 	return rc ? rc : ferry_error_set(FERRY_EBUSY, "archive: 99 archives in one second");
 }
 
-ferry_err svc_uninstall_archive(wchar_t *out, size_t cap, const wchar_t *data_dir,
+ferry_err win_uninstall_archive(wchar_t *out, size_t cap, const wchar_t *data_dir,
 				const SYSTEMTIME *utc)
 {
 	static const wchar_t *const parts[] = {L"state", L"logs"};
