@@ -9,28 +9,23 @@
 #include <wchar.h>
 
 #include "cp_guids.h"
+#include "sec/account.h"
 #include "ux/kerb_logon.h"
 #include "util/utf.h"
 
-/* "DOMAIN\name" or "name@domain" into user/domain (UTF-8, bounded). */
+/* "DOMAIN\name" or "name@domain" into user/domain (UTF-8, bounded): the
+ * grammar is core/sec/account's, shared with the service. */
 bool cp_split_account(const wchar_t *in, char *user, char *domain, size_t cap)
 {
-	char *s = NULL, *sep;
+	struct account_name a;
+	char *s = NULL;
 	size_t n = 0;
-	bool ok = false;
+	bool ok;
 
 	if (!in || ferry_utf16_to_utf8(&s, &n, (const uint16_t *)in, wcslen(in)) != FERRY_OK)
 		return false;
-	if ((sep = strchr(s, '\\')) != NULL) {
-		*sep = '\0';
-		ok = snprintf(domain, cap, "%s", s) < (int)cap &&
-		     snprintf(user, cap, "%s", sep + 1) < (int)cap;
-	} else if ((sep = strrchr(s, '@')) != NULL) {
-		*sep = '\0';
-		ok = snprintf(user, cap, "%s", s) < (int)cap &&
-		     snprintf(domain, cap, "%s", sep + 1) < (int)cap;
-	}
-	ok = ok && user[0] && domain[0] && !strchr(user, '\\') && !strchr(user, '@');
+	ok = account_split(&a, s) == FERRY_OK && snprintf(domain, cap, "%s", a.domain) < (int)cap &&
+	     snprintf(user, cap, "%s", a.user) < (int)cap;
 	ferry_free(s);
 	return ok;
 }

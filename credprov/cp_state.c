@@ -10,37 +10,25 @@
 #include <wchar.h>
 
 #include "ux/lease.h"
+#include "winutil.h"
 
 static bool read_dword(const wchar_t *key, const wchar_t *name, DWORD *out)
 {
-	DWORD size = sizeof(*out);
-
-	return RegGetValueW(HKEY_LOCAL_MACHINE, key, name, RRF_RT_REG_DWORD, NULL, out, &size) ==
-	       ERROR_SUCCESS;
+	return wu_reg_get_dword(HKEY_LOCAL_MACHINE, key, name, out);
 }
 
-/* A REG_SZ into out[cap] (wchar_t units); false if absent, mistyped or too long. */
+/* A REG_SZ into out[cap] (wchar_t units); false if absent, mistyped, too long or empty. */
 static bool read_sz(const wchar_t *key, const wchar_t *name, wchar_t *out, size_t cap)
 {
-	DWORD size = (DWORD)(cap * sizeof(wchar_t));
-
-	if (RegGetValueW(HKEY_LOCAL_MACHINE, key, name, RRF_RT_REG_SZ, NULL, out, &size) !=
-	    ERROR_SUCCESS) {
-		if (cap)
-			out[0] = L'\0';
-		return false;
-	}
-	return out[0] != L'\0';
+	return wu_reg_get_sz(HKEY_LOCAL_MACHINE, key, name, out, cap);
 }
 
 static uint64_t lease_cap_seconds(void)
 {
 	DWORD hours = 0;
+	bool present = read_dword(CP_KEY_STATE, CP_VAL_LEASE_CAP, &hours);
 
-	/* The runbook allows 1..24 h; anything else is not the service's doing. */
-	if (read_dword(CP_KEY_STATE, CP_VAL_LEASE_CAP, &hours) && hours >= 1 && hours <= 24)
-		return (uint64_t)hours * 3600u;
-	return LEASE_DEFAULT_CAP_SECONDS;
+	return hint_cap_seconds_read(present, hours);
 }
 
 bool cp_state_lease_held(const char **reason)

@@ -16,14 +16,17 @@
 
 #include <stdbool.h>
 
-#define CP_KEY_FERRY L"SOFTWARE\\Ferry"
-#define CP_KEY_STATE L"SOFTWARE\\Ferry\\State"
-#define CP_VAL_LEASE L"PreventLoginUntil"        /* QWORD/8-byte BINARY FILETIME */
-#define CP_VAL_LEASE_CAP L"PreventLoginCapHours" /* DWORD 1..24, default 4 */
-#define CP_VAL_MIGRATING L"MigrationRunning"     /* DWORD, 1 while migrating */
-#define CP_VAL_FALLBACK L"FallbackAccount"       /* SZ, local account name */
-#define CP_VAL_ALLOW L"FilterAllow"              /* MULTI_SZ of {CLSID} (under Ferry) */
-#define CP_VAL_PIPE L"PipeName"                  /* SZ, \\.\pipe\... (under Ferry) */
+#include "ux/hints.h"
+
+/* Names, types and ranges: core/ux/hints.h (the contract's one home). */
+#define CP_KEY_FERRY HINT_W(HINT_KEY_FERRY)
+#define CP_KEY_STATE HINT_W(HINT_KEY_STATE)
+#define CP_VAL_LEASE HINT_W(HINT_LEASE)
+#define CP_VAL_LEASE_CAP HINT_W(HINT_LEASE_CAP)
+#define CP_VAL_MIGRATING HINT_W(HINT_MIGRATING)
+#define CP_VAL_FALLBACK HINT_W(HINT_FALLBACK)
+#define CP_VAL_ALLOW HINT_W(HINT_ALLOW)
+#define CP_VAL_PIPE HINT_W(HINT_PIPE)
 
 #define CP_PIPE_DEFAULT L"\\\\.\\pipe\\Ferry.Agent"
 #define CP_PIPE_NAME_MAX 256

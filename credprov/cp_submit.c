@@ -24,6 +24,7 @@
 #include "cp_serialize.h"
 #include "util/mem.h"
 #include "util/utf.h"
+#include "ux/logon_outcome.h"
 
 /* Show msg (UTF-8) in the status field and as LogonUI's status text. */
 static HRESULT show_status(struct cp_tile *t, const char *msg, CREDENTIAL_PROVIDER_STATUS_ICON ic,
@@ -42,10 +43,24 @@ static HRESULT show_status(struct cp_tile *t, const char *msg, CREDENTIAL_PROVID
 	return hr;
 }
 
-/* The service's answer, in words a user can act on. */
+static CREDENTIAL_PROVIDER_STATUS_ICON icon_of(enum logon_severity sev)
+{
+	switch (sev) {
+	case LOGON_SEVERITY_SUCCESS: return CPSI_SUCCESS;
+	case LOGON_SEVERITY_WARNING: return CPSI_WARNING;
+	case LOGON_SEVERITY_ERROR: break;
+	}
+	return CPSI_ERROR;
+}
+
+/* The service's answer, in words a user can act on. A logon outcome's code
+ * maps to its text and icon through core/ux (the one vocabulary); the
+ * other codes are the pipe's own. */
 static CREDENTIAL_PROVIDER_STATUS_ICON outcome(char *msg, size_t cap, ferry_err rc,
 					       const struct ipc_reply *rep)
 {
+	enum logon_outcome o;
+
 	if (rc == FERRY_ETIMEOUT) {
 		snprintf(msg, cap, "The migration service did not answer in time. "
 				   "Wait a minute, then try again.");
@@ -61,9 +76,9 @@ static CREDENTIAL_PROVIDER_STATUS_ICON outcome(char *msg, size_t cap, ferry_err 
 				   "You can sign in with it after the move.");
 		return CPSI_SUCCESS;
 	}
-	if (!strcmp(rep->u.error.code, "credentials_refused")) {
-		snprintf(msg, cap, "%s Check the password and try again.", rep->u.error.message);
-		return CPSI_ERROR;
+	if (logon_outcome_from_code(&o, rep->u.error.code)) {
+		snprintf(msg, cap, "%s", logon_outcome_text(o));
+		return icon_of(logon_outcome_severity(o));
 	}
 	if (!strcmp(rep->u.error.code, "busy")) {
 		snprintf(msg, cap, "The migration service is busy. Try again in a minute.");

@@ -17,6 +17,7 @@
 #include "draw/draw.h"
 #include "util/mem.h"
 #include "util/utf.h"
+#include "winutil.h"
 
 #define TILE_FROM_CRED(p) ((struct cp_tile *)(void *)(p))
 #define TILE_FROM_OPTS(p) \
@@ -30,17 +31,6 @@ static wchar_t *wdup(const wchar_t *s)
 	if (d)
 		memcpy(d, s, n * sizeof(wchar_t));
 	return d;
-}
-
-/* UTF-8 -> new wide string; NULL input is "". NULL on failure. */
-static wchar_t *wfrom_utf8(const char *s)
-{
-	uint16_t *w = NULL;
-	size_t n = 0;
-
-	if (ferry_utf8_to_utf16(&w, &n, s ? s : "", s ? strlen(s) : 0) != FERRY_OK)
-		return NULL;
-	return (wchar_t *)w;
 }
 
 static void wipe_free_w(wchar_t **p)
@@ -452,11 +442,11 @@ HRESULT cp_tile_new(struct cp_tile **out, const struct cp_tile_init *in)
 	for (int i = 0; i < CP_FID_COUNT; i++) {
 		if (i == CP_FID_IMAGE || i == CP_FID_PASSWORD || i == CP_FID_SUBMIT)
 			continue;
-		t->text[i] = wfrom_utf8(src[i]);
+		t->text[i] = wu_wide(src[i]);
 		if (!t->text[i])
 			goto fail;
 	}
-	t->image_path = wfrom_utf8(in->image);
+	t->image_path = wu_wide(in->image);
 	if (!t->image_path)
 		goto fail;
 	qr_len = in->qr_url ? strlen(in->qr_url) : 0;

@@ -25,6 +25,7 @@
 
 #include "net/agent.h"
 #include "net/bundle.h"
+#include "net/package.h"
 #include "odj/odj.h"
 #include "srv_assign.h"
 #include "srv_status.h"
@@ -277,7 +278,7 @@ static void package(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 	size_t len = 0;
 	ferry_err rc;
 
-	if (!bundle_package_id_ok(id)) {
+	if (!package_id_valid(id)) {
 		srv_reply_error(rp, 400, "packages: '%.64s' is not a package id", id);
 		return;
 	}

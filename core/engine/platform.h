@@ -8,7 +8,9 @@
  * Every op returns ferry_err. FERRY_EBUSY means "not yet, ask again later"
  * (e.g. the user has not typed their password) and is not a failure. Any
  * other error is a failure the engine retries per the runbook's policy.
- * No op receives or returns a secret.
+ * No op receives or returns a secret, except check_logon, which takes the
+ * typed password in a struct ferry_secret and wipes it on every path (a
+ * rehearsal records only the user and domain).
  *
  * Resume safety: each effect op is either IDEMPOTENT (running it again
  * leaves the same state) or CHECK-THEN-ACT (running it twice is wrong, so
@@ -48,6 +50,9 @@
 #include "runbook/runbook.h"
 #include "runbook/schedule.h"
 #include "util/err.h"
+#include "ux/logon_outcome.h"
+
+struct ferry_secret;
 
 /* What query_join reports. */
 struct ferry_join_state {
@@ -97,6 +102,15 @@ struct ferry_platform {
 	ferry_err (*reboot)(void *ctx);
 	/* An event for the server (and the event log). Never carries a secret. */
 	ferry_err (*report_event)(void *ctx, const char *event, const char *reason);
+
+	/* --- the logon check of cache_credentials ------------------------------
+	 * Not an engine step: the pipe's cache_credentials op calls it with what
+	 * the user typed. An interactive logon as user@domain so Windows keeps a
+	 * cached logon; *out receives the DC's answer (core/ux/logon_outcome.h).
+	 * Takes ownership of `password` and frees it, wiped, on every path. An
+	 * error only when the attempt itself could not be made. */
+	ferry_err (*check_logon)(void *ctx, const char *user, const char *domain,
+				 struct ferry_secret *password, enum logon_outcome *out);
 
 	/* --- checks for the check-then-act ops ------------------------------ */
 	ferry_err (*query_join)(void *ctx, struct ferry_join_state *out);

@@ -158,6 +158,16 @@ ferry_err ipc_reply_parse(struct ipc_reply **out, const struct ipc_frame *f, enu
  */
 void ipc_reply_error(struct ipc_reply *r, uint64_t id, const char *code, const char *message);
 
+enum logon_outcome;
+/**
+ * Fill r as the reply to cache_credentials for a logon check's outcome:
+ * ok for LOGON_OUTCOME_OK, else an error reply whose code is the outcome's
+ * (core/ux/logon_outcome.h, the one vocabulary) and whose message is its
+ * text. The service answers with it; the tile and the notifier map the code
+ * back with logon_outcome_from_code.
+ */
+void ipc_reply_logon(struct ipc_reply *r, uint64_t id, enum logon_outcome o);
+
 /** The error code for a failure: bad_request, unknown_op, denied, ... */
 const char *ipc_error_code(ferry_err err);
 

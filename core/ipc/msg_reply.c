@@ -9,6 +9,7 @@
 #include "ipc/msg.h"
 #include "ipc/msg_json.h"
 #include "runbook/rfc3339.h"
+#include "ux/logon_outcome.h"
 
 static const char *const screen_names[IPC_SCREEN_COUNT] = {
 	[IPC_SCREEN_NONE] = "none",
@@ -34,7 +35,6 @@ const char *ipc_error_code(ferry_err err)
 	case FERRY_ENOTFOUND: return "unknown_op";
 	case FERRY_EUNSUPPORTED: return "unsupported_version";
 	case FERRY_EPERM: return "denied";
-	case FERRY_EAUTH: return "credentials_refused";
 	case FERRY_EBUSY: return "busy";
 	case FERRY_ETIMEOUT: return "timeout";
 	case FERRY_ENOTIMPL: return "not_implemented";
@@ -49,6 +49,19 @@ void ipc_reply_error(struct ipc_reply *r, uint64_t id, const char *code, const c
 	r->ok = false;
 	snprintf(r->u.error.code, sizeof(r->u.error.code), "%s", code);
 	snprintf(r->u.error.message, sizeof(r->u.error.message), "%s", message);
+}
+
+void ipc_reply_logon(struct ipc_reply *r, uint64_t id, enum logon_outcome o)
+{
+	if (o == LOGON_OUTCOME_OK) {
+		memset(r, 0, sizeof(*r));
+		r->id = id;
+		r->op = IPC_OP_CACHE_CREDENTIALS;
+		r->ok = true;
+		return;
+	}
+	ipc_reply_error(r, id, logon_outcome_code(o), logon_outcome_text(o));
+	r->op = IPC_OP_CACHE_CREDENTIALS;
 }
 
 /* qr_url: printable ASCII only (0x21..0x7e), the QR encoder's input rule;

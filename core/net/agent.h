@@ -28,6 +28,9 @@
 #include "util/err.h"
 #include "util/mem.h"
 
+struct batch;
+struct runbook;
+
 /* The key-store seam. load: FERRY_ENOTFOUND when the item does not exist. */
 struct net_keystore {
 	ferry_err (*load)(void *ctx, const char *name, struct ferry_secret **out);
@@ -104,6 +107,32 @@ ferry_err net_agent_accept(struct net_agent *a, const uint8_t *buf, size_t len,
  * (BUNDLE_DIR/packages/<id>) against its SHA-256.
  */
 ferry_err net_agent_bundle_dir(struct net_agent *a, const char *bundle_dir, struct bundle **out);
+
+/**
+ * The bundle last accepted, read back from <dir>/bundle.json (the one copy
+ * on disk) and verified again: signature, this agent, the accepted mark,
+ * and its documents. FERRY_ENOTFOUND when none was accepted yet.
+ */
+ferry_err net_agent_load_bundle(struct net_agent *a, struct bundle **out);
+
+#define NET_BUNDLE_RUNBOOKS_MAX 64u
+
+/* An accepted bundle's documents, parsed: what the service runs. */
+struct net_bundle_documents {
+	struct batch *batch;
+	struct runbook **runbooks;
+	size_t n_runbooks;
+};
+
+/**
+ * Parse the batch and runbooks of a verified bundle and check the batch's
+ * references (what net_agent_accept requires before it accepts). Free
+ * with net_bundle_documents_free (NULL-safe).
+ */
+ferry_err net_bundle_documents_parse(struct net_bundle_documents **out, const struct bundle *b);
+void net_bundle_documents_free(struct net_bundle_documents *d);
+/** FERRY_OK when net_bundle_documents_parse would succeed. */
+ferry_err net_bundle_documents_check(const struct bundle *b);
 
 /**
  * The target domain named by the accepted bundle's migration runbook

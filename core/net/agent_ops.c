@@ -15,7 +15,6 @@
 
 #define ODJ_REPLY_MAX (4u * 1024u * 1024u)
 
-ferry_err net_bundle_documents_check(const struct bundle *b);
 
 /* Parse one document (cJSON -> text -> the runbook module's parser). */
 static ferry_err doc_text(char **out, const cJSON *doc)
@@ -33,40 +32,100 @@ static ferry_err first_issue(struct rb_issues *iss, const char *what)
 			       iss->v[0].message ? iss->v[0].message : "");
 }
 
-/* Signed is not enough: the batch and runbooks must be usable too. */
-ferry_err net_bundle_documents_check(const struct bundle *b)
+void net_bundle_documents_free(struct net_bundle_documents *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n_runbooks; i++)
+		runbook_free(d->runbooks[i]);
+	ferry_free(d->runbooks);
+	batch_free(d->batch);
+	ferry_free(d);
+}
+
+ferry_err net_bundle_documents_parse(struct net_bundle_documents **out, const struct bundle *b)
 {
 	const cJSON *rbs = cJSON_GetObjectItemCaseSensitive(b->payload, "runbooks");
-	struct runbook *list[64] = { 0 };
-	const char *files[64];
+	const char *files[NET_BUNDLE_RUNBOOKS_MAX];
+	struct net_bundle_documents *d;
 	struct rb_issues iss = { 0 };
-	struct batch *bt = NULL;
-	size_t n = 0;
 	char *text = NULL;
 	ferry_err rc;
 
+	*out = NULL;
+	if (!(d = ferry_calloc(1, sizeof(*d))) ||
+	    !(d->runbooks = ferry_calloc(NET_BUNDLE_RUNBOOKS_MAX, sizeof(*d->runbooks)))) {
+		ferry_free(d);
+		return ferry_error_set(FERRY_ENOMEM, "bundle documents: out of memory");
+	}
 	rc = doc_text(&text, cJSON_GetObjectItemCaseSensitive(b->payload, "batch"));
-	if (!rc && batch_parse(&bt, &iss, "batch", text, strlen(text), NULL, false))
+	if (!rc && batch_parse(&d->batch, &iss, "batch", text, strlen(text), NULL, false))
 		rc = first_issue(&iss, "/batch");
-	for (const cJSON *r = rbs->child; !rc && r; r = r->next, n++) {
+	for (const cJSON *r = rbs ? rbs->child : NULL; !rc && r; r = r->next) {
 		cJSON_free(text);
 		text = NULL;
-		if (n == 64) {
-			rc = ferry_error_set(FERRY_ERANGE, "bundle: more than 64 runbooks");
+		if (d->n_runbooks == NET_BUNDLE_RUNBOOKS_MAX) {
+			rc = ferry_error_set(FERRY_ERANGE, "bundle: more than %u runbooks",
+					     NET_BUNDLE_RUNBOOKS_MAX);
 			break;
 		}
-		files[n] = "runbook";
+		files[d->n_runbooks] = "runbook";
 		rc = doc_text(&text, r);
-		if (!rc && runbook_parse(&list[n], &iss, "runbook", text, strlen(text)))
+		if (!rc && runbook_parse(&d->runbooks[d->n_runbooks], &iss, "runbook", text,
+					 strlen(text)))
 			rc = first_issue(&iss, "/runbooks");
+		if (!rc)
+			d->n_runbooks++;
 	}
-	if (!rc && rb_check_refs(&iss, bt, "batch", (const struct runbook *const *)list, files, n))
+	if (!rc && rb_check_refs(&iss, d->batch, "batch", (const struct runbook *const *)d->runbooks,
+				 files, d->n_runbooks))
 		rc = first_issue(&iss, "the batch's runbook references");
 	cJSON_free(text);
-	for (size_t i = 0; i < 64; i++)
-		runbook_free(list[i]);
-	batch_free(bt);
 	rb_issues_clear(&iss);
+	if (rc)
+		net_bundle_documents_free(d);
+	else
+		*out = d;
+	return rc;
+}
+
+/* Signed is not enough: the batch and runbooks must be usable too. */
+ferry_err net_bundle_documents_check(const struct bundle *b)
+{
+	struct net_bundle_documents *d = NULL;
+	ferry_err rc = net_bundle_documents_parse(&d, b);
+
+	net_bundle_documents_free(d);
+	return rc;
+}
+
+ferry_err net_agent_load_bundle(struct net_agent *a, struct bundle **out)
+{
+	char path[NET_PATH_MAX + 32], *text = NULL;
+	struct bundle *b = NULL;
+	size_t len = 0;
+	ferry_err rc;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s/bundle.json", a->dir);
+	if (!a->mark.sequence)
+		return ferry_error_set(FERRY_ENOTFOUND, "no accepted bundle yet");
+	if ((rc = rb_read_file(&text, &len, path, BUNDLE_MAX)) != FERRY_OK)
+		return rc;
+	/* The copy on disk is trusted no more than one from the server. */
+	rc = bundle_verify(&b, (const uint8_t *)text, len, a->signing_pub, a->id[0] ? a->id : NULL);
+	if (!rc && (b->sequence != a->mark.sequence ||
+		    memcmp(b->digest, a->mark.digest, BUNDLE_DIGEST_LEN)))
+		rc = ferry_error_set(FERRY_EAUTH, "%s: not the bundle last accepted (sequence %llu, "
+				     "expected %llu)", path, (unsigned long long)b->sequence,
+				     (unsigned long long)a->mark.sequence);
+	if (!rc)
+		rc = net_bundle_documents_check(b);
+	ferry_free(text);
+	if (rc)
+		bundle_free(b);
+	else
+		*out = b;
 	return rc;
 }
 

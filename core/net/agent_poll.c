@@ -17,7 +17,6 @@
 #define ASSIGN_PATH_MAX (NET_AGENT_ID_MAX + 64u)
 
 /* In agent_ops.c: parse the batch and runbooks the payload carries. */
-ferry_err net_bundle_documents_check(const struct bundle *b);
 
 static ferry_err token(struct net_agent *a, struct ferry_secret **out)
 {

@@ -1,5 +1,6 @@
 /* Signed bundles: see bundle.h for the envelope and its invariants. */
 #include "net/bundle.h"
+#include "net/package.h"
 
 #include <string.h>
 
@@ -25,21 +26,6 @@ static const struct signed_kind bundle_kind = {
 	.member = "ferry_bundle", .context = bundle_context, .what = "bundle", .max = BUNDLE_MAX,
 };
 
-int bundle_package_id_ok(const char *id)
-{
-	size_t n = id ? strlen(id) : 0;
-
-	if (n < 1 || n > 64 || id[0] == '.')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = id[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 ferry_err bundle_packages_check(const cJSON *pk, const char *what)
 {
 	size_t i = 0;
@@ -51,7 +37,7 @@ ferry_err bundle_packages_check(const cJSON *pk, const char *what)
 		const cJSON *h = cJSON_GetObjectItemCaseSensitive(e, "sha256");
 		uint64_t size;
 
-		if (!cJSON_IsString(id) || !bundle_package_id_ok(id->valuestring))
+		if (!cJSON_IsString(id) || !package_id_valid(id->valuestring))
 			return ferry_error_set(FERRY_ECORRUPT, "%s: /packages/%zu/id is not a "
 					       "valid package id", what, i);
 		if (!cJSON_IsString(h) || strlen(h->valuestring) != 64)

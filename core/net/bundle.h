@@ -30,7 +30,7 @@
  *      parsed, the signature verified and the payload passed every check.
  *   2. A bundle whose sequence is lower than the last one accepted, or
  *      equal with a different payload digest, is stale and refused.
- *   3. Package ids are [A-Za-z0-9._-]{1,64}, not starting with '.', so they
+ *   3. Package ids are package_id_valid (net/package.h, their one home), so they
  *      are safe file names.
  */
 #ifndef FERRY_NET_BUNDLE_H
@@ -108,9 +108,6 @@ ferry_err bundle_packages_check(const cJSON *pk, const char *what);
  */
 ferry_err bundle_packages_match(const cJSON *pk, const char *id, const uint8_t *data,
 				size_t len, const char *what);
-
-/** True when id is a valid package id (invariant 3). */
-int bundle_package_id_ok(const char *id);
 
 /** NULL-safe. */
 void bundle_free(struct bundle *b);

@@ -82,7 +82,7 @@ struct runbook {
 		char *image_path;          /* only with RB_IMAGE_CUSTOM */
 		bool set_legal_notice;
 		bool prevent_login;
-		unsigned prevent_login_max_hours; /* lease cap; default 4 */
+		unsigned prevent_login_max_hours; /* lease cap; default HINT_CAP_DEFAULT_HOURS */
 		struct {
 			bool enabled;
 			char *username;

@@ -9,6 +9,7 @@
 #include "runbook/rb_json.h"
 #include "runbook/runbook.h"
 #include "util/mem.h"
+#include "ux/hints.h"
 
 #define NAME_MAX_BYTES 256u
 #define PATH_MAX_BYTES 1024u
@@ -175,7 +176,7 @@ static void read_startup(struct rbp *p, const cJSON *root, struct runbook *rb)
 	rb->startup.mode = (enum rb_mode)v;
 	rbp_bool(p, s, "set_legal_notice", &rb->startup.set_legal_notice);
 	rbp_bool(p, s, "prevent_login", &rb->startup.prevent_login);
-	rbp_uint(p, s, "prevent_login_max_hours", 1, 24, &rb->startup.prevent_login_max_hours);
+	rbp_uint(p, s, "prevent_login_max_hours", 1, HINT_CAP_MAX_HOURS, &rb->startup.prevent_login_max_hours);
 	rbp_strlist(p, s, "command_packages", RUNBOOK_ID_MAX, rb_check_id,
 		    &rb->startup.command_packages);
 
@@ -459,7 +460,7 @@ ferry_err runbook_parse(struct runbook **out, struct rb_issues *iss, const char 
 	if (!rb)
 		return ferry_error_set(FERRY_ENOMEM, "runbook: out of memory");
 	rb->startup.mode = RB_MODE_SILENT;
-	rb->startup.prevent_login_max_hours = 4;
+	rb->startup.prevent_login_max_hours = HINT_CAP_DEFAULT_HOURS;
 	rb->startup.fallback.deletion_delay_hours = 72;
 	rb->retry.attempts = 3;
 	rb->retry.backoff_seconds = 60;

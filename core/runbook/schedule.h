@@ -91,4 +91,12 @@ ferry_err device_state_parse(struct device_state_doc **out, struct rb_issues *is
 /** NULL-safe. */
 void device_state_free(struct device_state_doc *d);
 
+/**
+ * The state file for `st`, as device_state_parse reads it back: the keys
+ * the service keeps across reboots (credentials_cached, credentials_user,
+ * completed, snoozed_until, running.runbook, complete_acknowledged,
+ * start_announced_at, start_requested). *out is freed with cJSON_free.
+ */
+ferry_err device_state_format(char **out, const struct device_state *st);
+
 #endif

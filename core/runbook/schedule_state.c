@@ -1,4 +1,5 @@
-/* The device-state file `ferry plan --state` reads (keys in schedule.h). */
+/* The device-state file: `ferry plan --state` and the service read it, the
+ * service writes it (keys in schedule.h); parse and format live together. */
 #include <string.h>
 
 #include "runbook/rb_json.h"
@@ -98,4 +99,47 @@ void device_state_free(struct device_state_doc *d)
 		ferry_free(d->strings[i]);
 	rb_strlist_free(&d->completed);
 	ferry_free(d);
+}
+
+static void add_time(cJSON *o, const char *key, int64_t t)
+{
+	char buf[RFC3339_BUF];
+
+	if (t == RB_TIME_NONE || rfc3339_format(buf, t) != FERRY_OK)
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddStringToObject(o, key, buf);
+}
+
+ferry_err device_state_format(char **out, const struct device_state *st)
+{
+	cJSON *o = cJSON_CreateObject(), *list = NULL, *run;
+	ferry_err err = FERRY_OK;
+
+	*out = NULL;
+	if (!o)
+		return ferry_error_set(FERRY_ENOMEM, "device state: out of memory");
+	cJSON_AddBoolToObject(o, "credentials_cached", st->credentials_cached);
+	if (st->credentials_user && *st->credentials_user)
+		cJSON_AddStringToObject(o, "credentials_user", st->credentials_user);
+	list = cJSON_AddArrayToObject(o, "completed");
+	for (size_t i = 0; list && i < st->n_completed; i++) {
+		cJSON *id = cJSON_CreateString(st->completed[i]);
+
+		if (!id || !cJSON_AddItemToArray(list, id)) {
+			cJSON_Delete(id);
+			list = NULL;
+		}
+	}
+	add_time(o, "snoozed_until", st->snoozed_until);
+	if (st->running_runbook && *st->running_runbook &&
+	    (run = cJSON_AddObjectToObject(o, "running")))
+		cJSON_AddStringToObject(run, "runbook", st->running_runbook);
+	cJSON_AddBoolToObject(o, "complete_acknowledged", st->complete_acknowledged);
+	add_time(o, "start_announced_at", st->start_announced_at);
+	cJSON_AddBoolToObject(o, "start_requested", st->start_requested);
+	if (!list || !(*out = cJSON_PrintUnformatted(o)))
+		err = ferry_error_set(FERRY_ENOMEM, "device state: out of memory");
+	cJSON_Delete(o);
+	return err;
 }

@@ -17,12 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Registry type codes (winnt.h); an ABI, never renumber. */
-#define LEASE_REG_BINARY 3u
-#define LEASE_REG_QWORD 11u
+#include "ux/hints.h"
 
-/* The runbook's cap on a lease when it does not set one: 4 hours. */
-#define LEASE_DEFAULT_CAP_SECONDS (4u * 3600u)
+/* Registry type codes and the default cap: the hints' contract (hints.h). */
+#define LEASE_REG_BINARY HINT_REG_BINARY
+#define LEASE_REG_QWORD HINT_REG_QWORD
+#define LEASE_DEFAULT_CAP_SECONDS (HINT_CAP_DEFAULT_HOURS * 3600u)
 
 /* FILETIME ticks per second, and the Unix epoch as a FILETIME. */
 #define LEASE_TICKS_PER_SECOND 10000000ull

@@ -6,6 +6,7 @@
 #include "ux/logon_outcome.h"
 
 #include <stddef.h>
+#include <string.h>
 
 struct code_map {
 	uint32_t code;
@@ -106,4 +107,28 @@ const char *logon_outcome_text(enum logon_outcome o)
 	if ((unsigned)o >= LOGON_OUTCOME_COUNT_)
 		o = LOGON_OUTCOME_OTHER;
 	return texts[o].text;
+}
+
+bool logon_outcome_from_code(enum logon_outcome *out, const char *code)
+{
+	*out = LOGON_OUTCOME_OTHER;
+	for (size_t i = 0; code && i < LOGON_OUTCOME_COUNT_; i++)
+		if (!strcmp(texts[i].code, code)) {
+			*out = (enum logon_outcome)i;
+			return true;
+		}
+	return false;
+}
+
+enum logon_severity logon_outcome_severity(enum logon_outcome o)
+{
+	switch (o) {
+	case LOGON_OUTCOME_OK:
+		return LOGON_SEVERITY_SUCCESS;
+	case LOGON_OUTCOME_NO_SERVERS:
+	case LOGON_OUTCOME_TRUST_FAILURE:
+		return LOGON_SEVERITY_WARNING;
+	default:
+		return LOGON_SEVERITY_ERROR;
+	}
 }

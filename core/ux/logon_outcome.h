@@ -11,10 +11,12 @@
 #ifndef FERRY_UX_LOGON_OUTCOME_H
 #define FERRY_UX_LOGON_OUTCOME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-/* Same order as enum svc_logon_outcome (service/win/sysops.h); the Windows
- * side asserts the values agree at compile time. */
+/* The one enum of logon outcomes: the service's logon check
+ * (service/win/logon.c) returns it, the pipe carries its code, the tile and
+ * the notifier map the code back with logon_outcome_from_code. */
 enum logon_outcome {
 	LOGON_OUTCOME_OK,
 	LOGON_OUTCOME_WRONG_PASSWORD, /* or unknown user: the DC does not say which */
@@ -39,5 +41,22 @@ const char *logon_outcome_code(enum logon_outcome o);
 
 /** One English sentence: what happened and what to do. Never NULL. */
 const char *logon_outcome_text(enum logon_outcome o);
+
+/**
+ * The outcome whose IPC code is `code` (as a reply's error code carries it).
+ * False, with *out = LOGON_OUTCOME_OTHER, when `code` is NULL or none of
+ * ours (a pipe error such as "busy" or "denied").
+ */
+bool logon_outcome_from_code(enum logon_outcome *out, const char *code);
+
+/* How a screen should mark the outcome (the tile's status icon). */
+enum logon_severity {
+	LOGON_SEVERITY_SUCCESS,
+	LOGON_SEVERITY_WARNING, /* nothing wrong with the account: try again later */
+	LOGON_SEVERITY_ERROR,   /* the account or password needs the user's action */
+};
+
+/** The severity of outcome `o` (out of range: error). */
+enum logon_severity logon_outcome_severity(enum logon_outcome o);
 
 #endif

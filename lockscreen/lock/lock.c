@@ -21,6 +21,7 @@
 #include "lock/regbackup.h"
 #include "util/mem.h"
 #include "util/utf.h"
+#include "winutil.h"
 
 #define CSP_KEY L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\PersonalizationCSP"
 #define LEGAL_KEY L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System"
@@ -34,19 +35,6 @@ static const wchar_t *const legal_names[] = {
 };
 static const struct lock_reg_set csp_set = {CSP_KEY, csp_names, L"LockScreen"};
 static const struct lock_reg_set legal_set = {LEGAL_KEY, legal_names, L"LegalNotice"};
-
-/* swprintf that fails (-1) on truncation too: mingw's C99 swprintf returns
- * the length it wanted, not -1, when the text does not fit. */
-static int wfmt(wchar_t *out, size_t cap, const wchar_t *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vswprintf(out, cap, fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= cap ? -1 : n;
-}
 
 static ferry_err win_error(const char *api, DWORD code)
 {
@@ -70,11 +58,11 @@ static ferry_err lockscreen_dir(wchar_t *out, size_t cap)
 
 	if (n == 0 || n > MAX_PATH || base[0] == L'%')
 		return ferry_error_set(FERRY_ESYSTEM, "lock screen: %%ProgramData%% is not set");
-	if (wfmt(out, cap, L"%ls\\Ferry", base) < 0)
+	if (wu_fmt(out, cap, L"%ls\\Ferry", base) < 0)
 		return ferry_error_set(FERRY_ERANGE, "lock screen: path too long");
 	if (!CreateDirectoryW(out, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
 		return win_error("CreateDirectoryW(Ferry)", GetLastError());
-	if (wfmt(out, cap, L"%ls\\Ferry\\lockscreen", base) < 0)
+	if (wu_fmt(out, cap, L"%ls\\Ferry\\lockscreen", base) < 0)
 		return ferry_error_set(FERRY_ERANGE, "lock screen: path too long");
 	if (!CreateDirectoryW(out, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
 		return win_error("CreateDirectoryW(lockscreen)", GetLastError());
@@ -104,7 +92,7 @@ static ferry_err copy_uncaptioned(wchar_t *out, size_t cap, const wchar_t *dir, 
 
 	if (dot && !wcschr(dot, L'\\') && wcslen(dot) <= 5)
 		ext = dot;
-	if (wfmt(out, cap, L"%ls\\migration-uncaptioned%ls", dir, ext) < 0)
+	if (wu_fmt(out, cap, L"%ls\\migration-uncaptioned%ls", dir, ext) < 0)
 		return ferry_error_set(FERRY_ERANGE, "lock screen: path too long");
 	if (!CopyFileW(src, out, FALSE))
 		return win_error("CopyFileW(lock-screen image)", GetLastError());
@@ -118,14 +106,14 @@ static void remove_images(const wchar_t *dir)
 	WIN32_FIND_DATAW fd;
 	HANDLE h;
 
-	if (wfmt(pattern, MAX_PATH + 32, L"%ls\\migration*", dir) < 0)
+	if (wu_fmt(pattern, MAX_PATH + 32, L"%ls\\migration*", dir) < 0)
 		return;
 	h = FindFirstFileW(pattern, &fd);
 	if (h == INVALID_HANDLE_VALUE)
 		return;
 	do {
 		if (!(fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) &&
-		    wfmt(path, MAX_PATH + 64, L"%ls\\%ls", dir, fd.cFileName) >= 0)
+		    wu_fmt(path, MAX_PATH + 64, L"%ls\\%ls", dir, fd.cFileName) >= 0)
 			DeleteFileW(path);
 	} while (FindNextFileW(h, &fd));
 	FindClose(h);
@@ -167,7 +155,7 @@ ferry_err lock_screen_set(const char *image_path, const char *caption)
 		rc = to_wide(&in, image_path);
 	if (rc)
 		goto out;
-	if (wfmt(out, MAX_PATH + 64, L"%ls\\migration.png", dir) < 0) {
+	if (wu_fmt(out, MAX_PATH + 64, L"%ls\\migration.png", dir) < 0) {
 		rc = ferry_error_set(FERRY_ERANGE, "lock screen: path too long");
 		goto out;
 	}

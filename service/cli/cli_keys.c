@@ -154,7 +154,7 @@ static ferry_err ks_load(void *ctx, const char *name, struct ferry_secret **out)
 		struct ferry_secret *blob = NULL;
 		rc = cli_read_secret_file(&blob, path, 64 * 1024);
 		if (!rc)
-			rc = svc_agent_key_unprotect(out, blob->data, blob->len);
+			rc = win_agent_key_unprotect(out, blob->data, blob->len);
 		ferry_secret_free(blob);
 	}
 #else
@@ -174,7 +174,7 @@ static ferry_err ks_save(void *ctx, const char *name, const uint8_t *data, size_
 	{
 		uint8_t *blob = NULL;
 		size_t n = 0;
-		rc = svc_agent_key_protect(&blob, &n, data, len);
+		rc = win_agent_key_protect(&blob, &n, data, len);
 		if (!rc)
 			rc = cli_write_private_file(path, blob, n);
 		ferry_free(blob);

@@ -40,7 +40,7 @@ int cmd_rollback(int argc, char **argv)
 	user = argv[3];
 #ifdef _WIN32
 	{
-		ferry_err e = svc_profile_rollback(user);
+		ferry_err e = win_profile_rollback(user);
 
 		if (e != FERRY_OK) {
 			fprintf(stderr, "ferry rollback: %s: %s\n", ferry_strerror(e), ferry_error_detail());

@@ -8,7 +8,7 @@
  * only; the native build says so.
  *
  * `ferry self-uninstall`: what the service's uninstall_agent op does (the
- * same function, svc_uninstall_agent), for an administrator or a script:
+ * same function, win_uninstall_agent), for an administrator or a script:
  * archive the journal and logs, start the waiter, return at once.
  */
 #include <stdio.h>
@@ -50,7 +50,7 @@ static void delete_self_at_reboot(void)
 int cmd_uninstall_wait(int argc, char **argv)
 {
 	const char *service = NULL, *product = NULL, *log = NULL;
-	unsigned long timeout_s = SVC_UNINSTALL_WAIT_MS / 1000u;
+	unsigned long timeout_s = WIN_UNINSTALL_WAIT_MS / 1000u;
 	wchar_t *ws = NULL, *wp = NULL, *wl = NULL;
 	DWORD code = 0;
 	int ret = 1;
@@ -77,7 +77,7 @@ int cmd_uninstall_wait(int argc, char **argv)
 	wl = wide(log);
 	if (!ws || !wp || !wl) {
 		fprintf(stderr, "ferry uninstall-wait: arguments are not valid UTF-8\n");
-	} else if (svc_uninstall_wait_and_run(&code, ws, wp, wl, (DWORD)(timeout_s * 1000u))) {
+	} else if (win_uninstall_wait_and_run(&code, ws, wp, wl, (DWORD)(timeout_s * 1000u))) {
 		fprintf(stderr, "ferry uninstall-wait: %s\n", ferry_error_detail());
 	} else {
 		printf("msiexec /x %s exited with %lu\n", product, (unsigned long)code);
@@ -96,7 +96,7 @@ int cmd_self_uninstall(int argc, char **argv)
 		fprintf(stderr, "usage: ferry self-uninstall\n");
 		return CLI_EXIT_USAGE;
 	}
-	if (svc_uninstall_agent()) {
+	if (win_uninstall_agent()) {
 		fprintf(stderr, "ferry self-uninstall: %s\n", ferry_error_detail());
 		return 1;
 	}

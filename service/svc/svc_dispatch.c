@@ -1,8 +1,8 @@
 /*
  * One pipe request -> one reply: authorisation (core/ipc/authz), then the
  * op. Every path that holds a password wipes it: cache_credentials hands
- * it to svc_logon_check (which takes ownership and wipes it), and any
- * request freed by the caller is wiped by ipc_request_free.
+ * it to the platform's check_logon (which takes ownership and wipes it),
+ * and any request freed by the caller is wiped by ipc_request_free.
  */
 #include "svc/svc.h"
 
@@ -12,7 +12,6 @@
 #include "ferry_version.h"
 #include "runbook/rfc3339.h"
 #include "util/mem.h"
-#include "win/sysops.h"
 
 static void hello(struct ipc_request *r, struct ipc_reply *reply)
 {
@@ -32,39 +31,20 @@ static void hello(struct ipc_request *r, struct ipc_reply *reply)
 		 FERRY_VERSION);
 }
 
+/* The logon check goes through the agent's platform like every other op: a
+ * rehearsal records it there, so nothing here knows which one runs. */
 static void cache_credentials(struct svc_agent *a, struct ipc_request *r, struct ipc_reply *reply)
 {
 	struct ferry_secret *pw = r->u.creds.password;
-	enum svc_logon_outcome outcome = SVC_LOGON_OTHER;
-	char args[IPC_NAME_MAX * 2 + 40];
+	enum logon_outcome outcome = LOGON_OUTCOME_OTHER;
 	ferry_err err;
 
 	r->u.creds.password = NULL; /* ownership moves to the logon check */
-	if (svc_agent_rehearsing(a)) {
-		/* A rehearsal logs nobody on: it records the call, without the password. */
-		ferry_secret_free(pw);
-		snprintf(args, sizeof(args), "user=\"%s\" domain=\"%s\"", r->u.creds.user,
-			 r->u.creds.domain);
-		svc_agent_record(a, "cache_credentials_logon", args);
-		svc_agent_credentials_cached(a, r->u.creds.user, r->u.creds.domain);
-		reply->ok = true;
-		return;
-	}
-	svc_log("cache_credentials: logon check for %s\\%s", r->u.creds.domain, r->u.creds.user);
-	err = svc_logon_check(&outcome, r->u.creds.user, r->u.creds.domain, pw);
-	if (err != FERRY_OK) {
-		svc_log("cache_credentials: %s: %s", ferry_strerror(err), ferry_error_detail());
+	err = svc_agent_cache_credentials(a, r->u.creds.user, r->u.creds.domain, pw, &outcome);
+	if (err != FERRY_OK)
 		ipc_reply_error(reply, r->id, ipc_error_code(err), ferry_error_detail());
-		return;
-	}
-	svc_log("cache_credentials: %s", svc_logon_outcome_code(outcome));
-	if (outcome != SVC_LOGON_OK) {
-		ipc_reply_error(reply, r->id, svc_logon_outcome_code(outcome),
-				svc_logon_outcome_text(outcome));
-		return;
-	}
-	svc_agent_credentials_cached(a, r->u.creds.user, r->u.creds.domain);
-	reply->ok = true;
+	else
+		ipc_reply_logon(reply, r->id, outcome);
 }
 
 void svc_dispatch(struct svc_agent *a, const struct ipc_caller *caller, struct ipc_request *r,

@@ -22,6 +22,7 @@
 #include "util/mem.h"
 #include "util/utf.h"
 #include "win/oplog.h"
+#include "win/fileio.h"
 #include "win/win_err.h"
 
 #define LOG_FILE_MAX (1024u * 1024u) /* bytes per file before rotation */
@@ -36,6 +37,12 @@ static struct {
 	uint64_t size;
 	HANDLE source;
 	bool echo;
+	/* The event hook: called under `hook_lock` shared, so that clearing it
+	 * (exclusive) waits for calls in flight; never under `lock`, since the
+	 * hook takes its own lock and that lock's holders log. */
+	SRWLOCK hook_lock;
+	svc_event_hook_fn hook;
+	void *hook_ctx;
 } lg = { .file = INVALID_HANDLE_VALUE };
 
 static void log_path(wchar_t *out, size_t cap, unsigned i)
@@ -78,20 +85,18 @@ static void write_line(const char *text);
 
 /* The system ops' lines (win/oplog.h) and the profile ops' (win/profops.h)
  * go to this file log too; both promise to carry no secret. */
-static void oplog_to_file(enum svc_log_level level, const char *op, const char *msg)
+static void oplog_to_file(enum win_log_level level, const char *op, const char *msg)
 {
 	char text[LOG_LINE_MAX];
 
+	if (!op) { /* a profile op's line, already complete */
+		write_line(msg);
+		return;
+	}
 	snprintf(text, sizeof(text), "%s%s: %s",
-		 level == SVC_LOG_ERROR ? "error: " : level == SVC_LOG_WARN ? "warning: " : "", op,
+		 level == WIN_LOG_ERROR ? "error: " : level == WIN_LOG_WARN ? "warning: " : "", op,
 		 msg);
 	write_line(text);
-}
-
-static void profops_to_file(void *arg, const char *line)
-{
-	(void)arg;
-	write_line(line);
 }
 
 void svc_log_open(const wchar_t *dir, const wchar_t *event_source, bool echo_stderr)
@@ -103,22 +108,20 @@ void svc_log_open(const wchar_t *dir, const wchar_t *event_source, bool echo_std
 	lg.echo = echo_stderr;
 	if (dir && *dir)
 		swprintf(lg.dir, MAX_PATH, L"%ls", dir);
-	else if (svc_program_data(lg.dir, MAX_PATH, L"logs") != FERRY_OK)
+	else if (win_program_data(lg.dir, MAX_PATH, L"logs") != FERRY_OK)
 		lg.dir[0] = L'\0';
 	if (lg.dir[0])
 		open_file();
 	if (event_source && *event_source)
 		lg.source = RegisterEventSourceW(NULL, event_source);
-	svc_log_hook = oplog_to_file;
-	svc_profops_set_log(profops_to_file, NULL);
+	win_log_hook = oplog_to_file;
 }
 
 void svc_log_close(void)
 {
 	if (!lg.open)
 		return;
-	svc_log_hook = NULL;
-	svc_profops_set_log(NULL, NULL);
+	win_log_hook = NULL;
 	EnterCriticalSection(&lg.lock);
 	if (lg.file != INVALID_HANDLE_VALUE)
 		CloseHandle(lg.file);
@@ -212,7 +215,10 @@ void svc_log_event(enum svc_event ev, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	write_line(text);
-	svc_net_event(event_kind(ev), text);
+	AcquireSRWLockShared(&lg.hook_lock);
+	if (lg.hook)
+		lg.hook(lg.hook_ctx, event_kind(ev), text);
+	ReleaseSRWLockShared(&lg.hook_lock);
 	if (!lg.open || !lg.source)
 		return;
 	if (ferry_utf8_to_utf16(&w, &wn, text, strlen(text)) == FERRY_OK) {
@@ -222,6 +228,14 @@ void svc_log_event(enum svc_event ev, const char *fmt, ...)
 			write_line("ReportEventW failed; the event is only in this file");
 	}
 	ferry_free(w);
+}
+
+void svc_log_set_event_hook(svc_event_hook_fn fn, void *ctx)
+{
+	AcquireSRWLockExclusive(&lg.hook_lock);
+	lg.hook = fn;
+	lg.hook_ctx = ctx;
+	ReleaseSRWLockExclusive(&lg.hook_lock);
 }
 
 ferry_err svc_log_register_source(const wchar_t *name, const wchar_t *exe_path)
@@ -234,7 +248,7 @@ ferry_err svc_log_register_source(const wchar_t *name, const wchar_t *exe_path)
 	swprintf(key, 256, L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\%ls", name);
 	rc = RegCreateKeyExW(HKEY_LOCAL_MACHINE, key, 0, NULL, 0, KEY_SET_VALUE, NULL, &h, NULL);
 	if (rc != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegCreateKeyExW(EventLog source)", (unsigned long)rc);
+		return win_error(FERRY_ESYSTEM, "RegCreateKeyExW(EventLog source)", (unsigned long)rc);
 	rc = RegSetValueExW(h, L"EventMessageFile", 0, REG_EXPAND_SZ, (const BYTE *)exe_path,
 			    (DWORD)((wcslen(exe_path) + 1) * sizeof(wchar_t)));
 	if (rc == ERROR_SUCCESS)
@@ -242,7 +256,7 @@ ferry_err svc_log_register_source(const wchar_t *name, const wchar_t *exe_path)
 				    sizeof(types));
 	RegCloseKey(h);
 	if (rc != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegSetValueExW(EventLog source)", (unsigned long)rc);
+		return win_error(FERRY_ESYSTEM, "RegSetValueExW(EventLog source)", (unsigned long)rc);
 	return FERRY_OK;
 }
 
@@ -254,6 +268,6 @@ ferry_err svc_log_unregister_source(const wchar_t *name)
 	swprintf(key, 256, L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\%ls", name);
 	rc = RegDeleteKeyW(HKEY_LOCAL_MACHINE, key);
 	if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND)
-		return svc_win_error(FERRY_ESYSTEM, "RegDeleteKeyW(EventLog source)", (unsigned long)rc);
+		return win_error(FERRY_ESYSTEM, "RegDeleteKeyW(EventLog source)", (unsigned long)rc);
 	return FERRY_OK;
 }

@@ -9,7 +9,7 @@
  *                [--pipe P] [--state DIR] [--name N] [--service]
  *                [--server URL --signing-key B64 [--pin SHA256] [--ca PEM] [--poll-s N]]
  *
- * Settings not given on the command line come from svc_config_load
+ * Settings not given on the command line come from win_config_load
  * (win/config.h): Group Policy (HKLM\SOFTWARE\Policies\Ferry) over the MSI's
  * HKLM\SOFTWARE\Ferry.
  *
@@ -21,7 +21,9 @@
  * time and never past a wait for the user, who answers over the pipe; the
  * run exits when nothing is left for the device. --simulate-cache-after S:
  * the simulated user caches the credentials after S real seconds without a
- * real answer (a test whose harness cannot be SYSTEM).
+ * real answer (a test whose harness cannot be SYSTEM). --fast-clock-pace-ms N:
+ * each jump of the test clock takes N real ms (a test that acts while a
+ * runbook runs: tests/e2e/bundle_midrun.py).
  */
 #include <windows.h>
 
@@ -34,6 +36,7 @@
 #include "svc/svc.h"
 #include "util/mem.h"
 #include "win/config.h"
+#include "winutil.h"
 
 #define EXIT_USAGE 64
 
@@ -64,8 +67,8 @@ static void copy_setting(char *dst, size_t cap, const char *v)
 
 ferry_err svc_options_load_config(struct svc_options *o)
 {
-	struct svc_config *c = NULL;
-	ferry_err err = svc_config_load(&c);
+	struct win_config *c = NULL;
+	ferry_err err = win_config_load(&c);
 
 	if (err != FERRY_OK)
 		return err;
@@ -73,13 +76,8 @@ ferry_err svc_options_load_config(struct svc_options *o)
 	copy_setting(o->signing_key, sizeof(o->signing_key), c->signing_public_key);
 	if (!o->rehearse)
 		o->rehearse = c->rehearse != 0;
-	svc_config_free(c);
+	win_config_free(c);
 	return FERRY_OK;
-}
-
-static bool utf8(const wchar_t *v, char *out, size_t cap)
-{
-	return WideCharToMultiByte(CP_UTF8, 0, v, -1, out, (int)cap, NULL, NULL) > 0;
 }
 
 static bool parse(struct svc_options *o, int argc, wchar_t **argv, bool *serve)
@@ -105,29 +103,29 @@ static bool parse(struct svc_options *o, int argc, wchar_t **argv, bool *serve)
 		else if (!wcscmp(a, L"--state") && wcslen(v) < MAX_PATH)
 			swprintf(o->state_dir, MAX_PATH, L"%ls", v), i++;
 		else if (!wcscmp(a, L"--batch") &&
-			 WideCharToMultiByte(CP_UTF8, 0, v, -1, o->batch, (int)sizeof(o->batch), NULL,
-					     NULL))
+			 wu_utf8_into(o->batch, sizeof(o->batch), v))
 			i++;
-		else if (!wcscmp(a, L"--server") && utf8(v, o->server, sizeof(o->server)))
+		else if (!wcscmp(a, L"--server") && wu_utf8_into(o->server, sizeof(o->server), v))
 			i++;
-		else if (!wcscmp(a, L"--pin") && utf8(v, o->pin, sizeof(o->pin)))
+		else if (!wcscmp(a, L"--pin") && wu_utf8_into(o->pin, sizeof(o->pin), v))
 			i++;
-		else if (!wcscmp(a, L"--ca") && utf8(v, o->ca, sizeof(o->ca)))
+		else if (!wcscmp(a, L"--ca") && wu_utf8_into(o->ca, sizeof(o->ca), v))
 			i++;
-		else if (!wcscmp(a, L"--signing-key") && utf8(v, o->signing_key, sizeof(o->signing_key)))
+		else if (!wcscmp(a, L"--signing-key") && wu_utf8_into(o->signing_key, sizeof(o->signing_key), v))
 			i++;
 		else if (!wcscmp(a, L"--simulate-cache-after") &&
 			 (o->simulate_cache_s = (uint32_t)wcstoul(v, NULL, 10)) > 0)
 			i++;
 		else if (!wcscmp(a, L"--poll-s") && (o->poll_s = (uint32_t)wcstoul(v, NULL, 10)) > 0)
 			i++;
+		else if (!wcscmp(a, L"--fast-clock-pace-ms") &&
+			 (o->pace_ms = (uint32_t)wcstoul(v, NULL, 10)) > 0 && o->pace_ms <= 60000)
+			i++;
 		else if (!wcscmp(a, L"--table") &&
-			 WideCharToMultiByte(CP_UTF8, 0, v, -1, o->table, (int)sizeof(o->table), NULL,
-					     NULL))
+			 wu_utf8_into(o->table, sizeof(o->table), v))
 			i++;
 		else if (!wcscmp(a, L"--device") &&
-			 WideCharToMultiByte(CP_UTF8, 0, v, -1, o->device, (int)sizeof(o->device),
-					     NULL, NULL))
+			 wu_utf8_into(o->device, sizeof(o->device), v))
 			i++;
 		else
 			return false;

@@ -3,22 +3,30 @@
  * docs/net.md): core/net's agent driven from ferrysvc.
  *
  *   start     enrol when needed, poll once (bounded by the client's
- *             timeouts), and materialise the accepted bundle's batch and
- *             runbooks as files in <state>\bundle\ so that the agent loads
- *             them exactly as it loads --batch. A server that cannot be
- *             reached leaves the last materialised bundle in force.
+ *             timeouts), and hand the accepted bundle to the agent in
+ *             memory. core/net keeps its one copy on disk (<state>\net\
+ *             bundle.json): a server that cannot be reached leaves the last
+ *             accepted bundle in force, read back and verified again.
  *   thread    poll with If-None-Match at the server's interval, back off
  *             with jitter and honour Retry-After (core/net/retry.h), flush
- *             the event outbox, and track "server unreachable".
- *   platform  a thin layer over the agent's platform: import_odj first
- *             fetches the sealed blob and stores it DPAPI-sealed where the
- *             import op reads it; create_fallback_account escrows the
- *             password; report_event queues an event.
+ *             the event outbox, and track "server unreachable". A new
+ *             bundle goes to the agent, which applies it at its next safe
+ *             point (no runbook in a phase).
+ *   platform  a platform_layer over the agent's platform: import_odj
+ *             first fetches the sealed blob and stores it DPAPI-sealed
+ *             where the import op reads it; report_event queues an event.
+ *   escrow    svc_net_escrow, the one place a fallback password goes to
+ *             the server: the Windows binding hands it the password it
+ *             made; a rehearsal's layer a throwaway one.
+ *   events    the log's event hook (svc_log_set_event_hook) queues every
+ *             milestone while the client runs.
  *
  * The same accept path serves a signed bundle an admin dropped in BundleDir
  * (bundle.json) when no server is configured.
  *
  * Invariant: one net_agent, used under `lock` only (it is not thread-safe).
+ * Lock order: the agent's lock, then `lock`; nothing here waits for the
+ * agent while holding `lock` (a new bundle is handed over after leaving it).
  * No secret reaches the log: the token, keys and blob stay in ferry_secret
  * or DPAPI, and events carry kinds and reasons only.
  */
@@ -33,6 +41,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "engine/platform_layer.h"
 #include "net/agent.h"
 #include "net/retry.h"
 #include "odj/odj.h"
@@ -44,11 +53,13 @@
 #include "win/config.h"
 #include "win/fileio.h"
 #include "win/sysops.h"
+#include "winutil.h"
 
 #define NET_SECRET_MAX 4096u
 #define FLUSH_EVERY_S 10u
 
 struct svc_net {
+	struct platform_layer layer; /* first: the layer's ctx is this struct */
 	CRITICAL_SECTION lock;
 	struct net_agent a;
 	struct net_keystore ks;
@@ -60,12 +71,11 @@ struct svc_net {
 	HANDLE thread, wake;
 	uint32_t poll_override_s;   /* tests: poll this often instead (0 = the server's) */
 	volatile LONG stopping;
-	struct ferry_platform ops;  /* the layer */
-	const struct ferry_platform *inner;
-	struct svc_agent *agent;
+	svc_net_bundle_fn on_bundle; /* the agent takes new bundles here */
+	void *on_bundle_ctx;
+	rehearse_sink_fn record;     /* rehearsal records this layer makes */
+	void *record_ctx;
 };
-
-static struct svc_net *g_net; /* for svc_log_event and the fallback op's escrow */
 
 /* --- key store: DPAPI files in <state>\net ------------------------------------ */
 
@@ -82,9 +92,9 @@ static ferry_err ks_load(void *ctx, const char *name, struct ferry_secret **out)
 	ferry_err err;
 
 	ks_path(ctx, path, name);
-	if ((err = svc_file_read(&blob, &len, path, NET_SECRET_MAX)) != FERRY_OK)
+	if ((err = win_file_read(&blob, &len, path, NET_SECRET_MAX)) != FERRY_OK)
 		return err;
-	err = svc_agent_key_unprotect(out, blob, len);
+	err = win_agent_key_unprotect(out, blob, len);
 	ferry_free(blob);
 	return err;
 }
@@ -97,9 +107,9 @@ static ferry_err ks_save(void *ctx, const char *name, const uint8_t *data, size_
 	ferry_err err;
 
 	ks_path(ctx, path, name);
-	if ((err = svc_agent_key_protect(&blob, &blen, data, len)) != FERRY_OK)
+	if ((err = win_agent_key_protect(&blob, &blen, data, len)) != FERRY_OK)
 		return err;
-	err = svc_file_write_atomic(path, blob, blen);
+	err = win_file_write_atomic(path, blob, blen);
 	ferry_free(blob);
 	return err;
 }
@@ -120,11 +130,11 @@ static ferry_err set_str(char *dst, size_t cap, const char *v)
 static ferry_err configure(struct svc_net *n, const struct svc_options *o, uint8_t *pub,
 			   bool *have_pub, char *bundle_dir, size_t cap)
 {
-	struct svc_config *c = NULL;
+	struct win_config *c = NULL;
 	const char *url, *pin, *key;
 	ferry_err err;
 
-	if ((err = svc_config_load(&c)) != FERRY_OK)
+	if ((err = win_config_load(&c)) != FERRY_OK)
 		svc_log("net: settings unreadable, using the command line only: %s",
 			ferry_error_detail());
 	url = o->server[0] ? o->server : c ? c->server_url : NULL;
@@ -142,11 +152,11 @@ static ferry_err configure(struct svc_net *n, const struct svc_options *o, uint8
 		err = sig_public_key_parse(pub, key, "SigningPublicKey");
 		*have_pub = !err;
 	}
-	svc_config_free(c);
+	win_config_free(c);
 	return err;
 }
 
-/* --- the accepted bundle as files the agent loads --------------------------------- */
+/* --- the accepted bundle -------------------------------------------------------- */
 
 static ferry_err write_json(const wchar_t *dir, const char *name, const cJSON *j)
 {
@@ -157,7 +167,7 @@ static ferry_err write_json(const wchar_t *dir, const char *name, const cJSON *j
 	if (!text)
 		return ferry_error_set(FERRY_ENOMEM, "net: out of memory");
 	swprintf(path, MAX_PATH, L"%ls\\%hs.json", dir, name);
-	err = svc_file_write_atomic(path, text, strlen(text));
+	err = win_file_write_atomic(path, text, strlen(text));
 	cJSON_free(text);
 	return err;
 }
@@ -177,57 +187,30 @@ static void note_escrow_key(struct svc_net *n, const struct bundle *b)
 	ferry_free(raw);
 }
 
-/* Write <state>\bundle\batch.json and <runbook id>.json; point o->batch at it. */
-static ferry_err materialise(struct svc_net *n, const struct bundle *b, struct svc_options *o)
+/* The bundle in force for the agent: `b` (just accepted), handed over. */
+static void in_force(struct svc_net *n, struct bundle *b, struct bundle **out, const char *how)
 {
-	const cJSON *batch = cJSON_GetObjectItemCaseSensitive(b->payload, "batch");
-	const cJSON *rbs = cJSON_GetObjectItemCaseSensitive(b->payload, "runbooks"), *rb;
-	wchar_t dir[MAX_PATH];
-	ferry_err err;
-
 	note_escrow_key(n, b);
-	swprintf(dir, MAX_PATH, L"%ls\\bundle", n->state);
-	if (!CreateDirectoryW(dir, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return ferry_error_set(FERRY_ESYSTEM, "net: cannot create the bundle folder");
-	if (!cJSON_IsObject(batch) || !cJSON_IsArray(rbs))
-		return ferry_error_set(FERRY_ECORRUPT, "bundle: no batch or runbooks");
-	cJSON_ArrayForEach(rb, rbs) {
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(rb, "id");
-
-		if (!cJSON_IsString(id) || strpbrk(id->valuestring, "\\/:.") || !*id->valuestring)
-			return ferry_error_set(FERRY_ECORRUPT, "bundle: a runbook id is not a name");
-		if ((err = write_json(dir, id->valuestring, rb)) != FERRY_OK)
-			return err;
-	}
-	if ((err = write_json(dir, "batch", batch)) != FERRY_OK)
-		return err;
-	if (!WideCharToMultiByte(CP_UTF8, 0, dir, -1, o->batch, (int)sizeof(o->batch) - 16, NULL,
-				 NULL))
-		return ferry_error_set(FERRY_EINVAL, "net: state path too long");
-	strcat(o->batch, "\\batch.json");
-	svc_log("net: bundle sequence %llu in force (%s)", (unsigned long long)b->sequence,
-		o->batch);
-	return FERRY_OK;
+	svc_log("net: bundle sequence %llu in force (%s)", (unsigned long long)b->sequence, how);
+	*out = b;
 }
 
-/* The last materialised bundle, when the server cannot give one now. */
-static void use_previous(struct svc_net *n, struct svc_options *o)
+/* The last accepted bundle, when the server cannot give one now. */
+static void use_previous(struct svc_net *n, struct bundle **out)
 {
-	wchar_t path[MAX_PATH];
-	uint8_t *data = NULL;
-	size_t len = 0;
+	struct bundle *b = NULL;
+	ferry_err err = net_agent_load_bundle(&n->a, &b);
 
-	swprintf(path, MAX_PATH, L"%ls\\bundle\\batch.json", n->state);
-	if (svc_file_read(&data, &len, path, 16) == FERRY_ENOTFOUND)
-		return;
-	ferry_free(data);
-	WideCharToMultiByte(CP_UTF8, 0, path, -1, o->batch, (int)sizeof(o->batch), NULL, NULL);
-	svc_log("net: using the last accepted bundle (%s)", o->batch);
+	if (err == FERRY_OK)
+		in_force(n, b, out, "the last accepted bundle, verified again");
+	else if (err != FERRY_ENOTFOUND)
+		svc_log_event(SVC_EV_FAILURE, "the last accepted bundle is refused: %s",
+			      ferry_error_detail());
 }
 
 /* --- start ------------------------------------------------------------------------- */
 
-static ferry_err first_contact(struct svc_net *n, struct svc_options *o, const char *bundle_dir)
+static ferry_err first_contact(struct svc_net *n, const char *bundle_dir, struct bundle **out)
 {
 	struct bundle *b = NULL;
 	enum net_poll_result res;
@@ -235,33 +218,42 @@ static ferry_err first_contact(struct svc_net *n, struct svc_options *o, const c
 
 	if (!n->server) {
 		if ((err = net_agent_bundle_dir(&n->a, bundle_dir, &b)) == FERRY_OK)
-			err = materialise(n, b, o);
+			in_force(n, b, out, "BundleDir");
 		else
 			svc_log_event(SVC_EV_FAILURE, "BundleDir bundle refused: %s", ferry_error_detail());
-		bundle_free(b);
 		return err;
 	}
 	if (!n->a.id[0] && (err = net_agent_enroll(&n->a, "Windows")) != FERRY_OK) {
 		svc_log("net: enrolment failed: %s", ferry_error_detail());
-		use_previous(n, o);
+		use_previous(n, out);
 		return FERRY_OK;
 	}
 	svc_log("net: enrolled as %s with %s", n->a.id, n->a.server);
 	err = net_agent_poll(&n->a, &res, &b);
-	if (err == FERRY_OK && res == NET_POLL_NEW)
-		err = materialise(n, b, o);
-	else if (err == FERRY_OK)
-		use_previous(n, o);
-	else {
+	if (err == FERRY_OK && res == NET_POLL_NEW) {
+		in_force(n, b, out, "accepted now");
+	} else if (err == FERRY_OK) {
+		use_previous(n, out);
+	} else {
 		svc_log("net: first poll failed: %s", ferry_error_detail());
-		use_previous(n, o);
+		use_previous(n, out);
 		err = FERRY_OK;
 	}
-	bundle_free(b);
 	return err;
 }
 
-ferry_err svc_net_start(struct svc_net **out, struct svc_options *o)
+/* The log's milestones, queued for the server (svc_log_set_event_hook). */
+static void event_hook(void *ctx, const char *kind, const char *detail)
+{
+	struct svc_net *n = ctx;
+
+	EnterCriticalSection(&n->lock);
+	if (net_agent_event(&n->a, kind, detail) != FERRY_OK)
+		svc_log("net: event %s not queued: %s", kind, ferry_error_detail());
+	LeaveCriticalSection(&n->lock);
+}
+
+ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struct bundle **bundle)
 {
 	struct svc_net *n;
 	uint8_t pub[SIG_ED25519_PUBLIC_LEN];
@@ -270,6 +262,7 @@ ferry_err svc_net_start(struct svc_net **out, struct svc_options *o)
 	ferry_err err;
 
 	*out = NULL;
+	*bundle = NULL;
 	if (o->batch[0])
 		return FERRY_OK; /* an explicit batch wins: no server, no BundleDir */
 	if (!(n = ferry_calloc(1, sizeof(*n))))
@@ -296,7 +289,7 @@ ferry_err svc_net_start(struct svc_net **out, struct svc_options *o)
 		err = ferry_error_set(FERRY_EINVAL, "a server or signed bundle needs SigningPublicKey");
 		goto fail;
 	}
-	if ((err = svc_program_data(n->state, MAX_PATH, L"state")) != FERRY_OK && !o->state_dir[0])
+	if ((err = win_program_data(n->state, MAX_PATH, L"state")) != FERRY_OK && !o->state_dir[0])
 		goto fail;
 	if (o->state_dir[0])
 		swprintf(n->state, MAX_PATH, L"%ls", o->state_dir);
@@ -306,7 +299,7 @@ ferry_err svc_net_start(struct svc_net **out, struct svc_options *o)
 		err = ferry_error_set(FERRY_ESYSTEM, "net: cannot create its state folder");
 		goto fail;
 	}
-	WideCharToMultiByte(CP_UTF8, 0, n->dir, -1, dir8, (int)sizeof(dir8), NULL, NULL);
+	wu_utf8_into(dir8, sizeof(dir8), n->dir);
 	n->ks = (struct net_keystore){ ks_load, ks_save, n };
 	{
 		char srv[NET_PATH_MAX], pin[128], ca[NET_PATH_MAX];
@@ -328,15 +321,14 @@ ferry_err svc_net_start(struct svc_net **out, struct svc_options *o)
 		DWORD len = MAX_COMPUTERNAME_LENGTH + 1;
 
 		if (GetComputerNameW(w, &len))
-			WideCharToMultiByte(CP_UTF8, 0, w, -1, n->a.machine, (int)sizeof(n->a.machine),
-					    NULL, NULL);
+			wu_utf8_into(n->a.machine, sizeof(n->a.machine), w);
 	}
 	if (!n->a.domain[0])
 		snprintf(n->a.domain, sizeof(n->a.domain), "%s", "(current domain)");
 	net_agent_bind(&n->a);
-	if ((err = first_contact(n, o, bundle_dir)) != FERRY_OK)
+	if ((err = first_contact(n, bundle_dir, bundle)) != FERRY_OK)
 		goto fail;
-	g_net = n;
+	svc_log_set_event_hook(event_hook, n);
 	*out = n;
 	return FERRY_OK;
 fail:
@@ -385,12 +377,11 @@ static DWORD WINAPI poll_thread(void *arg)
 			err = net_agent_poll(&n->a, &res, &b);
 		if (err == FERRY_OK && res == NET_POLL_NEW) {
 			note_escrow_key(n, b);
-			/* The running batch is not swapped under the engine: a new
-			 * assignment is materialised at the next service start. */
-			svc_log("net: bundle sequence %llu accepted; in force from the next start",
-				(unsigned long long)b->sequence);
+			/* The running batch is not swapped under the engine: the
+			 * agent applies it at its next safe point. */
+			svc_log("net: bundle sequence %llu accepted; applied at the agent's next safe "
+				"point", (unsigned long long)b->sequence);
 		}
-		bundle_free(b);
 		if (err == FERRY_OK && net_agent_flush(&n->a, &sent) != FERRY_OK)
 			svc_log("net: events not sent yet: %s", ferry_error_detail());
 		if (err != FERRY_OK)
@@ -401,15 +392,22 @@ static DWORD WINAPI poll_thread(void *arg)
 		if (n->poll_override_s && !err)
 			wait = n->poll_override_s;
 		LeaveCriticalSection(&n->lock);
+		/* Outside `lock`: the agent's worker holds its own lock while it asks
+		 * svc_net_reachable (lock order: agent, then net, never back). */
+		if (b && n->on_bundle)
+			n->on_bundle(n->on_bundle_ctx, b);
+		bundle_free(b);
 	}
 	return 0;
 }
 
-ferry_err svc_net_run(struct svc_net *n, struct svc_agent *agent, uint32_t poll_override_s)
+ferry_err svc_net_run(struct svc_net *n, svc_net_bundle_fn on_bundle, void *ctx,
+		      uint32_t poll_override_s)
 {
 	if (!n || !n->server)
 		return FERRY_OK;
-	n->agent = agent;
+	n->on_bundle = on_bundle;
+	n->on_bundle_ctx = ctx;
 	n->poll_override_s = poll_override_s;
 	if (!(n->wake = CreateEventW(NULL, FALSE, FALSE, NULL)) ||
 	    !(n->thread = CreateThread(NULL, 0, poll_thread, n, 0, NULL)))
@@ -444,8 +442,8 @@ void svc_net_stop(struct svc_net *n)
 	}
 	if (n->wake)
 		CloseHandle(n->wake);
+	svc_log_set_event_hook(NULL, NULL);
 	EnterCriticalSection(&n->lock);
-	g_net = NULL;
 	if (n->server && net_agent_flush(&n->a, &sent) != FERRY_OK)
 		svc_log("net: %s; the outbox keeps the events for the next start",
 			ferry_error_detail());
@@ -454,20 +452,6 @@ void svc_net_stop(struct svc_net *n)
 	LeaveCriticalSection(&n->lock);
 	DeleteCriticalSection(&n->lock);
 	ferry_free(n);
-}
-
-/* --- events ------------------------------------------------------------------------------ */
-
-void svc_net_event(const char *kind, const char *detail)
-{
-	struct svc_net *n = g_net;
-
-	if (!n)
-		return;
-	EnterCriticalSection(&n->lock);
-	if (net_agent_event(&n->a, kind, detail) != FERRY_OK)
-		svc_log("net: event %s not queued: %s", kind, ferry_error_detail());
-	LeaveCriticalSection(&n->lock);
 }
 
 /* --- escrow ----------------------------------------------------------------------------- */
@@ -485,9 +469,9 @@ static ferry_err escrow_locked(struct svc_net *n, const struct ferry_secret *pw)
 	return err;
 }
 
-void svc_net_escrow(const struct ferry_secret *pw)
+void svc_net_escrow(void *ctx, const struct ferry_secret *pw)
 {
-	struct svc_net *n = g_net;
+	struct svc_net *n = ctx;
 
 	if (!n || !pw)
 		return;
@@ -507,7 +491,7 @@ static ferry_err rng(void *ctx, uint8_t *buf, size_t len)
 }
 
 /* What reached the import op, for the rehearsal's record: the sealed file
- * opened as svc_odj_import opens it, hashed and inspected (redacted: the
+ * opened as win_odj_import opens it, hashed and inspected (redacted: the
  * inspection carries the password's length, never the password). */
 static void rehearsal_witness(struct svc_net *n, const wchar_t *path)
 {
@@ -519,7 +503,7 @@ static void rehearsal_witness(struct svc_net *n, const wchar_t *path)
 	cJSON *j = NULL;
 	char hex[65], args[160];
 
-	if (svc_file_read(&sealed, &len, path, 1u << 20) != FERRY_OK || len <= 8)
+	if (win_file_read(&sealed, &len, path, 1u << 20) != FERRY_OK || len <= 8)
 		goto out;
 	in.pbData = sealed + 8;
 	in.cbData = (DWORD)(len - 8);
@@ -528,7 +512,8 @@ static void rehearsal_witness(struct svc_net *n, const wchar_t *path)
 	if (net_sha256(h, plain.pbData, plain.cbData) == FERRY_OK) {
 		ferry_hex_encode(hex, h, 32);
 		snprintf(args, sizeof(args), "bytes=%lu sha256=%s", (unsigned long)plain.cbData, hex);
-		svc_agent_record(n->agent, "odj_sealed_for_import", args);
+		if (n->record)
+			n->record(n->record_ctx, "odj_sealed_for_import", args);
 	}
 	if (plain.cbData >= 2 && plain.pbData[0] == 0xFF && plain.pbData[1] == 0xFE &&
 	    odj_text_decode(&bin, plain.pbData, plain.cbData) == FERRY_OK &&
@@ -559,7 +544,7 @@ static ferry_err fetch_odj(struct svc_net *n, const char *domain)
 	/* Rehearsal keeps its own file: the real import path is never primed. */
 	swprintf(path, MAX_PATH, L"%ls\\%ls", n->state,
 		 n->rehearse ? L"rehearsal-odj.sealed" : L"odj.sealed");
-	err = svc_odj_store(path, blob);
+	err = win_odj_store(path, blob);
 	ferry_secret_free(blob);
 	if (err == FERRY_OK) {
 		svc_log("net: ODJ blob for %s received, validated and sealed", domain);
@@ -571,27 +556,29 @@ static ferry_err fetch_odj(struct svc_net *n, const char *domain)
 
 static ferry_err l_import_odj(void *ctx, const char *domain, const char *ou)
 {
-	struct svc_net *n = g_net;
+	struct svc_net *n = ctx;
+	const struct ferry_platform *in = platform_layer_inner(ctx);
 	ferry_err err;
 
-	if (n && n->server && (err = fetch_odj(n, domain)) != FERRY_OK) {
+	if ((err = fetch_odj(n, domain)) != FERRY_OK) {
 		svc_log_event(SVC_EV_FAILURE, "ODJ blob not obtained: %s", ferry_error_detail());
 		return err;
 	}
-	return n->inner->import_odj(ctx, domain, ou);
+	return in->import_odj(in->ctx, domain, ou);
 }
 
 static ferry_err l_create_fallback(void *ctx, const char *username)
 {
-	struct svc_net *n = g_net;
+	struct svc_net *n = ctx;
+	const struct ferry_platform *in = platform_layer_inner(ctx);
 	struct ferry_secret *pw = NULL;
-	ferry_err err = n->inner->create_fallback_account(ctx, username);
+	ferry_err err = in->create_fallback_account(in->ctx, username);
 
 	/* Rehearsing, no account exists, but the escrow conversation is the
-	 * real one: a freshly generated password that unlocks nothing. */
-	if (err == FERRY_OK && n->rehearse && n->server &&
-	    pwgen_generate(&pw, 24, rng, NULL) == FERRY_OK) {
-		svc_net_escrow(pw);
+	 * real one: a freshly generated password that unlocks nothing. (The
+	 * real account's password reaches svc_net_escrow from the binding.) */
+	if (err == FERRY_OK && n->rehearse && pwgen_generate(&pw, 24, rng, NULL) == FERRY_OK) {
+		svc_net_escrow(n, pw);
 		ferry_secret_free(pw);
 	}
 	return err;
@@ -599,20 +586,22 @@ static ferry_err l_create_fallback(void *ctx, const char *username)
 
 static ferry_err l_report_event(void *ctx, const char *event, const char *reason)
 {
-	svc_net_event(event, reason);
-	return g_net->inner->report_event(ctx, event, reason);
+	const struct ferry_platform *in = platform_layer_inner(ctx);
+
+	event_hook(ctx, event, reason);
+	return in->report_event(in->ctx, event, reason);
 }
 
-const struct ferry_platform *svc_net_wrap(struct svc_net *n, struct svc_agent *agent,
-					  const struct ferry_platform *inner)
+const struct ferry_platform *svc_net_wrap(struct svc_net *n, const struct ferry_platform *inner,
+					  rehearse_sink_fn record, void *record_ctx)
 {
 	if (!n || !n->server)
 		return inner;
-	n->agent = agent;
-	n->inner = inner;
-	n->ops = *inner;
-	n->ops.import_odj = l_import_odj;
-	n->ops.create_fallback_account = l_create_fallback;
-	n->ops.report_event = l_report_event;
-	return &n->ops;
+	platform_layer_init(&n->layer, inner);
+	n->layer.table.import_odj = l_import_odj;
+	n->layer.table.create_fallback_account = l_create_fallback;
+	n->layer.table.report_event = l_report_event;
+	n->record = record;
+	n->record_ctx = record_ctx;
+	return &n->layer.table;
 }

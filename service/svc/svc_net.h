@@ -1,23 +1,49 @@
-/* The service's migration-server client (svc_net.c; docs/net.md "In the service"). */
+/*
+ * The service's migration-server client (svc_net.c; docs/net.md "In the
+ * service"): core/net's agent driven from ferrysvc, and a platform_layer
+ * over the agent's platform for the ops that talk to the server.
+ */
 #ifndef FERRY_SVC_NET_H
 #define FERRY_SVC_NET_H
 
 #include "svc/svc.h"
+
+#include "engine/platform.h"
+#include "engine/rehearse.h"
+#include "net/bundle.h"
 #include "util/mem.h"
 
 struct svc_net;
 
 /**
  * When a server (or a signed bundle in BundleDir) is configured and no
- * --batch was given: enrol, poll once and point o->batch at the accepted
- * bundle's batch. *out stays NULL when there is nothing to do.
+ * --batch was given: enrol, poll once, and hand the bundle in force to the
+ * caller in memory (*bundle, freed with bundle_free): the one just
+ * accepted, else the last accepted one, read back from core/net's copy and
+ * verified again. *out and *bundle stay NULL when there is nothing to do.
  */
-ferry_err svc_net_start(struct svc_net **out, struct svc_options *o);
-/** Start polling (after the agent is up). poll_override_s: tests only. */
-ferry_err svc_net_run(struct svc_net *n, struct svc_agent *agent, uint32_t poll_override_s);
-/** The agent's platform with the network steps layered over import/fallback/events. */
-const struct ferry_platform *svc_net_wrap(struct svc_net *n, struct svc_agent *agent,
-					  const struct ferry_platform *inner);
+ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struct bundle **bundle);
+
+/* A bundle accepted while running; borrowed for the call. */
+typedef void (*svc_net_bundle_fn)(void *ctx, const struct bundle *b);
+
+/** Start polling (after the agent is up); each new bundle goes to on_bundle. */
+ferry_err svc_net_run(struct svc_net *n, svc_net_bundle_fn on_bundle, void *ctx,
+		      uint32_t poll_override_s);
+
+/**
+ * The agent's platform with the server's steps layered over `inner`:
+ * import_odj first fetches the sealed blob, create_fallback_account's
+ * rehearsal escrows a throwaway password, report_event queues an event.
+ * `record` receives rehearsal records the layer makes (what reached the
+ * import op). Returns `inner` itself when there is no server.
+ */
+const struct ferry_platform *svc_net_wrap(struct svc_net *n, const struct ferry_platform *inner,
+					  rehearse_sink_fn record, void *record_ctx);
+
+/** Escrow a fallback password to the server: the one place that does (no server: nothing). */
+void svc_net_escrow(void *n, const struct ferry_secret *pw);
+
 /** Whether the engine should see the server as reachable (no server: true). */
 bool svc_net_reachable(struct svc_net *n);
 /** Stop polling, flush the outbox once, free. NULL-safe. */

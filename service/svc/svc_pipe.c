@@ -61,21 +61,21 @@ ferry_err svc_caller_from_token(HANDLE token, struct ipc_caller *out)
 	out->cls = IPC_CALLER_OTHER;
 	out->session = IPC_NO_SESSION;
 	if (!GetTokenInformation(token, TokenSessionId, &session, sizeof(session), &len))
-		return svc_win_last_error("GetTokenInformation(TokenSessionId)");
+		return win_last_error("GetTokenInformation(TokenSessionId)");
 	out->session = session;
 	if (!GetTokenInformation(token, TokenUser, user, sizeof(user_buf), &len))
-		return svc_win_last_error("GetTokenInformation(TokenUser)");
+		return win_last_error("GetTokenInformation(TokenUser)");
 	if (IsWellKnownSid(user->User.Sid, WinLocalSystemSid)) {
 		out->cls = IPC_CALLER_SYSTEM;
 		return FERRY_OK;
 	}
 	if (!CreateWellKnownSid(WinInteractiveSid, NULL, interactive, &sid_len))
-		return svc_win_last_error("CreateWellKnownSid(Interactive)");
+		return win_last_error("CreateWellKnownSid(Interactive)");
 	GetTokenInformation(token, TokenGroups, NULL, 0, &len);
 	if (!len || !(groups = ferry_malloc(len)))
 		return ferry_error_set(FERRY_ENOMEM, "token groups: out of memory");
 	if (!GetTokenInformation(token, TokenGroups, groups, len, &len)) {
-		err = svc_win_last_error("GetTokenInformation(TokenGroups)");
+		err = win_last_error("GetTokenInformation(TokenGroups)");
 	} else {
 		for (DWORD i = 0; i < groups->GroupCount; i++)
 			if ((groups->Groups[i].Attributes & SE_GROUP_ENABLED) &&
@@ -94,9 +94,9 @@ static ferry_err caller_of(struct conn *c)
 	if (c->have_caller)
 		return FERRY_OK;
 	if (!ImpersonateNamedPipeClient(c->pipe))
-		return svc_win_last_error("ImpersonateNamedPipeClient");
+		return win_last_error("ImpersonateNamedPipeClient");
 	if (!OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &tok))
-		err = svc_win_last_error("OpenThreadToken");
+		err = win_last_error("OpenThreadToken");
 	else
 		err = FERRY_OK;
 	if (!RevertToSelf()) { /* never keep running as the client */
@@ -121,7 +121,7 @@ static ferry_err io_finish(struct conn *c, BOOL ok, DWORD *n, DWORD timeout_ms)
 
 	*n = 0;
 	if (!ok && e != ERROR_IO_PENDING && e != ERROR_MORE_DATA)
-		return svc_win_error(FERRY_EIO, "pipe I/O", e);
+		return win_error(FERRY_EIO, "pipe I/O", e);
 	w = ok || e == ERROR_MORE_DATA ? WAIT_OBJECT_0 : WaitForMultipleObjects(2, hs, FALSE, timeout_ms);
 	if (w != WAIT_OBJECT_0) {
 		CancelIoEx(c->pipe, &c->ov);
@@ -131,7 +131,7 @@ static ferry_err io_finish(struct conn *c, BOOL ok, DWORD *n, DWORD timeout_ms)
 					   ferry_error_set(FERRY_EBUSY, "pipe: stopping");
 	}
 	if (!GetOverlappedResult(c->pipe, &c->ov, n, FALSE) && GetLastError() != ERROR_MORE_DATA)
-		return svc_win_error(FERRY_EIO, "GetOverlappedResult", GetLastError());
+		return win_error(FERRY_EIO, "GetOverlappedResult", GetLastError());
 	return FERRY_OK;
 }
 
@@ -273,7 +273,7 @@ static ferry_err make_instance(struct svc_pipe *p, const wchar_t *name, bool fir
 					PIPE_REJECT_REMOTE_CLIENTS,
 				SVC_PIPE_INSTANCES, PIPE_BUF, PIPE_BUF, 0, &sa);
 	if (*out == INVALID_HANDLE_VALUE)
-		return svc_win_last_error("CreateNamedPipeW");
+		return win_last_error("CreateNamedPipeW");
 	return FERRY_OK;
 }
 
@@ -288,11 +288,11 @@ ferry_err svc_pipe_start(struct svc_pipe **out, const wchar_t *name, struct svc_
 	p->agent = agent;
 	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(PIPE_SDDL, SDDL_REVISION_1, &p->sd,
 								  NULL)) {
-		err = svc_win_last_error("ConvertStringSecurityDescriptorToSecurityDescriptorW");
+		err = win_last_error("ConvertStringSecurityDescriptorToSecurityDescriptorW");
 		goto fail;
 	}
 	if (!(p->stop = CreateEventW(NULL, TRUE, FALSE, NULL))) {
-		err = svc_win_last_error("CreateEventW");
+		err = win_last_error("CreateEventW");
 		goto fail;
 	}
 	for (; p->n < SVC_PIPE_INSTANCES; p->n++) {
@@ -310,7 +310,7 @@ ferry_err svc_pipe_start(struct svc_pipe **out, const wchar_t *name, struct svc_
 		if ((err = make_instance(p, name, p->n == 0, &c->pipe)) != FERRY_OK ||
 		    !(p->threads[p->n] = CreateThread(NULL, 0, instance_thread, c, 0, NULL))) {
 			if (err == FERRY_OK)
-				err = svc_win_last_error("CreateThread(pipe)");
+				err = win_last_error("CreateThread(pipe)");
 			if (c->pipe && c->pipe != INVALID_HANDLE_VALUE)
 				CloseHandle(c->pipe);
 			CloseHandle(c->ov.hEvent);

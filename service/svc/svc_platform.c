@@ -5,6 +5,9 @@
  * folder. The ops that change what ferrycp.dll must know also keep its
  * registry hints (win/hints.h): the fallback account's name, the lease cap.
  * Rehearsal never reaches this table's effects, so it changes no hint.
+ * What an op needs to know about the run (which runbook, whose
+ * credentials, the signing key) it reads from the run context the worker
+ * fills (svc_platform.h), never from the agent.
  *
  * Storage files are named by the engine ("journal-<runbook>"); a name is
  * limited to [A-Za-z0-9._-] so it can never leave the folder.
@@ -16,43 +19,27 @@
 #include "sec/table.h"
 #include "win/profops.h"
 
-#include "svc/svc_agent.h"
+#include "svc/svc_binding.h"
+#include "svc/svc_texts.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
 
-#include <shlobj.h>
 
 #include "lock/lock.h"
 #include "net/sig.h"
 #include "util/mem.h"
 #include "ux/texts.h"
+#include "ux/hints.h"
 #include "win/hints.h"
 #include "win/sysops.h"
 #include "win/uninstall.h"
+#include "win/fileio.h"
 #include "win/win_err.h"
 
 #define SP(ctx) ((struct svc_platform *)(ctx))
 #define REBOOT_GRACE_SECONDS 60
-
-ferry_err svc_program_data(wchar_t *out, size_t cap, const wchar_t *sub)
-{
-	wchar_t *base = NULL;
-	HRESULT hr = SHGetKnownFolderPath(&FOLDERID_ProgramData, 0, NULL, &base);
-	wchar_t ferry[MAX_PATH];
-
-	if (FAILED(hr))
-		return svc_win_error(FERRY_ESYSTEM, "SHGetKnownFolderPath", (unsigned long)hr);
-	swprintf(ferry, MAX_PATH, L"%ls\\Ferry", base);
-	swprintf(out, cap, L"%ls\\%ls", ferry, sub);
-	CoTaskMemFree(base);
-	if (!CreateDirectoryW(ferry, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return svc_win_last_error("CreateDirectoryW(ProgramData\\Ferry)");
-	if (!CreateDirectoryW(out, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return svc_win_last_error("CreateDirectoryW(ProgramData\\Ferry\\sub)");
-	return FERRY_OK;
-}
 
 /* --- effects ------------------------------------------------------------- */
 
@@ -67,23 +54,40 @@ static ferry_err logged(const char *op, ferry_err err)
 
 static ferry_err p_cache_credentials(void *ctx)
 {
-	/* The pipe's cache_credentials op does the logon; this step waits for it. */
-	return svc_agent_has_credentials(SP(ctx)->agent) ? FERRY_OK : FERRY_EBUSY;
+	/* The pipe's cache_credentials op does the logon (p_check_logon); this
+	 * step waits for it. */
+	return SP(ctx)->run->creds_cached ? FERRY_OK : FERRY_EBUSY;
+}
+
+static ferry_err p_check_logon(void *ctx, const char *user, const char *domain,
+			       struct ferry_secret *password, enum logon_outcome *out)
+{
+	ferry_err err;
+
+	(void)ctx;
+	svc_log("cache_credentials: logon check for %s\\%s", domain, user);
+	err = win_logon_check(out, user, domain, password);
+	if (err != FERRY_OK)
+		svc_log("cache_credentials: %s: %s", ferry_strerror(err), ferry_error_detail());
+	else
+		svc_log("cache_credentials: %s", logon_outcome_code(*out));
+	return err;
 }
 
 static ferry_err p_create_fallback(void *ctx, const char *username)
 {
+	struct svc_platform *p = SP(ctx);
 	struct ferry_secret *pw = NULL;
 	ferry_err err;
 
-	(void)ctx;
 	svc_log("create_fallback_account: %s", username);
 	/* The hint first: if the account then exists, a resumed engine skips
 	 * this op (check-then-act), and the tile must still offer it. */
-	if ((err = svc_hint_fallback_account(username)) != FERRY_OK)
+	if ((err = win_hint_fallback_account(username)) != FERRY_OK)
 		return logged("create_fallback_account", err);
-	err = svc_fallback_create(username, &pw);
-	svc_net_escrow(pw); /* no server: helpdesk resets it locally */
+	err = win_fallback_create(username, &pw);
+	if (pw && p->escrow) /* no escrow: helpdesk resets it locally */
+		p->escrow(p->escrow_ctx, pw);
 	ferry_secret_free(pw);
 	return logged("create_fallback_account", err);
 }
@@ -94,22 +98,21 @@ static ferry_err p_delete_fallback(void *ctx, const char *username)
 
 	(void)ctx;
 	svc_log("delete_fallback_account: %s", username);
-	if ((err = svc_fallback_delete(username)) == FERRY_OK)
-		err = svc_hint_fallback_account(NULL);
+	if ((err = win_fallback_delete(username)) == FERRY_OK)
+		err = win_hint_fallback_account(NULL);
 	return logged("delete_fallback_account", err);
 }
 
 /* The caption drawn on the image: the "migration in progress" title, expanded. */
 static ferry_err p_set_lock_screen(void *ctx, const char *image_path)
 {
-	struct svc_agent *a = SP(ctx)->agent;
+	const struct svc_run *run = SP(ctx)->run;
 	struct ux_texts t;
 	struct ux_vars v;
-	char user[sizeof(a->creds_user)];
 	ferry_err err;
 
-	svc_texts_vars(a, a->engine_rb, &v, user, sizeof(user));
-	err = ux_texts_get(&t, a->engine_rb, UX_SCREEN_MIGRATION_IN_PROGRESS, &v);
+	svc_texts_vars(run, &v);
+	err = ux_texts_get(&t, run->rb, UX_SCREEN_MIGRATION_IN_PROGRESS, &v);
 	if (err != FERRY_OK && err != FERRY_ERANGE)
 		return logged("set_lock_screen", err);
 	svc_log("set_lock_screen: %s, caption \"%s\"", image_path ? image_path : "(default image)",
@@ -138,13 +141,13 @@ static ferry_err p_restore_legal_notice(void *ctx)
 
 static int64_t p_now(void *ctx);
 
-/* The runbook's lease cap in hours (default 4), from the running runbook. */
+/* The running runbook's lease cap in hours (core/ux/hints.h's default when unset). */
 static unsigned lease_cap_hours(void *ctx)
 {
-	const struct runbook *rb = SP(ctx)->agent ? SP(ctx)->agent->engine_rb : NULL;
+	const struct runbook *rb = SP(ctx)->run->rb;
 	unsigned h = rb ? rb->startup.prevent_login_max_hours : 0;
 
-	return h ? h : 4;
+	return hint_cap_hours(h);
 }
 
 static ferry_err p_set_prevent_login(void *ctx, int64_t until)
@@ -154,8 +157,8 @@ static ferry_err p_set_prevent_login(void *ctx, int64_t until)
 	ferry_err err;
 
 	svc_log("set_prevent_login: until %lld (cap %u h)", (long long)until, hours);
-	if ((err = svc_hint_prevent_login_cap(hours)) == FERRY_OK)
-		err = svc_lease_write(until, now, (uint64_t)hours * 3600u);
+	if ((err = win_hint_prevent_login_cap(hours)) == FERRY_OK)
+		err = win_lease_write(until, now, (uint64_t)hours * 3600u);
 	return logged("set_prevent_login", err);
 }
 
@@ -164,8 +167,8 @@ static ferry_err p_clear_prevent_login(void *ctx)
 	ferry_err err;
 
 	(void)ctx;
-	if ((err = svc_lease_clear()) == FERRY_OK)
-		err = svc_hint_prevent_login_cap(0);
+	if ((err = win_lease_clear()) == FERRY_OK)
+		err = win_hint_prevent_login_cap(0);
 	return logged("clear_prevent_login", err);
 }
 
@@ -179,7 +182,7 @@ static ferry_err package_dir(void *ctx, wchar_t *dir)
 /* SigningPublicKey (policy over MSI, read at start by svc_options_load_config). */
 static ferry_err signing_key(void *ctx, uint8_t pub[32])
 {
-	const char *v = SP(ctx)->agent->opt.signing_key;
+	const char *v = SP(ctx)->run->signing_key;
 
 	if (!v[0])
 		return ferry_error_set(FERRY_EAUTH, "no SigningPublicKey setting (policy or MSI)");
@@ -188,18 +191,18 @@ static ferry_err signing_key(void *ctx, uint8_t pub[32])
 
 static ferry_err p_run_package(void *ctx, const char *id)
 {
-	struct svc_cmd_output out = { 0 };
+	struct win_cmd_output out = { 0 };
 	wchar_t dir[MAX_PATH];
 	uint8_t pub[32];
 	ferry_err err;
 
 	svc_log("run_command_package: %s", id);
 	if ((err = package_dir(ctx, dir)) == FERRY_OK && (err = signing_key(ctx, pub)) == FERRY_OK)
-		err = svc_package_run(dir, id, pub, &out);
+		err = win_package_run(dir, id, pub, &out);
 	if (err == FERRY_OK)
 		svc_log("run_command_package: %s exit code %lu%s", id, out.exit_code,
 			out.timed_out ? " (timed out)" : "");
-	svc_cmd_output_clear(&out);
+	win_cmd_output_clear(&out);
 	return logged("run_command_package", err);
 }
 
@@ -214,19 +217,19 @@ static ferry_err p_notify_user(void *ctx, enum schedule_experience e)
 static ferry_err p_unjoin(void *ctx)
 {
 	(void)ctx;
-	return logged("unjoin_domain", svc_join_unjoin());
+	return logged("unjoin_domain", win_join_unjoin());
 }
 
 static ferry_err p_leave_entra(void *ctx)
 {
-	struct svc_cmd_output out = { 0 };
+	struct win_cmd_output out = { 0 };
 	ferry_err err;
 
 	(void)ctx;
-	err = svc_entra_leave(&out);
+	err = win_entra_leave(&out);
 	if (err == FERRY_OK)
 		svc_log("leave_entra: dsregcmd exit code %lu", out.exit_code);
-	svc_cmd_output_clear(&out);
+	win_cmd_output_clear(&out);
 	return logged("leave_entra", err);
 }
 
@@ -236,13 +239,13 @@ static ferry_err p_import_odj(void *ctx, const char *domain, const char *ou)
 
 	svc_log("import_odj: domain %s, OU %s", domain ? domain : "", ou ? ou : "(default)");
 	swprintf(path, MAX_PATH, L"%ls\\odj.sealed", SP(ctx)->state_dir);
-	return logged("import_odj", svc_odj_import(path, domain));
+	return logged("import_odj", win_odj_import(path, domain));
 }
 
 /* The profile ops: the table and the migrated user come from svc_profile.c;
  * what is missing is named in the error (the engine's failure policy then
  * retries or stops safely). */
-static void log_counts(const char *op, const struct svc_reacl_counts *c)
+static void log_counts(const char *op, const struct win_reacl_counts *c)
 {
 	svc_log("%s: seen %llu, changed %llu, failed %llu, reparse points skipped %llu", op,
 		(unsigned long long)c->seen, (unsigned long long)c->changed,
@@ -252,13 +255,13 @@ static void log_counts(const char *op, const struct svc_reacl_counts *c)
 static ferry_err p_reacl_paths(void *ctx, enum rb_perm_mode mode, const char *const *paths,
 			       size_t n, bool profile)
 {
-	struct svc_profile_ctx pc;
-	struct svc_reacl_counts c = { 0 };
+	struct win_profile_ctx pc;
+	struct win_reacl_counts c = { 0 };
 	ferry_err err = svc_profile_context(SP(ctx), "reacl_paths", &pc);
 
 	if (err == FERRY_OK) {
 		svc_log("reacl_paths: %zu path(s)%s", n, profile ? " and the profile folder" : "");
-		err = svc_reacl_paths(&pc, mode, paths, n, profile, &c);
+		err = win_reacl_paths(&pc, mode, paths, n, profile, &c);
 		log_counts("reacl_paths", &c);
 	}
 	return logged("reacl_paths", err);
@@ -266,12 +269,12 @@ static ferry_err p_reacl_paths(void *ctx, enum rb_perm_mode mode, const char *co
 
 static ferry_err p_reacl_hives(void *ctx, enum rb_perm_mode mode)
 {
-	struct svc_profile_ctx pc;
-	struct svc_reacl_counts c = { 0 };
+	struct win_profile_ctx pc;
+	struct win_reacl_counts c = { 0 };
 	ferry_err err = svc_profile_context(SP(ctx), "reacl_registry_hives", &pc);
 
 	if (err == FERRY_OK) {
-		err = svc_reacl_hives(&pc, mode, &c);
+		err = win_reacl_hives(&pc, mode, &c);
 		log_counts("reacl_registry_hives", &c);
 	}
 	return logged("reacl_registry_hives", err);
@@ -279,33 +282,33 @@ static ferry_err p_reacl_hives(void *ctx, enum rb_perm_mode mode)
 
 static ferry_err p_remap_profile(void *ctx)
 {
-	struct svc_profile_ctx pc;
+	struct win_profile_ctx pc;
 	ferry_err err = svc_profile_context(SP(ctx), "remap_profile", &pc);
 
 	if (err == FERRY_OK)
-		err = svc_profile_remap(&pc);
+		err = win_profile_remap(&pc);
 	return logged("remap_profile", err);
 }
 
 static ferry_err p_reset_apps(void *ctx, unsigned apps)
 {
-	struct svc_profile_ctx pc;
+	struct win_profile_ctx pc;
 	ferry_err err = svc_profile_context(SP(ctx), "reset_apps", &pc);
 
 	if (err == FERRY_OK) {
 		svc_log("reset_apps: apps=%s%s%s", apps & RB_APP_OFFICE ? "office " : "",
 			apps & RB_APP_TEAMS ? "teams " : "", apps & RB_APP_ONEDRIVE ? "onedrive" : "");
-		err = svc_apps_reset(&pc, apps);
+		err = win_apps_reset(&pc, apps);
 	}
 	return logged("reset_apps", err);
 }
 
 /* Archive and schedule the MSI removal (win/uninstall.h). The service then
  * stops from its own main path once the worker has recorded the runbook
- * (svc_worker.c), never from inside the SCM's control handler. */
+ * (agent.c), never from inside the SCM's control handler. */
 static ferry_err p_uninstall(void *ctx)
 {
-	ferry_err err = svc_uninstall_agent();
+	ferry_err err = win_uninstall_agent();
 
 	if (err == FERRY_OK)
 		InterlockedExchange(&SP(ctx)->uninstall_scheduled, 1);
@@ -314,16 +317,16 @@ static ferry_err p_uninstall(void *ctx)
 
 void svc_platform_migration_hint(struct svc_platform *p, const struct runbook *rb, bool running)
 {
-	if (!rb || !rb->startup.run || p->agent->opt.rehearse)
+	if (!rb || !rb->startup.run || p->run->rehearse)
 		return;
-	if (svc_hint_migration_running(running) != FERRY_OK)
+	if (win_hint_migration_running(running) != FERRY_OK)
 		svc_log_event(SVC_EV_FAILURE, "MigrationRunning hint: %s", ferry_error_detail());
 }
 
 static ferry_err p_reboot(void *ctx)
 {
 	(void)ctx;
-	return logged("reboot", svc_reboot_schedule("Ferry is moving this PC to its new domain. "
+	return logged("reboot", win_reboot_schedule("Ferry is moving this PC to its new domain. "
 						    "It restarts in one minute.",
 						    REBOOT_GRACE_SECONDS));
 }
@@ -340,13 +343,13 @@ static ferry_err p_report_event(void *ctx, const char *event, const char *reason
 static ferry_err p_query_join(void *ctx, struct ferry_join_state *out)
 {
 	(void)ctx;
-	return svc_join_query(out);
+	return win_join_query(out);
 }
 
 static ferry_err p_account_exists(void *ctx, const char *username, bool *exists)
 {
 	(void)ctx;
-	return svc_fallback_exists(username, exists);
+	return win_fallback_exists(username, exists);
 }
 
 static ferry_err p_package_done(void *ctx, const char *id, bool *done)
@@ -354,30 +357,22 @@ static ferry_err p_package_done(void *ctx, const char *id, bool *done)
 	wchar_t dir[MAX_PATH];
 
 	package_dir(ctx, dir);
-	return svc_package_done(dir, id, done);
+	return win_package_done(dir, id, done);
 }
 
 static ferry_err p_boot_id(void *ctx, uint64_t *out)
 {
 	(void)ctx;
-	return svc_boot_id(out);
+	return win_boot_id(out);
 }
 
 static int64_t p_now(void *ctx)
 {
-	FILETIME ft;
-	ULARGE_INTEGER u;
-
-	if (SP(ctx)->sim_clock)
-		return *SP(ctx)->sim_clock;
-	GetSystemTimeAsFileTime(&ft);
-	u.LowPart = ft.dwLowDateTime;
-	u.HighPart = ft.dwHighDateTime;
-	return (int64_t)(u.QuadPart / 10000000ull) - 11644473600ll;
+	return SP(ctx)->clock(SP(ctx)->clock_ctx);
 }
 
-ferry_err svc_platform_init(struct svc_platform *p, const wchar_t *state_dir,
-			    struct svc_agent *agent, const int64_t *sim_clock)
+ferry_err svc_platform_new(struct svc_platform **out, const wchar_t *state_dir,
+			   const struct svc_run *run, svc_clock_fn clock, void *clock_ctx)
 {
 	static const struct ferry_platform ops = {
 		.cache_credentials = p_cache_credentials,
@@ -401,6 +396,7 @@ ferry_err svc_platform_init(struct svc_platform *p, const wchar_t *state_dir,
 		.uninstall_agent = p_uninstall,
 		.reboot = p_reboot,
 		.report_event = p_report_event,
+		.check_logon = p_check_logon,
 		.query_join = p_query_join,
 		.account_exists = p_account_exists,
 		.command_package_done = p_package_done,
@@ -411,32 +407,59 @@ ferry_err svc_platform_init(struct svc_platform *p, const wchar_t *state_dir,
 		.storage_replace = svc_storage_replace,
 		.storage_sync = svc_storage_sync,
 	};
-	ferry_err err;
+	struct svc_platform *p;
+	ferry_err err = FERRY_OK;
 
-	memset(p, 0, sizeof(*p));
+	*out = NULL;
+	if (!(p = ferry_calloc(1, sizeof(*p))))
+		return ferry_error_set(FERRY_ENOMEM, "platform: out of memory");
 	p->ops = ops;
 	p->ops.ctx = p;
-	p->agent = agent;
-	p->sim_clock = sim_clock;
+	p->run = run;
+	p->clock = clock;
+	p->clock_ctx = clock_ctx;
 	if (state_dir && *state_dir) {
 		swprintf(p->state_dir, MAX_PATH, L"%ls", state_dir);
 		if (!CreateDirectoryW(p->state_dir, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-			return svc_win_last_error("CreateDirectoryW(state)");
-	} else if ((err = svc_program_data(p->state_dir, MAX_PATH, L"state")) != FERRY_OK) {
+			err = win_last_error("CreateDirectoryW(state)");
+	} else {
+		err = win_program_data(p->state_dir, MAX_PATH, L"state");
+	}
+	if (err != FERRY_OK) {
+		ferry_free(p);
 		return err;
 	}
 	InitializeCriticalSection(&p->io);
+	*out = p;
 	return FERRY_OK;
 }
 
 void svc_platform_free(struct svc_platform *p)
 {
-	if (p && p->ops.ctx)
-		DeleteCriticalSection(&p->io);
-	if (p) {
-		sec_table_free(p->table);
-		p->table = NULL;
-	}
-	if (p)
-		p->ops.ctx = NULL;
+	if (!p)
+		return;
+	DeleteCriticalSection(&p->io);
+	sec_table_free(p->table);
+	ferry_free(p);
+}
+
+const struct ferry_platform *svc_platform_ops(struct svc_platform *p)
+{
+	return &p->ops;
+}
+
+void svc_platform_set_escrow(struct svc_platform *p, svc_escrow_fn fn, void *ctx)
+{
+	p->escrow = fn;
+	p->escrow_ctx = ctx;
+}
+
+bool svc_platform_uninstall_scheduled(struct svc_platform *p)
+{
+	return InterlockedCompareExchange(&p->uninstall_scheduled, 0, 0) != 0;
+}
+
+ferry_err svc_platform_storage_delete(struct svc_platform *p, const char *name)
+{
+	return svc_storage_delete(p, name);
 }

@@ -1,6 +1,7 @@
 /*
- * The profile ops' context (win/profops.h struct svc_profile_ctx): the
- * translation table and whose profile is migrated.
+ * The profile ops' context (win/profops.h struct win_profile_ctx): the
+ * translation table and whose profile is migrated, from the run context
+ * the worker fills (svc_platform.h).
  *
  * The table: `run --table FILE`, else <BundleDir>\table.csv, else
  * <BundleDir>\table.json (sec_table_load_file), loaded at the first
@@ -9,10 +10,9 @@
  * The migrated ("primary") user is the user whose target credentials were
  * cached on this PC (the cache_credentials step; kept in the device state
  * as DOMAIN\user). Their SIDs come from the table, never from a guess:
- *  1. the entry whose target name equals that user, compared without case,
- *     as "DOMAIN\user" or by the account part alone ("user", or the part
- *     before '@' of a UPN); two entries matching by account part alone are
- *     ambiguous and refused;
+ *  1. the entry whose target name is that user (account_table_match,
+ *     core/sec/account.h: the whole name, else the account part alone; two
+ *     entries matching by account part alone are ambiguous and refused);
  *  2. else LookupAccountNameW(DOMAIN\user) (the PC may reach the target
  *     domain through the trust, or be joined to it by now) and the entry
  *     whose target SID is that SID.
@@ -21,17 +21,19 @@
  * source user to record, while the table always names both sides.
  */
 /* Core security headers before <windows.h> (see win/profops_int.h). */
+#include "sec/account.h"
 #include "sec/sid.h"
 #include "sec/table.h"
 #include "win/profops.h"
 
-#include "svc/svc_agent.h"
+#include "svc/svc_binding.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
 
 #include "win/win_err.h"
+#include "winutil.h"
 
 #define NAME_MAX_W 512
 
@@ -40,7 +42,7 @@ static bool file_exists(const char *path)
 	wchar_t w[MAX_PATH * 2];
 	DWORD attr;
 
-	if (!MultiByteToWideChar(CP_UTF8, 0, path, -1, w, MAX_PATH * 2))
+	if (!wu_wide_into(w, MAX_PATH * 2, path))
 		return false;
 	attr = GetFileAttributesW(w);
 	return attr != INVALID_FILE_ATTRIBUTES && !(attr & FILE_ATTRIBUTE_DIRECTORY);
@@ -48,7 +50,7 @@ static bool file_exists(const char *path)
 
 static ferry_err load_table(struct svc_platform *p, const char *op)
 {
-	const struct svc_options *o = &p->agent->opt;
+	const struct svc_run *o = p->run;
 	char path[sizeof(o->bundle_dir) + 16];
 	ferry_err err;
 
@@ -78,55 +80,6 @@ static ferry_err load_table(struct svc_platform *p, const char *op)
 	return FERRY_OK;
 }
 
-static void widen(wchar_t *out, size_t cap, const char *s)
-{
-	if (!s || !MultiByteToWideChar(CP_UTF8, 0, s, -1, out, (int)cap))
-		out[0] = L'\0';
-}
-
-/* The account part: after the last '\', or before the '@' of a UPN. */
-static void account_part(wchar_t *out, size_t cap, const wchar_t *name)
-{
-	const wchar_t *bs = wcsrchr(name, L'\\'), *at;
-
-	swprintf(out, cap, L"%ls", bs ? bs + 1 : name);
-	if ((at = wcschr(out, L'@')) != NULL)
-		*(wchar_t *)at = L'\0';
-}
-
-static bool same(const wchar_t *a, const wchar_t *b)
-{
-	return *a && CompareStringOrdinal(a, -1, b, -1, TRUE) == CSTR_EQUAL;
-}
-
-/* Step 1: by the target name. *found = SIZE_MAX when no entry matches. */
-static ferry_err match_by_name(const struct sec_table *t, const char *user, size_t *found)
-{
-	wchar_t want[NAME_MAX_W], want_acct[NAME_MAX_W], name[NAME_MAX_W], acct[NAME_MAX_W];
-	size_t by_acct = SIZE_MAX, n_acct = 0;
-
-	widen(want, NAME_MAX_W, user);
-	account_part(want_acct, NAME_MAX_W, want);
-	*found = SIZE_MAX;
-	for (size_t i = 0; i < t->count; i++) {
-		widen(name, NAME_MAX_W, t->names[2 * i + 1]);
-		if (!name[0])
-			continue;
-		if (same(name, want)) {
-			*found = i;
-			return FERRY_OK;
-		}
-		account_part(acct, NAME_MAX_W, name);
-		if (same(acct, want_acct))
-			by_acct = i, n_acct++;
-	}
-	if (n_acct > 1)
-		return ferry_error_set(FERRY_EINVAL, "the translation table has %zu target accounts "
-				       "named like %s; name it as DOMAIN\\user", n_acct, user);
-	*found = by_acct;
-	return FERRY_OK;
-}
-
 /* Step 2: LookupAccountNameW, then the entry with that target SID. */
 static ferry_err match_by_lookup(const struct sec_table *t, const char *user, size_t *found)
 {
@@ -136,9 +89,9 @@ static ferry_err match_by_lookup(const struct sec_table *t, const char *user, si
 	SID_NAME_USE use;
 
 	*found = SIZE_MAX;
-	widen(w, NAME_MAX_W, user);
+	wu_wide_into(w, NAME_MAX_W, user);
 	if (!LookupAccountNameW(NULL, w, sid, &cb, dom, &cd, &use))
-		return svc_win_last_error("LookupAccountNameW(migrated user)");
+		return win_last_error("LookupAccountNameW(migrated user)");
 	for (size_t i = 0; i < t->count; i++)
 		if (t->entries[i].dst_len == GetLengthSid(sid) &&
 		    !memcmp(t->entries[i].dst, sid, t->entries[i].dst_len)) {
@@ -164,18 +117,16 @@ static void format_sid(char *out, size_t cap, const uint8_t *b, size_t len)
 
 static ferry_err resolve_user(struct svc_platform *p, const char *op)
 {
-	char user[sizeof(p->agent->creds_user)], why[512];
+	const char *user = p->run->creds_cached ? p->run->user : "";
+	char why[512];
 	const struct sec_table_entry *e;
 	size_t i;
 	ferry_err err;
 
-	EnterCriticalSection(&p->agent->lock);
-	snprintf(user, sizeof(user), "%s", p->agent->creds ? p->agent->creds_user : "");
-	LeaveCriticalSection(&p->agent->lock);
 	if (!user[0])
 		return ferry_error_set(FERRY_ENOTFOUND, "%s: no migrated user: no target "
 				       "credentials were cached on this PC", op);
-	err = match_by_name(p->table, user, &i);
+	err = account_table_match(&i, p->table, user);
 	if (err == FERRY_OK && i == SIZE_MAX)
 		err = match_by_lookup(p->table, user, &i);
 	if (err != FERRY_OK) {
@@ -192,7 +143,7 @@ static ferry_err resolve_user(struct svc_platform *p, const char *op)
 	return FERRY_OK;
 }
 
-ferry_err svc_profile_context(struct svc_platform *p, const char *op, struct svc_profile_ctx *out)
+ferry_err svc_profile_context(struct svc_platform *p, const char *op, struct win_profile_ctx *out)
 {
 	ferry_err err;
 

@@ -53,7 +53,7 @@ static DWORD WINAPI control(DWORD code, DWORD event, void *data, void *ctx)
 	case SERVICE_CONTROL_SESSIONCHANGE:
 		if (event == WTS_SESSION_LOGON && data) {
 			DWORD session = ((WTSSESSION_NOTIFICATION *)data)->dwSessionId;
-			ferry_err err = svc_session_start_notifier(session);
+			ferry_err err = win_session_start_notifier(session);
 
 			if (err != FERRY_OK)
 				svc_log("session %lu: notifier: %s: %s", (unsigned long)session,
@@ -68,7 +68,7 @@ static DWORD WINAPI control(DWORD code, DWORD event, void *data, void *ctx)
 	return ERROR_CALL_NOT_IMPLEMENTED;
 }
 
-void svc_request_stop(void)
+static void request_stop(void)
 {
 	/* Wakes serve_until, which tears down and returns to service_main (or
 	 * the console run); service_main then reports SERVICE_STOPPED itself. */
@@ -83,7 +83,7 @@ static int serve_until(HANDLE stop, bool service)
 	ferry_err err;
 	int code = 0;
 
-	err = svc_agent_start(&svc.agent, &svc.opt);
+	err = svc_agent_start(&svc.agent, &svc.opt, request_stop);
 	if (err == FERRY_OK && !svc.opt.simulate)
 		err = svc_pipe_start(&pipe, svc.opt.pipe, svc.agent);
 	if (err != FERRY_OK) {

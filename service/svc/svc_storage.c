@@ -11,7 +11,7 @@
  *      written and flushed, then MoveFileExW(REPLACE_EXISTING |
  *      WRITE_THROUGH) renames it over <name>.
  */
-#include "svc/svc.h"
+#include "svc/svc_binding.h"
 
 #include <string.h>
 #include <wchar.h>
@@ -65,11 +65,11 @@ ferry_err svc_storage_read(void *ctx, const char *name, uint8_t **data, size_t *
 
 		err = e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ?
 			      ferry_error_set(FERRY_ENOTFOUND, "storage: %s absent", name) :
-			      svc_win_error(FERRY_EIO, "CreateFileW(storage read)", e);
+			      win_error(FERRY_EIO, "CreateFileW(storage read)", e);
 		goto out;
 	}
 	if (!GetFileSizeEx(h, &sz)) {
-		err = svc_win_last_error("GetFileSizeEx");
+		err = win_last_error("GetFileSizeEx");
 		goto out;
 	}
 	if (sz.QuadPart < 0 || sz.QuadPart > READ_MAX) {
@@ -82,7 +82,7 @@ ferry_err svc_storage_read(void *ctx, const char *name, uint8_t **data, size_t *
 	}
 	if (sz.QuadPart && (!ReadFile(h, buf, (DWORD)sz.QuadPart, &got, NULL) ||
 			    got != (DWORD)sz.QuadPart)) {
-		err = svc_win_error(FERRY_EIO, "ReadFile(storage)", GetLastError());
+		err = win_error(FERRY_EIO, "ReadFile(storage)", GetLastError());
 		goto out;
 	}
 	*data = buf;
@@ -102,7 +102,7 @@ static ferry_err write_all(HANDLE h, const uint8_t *data, size_t len)
 		DWORD chunk = len > 0x10000000u ? 0x10000000u : (DWORD)len, put = 0;
 
 		if (!WriteFile(h, data, chunk, &put, NULL) || !put)
-			return svc_win_error(FERRY_EIO, "WriteFile(storage)", GetLastError());
+			return win_error(FERRY_EIO, "WriteFile(storage)", GetLastError());
 		data += put;
 		len -= put;
 	}
@@ -122,7 +122,7 @@ ferry_err svc_storage_append(void *ctx, const char *name, const uint8_t *data, s
 	h = CreateFileW(path, FILE_APPEND_DATA, FILE_SHARE_READ, NULL, OPEN_ALWAYS,
 			FILE_ATTRIBUTE_NORMAL, NULL);
 	if (h == INVALID_HANDLE_VALUE) {
-		err = svc_win_error(FERRY_EIO, "CreateFileW(storage append)", GetLastError());
+		err = win_error(FERRY_EIO, "CreateFileW(storage append)", GetLastError());
 	} else {
 		err = write_all(h, data, len);
 		CloseHandle(h);
@@ -144,9 +144,9 @@ ferry_err svc_storage_sync(void *ctx, const char *name)
 	h = CreateFileW(path, GENERIC_WRITE, FILE_SHARE_READ, NULL, OPEN_EXISTING,
 			FILE_ATTRIBUTE_NORMAL, NULL);
 	if (h == INVALID_HANDLE_VALUE)
-		err = svc_win_error(FERRY_EIO, "CreateFileW(storage sync)", GetLastError());
+		err = win_error(FERRY_EIO, "CreateFileW(storage sync)", GetLastError());
 	else if (!FlushFileBuffers(h))
-		err = svc_win_error(FERRY_EIO, "FlushFileBuffers(storage)", GetLastError());
+		err = win_error(FERRY_EIO, "FlushFileBuffers(storage)", GetLastError());
 	if (h != INVALID_HANDLE_VALUE)
 		CloseHandle(h);
 	LeaveCriticalSection(&p->io);
@@ -166,15 +166,15 @@ ferry_err svc_storage_replace(void *ctx, const char *name, const uint8_t *data, 
 	EnterCriticalSection(&p->io);
 	h = CreateFileW(tmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
 	if (h == INVALID_HANDLE_VALUE) {
-		err = svc_win_error(FERRY_EIO, "CreateFileW(storage temp)", GetLastError());
+		err = win_error(FERRY_EIO, "CreateFileW(storage temp)", GetLastError());
 		goto out;
 	}
 	if ((err = write_all(h, data, len)) == FERRY_OK && !FlushFileBuffers(h))
-		err = svc_win_error(FERRY_EIO, "FlushFileBuffers(storage temp)", GetLastError());
+		err = win_error(FERRY_EIO, "FlushFileBuffers(storage temp)", GetLastError());
 	CloseHandle(h);
 	if (err == FERRY_OK &&
 	    !MoveFileExW(tmp, path, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
-		err = svc_win_error(FERRY_EIO, "MoveFileExW(storage)", GetLastError());
+		err = win_error(FERRY_EIO, "MoveFileExW(storage)", GetLastError());
 	if (err != FERRY_OK)
 		DeleteFileW(tmp);
 out:
@@ -191,6 +191,6 @@ ferry_err svc_storage_delete(void *ctx, const char *name)
 	if ((err = path_of(p, name, L"", path)) != FERRY_OK)
 		return err;
 	if (!DeleteFileW(path) && GetLastError() != ERROR_FILE_NOT_FOUND)
-		return svc_win_last_error("DeleteFileW(storage)");
+		return win_last_error("DeleteFileW(storage)");
 	return FERRY_OK;
 }

@@ -10,7 +10,7 @@
 
 static const wchar_t agent_key_label[] = L"Ferry agent secret";
 
-ferry_err svc_agent_key_protect(uint8_t **out, size_t *out_len, const uint8_t *data, size_t len)
+ferry_err win_agent_key_protect(uint8_t **out, size_t *out_len, const uint8_t *data, size_t len)
 {
 	DATA_BLOB in = { (DWORD)len, (BYTE *)data }, prot = { 0, NULL };
 	ferry_err rc = FERRY_OK;
@@ -21,7 +21,7 @@ ferry_err svc_agent_key_protect(uint8_t **out, size_t *out_len, const uint8_t *d
 		return ferry_error_set(FERRY_ERANGE, "agent secret: %zu bytes", len);
 	if (!CryptProtectData(&in, agent_key_label, NULL, NULL, NULL,
 			      CRYPTPROTECT_LOCAL_MACHINE | CRYPTPROTECT_UI_FORBIDDEN, &prot))
-		return svc_win_last_error("CryptProtectData");
+		return win_last_error("CryptProtectData");
 	*out = ferry_malloc(prot.cbData ? prot.cbData : 1);
 	if (!*out) {
 		rc = ferry_error_set(FERRY_ENOMEM, "agent secret");
@@ -33,14 +33,14 @@ ferry_err svc_agent_key_protect(uint8_t **out, size_t *out_len, const uint8_t *d
 	return rc;
 }
 
-ferry_err svc_agent_key_unprotect(struct ferry_secret **out, const uint8_t *blob, size_t len)
+ferry_err win_agent_key_unprotect(struct ferry_secret **out, const uint8_t *blob, size_t len)
 {
 	DATA_BLOB in = { (DWORD)len, (BYTE *)blob }, plain = { 0, NULL };
 	ferry_err rc;
 
 	*out = NULL;
 	if (!CryptUnprotectData(&in, NULL, NULL, NULL, NULL, CRYPTPROTECT_UI_FORBIDDEN, &plain)) {
-		svc_win_last_error("CryptUnprotectData");
+		win_last_error("CryptUnprotectData");
 		return ferry_error_wrap(FERRY_EAUTH, "agent secret: ");
 	}
 	rc = ferry_secret_from(out, plain.pbData, plain.cbData);

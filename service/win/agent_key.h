@@ -15,9 +15,9 @@
 #include "util/mem.h"
 
 /** DPAPI-protect data into *out (ferry_free). */
-ferry_err svc_agent_key_protect(uint8_t **out, size_t *out_len, const uint8_t *data, size_t len);
+ferry_err win_agent_key_protect(uint8_t **out, size_t *out_len, const uint8_t *data, size_t len);
 
 /** Unprotect a DPAPI blob into a secret. FERRY_EAUTH when DPAPI refuses it. */
-ferry_err svc_agent_key_unprotect(struct ferry_secret **out, const uint8_t *blob, size_t len);
+ferry_err win_agent_key_unprotect(struct ferry_secret **out, const uint8_t *blob, size_t len);
 
 #endif

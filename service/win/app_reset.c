@@ -32,7 +32,7 @@
 #include "win/win_err.h"
 
 struct env {
-	struct svc_hive hive; /* hive.root NULL = no hive */
+	struct win_hive hive; /* hive.root NULL = no hive */
 	wchar_t *profile;     /* profile folder, or NULL */
 	wchar_t rec[300];     /* HKLM path of the records */
 };
@@ -61,7 +61,7 @@ static ferry_err record(const struct env *v, const wchar_t *id, const wchar_t *s
 	rc = RegSetKeyValueW(HKEY_LOCAL_MACHINE, v->rec, id, REG_SZ, data,
 			     (DWORD)((wcslen(data) + 1) * sizeof(wchar_t)));
 
-	return rc == ERROR_SUCCESS ? FERRY_OK : svc_win_error(FERRY_ESYSTEM, "RegSetKeyValueW(record)", (unsigned long)rc);
+	return rc == ERROR_SUCCESS ? FERRY_OK : win_error(FERRY_ESYSTEM, "RegSetKeyValueW(record)", (unsigned long)rc);
 }
 
 static void unrecord(const struct env *v, const wchar_t *id)
@@ -144,13 +144,13 @@ static ferry_err rename_obj(HKEY parent, const wchar_t *dir, const wchar_t *name
 			RegCloseKey(d);
 		if (rc == ERROR_SUCCESS)
 			rc = delete_tree(parent, name);
-		return rc == ERROR_SUCCESS ? FERRY_OK : svc_win_error(FERRY_ESYSTEM, "RegCopyTreeW (key move)", (unsigned long)rc);
+		return rc == ERROR_SUCCESS ? FERRY_OK : win_error(FERRY_ESYSTEM, "RegCopyTreeW (key move)", (unsigned long)rc);
 	} else {
 		wchar_t a[MAX_PATH * 4], b[MAX_PATH * 4];
 
 		swprintf(a, MAX_PATH * 4, L"%ls\\%ls", dir, name);
 		swprintf(b, MAX_PATH * 4, L"%ls\\%ls", dir, newname);
-		return MoveFileExW(a, b, 0) ? FERRY_OK : svc_win_last_error("MoveFileExW");
+		return MoveFileExW(a, b, 0) ? FERRY_OK : win_last_error("MoveFileExW");
 	}
 }
 
@@ -182,7 +182,7 @@ static ferry_err move_one(const struct env *v, HKEY parent, const wchar_t *dir, 
 			HKEY k;
 
 			if (RegOpenKeyExW(parent, name, 0, KEY_READ, &k) == ERROR_SUCCESS) {
-				svc_key_stats(k, &a, &b, &c);
+				win_key_stats(k, &a, &b, &c);
 				RegCloseKey(k);
 			}
 		} else {
@@ -193,11 +193,11 @@ static ferry_err move_one(const struct env *v, HKEY parent, const wchar_t *dir, 
 		if (e != FERRY_OK)
 			return ferry_error_wrap(e, "reset %ls: ", what);
 		if (parent)
-			svc_plog("reset %ls: moved to %ls (%llu subkeys, %llu values, %llu bytes)", what, bak, a, b, c);
+			win_plog("reset %ls: moved to %ls (%llu subkeys, %llu values, %llu bytes)", what, bak, a, b, c);
 		else
-			svc_plog("reset %ls: moved to %ls (%llu files, %llu bytes)", what, bak, a, c);
+			win_plog("reset %ls: moved to %ls (%llu files, %llu bytes)", what, bak, a, c);
 	} else {
-		svc_plog("reset %ls: %s", what, app_step_name(step));
+		win_plog("reset %ls: %s", what, app_step_name(step));
 	}
 	if (step == APP_STEP_MOVE || step == APP_STEP_RECORD)
 		return record(v, id, L"done", what);
@@ -208,7 +208,7 @@ static ferry_err move_one(const struct env *v, HKEY parent, const wchar_t *dir, 
 static ferry_err split(const char *path, wchar_t *parent, wchar_t *name, size_t cap)
 {
 	wchar_t *w = NULL, *slash;
-	ferry_err e = svc_wide(&w, path);
+	ferry_err e = win_wide(&w, path);
 
 	if (e != FERRY_OK)
 		return e;
@@ -238,7 +238,7 @@ static size_t prefix_names(HKEY parent, const char *prefix, wchar_t names[][256]
 	wchar_t n[256], *wp = NULL;
 	size_t count = 0;
 
-	if (svc_wide(&wp, prefix) != FERRY_OK)
+	if (win_wide(&wp, prefix) != FERRY_OK)
 		return 0;
 	for (DWORD i = 0; count < cap; i++) {
 		DWORD len = 256;
@@ -289,24 +289,24 @@ static ferry_err runonce(const struct env *v, const struct app_item *it, const w
 	if (undo) {
 		rc = RegDeleteKeyValueW(v->hive.root, key, name);
 		if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND)
-			return svc_win_error(FERRY_ESYSTEM, "RegDeleteKeyValueW(RunOnce)", (unsigned long)rc);
+			return win_error(FERRY_ESYSTEM, "RegDeleteKeyValueW(RunOnce)", (unsigned long)rc);
 		unrecord(v, id);
 		return FERRY_OK;
 	}
 	if (recorded(v, id)) {
-		svc_plog("reset OneDrive: /reset already registered");
+		win_plog("reset OneDrive: /reset already registered");
 		return FERRY_OK;
 	}
 	if (!onedrive_exe(v, exe, MAX_PATH * 2)) {
-		svc_plog("reset OneDrive: OneDrive.exe not installed; no /reset to register");
+		win_plog("reset OneDrive: OneDrive.exe not installed; no /reset to register");
 		return FERRY_OK;
 	}
 	swprintf(cmd, MAX_PATH * 2 + 16, L"\"%ls\" /reset", exe);
 	rc = RegSetKeyValueW(v->hive.root, key, name, REG_SZ, cmd,
 			     (DWORD)((wcslen(cmd) + 1) * sizeof(wchar_t)));
 	if (rc != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegSetKeyValueW(RunOnce)", (unsigned long)rc);
-	svc_plog("reset OneDrive: RunOnce %ls = %ls", name, cmd);
+		return win_error(FERRY_ESYSTEM, "RegSetKeyValueW(RunOnce)", (unsigned long)rc);
+	win_plog("reset OneDrive: RunOnce %ls = %ls", name, cmd);
 	return record(v, id, L"done", cmd);
 }
 
@@ -331,12 +331,12 @@ static ferry_err undo_one(const struct env *v, HKEY parent, const wchar_t *dir, 
 		e = rename_obj(parent, dir, name, fresh);
 		if (e != FERRY_OK)
 			break;
-		svc_plog("rollback: %ls was re-created; kept as %ls", name, fresh);
+		win_plog("rollback: %ls was re-created; kept as %ls", name, fresh);
 		/* fall through */
 	case APP_UNDO_RESTORE:
 		e = rename_obj(parent, dir, bak, name);
 		if (e == FERRY_OK)
-			svc_plog("rollback: %ls restored from %ls", name, bak);
+			win_plog("rollback: %ls restored from %ls", name, bak);
 		break;
 	}
 	if (e == FERRY_OK)
@@ -369,7 +369,7 @@ static ferry_err do_item(const struct env *v, const struct app_item *it, bool un
 		swprintf(parent, MAX_PATH * 2, L"%hs", it->path);
 	if (RegOpenKeyExW(v->hive.root, parent, 0, KEY_ALL_ACCESS, &pk) != ERROR_SUCCESS) {
 		if (!undo)
-			svc_plog("reset %s: HKU\\%ls\\%ls absent; nothing to do", it->id, v->hive.name, parent);
+			win_plog("reset %s: HKU\\%ls\\%ls absent; nothing to do", it->id, v->hive.name, parent);
 		return FERRY_OK;
 	}
 	if (it->kind == APP_ITEM_KEY) {
@@ -380,7 +380,7 @@ static ferry_err do_item(const struct env *v, const struct app_item *it, bool un
 		size_t n = prefix_names(pk, it->prefix, names, 64);
 
 		if (!n && !undo)
-			svc_plog("reset %s: no %s* key; nothing to do", it->id, it->prefix);
+			win_plog("reset %s: no %s* key; nothing to do", it->id, it->prefix);
 		for (size_t i = 0; i < n && e == FERRY_OK; i++) {
 			swprintf(id, 300, L"%hs:%ls", it->id, names[i]);
 			swprintf(what, MAX_PATH * 2, L"HKU\\%ls\\%hs\\%ls", v->hive.name, it->path, names[i]);
@@ -398,19 +398,19 @@ static ferry_err env_open(struct env *v, const char *sid, bool need_hive)
 	ferry_err e;
 
 	memset(v, 0, sizeof(*v));
-	if ((e = svc_check_sid(sid)) != FERRY_OK || (e = svc_wide(&w, sid)) != FERRY_OK)
+	if ((e = win_check_sid(sid)) != FERRY_OK || (e = win_wide(&w, sid)) != FERRY_OK)
 		return e;
-	swprintf(v->rec, 300, L"%ls\\%ls\\Apps", SVC_BACKUP_ROOT, w);
+	swprintf(v->rec, 300, L"%ls\\%ls\\Apps", WIN_BACKUP_ROOT, w);
 	ferry_free(w);
-	e = svc_profile_dir(&v->profile, sid);
+	e = win_profile_dir(&v->profile, sid);
 	if (e == FERRY_ENOTFOUND) {
-		svc_plog("apps: no profile folder for %s: %s", sid, ferry_error_detail());
+		win_plog("apps: no profile folder for %s: %s", sid, ferry_error_detail());
 		return FERRY_OK;
 	}
 	if (e == FERRY_OK && need_hive) {
-		e = svc_hive_open(&v->hive, sid, false);
+		e = win_hive_open(&v->hive, sid, false);
 		if (e == FERRY_ENOTFOUND) {
-			svc_plog("apps: no NTUSER.DAT for %s; registry items have nothing to do", sid);
+			win_plog("apps: no NTUSER.DAT for %s; registry items have nothing to do", sid);
 			e = FERRY_OK;
 		}
 	}
@@ -419,14 +419,14 @@ static ferry_err env_open(struct env *v, const char *sid, bool need_hive)
 
 static ferry_err env_close(struct env *v)
 {
-	ferry_err e = svc_hive_close(&v->hive);
+	ferry_err e = win_hive_close(&v->hive);
 
 	ferry_free(v->profile);
 	v->profile = NULL;
 	return e;
 }
 
-ferry_err svc_apps_reset(const struct svc_profile_ctx *pc, unsigned apps)
+ferry_err win_apps_reset(const struct win_profile_ctx *pc, unsigned apps)
 {
 	size_t n;
 	const struct app_item *items = app_reset_items(&n);
@@ -435,9 +435,9 @@ ferry_err svc_apps_reset(const struct svc_profile_ctx *pc, unsigned apps)
 	ferry_err e, ce;
 
 	if (!pc)
-		return ferry_error_set(FERRY_EINVAL, "svc_apps_reset: missing profile context");
+		return ferry_error_set(FERRY_EINVAL, "win_apps_reset: missing profile context");
 	if (apps & ~(unsigned)(RB_APP_OFFICE | RB_APP_TEAMS | RB_APP_ONEDRIVE))
-		return ferry_error_set(FERRY_EINVAL, "svc_apps_reset: unknown app bits 0x%x", apps);
+		return ferry_error_set(FERRY_EINVAL, "win_apps_reset: unknown app bits 0x%x", apps);
 	for (size_t i = 0; i < n; i++)
 		need_hive |= (items[i].app & apps) && items[i].kind != APP_ITEM_FOLDER;
 	if (!apps)
@@ -450,7 +450,7 @@ ferry_err svc_apps_reset(const struct svc_profile_ctx *pc, unsigned apps)
 	return e != FERRY_OK ? e : ce;
 }
 
-ferry_err svc_apps_rollback(const char *source_sid)
+ferry_err win_apps_rollback(const char *source_sid)
 {
 	size_t n;
 	const struct app_item *items = app_reset_items(&n);

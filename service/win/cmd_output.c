@@ -4,7 +4,7 @@
  *
  * Threads: the calling thread waits for the process with the timeout; a
  * reader thread drains the pipe until EOF so the child never blocks on a
- * full pipe, keeping the first SVC_CMD_OUTPUT_MAX bytes and counting the
+ * full pipe, keeping the first WIN_CMD_OUTPUT_MAX bytes and counting the
  * rest. EOF comes when every holder of the write end is gone: our copy is
  * closed right after CreateProcessW, and the job is terminated after the
  * process exits, which ends any grandchild still holding it.
@@ -22,7 +22,7 @@
 
 struct reader {
 	HANDLE pipe;
-	char *buf; /* SVC_CMD_OUTPUT_MAX + 1 bytes */
+	char *buf; /* WIN_CMD_OUTPUT_MAX + 1 bytes */
 	size_t len;
 	unsigned long long total;
 };
@@ -34,7 +34,7 @@ static DWORD WINAPI reader_main(LPVOID arg)
 	DWORD got;
 
 	while (ReadFile(r->pipe, chunk, sizeof chunk, &got, NULL) && got > 0) {
-		size_t keep = SVC_CMD_OUTPUT_MAX - r->len;
+		size_t keep = WIN_CMD_OUTPUT_MAX - r->len;
 		if (keep > got)
 			keep = got;
 		memcpy(r->buf + r->len, chunk, keep);
@@ -44,7 +44,7 @@ static DWORD WINAPI reader_main(LPVOID arg)
 	return 0;
 }
 
-void svc_cmd_output_clear(struct svc_cmd_output *o)
+void win_cmd_output_clear(struct win_cmd_output *o)
 {
 	if (!o)
 		return;
@@ -70,7 +70,7 @@ static size_t utf8_cut(const char *s, size_t n)
 }
 
 /* Raw child bytes -> UTF-8 text in out (capped). */
-static ferry_err finish_text(struct svc_cmd_output *out, const char *raw, size_t len, bool cut)
+static ferry_err finish_text(struct win_cmd_output *out, const char *raw, size_t len, bool cut)
 {
 	size_t vlen = cut ? utf8_cut(raw, len) : len;
 	int wn = 0, un = 0;
@@ -86,7 +86,7 @@ static ferry_err finish_text(struct svc_cmd_output *out, const char *raw, size_t
 		u[vlen] = 0;
 		out->text = u;
 		out->len = vlen;
-		return 0;
+		return FERRY_OK;
 	}
 	/* Not UTF-8: console programs write the OEM code page. */
 	wn = MultiByteToWideChar(GetOEMCP(), 0, raw, (int)len, NULL, 0);
@@ -105,14 +105,14 @@ static ferry_err finish_text(struct svc_cmd_output *out, const char *raw, size_t
 	if (un)
 		WideCharToMultiByte(CP_UTF8, 0, w, wn, u, un, NULL, NULL);
 	ferry_free(w);
-	if ((size_t)un > SVC_CMD_OUTPUT_MAX) {
-		un = (int)utf8_cut(u, SVC_CMD_OUTPUT_MAX);
+	if ((size_t)un > WIN_CMD_OUTPUT_MAX) {
+		un = (int)utf8_cut(u, WIN_CMD_OUTPUT_MAX);
 		out->truncated = true;
 	}
 	u[un] = 0;
 	out->text = u;
 	out->len = (size_t)un;
-	return 0;
+	return FERRY_OK;
 }
 
 /* A job that ends every process in it when its last handle closes. */
@@ -122,13 +122,13 @@ static ferry_err make_job(HANDLE *job)
 
 	*job = CreateJobObjectW(NULL, NULL);
 	if (!*job)
-		return svc_win_last_error("CreateJobObjectW");
+		return win_last_error("CreateJobObjectW");
 	memset(&lim, 0, sizeof lim);
 	lim.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE |
 					       JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
 	if (!SetInformationJobObject(*job, JobObjectExtendedLimitInformation, &lim, sizeof lim))
-		return svc_win_last_error("SetInformationJobObject");
-	return 0;
+		return win_last_error("SetInformationJobObject");
+	return FERRY_OK;
 }
 
 /* stdin = NUL, stdout = stderr = the pipe's write end; only those two are
@@ -153,12 +153,12 @@ static ferry_err make_startup(STARTUPINFOEXW *si, HANDLE handles[2], HANDLE in, 
 	if (!InitializeProcThreadAttributeList(si->lpAttributeList, 1, 0, &size)) {
 		ferry_free(si->lpAttributeList);
 		si->lpAttributeList = NULL;
-		return svc_win_last_error("InitializeProcThreadAttributeList");
+		return win_last_error("InitializeProcThreadAttributeList");
 	}
 	if (!UpdateProcThreadAttribute(si->lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
 				       handles, 2 * sizeof(HANDLE), NULL, NULL))
-		return svc_win_last_error("UpdateProcThreadAttribute(HANDLE_LIST)");
-	return 0;
+		return win_last_error("UpdateProcThreadAttribute(HANDLE_LIST)");
+	return FERRY_OK;
 }
 
 struct child {
@@ -181,13 +181,13 @@ static ferry_err start_child(struct child *c, const wchar_t *cmdline, const wcha
 	if (rc)
 		return rc;
 	if (!CreatePipe(&c->rd, &c->wr, &sa, 0))
-		return svc_win_last_error("CreatePipe");
+		return win_last_error("CreatePipe");
 	if (!SetHandleInformation(c->rd, HANDLE_FLAG_INHERIT, 0))
-		return svc_win_last_error("SetHandleInformation");
+		return win_last_error("SetHandleInformation");
 	c->nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0, NULL);
 	if (c->nul == INVALID_HANDLE_VALUE) {
 		c->nul = NULL;
-		return svc_win_last_error("CreateFileW(NUL)");
+		return win_last_error("CreateFileW(NUL)");
 	}
 	rc = make_startup(&c->si, c->inherit, c->nul, c->wr);
 	if (rc)
@@ -199,36 +199,36 @@ static ferry_err start_child(struct child *c, const wchar_t *cmdline, const wcha
 	if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE,
 			    CREATE_SUSPENDED | CREATE_NO_WINDOW | EXTENDED_STARTUPINFO_PRESENT |
 			    CREATE_UNICODE_ENVIRONMENT, NULL, cwd, &c->si.StartupInfo, &c->pi)) {
-		rc = svc_win_last_error("CreateProcessW");
+		rc = win_last_error("CreateProcessW");
 		ferry_free(cmd);
 		return rc;
 	}
 	ferry_free(cmd);
 	if (!AssignProcessToJobObject(c->job, c->pi.hProcess)) {
-		rc = svc_win_last_error("AssignProcessToJobObject");
+		rc = win_last_error("AssignProcessToJobObject");
 		TerminateProcess(c->pi.hProcess, 1);
 		return rc;
 	}
 	CloseHandle(c->wr); /* the child's copy is the only writer left */
 	c->wr = NULL;
 	c->r.pipe = c->rd;
-	c->r.buf = ferry_malloc(SVC_CMD_OUTPUT_MAX + 1);
+	c->r.buf = ferry_malloc(WIN_CMD_OUTPUT_MAX + 1);
 	if (!c->r.buf) {
 		TerminateJobObject(c->job, 1);
 		return ferry_error_set(FERRY_ENOMEM, "child output buffer");
 	}
 	c->reader = CreateThread(NULL, 0, reader_main, &c->r, 0, NULL);
 	if (!c->reader) {
-		rc = svc_win_last_error("CreateThread");
+		rc = win_last_error("CreateThread");
 		TerminateJobObject(c->job, 1);
 		return rc;
 	}
 	if (ResumeThread(c->pi.hThread) == (DWORD)-1) {
-		rc = svc_win_last_error("ResumeThread");
+		rc = win_last_error("ResumeThread");
 		TerminateJobObject(c->job, 1);
 		return rc;
 	}
-	return 0;
+	return FERRY_OK;
 }
 
 static void close_child(struct child *c)
@@ -252,8 +252,8 @@ static void close_child(struct child *c)
 	ferry_free(c->r.buf);
 }
 
-ferry_err svc_cmd_run(const wchar_t *cmdline, const wchar_t *cwd, uint32_t timeout_ms,
-		      struct svc_cmd_output *out)
+ferry_err win_cmd_run(const wchar_t *cmdline, const wchar_t *cwd, uint32_t timeout_ms,
+		      struct win_cmd_output *out)
 {
 	struct child c;
 	DWORD w, code = 0;
@@ -261,7 +261,7 @@ ferry_err svc_cmd_run(const wchar_t *cmdline, const wchar_t *cwd, uint32_t timeo
 
 	memset(&c, 0, sizeof c);
 	if (!out || !cmdline)
-		return ferry_error_set(FERRY_EINVAL, "svc_cmd_run: missing argument");
+		return ferry_error_set(FERRY_EINVAL, "win_cmd_run: missing argument");
 	memset(out, 0, sizeof *out);
 	rc = start_child(&c, cmdline, cwd);
 	if (rc)
@@ -269,10 +269,10 @@ ferry_err svc_cmd_run(const wchar_t *cmdline, const wchar_t *cwd, uint32_t timeo
 	w = WaitForSingleObject(c.pi.hProcess, timeout_ms);
 	if (w == WAIT_TIMEOUT) {
 		out->timed_out = true;
-		svc_op_log(SVC_LOG_WARN, "cmd_run", "timed out after %lu ms; terminating its job",
+		win_op_log(WIN_LOG_WARN, "cmd_run", "timed out after %lu ms; terminating its job",
 			   (unsigned long)timeout_ms);
 	} else if (w != WAIT_OBJECT_0) {
-		rc = svc_win_last_error("WaitForSingleObject");
+		rc = win_last_error("WaitForSingleObject");
 	}
 	/* Ends the process on timeout, and anything it left behind otherwise. */
 	TerminateJobObject(c.job, out->timed_out ? ERROR_TIMEOUT : 0);
@@ -281,14 +281,14 @@ ferry_err svc_cmd_run(const wchar_t *cmdline, const wchar_t *cwd, uint32_t timeo
 		CancelSynchronousIo(c.reader);
 		if (WaitForSingleObject(c.reader, READER_GRACE_MS) != WAIT_OBJECT_0) {
 			/* Never free what a live thread may still write: leak the buffer. */
-			svc_op_log(SVC_LOG_ERROR, "cmd_run", "output reader did not stop; its buffer is leaked");
+			win_op_log(WIN_LOG_ERROR, "cmd_run", "output reader did not stop; its buffer is leaked");
 			c.r.buf = NULL;
 			c.r.len = 0;
 			c.r.total = 0;
 		}
 	}
 	if (!GetExitCodeProcess(c.pi.hProcess, &code) && rc == 0)
-		rc = svc_win_last_error("GetExitCodeProcess");
+		rc = win_last_error("GetExitCodeProcess");
 	out->exit_code = code;
 	if (rc == 0)
 		rc = finish_text(out, c.r.buf ? c.r.buf : "", c.r.len, c.r.total > c.r.len);

@@ -1,7 +1,7 @@
 /*
  * The one child-process runner of the service (dsregcmd, command packages):
  * a job object that kills everything on close, a timeout, stdin from NUL and
- * stdout+stderr captured into struct svc_cmd_output, size-capped.
+ * stdout+stderr captured into struct win_cmd_output, size-capped.
  */
 #ifndef FERRY_SVC_CMD_RUN_H
 #define FERRY_SVC_CMD_RUN_H
@@ -21,12 +21,12 @@
  *
  * Returns 0 when the process exited by itself (out->exit_code says how),
  * FERRY_ETIMEOUT when it was killed (out->timed_out, the output so far), or
- * a Win32 failure naming the API. out->text is at most SVC_CMD_OUTPUT_MAX
+ * a Win32 failure naming the API. out->text is at most WIN_CMD_OUTPUT_MAX
  * bytes of UTF-8 (converted from the OEM code page when the child did not
  * write UTF-8), cut at a character boundary, with out->truncated set.
- * The caller clears *out with svc_cmd_output_clear on every path.
+ * The caller clears *out with win_cmd_output_clear on every path.
  */
-ferry_err svc_cmd_run(const wchar_t *cmdline, const wchar_t *cwd, uint32_t timeout_ms,
-		      struct svc_cmd_output *out);
+ferry_err win_cmd_run(const wchar_t *cmdline, const wchar_t *cwd, uint32_t timeout_ms,
+		      struct win_cmd_output *out);
 
 #endif

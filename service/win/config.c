@@ -12,13 +12,13 @@
 /* Longest accepted string value, in UTF-16 units (a PEM key fits easily). */
 #define VALUE_MAX_UNITS 8192
 
-static const wchar_t *const value_names[SVC_CONFIG_FIELDS] = {
+static const wchar_t *const value_names[WIN_CONFIG_FIELDS] = {
 	L"ServerUrl", L"ServerPinSha256", L"SigningPublicKey", L"BundleDir", L"Rehearse",
 };
 
-const wchar_t *svc_config_value_name(enum svc_config_field f)
+const wchar_t *win_config_value_name(enum win_config_field f)
 {
-	return (unsigned)f < SVC_CONFIG_FIELDS ? value_names[f] : NULL;
+	return (unsigned)f < WIN_CONFIG_FIELDS ? value_names[f] : NULL;
 }
 
 /* One value's raw bytes. *found = 0 when the key or the value is absent. */
@@ -33,7 +33,7 @@ static ferry_err raw_get(const wchar_t *key, const wchar_t *name, DWORD *type, u
 	if (st == ERROR_FILE_NOT_FOUND)
 		return FERRY_OK;
 	if (st != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegOpenKeyExW(config)", (unsigned long)st);
+		return win_error(FERRY_ESYSTEM, "RegOpenKeyExW(config)", (unsigned long)st);
 	st = RegQueryValueExW(k, name, NULL, type, buf, len);
 	RegCloseKey(k);
 	if (st == ERROR_FILE_NOT_FOUND)
@@ -42,7 +42,7 @@ static ferry_err raw_get(const wchar_t *key, const wchar_t *name, DWORD *type, u
 		return ferry_error_set(FERRY_ERANGE, "config %ls\\%ls: longer than %d characters", key,
 				       name, VALUE_MAX_UNITS);
 	if (st != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegQueryValueExW(config)", (unsigned long)st);
+		return win_error(FERRY_ESYSTEM, "RegQueryValueExW(config)", (unsigned long)st);
 	*found = 1;
 	return FERRY_OK;
 }
@@ -112,65 +112,65 @@ static ferry_err flag_get(int *val, const wchar_t *key, const wchar_t *name)
 			       name);
 }
 
-static char **string_field(struct svc_config *c, enum svc_config_field f)
+static char **string_field(struct win_config *c, enum win_config_field f)
 {
 	switch (f) {
-	case SVC_CONFIG_SERVER_URL: return &c->server_url;
-	case SVC_CONFIG_SERVER_PIN_SHA256: return &c->server_pin_sha256;
-	case SVC_CONFIG_SIGNING_PUBLIC_KEY: return &c->signing_public_key;
-	case SVC_CONFIG_BUNDLE_DIR: return &c->bundle_dir;
+	case WIN_CONFIG_SERVER_URL: return &c->server_url;
+	case WIN_CONFIG_SERVER_PIN_SHA256: return &c->server_pin_sha256;
+	case WIN_CONFIG_SIGNING_PUBLIC_KEY: return &c->signing_public_key;
+	case WIN_CONFIG_BUNDLE_DIR: return &c->bundle_dir;
 	default: return NULL;
 	}
 }
 
-ferry_err svc_config_load_from(struct svc_config **out, const wchar_t *policy_key,
+ferry_err win_config_load_from(struct win_config **out, const wchar_t *policy_key,
 			       const wchar_t *msi_key)
 {
-	struct svc_config *c = ferry_calloc(1, sizeof *c);
+	struct win_config *c = ferry_calloc(1, sizeof *c);
 	ferry_err rc = FERRY_OK;
 
 	*out = NULL;
 	if (!c)
 		return ferry_error_set(FERRY_ENOMEM, "config: out of memory");
-	for (int f = 0; !rc && f < SVC_CONFIG_REHEARSE; f++) {
-		char **dst = string_field(c, (enum svc_config_field)f);
+	for (int f = 0; !rc && f < WIN_CONFIG_REHEARSE; f++) {
+		char **dst = string_field(c, (enum win_config_field)f);
 
 		rc = string_get(dst, policy_key, value_names[f]);
 		if (!rc && *dst)
-			c->source[f] = SVC_CONFIG_FROM_POLICY;
+			c->source[f] = WIN_CONFIG_FROM_POLICY;
 		if (!rc && !*dst) {
 			rc = string_get(dst, msi_key, value_names[f]);
 			if (!rc && *dst)
-				c->source[f] = SVC_CONFIG_FROM_MSI;
+				c->source[f] = WIN_CONFIG_FROM_MSI;
 		}
 	}
 	if (!rc) {
 		int v;
 
-		rc = flag_get(&v, policy_key, value_names[SVC_CONFIG_REHEARSE]);
+		rc = flag_get(&v, policy_key, value_names[WIN_CONFIG_REHEARSE]);
 		if (!rc && v >= 0)
-			c->source[SVC_CONFIG_REHEARSE] = SVC_CONFIG_FROM_POLICY;
+			c->source[WIN_CONFIG_REHEARSE] = WIN_CONFIG_FROM_POLICY;
 		if (!rc && v < 0) {
-			rc = flag_get(&v, msi_key, value_names[SVC_CONFIG_REHEARSE]);
+			rc = flag_get(&v, msi_key, value_names[WIN_CONFIG_REHEARSE]);
 			if (!rc && v >= 0)
-				c->source[SVC_CONFIG_REHEARSE] = SVC_CONFIG_FROM_MSI;
+				c->source[WIN_CONFIG_REHEARSE] = WIN_CONFIG_FROM_MSI;
 		}
 		c->rehearse = v > 0;
 	}
 	if (rc) {
-		svc_config_free(c);
+		win_config_free(c);
 		return rc;
 	}
 	*out = c;
 	return FERRY_OK;
 }
 
-ferry_err svc_config_load(struct svc_config **out)
+ferry_err win_config_load(struct win_config **out)
 {
-	return svc_config_load_from(out, SVC_CONFIG_POLICY_KEY, SVC_CONFIG_MSI_KEY);
+	return win_config_load_from(out, WIN_CONFIG_POLICY_KEY, WIN_CONFIG_MSI_KEY);
 }
 
-void svc_config_free(struct svc_config *c)
+void win_config_free(struct win_config *c)
 {
 	if (!c)
 		return;

@@ -3,7 +3,7 @@
  * read first from HKLM\SOFTWARE\Policies\Ferry (installer/policy/ferry.admx)
  * and, when the policy does not set it, from HKLM\SOFTWARE\Ferry (the MSI's
  * public properties). An empty string counts as "not set". The service reads
- * them once at start through svc_config_load.
+ * them once at start through win_config_load.
  *
  *   setting              value name        MSI property         type
  *   server URL           ServerUrl         SERVER_URL           REG_SZ
@@ -20,48 +20,48 @@
 
 #include "util/err.h"
 
-#define SVC_CONFIG_POLICY_KEY L"SOFTWARE\\Policies\\Ferry"
-#define SVC_CONFIG_MSI_KEY L"SOFTWARE\\Ferry"
+#define WIN_CONFIG_POLICY_KEY L"SOFTWARE\\Policies\\Ferry"
+#define WIN_CONFIG_MSI_KEY L"SOFTWARE\\Ferry"
 
-enum svc_config_source {
-	SVC_CONFIG_UNSET = 0,
-	SVC_CONFIG_FROM_MSI,
-	SVC_CONFIG_FROM_POLICY,
+enum win_config_source {
+	WIN_CONFIG_UNSET = 0,
+	WIN_CONFIG_FROM_MSI,
+	WIN_CONFIG_FROM_POLICY,
 };
 
-enum svc_config_field {
-	SVC_CONFIG_SERVER_URL,
-	SVC_CONFIG_SERVER_PIN_SHA256,
-	SVC_CONFIG_SIGNING_PUBLIC_KEY,
-	SVC_CONFIG_BUNDLE_DIR,
-	SVC_CONFIG_REHEARSE,
-	SVC_CONFIG_FIELDS
+enum win_config_field {
+	WIN_CONFIG_SERVER_URL,
+	WIN_CONFIG_SERVER_PIN_SHA256,
+	WIN_CONFIG_SIGNING_PUBLIC_KEY,
+	WIN_CONFIG_BUNDLE_DIR,
+	WIN_CONFIG_REHEARSE,
+	WIN_CONFIG_FIELDS
 };
 
-struct svc_config {
+struct win_config {
 	char *server_url;         /* UTF-8; NULL = not set */
 	char *server_pin_sha256;
 	char *signing_public_key;
 	char *bundle_dir;         /* REG_EXPAND_SZ already expanded */
 	int rehearse;             /* 0 or 1; 0 when not set */
-	enum svc_config_source source[SVC_CONFIG_FIELDS]; /* where each came from */
+	enum win_config_source source[WIN_CONFIG_FIELDS]; /* where each came from */
 };
 
 /**
  * Read the settings (policy first, then MSI). The caller frees *out with
- * svc_config_free. A value of the wrong type, or one that is not valid
+ * win_config_free. A value of the wrong type, or one that is not valid
  * UTF-16, fails with FERRY_ECORRUPT naming the key and value: a broken
  * policy is refused rather than silently replaced by the MSI's value.
  */
-ferry_err svc_config_load(struct svc_config **out);
+ferry_err win_config_load(struct win_config **out);
 
 /** The same with other keys under HKLM (tests). */
-ferry_err svc_config_load_from(struct svc_config **out, const wchar_t *policy_key,
+ferry_err win_config_load_from(struct win_config **out, const wchar_t *policy_key,
 			       const wchar_t *msi_key);
 
 /** The registry value name of a field ("ServerUrl"); NULL when out of range. */
-const wchar_t *svc_config_value_name(enum svc_config_field f);
+const wchar_t *win_config_value_name(enum win_config_field f);
 
-void svc_config_free(struct svc_config *c);
+void win_config_free(struct win_config *c);
 
 #endif

@@ -15,7 +15,7 @@
 
 #define DSREGCMD_TIMEOUT_MS (120u * 1000u)
 
-ferry_err svc_entra_leave(struct svc_cmd_output *out)
+ferry_err win_entra_leave(struct win_cmd_output *out)
 {
 	static const char op[] = "entra_leave";
 	wchar_t sys[MAX_PATH], cmd[MAX_PATH + 40];
@@ -23,20 +23,20 @@ ferry_err svc_entra_leave(struct svc_cmd_output *out)
 	ferry_err rc;
 
 	if (!out)
-		return ferry_error_set(FERRY_EINVAL, "svc_entra_leave: missing output");
+		return ferry_error_set(FERRY_EINVAL, "win_entra_leave: missing output");
 	n = GetSystemDirectoryW(sys, MAX_PATH);
 	if (n == 0 || n >= MAX_PATH)
-		return svc_op_result(op, svc_win_last_error("GetSystemDirectoryW"));
+		return win_op_result(op, win_last_error("GetSystemDirectoryW"));
 	_snwprintf(cmd, sizeof cmd / sizeof cmd[0], L"\"%ls\\dsregcmd.exe\" /leave", sys);
 	cmd[sizeof cmd / sizeof cmd[0] - 1] = 0;
-	svc_op_log(SVC_LOG_INFO, op, "running dsregcmd /leave");
-	rc = svc_cmd_run(cmd, sys, DSREGCMD_TIMEOUT_MS, out);
+	win_op_log(WIN_LOG_INFO, op, "running dsregcmd /leave");
+	rc = win_cmd_run(cmd, sys, DSREGCMD_TIMEOUT_MS, out);
 	if (rc)
-		return svc_op_result(op, ferry_error_wrap(rc, "dsregcmd /leave: "));
-	svc_op_log(SVC_LOG_INFO, op, "dsregcmd /leave exited with %lu; output (%zu bytes%s): %.2000s",
+		return win_op_result(op, ferry_error_wrap(rc, "dsregcmd /leave: "));
+	win_op_log(WIN_LOG_INFO, op, "dsregcmd /leave exited with %lu; output (%zu bytes%s): %.2000s",
 		   out->exit_code, out->len, out->truncated ? ", truncated" : "", out->text ? out->text : "");
 	if (out->exit_code != 0)
-		return svc_op_result(op, ferry_error_set(FERRY_ESYSTEM, "dsregcmd /leave exited with %lu",
+		return win_op_result(op, ferry_error_set(FERRY_ESYSTEM, "dsregcmd /leave exited with %lu",
 							  out->exit_code));
-	return svc_op_result(op, 0);
+	return win_op_result(op, 0);
 }

@@ -38,12 +38,12 @@ static ferry_err bcrypt_random(void *ctx, uint8_t *buf, size_t len)
 	st = BCryptGenRandom(NULL, buf, (ULONG)len, BCRYPT_USE_SYSTEM_PREFERRED_RNG);
 	if (!NT_SUCCESS(st))
 		return ferry_error_set(FERRY_ESYSTEM, "BCryptGenRandom failed: NTSTATUS 0x%08lx", (unsigned long)st);
-	return 0;
+	return FERRY_OK;
 }
 
 static ferry_err net_error(const char *api, NET_API_STATUS st)
 {
-	return svc_win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM, api, st);
+	return win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM, api, st);
 }
 
 /* The localised name of BUILTIN\Administrators. */
@@ -55,10 +55,10 @@ static ferry_err administrators_name(wchar_t *name, DWORD cap)
 	SID_NAME_USE use;
 
 	if (!CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, sid, &sid_len))
-		return svc_win_last_error("CreateWellKnownSid(S-1-5-32-544)");
+		return win_last_error("CreateWellKnownSid(S-1-5-32-544)");
 	if (!LookupAccountSidW(NULL, sid, name, &cap, dom, &dom_len, &use))
-		return svc_win_last_error("LookupAccountSidW(S-1-5-32-544)");
-	return 0;
+		return win_last_error("LookupAccountSidW(S-1-5-32-544)");
+	return FERRY_OK;
 }
 
 static ferry_err add_to_administrators(const wchar_t *user)
@@ -74,7 +74,7 @@ static ferry_err add_to_administrators(const wchar_t *user)
 	st = NetLocalGroupAddMembers(NULL, group, 3, (LPBYTE)&m, 1);
 	if (st != NERR_Success && st != ERROR_MEMBER_IN_ALIAS)
 		return net_error("NetLocalGroupAddMembers(S-1-5-32-544)", st);
-	return 0;
+	return FERRY_OK;
 }
 
 /* Create the account, or reset the password of the existing one. The
@@ -105,13 +105,13 @@ static ferry_err add_or_reset(const wchar_t *user, wchar_t *wpass, bool *created
 		st = NetUserAdd(NULL, 1, (LPBYTE)&ui, &parm);
 		if (st == NERR_Success) {
 			*created = true;
-			return 0;
+			return FERRY_OK;
 		}
 		if (st != NERR_UserExists)
 			return net_error("NetUserAdd", st);
 	}
 	{
-		ferry_err rc = svc_wine_stub_guard("NetUserSetInfo");
+		ferry_err rc = win_wine_stub_guard("NetUserSetInfo");
 		if (rc)
 			return rc;
 	}
@@ -119,10 +119,10 @@ static ferry_err add_or_reset(const wchar_t *user, wchar_t *wpass, bool *created
 	st = NetUserSetInfo(NULL, user, 1003, (LPBYTE)&pw, &parm);
 	if (st != NERR_Success)
 		return net_error("NetUserSetInfo(password of the existing account)", st);
-	return 0;
+	return FERRY_OK;
 }
 
-ferry_err svc_fallback_create(const char *username, struct ferry_secret **password)
+ferry_err win_fallback_create(const char *username, struct ferry_secret **password)
 {
 	static const char op[] = "fallback_create";
 	struct ferry_secret *pw = NULL;
@@ -132,9 +132,9 @@ ferry_err svc_fallback_create(const char *username, struct ferry_secret **passwo
 	ferry_err rc;
 
 	if (!password || !username || !*username)
-		return ferry_error_set(FERRY_EINVAL, "svc_fallback_create: missing username or output");
+		return ferry_error_set(FERRY_EINVAL, "win_fallback_create: missing username or output");
 	*password = NULL;
-	svc_op_log(SVC_LOG_INFO, op, "creating local administrator \"%s\"", username);
+	win_op_log(WIN_LOG_INFO, op, "creating local administrator \"%s\"", username);
 	rc = ferry_utf8_to_utf16(&user, &ulen, username, strlen(username));
 	if (rc == 0)
 		rc = pwgen_generate(&pw, PWGEN_DEFAULT_LENGTH, bcrypt_random, NULL);
@@ -146,12 +146,12 @@ ferry_err svc_fallback_create(const char *username, struct ferry_secret **passwo
 		rc = add_to_administrators((const wchar_t *)user);
 		if (rc && created) {
 			NET_API_STATUS st = NetUserDel(NULL, (LPCWSTR)user);
-			svc_op_log(SVC_LOG_WARN, op, "not an administrator, so the new account was deleted again (%lu)",
+			win_op_log(WIN_LOG_WARN, op, "not an administrator, so the new account was deleted again (%lu)",
 				   (unsigned long)st);
 		}
 	}
 	if (rc == 0) {
-		svc_op_log(SVC_LOG_INFO, op, "\"%s\" %s, in S-1-5-32-544, password of %zu characters escrowed",
+		win_op_log(WIN_LOG_INFO, op, "\"%s\" %s, in S-1-5-32-544, password of %zu characters escrowed",
 			   username, created ? "created" : "existed; password reset", pw->len);
 		*password = pw;
 		pw = NULL;
@@ -161,10 +161,10 @@ ferry_err svc_fallback_create(const char *username, struct ferry_secret **passwo
 	ferry_free(wpass);
 	ferry_free(user);
 	ferry_secret_free(pw);
-	return svc_op_result(op, rc);
+	return win_op_result(op, rc);
 }
 
-ferry_err svc_fallback_delete(const char *username)
+ferry_err win_fallback_delete(const char *username)
 {
 	static const char op[] = "fallback_delete";
 	uint16_t *user = NULL;
@@ -173,23 +173,23 @@ ferry_err svc_fallback_delete(const char *username)
 	ferry_err rc;
 
 	if (!username || !*username)
-		return ferry_error_set(FERRY_EINVAL, "svc_fallback_delete: missing username");
-	svc_op_log(SVC_LOG_INFO, op, "deleting local account \"%s\"", username);
+		return ferry_error_set(FERRY_EINVAL, "win_fallback_delete: missing username");
+	win_op_log(WIN_LOG_INFO, op, "deleting local account \"%s\"", username);
 	rc = ferry_utf8_to_utf16(&user, &ulen, username, strlen(username));
 	if (rc)
-		return svc_op_result(op, rc);
+		return win_op_result(op, rc);
 	st = NetUserDel(NULL, (LPCWSTR)user);
 	ferry_free(user);
 	if (st == NERR_UserNotFound) {
-		svc_op_log(SVC_LOG_INFO, op, "\"%s\" does not exist: nothing to do", username);
-		return 0;
+		win_op_log(WIN_LOG_INFO, op, "\"%s\" does not exist: nothing to do", username);
+		return FERRY_OK;
 	}
 	if (st != NERR_Success)
-		return svc_op_result(op, net_error("NetUserDel", st));
-	return svc_op_result(op, 0);
+		return win_op_result(op, net_error("NetUserDel", st));
+	return win_op_result(op, 0);
 }
 
-ferry_err svc_fallback_exists(const char *username, bool *exists)
+ferry_err win_fallback_exists(const char *username, bool *exists)
 {
 	uint16_t *user = NULL;
 	size_t ulen = 0;
@@ -198,7 +198,7 @@ ferry_err svc_fallback_exists(const char *username, bool *exists)
 	ferry_err rc;
 
 	if (!username || !*username || !exists)
-		return ferry_error_set(FERRY_EINVAL, "svc_fallback_exists: missing argument");
+		return ferry_error_set(FERRY_EINVAL, "win_fallback_exists: missing argument");
 	*exists = false;
 	rc = ferry_utf8_to_utf16(&user, &ulen, username, strlen(username));
 	if (rc)
@@ -210,6 +210,6 @@ ferry_err svc_fallback_exists(const char *username, bool *exists)
 	if (st == NERR_Success)
 		*exists = true;
 	else if (st != NERR_UserNotFound)
-		return svc_op_result("fallback_exists", net_error("NetUserGetInfo", st));
-	return 0;
+		return win_op_result("fallback_exists", net_error("NetUserGetInfo", st));
+	return FERRY_OK;
 }

@@ -41,7 +41,7 @@ static ferry_err copy_name(char *dst, size_t cap, const wchar_t *w)
 	}
 	memcpy(dst, u, n + 1);
 	ferry_free(u);
-	return 0;
+	return FERRY_OK;
 }
 
 static ferry_err query_entra(bool *joined)
@@ -52,15 +52,15 @@ static ferry_err query_entra(bool *joined)
 
 	*joined = false;
 	if (st == ERROR_FILE_NOT_FOUND)
-		return 0;
+		return FERRY_OK;
 	if (st != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegOpenKeyExW(CloudDomainJoin\\JoinInfo)", (unsigned long)st);
+		return win_error(FERRY_ESYSTEM, "RegOpenKeyExW(CloudDomainJoin\\JoinInfo)", (unsigned long)st);
 	st = RegQueryInfoKeyW(k, NULL, NULL, NULL, &subkeys, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 	RegCloseKey(k);
 	if (st != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegQueryInfoKeyW(CloudDomainJoin\\JoinInfo)", (unsigned long)st);
+		return win_error(FERRY_ESYSTEM, "RegQueryInfoKeyW(CloudDomainJoin\\JoinInfo)", (unsigned long)st);
 	*joined = subkeys > 0;
-	return 0;
+	return FERRY_OK;
 }
 
 /* The DNS name of the primary domain, or "" when DsRole has none. */
@@ -68,18 +68,18 @@ static ferry_err query_dns_domain(char *dst, size_t cap)
 {
 	DSROLE_PRIMARY_DOMAIN_INFO_BASIC *info = NULL;
 	DWORD st = DsRoleGetPrimaryDomainInformation(NULL, DsRolePrimaryDomainInfoBasic, (PBYTE *)&info);
-	ferry_err rc = 0;
+	ferry_err rc = FERRY_OK;
 
 	dst[0] = 0;
 	if (st != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "DsRoleGetPrimaryDomainInformation", st);
+		return win_error(FERRY_ESYSTEM, "DsRoleGetPrimaryDomainInformation", st);
 	if (info->DomainNameDns && info->DomainNameDns[0])
 		rc = copy_name(dst, cap, info->DomainNameDns);
 	DsRoleFreeMemory(info);
 	return rc;
 }
 
-ferry_err svc_join_query(struct ferry_join_state *out)
+ferry_err win_join_query(struct ferry_join_state *out)
 {
 	static const char op[] = "join_query";
 	NETSETUP_JOIN_STATUS status = NetSetupUnknownStatus;
@@ -88,12 +88,12 @@ ferry_err svc_join_query(struct ferry_join_state *out)
 	ferry_err rc;
 
 	if (!out)
-		return ferry_error_set(FERRY_EINVAL, "svc_join_query: missing output");
+		return ferry_error_set(FERRY_EINVAL, "win_join_query: missing output");
 	memset(out, 0, sizeof *out);
 	st = NetGetJoinInformation(NULL, &name, &status);
 	if (st != NERR_Success)
-		return svc_op_result(op, svc_win_error(FERRY_ESYSTEM, "NetGetJoinInformation", st));
-	rc = 0;
+		return win_op_result(op, win_error(FERRY_ESYSTEM, "NetGetJoinInformation", st));
+	rc = FERRY_OK;
 	if (status == NetSetupDomainName) {
 		rc = query_dns_domain(out->ad_domain, sizeof out->ad_domain);
 		if (rc == 0 && !out->ad_domain[0] && name)
@@ -103,16 +103,16 @@ ferry_err svc_join_query(struct ferry_join_state *out)
 	if (rc == 0)
 		rc = query_entra(&out->entra_joined);
 	if (rc)
-		return svc_op_result(op, rc);
-	svc_op_log(SVC_LOG_INFO, op, "AD domain \"%s\" (join status %d), Entra joined: %s", out->ad_domain,
+		return win_op_result(op, rc);
+	win_op_log(WIN_LOG_INFO, op, "AD domain \"%s\" (join status %d), Entra joined: %s", out->ad_domain,
 		   (int)status, out->entra_joined ? "yes" : "no");
-	return 0;
+	return FERRY_OK;
 }
 
-ferry_err svc_join_unjoin(void)
+ferry_err win_join_unjoin(void)
 {
 	static const char op[] = "unjoin";
-	svc_net_unjoin_fn unjoin;
+	win_net_unjoin_fn unjoin;
 	FARPROC fn = NULL;
 	DWORD st;
 	ferry_err rc;
@@ -120,18 +120,18 @@ ferry_err svc_join_unjoin(void)
 	/* Options 0: the source computer account is left as it is. Disabling it
 	 * (NETSETUP_ACCT_DELETE) needs source-domain credentials the agent never
 	 * holds; the source domain's admins retire the account. */
-	svc_op_log(SVC_LOG_INFO, op, "NetUnjoinDomain from the current domain (computer account left as is)");
-	rc = svc_netapi_resolve(&fn, "NetUnjoinDomain");
+	win_op_log(WIN_LOG_INFO, op, "NetUnjoinDomain from the current domain (computer account left as is)");
+	rc = win_netapi_resolve(&fn, "NetUnjoinDomain");
 	if (rc)
-		return svc_op_result(op, rc);
-	unjoin = (svc_net_unjoin_fn)(void (*)(void))fn;
+		return win_op_result(op, rc);
+	unjoin = (win_net_unjoin_fn)(void (*)(void))fn;
 	st = unjoin(NULL, NULL, NULL, 0);
 	if (st == NERR_SETUP_NOT_JOINED) {
-		svc_op_log(SVC_LOG_INFO, op, "not joined to a domain: nothing to do");
-		return 0;
+		win_op_log(WIN_LOG_INFO, op, "not joined to a domain: nothing to do");
+		return FERRY_OK;
 	}
 	if (st != NERR_Success)
-		return svc_op_result(op, svc_win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM,
+		return win_op_result(op, win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM,
 							"NetUnjoinDomain", st));
-	return svc_op_result(op, 0);
+	return win_op_result(op, 0);
 }

@@ -7,15 +7,16 @@
  */
 #include <windows.h>
 
+#include "ux/hints.h"
 #include "ux/lease.h"
 #include "win/oplog.h"
 #include "win/sysops.h"
 #include "win/win_err.h"
 
-#define LEASE_KEY L"SOFTWARE\\Ferry\\State"
-#define LEASE_VALUE L"PreventLoginUntil"
+#define LEASE_KEY HINT_W(HINT_KEY_STATE)
+#define LEASE_VALUE HINT_W(HINT_LEASE)
 
-ferry_err svc_lease_write(int64_t until_unix, int64_t now_unix, uint64_t cap_seconds)
+ferry_err win_lease_write(int64_t until_unix, int64_t now_unix, uint64_t cap_seconds)
 {
 	static const char op[] = "lease_write";
 	int64_t cap_end = now_unix;
@@ -27,17 +28,17 @@ ferry_err svc_lease_write(int64_t until_unix, int64_t now_unix, uint64_t cap_sec
 		cap_seconds = (uint64_t)INT64_MAX - (uint64_t)(now_unix > 0 ? now_unix : 0);
 	cap_end = now_unix + (int64_t)cap_seconds;
 	if (until_unix > cap_end) {
-		svc_op_log(SVC_LOG_WARN, op, "requested until %lld is beyond now + cap (%llu s); capped to %lld",
+		win_op_log(WIN_LOG_WARN, op, "requested until %lld is beyond now + cap (%llu s); capped to %lld",
 			   (long long)until_unix, (unsigned long long)cap_seconds, (long long)cap_end);
 		until_unix = cap_end;
 	}
 	ft = lease_filetime_from_unix(until_unix);
-	svc_op_log(SVC_LOG_INFO, op, "PreventLoginUntil = %lld (Unix), FILETIME %llu", (long long)until_unix,
+	win_op_log(WIN_LOG_INFO, op, "PreventLoginUntil = %lld (Unix), FILETIME %llu", (long long)until_unix,
 		   (unsigned long long)ft);
 	st = RegCreateKeyExW(HKEY_LOCAL_MACHINE, LEASE_KEY, 0, NULL, REG_OPTION_NON_VOLATILE,
 			     KEY_SET_VALUE, NULL, &k, NULL);
 	if (st != ERROR_SUCCESS)
-		return svc_op_result(op, svc_win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM,
+		return win_op_result(op, win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM,
 							"RegCreateKeyExW(HKLM\\SOFTWARE\\Ferry\\State)", (unsigned long)st));
 	/* REG_QWORD data is the little-endian 8 bytes; x86/x64/ARM64 Windows is
 	 * little-endian, so the integer's bytes are the value's bytes. */
@@ -46,30 +47,30 @@ ferry_err svc_lease_write(int64_t until_unix, int64_t now_unix, uint64_t cap_sec
 		st = RegFlushKey(k); /* the filter must see it after a power cut too */
 	RegCloseKey(k);
 	if (st != ERROR_SUCCESS)
-		return svc_op_result(op, svc_win_error(FERRY_ESYSTEM, "RegSetValueExW(PreventLoginUntil)",
+		return win_op_result(op, win_error(FERRY_ESYSTEM, "RegSetValueExW(PreventLoginUntil)",
 							(unsigned long)st));
-	return svc_op_result(op, 0);
+	return win_op_result(op, FERRY_OK);
 }
 
-ferry_err svc_lease_clear(void)
+ferry_err win_lease_clear(void)
 {
 	static const char op[] = "lease_clear";
 	HKEY k = NULL;
 	LSTATUS st;
 
-	svc_op_log(SVC_LOG_INFO, op, "deleting PreventLoginUntil (logon open to everyone)");
+	win_op_log(WIN_LOG_INFO, op, "deleting PreventLoginUntil (logon open to everyone)");
 	st = RegOpenKeyExW(HKEY_LOCAL_MACHINE, LEASE_KEY, 0, KEY_SET_VALUE, &k);
 	if (st == ERROR_FILE_NOT_FOUND)
-		return svc_op_result(op, 0);
+		return win_op_result(op, FERRY_OK);
 	if (st != ERROR_SUCCESS)
-		return svc_op_result(op, svc_win_error(FERRY_ESYSTEM, "RegOpenKeyExW(HKLM\\SOFTWARE\\Ferry\\State)",
+		return win_op_result(op, win_error(FERRY_ESYSTEM, "RegOpenKeyExW(HKLM\\SOFTWARE\\Ferry\\State)",
 							(unsigned long)st));
 	st = RegDeleteValueW(k, LEASE_VALUE);
 	if (st == ERROR_SUCCESS)
 		st = RegFlushKey(k);
 	RegCloseKey(k);
 	if (st != ERROR_SUCCESS && st != ERROR_FILE_NOT_FOUND)
-		return svc_op_result(op, svc_win_error(FERRY_ESYSTEM, "RegDeleteValueW(PreventLoginUntil)",
+		return win_op_result(op, win_error(FERRY_ESYSTEM, "RegDeleteValueW(PreventLoginUntil)",
 							(unsigned long)st));
-	return svc_op_result(op, 0);
+	return win_op_result(op, FERRY_OK);
 }

@@ -20,36 +20,7 @@
 #include "win/sysops.h"
 #include "win/win_err.h"
 #include "win/wine_guard.h"
-
-static_assert((int)SVC_LOGON_OK == (int)LOGON_OUTCOME_OK, "enums agree");
-static_assert((int)SVC_LOGON_WRONG_PASSWORD == (int)LOGON_OUTCOME_WRONG_PASSWORD, "enums agree");
-static_assert((int)SVC_LOGON_LOCKED == (int)LOGON_OUTCOME_LOCKED, "enums agree");
-static_assert((int)SVC_LOGON_DISABLED == (int)LOGON_OUTCOME_DISABLED, "enums agree");
-static_assert((int)SVC_LOGON_EXPIRED == (int)LOGON_OUTCOME_EXPIRED, "enums agree");
-static_assert((int)SVC_LOGON_MUST_CHANGE == (int)LOGON_OUTCOME_MUST_CHANGE, "enums agree");
-static_assert((int)SVC_LOGON_NO_SERVERS == (int)LOGON_OUTCOME_NO_SERVERS, "enums agree");
-static_assert((int)SVC_LOGON_TRUST_FAILURE == (int)LOGON_OUTCOME_TRUST_FAILURE, "enums agree");
-static_assert((int)SVC_LOGON_OTHER == (int)LOGON_OUTCOME_OTHER, "enums agree");
-
-const char *svc_logon_outcome_code(enum svc_logon_outcome o)
-{
-	return logon_outcome_code((enum logon_outcome)o);
-}
-
-const char *svc_logon_outcome_text(enum svc_logon_outcome o)
-{
-	return logon_outcome_text((enum logon_outcome)o);
-}
-
-static ferry_err to_wide(wchar_t **out, const char *s, const char *what)
-{
-	uint16_t *w = NULL;
-	size_t n = 0;
-	ferry_err rc = ferry_utf8_to_utf16(&w, &n, s, strlen(s));
-
-	*out = (wchar_t *)w;
-	return rc ? ferry_error_wrap(rc, "%s: ", what) : 0;
-}
+#include "winutil.h"
 
 /* The token LogonUserExW returned is a real logon token. */
 static ferry_err token_is_real(HANDLE token)
@@ -58,13 +29,13 @@ static ferry_err token_is_real(HANDLE token)
 	DWORD got = 0;
 
 	if (!GetTokenInformation(token, TokenStatistics, &st, sizeof st, &got))
-		return svc_win_error(FERRY_ESYSTEM,
+		return win_error(FERRY_ESYSTEM,
 				     "LogonUserExW reported success but its token is unusable; GetTokenInformation",
 				     GetLastError());
-	return 0;
+	return FERRY_OK;
 }
 
-ferry_err svc_logon_check(enum svc_logon_outcome *out, const char *user, const char *domain,
+ferry_err win_logon_check(enum logon_outcome *out, const char *user, const char *domain,
 			  struct ferry_secret *password)
 {
 	static const char op[] = "logon_check";
@@ -75,22 +46,23 @@ ferry_err svc_logon_check(enum svc_logon_outcome *out, const char *user, const c
 	ferry_err rc;
 
 	if (!out || !user || !domain || !password || !password->data || !*user || !*domain) {
-		rc = ferry_error_set(FERRY_EINVAL, "svc_logon_check: missing user, domain or password");
+		rc = ferry_error_set(FERRY_EINVAL, "win_logon_check: missing user, domain or password");
 		goto out;
 	}
-	*out = SVC_LOGON_OTHER;
-	svc_op_log(SVC_LOG_INFO, op, "interactive logon as %s@%s (to cache it)", user, domain);
-	rc = to_wide(&wuser, user, "user");
-	if (!rc)
-		rc = to_wide(&wdomain, domain, "domain");
-	if (!rc) {
+	*out = LOGON_OUTCOME_OTHER;
+	win_op_log(WIN_LOG_INFO, op, "interactive logon as %s@%s (to cache it)", user, domain);
+	if (!(wuser = wu_wide(user)))
+		rc = ferry_error_set(FERRY_EINVAL, "user: not valid UTF-8");
+	else if (!(wdomain = wu_wide(domain)))
+		rc = ferry_error_set(FERRY_EINVAL, "domain: not valid UTF-8");
+	else {
 		rc = ferry_utf8_to_utf16((uint16_t **)&wpass, &wpass_len, (const char *)password->data,
 					 password->len);
 		if (rc)
 			rc = ferry_error_set(rc, "password: not valid UTF-8"); /* never the bytes */
 	}
 	if (rc == 0)
-		rc = svc_wine_stub_guard("LogonUserExW");
+		rc = win_wine_stub_guard("LogonUserExW");
 	if (rc)
 		goto out;
 	if (LogonUserExW(wuser, wdomain, wpass, LOGON32_LOGON_INTERACTIVE, LOGON32_PROVIDER_DEFAULT,
@@ -101,9 +73,9 @@ ferry_err svc_logon_check(enum svc_logon_outcome *out, const char *user, const c
 	} else {
 		err = GetLastError();
 	}
-	*out = (enum svc_logon_outcome)logon_outcome_from_win32(err);
-	svc_op_log(*out == SVC_LOGON_OK ? SVC_LOG_INFO : SVC_LOG_WARN, op, "%s@%s: %s (Win32 %lu)", user,
-		   domain, svc_logon_outcome_code(*out), (unsigned long)err);
+	*out = logon_outcome_from_win32(err);
+	win_op_log(*out == LOGON_OUTCOME_OK ? WIN_LOG_INFO : WIN_LOG_WARN, op, "%s@%s: %s (Win32 %lu)", user,
+		   domain, logon_outcome_code(*out), (unsigned long)err);
 out:
 	if (token)
 		CloseHandle(token);
@@ -115,6 +87,6 @@ out:
 	ferry_free(wdomain);
 	ferry_secret_free(password);
 	if (rc)
-		svc_op_result(op, rc);
+		win_op_result(op, rc);
 	return rc;
 }

@@ -2,7 +2,7 @@
 
 #include "win/win_err.h"
 
-ferry_err svc_netapi_resolve(FARPROC *fn, const char *name)
+ferry_err win_netapi_resolve(FARPROC *fn, const char *name)
 {
 	/* netapi32 is an import of ferrywin already, so this only takes a
 	 * reference; never freed (the pointer must stay valid). */
@@ -10,12 +10,12 @@ ferry_err svc_netapi_resolve(FARPROC *fn, const char *name)
 
 	*fn = NULL;
 	if (!m)
-		return svc_win_last_error("LoadLibraryExW(netapi32.dll)");
+		return win_last_error("LoadLibraryExW(netapi32.dll)");
 	*fn = GetProcAddress(m, name);
 	if (!*fn)
 		return ferry_error_set(FERRY_ENOTIMPL,
 				       "netapi32.dll on this system has no %s export (Win32 error %lu); "
 				       "this Windows (or Wine) cannot perform the operation",
 				       name, (unsigned long)GetLastError());
-	return 0;
+	return FERRY_OK;
 }

@@ -16,11 +16,11 @@
 #define NETSETUP_PROVISION_ONLINE_CALLER 0x40000000u
 #endif
 
-typedef DWORD(WINAPI *svc_net_unjoin_fn)(LPCWSTR server, LPCWSTR account, LPCWSTR password,
+typedef DWORD(WINAPI *win_net_unjoin_fn)(LPCWSTR server, LPCWSTR account, LPCWSTR password,
 					 DWORD options);
 /* NetRequestOfflineDomainJoin(pProvisionBinData, cbProvisionBinDataSize,
  * dwOptions, lpWindowsPath), as Microsoft's lmjoin.h declares it. */
-typedef DWORD(WINAPI *svc_net_request_odj_fn)(BYTE *bin, DWORD len, DWORD options,
+typedef DWORD(WINAPI *win_net_request_odj_fn)(BYTE *bin, DWORD len, DWORD options,
 					      LPCWSTR windows_path);
 
 /**
@@ -28,6 +28,6 @@ typedef DWORD(WINAPI *svc_net_request_odj_fn)(BYTE *bin, DWORD len, DWORD option
  * when this system's netapi32.dll does not have it (Wine), FERRY_ESYSTEM
  * when netapi32.dll cannot be loaded at all.
  */
-ferry_err svc_netapi_resolve(FARPROC *fn, const char *name);
+ferry_err win_netapi_resolve(FARPROC *fn, const char *name);
 
 #endif

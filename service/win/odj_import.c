@@ -1,7 +1,7 @@
 /*
  * The ODJ blob at rest and its import (design.md §1.4, §3 "Secrets").
  *
- * Sealed file (svc_odj_store writes it, svc_odj_import reads it):
+ * Sealed file (win_odj_store writes it, win_odj_import reads it):
  *
  *   offset 0  8 bytes  magic "FRYODJ01" (says what the file is; not secret)
  *   offset 8  rest     CryptProtectData output, machine scope
@@ -40,7 +40,7 @@
 #define SEAL_MAGIC_LEN 8u
 #define SEALED_MAX (2u * ODJ_MAX_BLOB_BYTES) /* DPAPI adds well under 1 KiB; text form is larger */
 
-ferry_err svc_odj_store(const wchar_t *path, const struct ferry_secret *blob)
+ferry_err win_odj_store(const wchar_t *path, const struct ferry_secret *blob)
 {
 	static const char op[] = "odj_store";
 	DATA_BLOB in, sealed = { 0, NULL };
@@ -48,31 +48,31 @@ ferry_err svc_odj_store(const wchar_t *path, const struct ferry_secret *blob)
 	ferry_err rc;
 
 	if (!path || !blob || !blob->data || blob->len == 0 || blob->len > ODJ_MAX_BLOB_BYTES * 2u)
-		return ferry_error_set(FERRY_EINVAL, "svc_odj_store: missing path or blob of a bad size");
-	svc_op_log(SVC_LOG_INFO, op, "sealing an ODJ blob of %zu bytes (DPAPI, machine scope)", blob->len);
+		return ferry_error_set(FERRY_EINVAL, "win_odj_store: missing path or blob of a bad size");
+	win_op_log(WIN_LOG_INFO, op, "sealing an ODJ blob of %zu bytes (DPAPI, machine scope)", blob->len);
 	in.pbData = blob->data;
 	in.cbData = (DWORD)blob->len;
 	if (!CryptProtectData(&in, L"Ferry ODJ blob", NULL, NULL, NULL,
 			      CRYPTPROTECT_LOCAL_MACHINE | CRYPTPROTECT_UI_FORBIDDEN, &sealed))
-		return svc_op_result(op, svc_win_last_error("CryptProtectData"));
+		return win_op_result(op, win_last_error("CryptProtectData"));
 	file = ferry_malloc(SEAL_MAGIC_LEN + (size_t)sealed.cbData);
 	if (!file) {
 		rc = ferry_error_set(FERRY_ENOMEM, "sealed ODJ blob");
 	} else {
 		memcpy(file, SEAL_MAGIC, SEAL_MAGIC_LEN);
 		memcpy(file + SEAL_MAGIC_LEN, sealed.pbData, sealed.cbData);
-		rc = svc_file_write_atomic(path, file, SEAL_MAGIC_LEN + (size_t)sealed.cbData);
+		rc = win_file_write_atomic(path, file, SEAL_MAGIC_LEN + (size_t)sealed.cbData);
 		if (rc)
 			rc = ferry_error_wrap(rc, "sealed ODJ blob: ");
 	}
 	ferry_free(file);
 	LocalFree(sealed.pbData);
-	return svc_op_result(op, rc);
+	return win_op_result(op, rc);
 }
 
 static ferry_err read_sealed(uint8_t **out, size_t *len, const wchar_t *path)
 {
-	ferry_err rc = svc_file_read(out, len, path, SEALED_MAX);
+	ferry_err rc = win_file_read(out, len, path, SEALED_MAX);
 
 	if (rc)
 		return ferry_error_wrap(rc, "sealed ODJ blob: ");
@@ -81,7 +81,7 @@ static ferry_err read_sealed(uint8_t **out, size_t *len, const wchar_t *path)
 		*out = NULL;
 		return ferry_error_set(FERRY_ECORRUPT, "sealed ODJ blob: no FRYODJ01 header (offset 0)");
 	}
-	return 0;
+	return FERRY_OK;
 }
 
 /* DPAPI-unseal into a secret; DPAPI's own copy is wiped and freed. */
@@ -98,7 +98,7 @@ static ferry_err unseal(struct ferry_secret **out, const wchar_t *path)
 	in.pbData = sealed + SEAL_MAGIC_LEN;
 	in.cbData = (DWORD)(len - SEAL_MAGIC_LEN);
 	if (!CryptUnprotectData(&in, NULL, NULL, NULL, NULL, CRYPTPROTECT_UI_FORBIDDEN, &plain)) {
-		rc = svc_win_error(FERRY_EAUTH, "CryptUnprotectData(sealed ODJ blob)", GetLastError());
+		rc = win_error(FERRY_EAUTH, "CryptUnprotectData(sealed ODJ blob)", GetLastError());
 		goto out;
 	}
 	rc = ferry_secret_from(out, plain.pbData, plain.cbData);
@@ -117,7 +117,7 @@ static ferry_err computer_name(char **out)
 
 	*out = NULL;
 	if (!GetComputerNameExW(ComputerNameNetBIOS, name, &n))
-		return svc_win_last_error("GetComputerNameExW(ComputerNameNetBIOS)");
+		return win_last_error("GetComputerNameExW(ComputerNameNetBIOS)");
 	return ferry_utf16_to_utf8(out, &len, (const uint16_t *)name, n);
 }
 
@@ -163,7 +163,7 @@ static ferry_err check_blob(struct ferry_secret **bin, const wchar_t *path, cons
 
 static ferry_err request_join(struct ferry_secret *bin)
 {
-	svc_net_request_odj_fn request;
+	win_net_request_odj_fn request;
 	FARPROC fn = NULL;
 	wchar_t windir[MAX_PATH];
 	UINT n = GetWindowsDirectoryW(windir, MAX_PATH);
@@ -171,39 +171,39 @@ static ferry_err request_join(struct ferry_secret *bin)
 	ferry_err rc;
 
 	if (n == 0 || n >= MAX_PATH)
-		return svc_win_last_error("GetWindowsDirectoryW");
-	rc = svc_netapi_resolve(&fn, "NetRequestOfflineDomainJoin");
+		return win_last_error("GetWindowsDirectoryW");
+	rc = win_netapi_resolve(&fn, "NetRequestOfflineDomainJoin");
 	if (rc)
 		return rc;
-	request = (svc_net_request_odj_fn)(void (*)(void))fn;
+	request = (win_net_request_odj_fn)(void (*)(void))fn;
 	st = request(bin->data, (DWORD)bin->len, NETSETUP_PROVISION_ONLINE_CALLER, windir);
 	if (st != ERROR_SUCCESS)
-		return svc_win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM,
+		return win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM,
 				     "NetRequestOfflineDomainJoin", st);
-	return 0;
+	return FERRY_OK;
 }
 
-ferry_err svc_odj_import(const wchar_t *path, const char *domain)
+ferry_err win_odj_import(const wchar_t *path, const char *domain)
 {
 	static const char op[] = "odj_import";
 	struct ferry_secret *bin = NULL;
 	ferry_err rc;
 
 	if (!path || !domain || !*domain)
-		return ferry_error_set(FERRY_EINVAL, "svc_odj_import: missing path or domain");
-	svc_op_log(SVC_LOG_INFO, op, "importing the sealed ODJ blob for domain %s", domain);
+		return ferry_error_set(FERRY_EINVAL, "win_odj_import: missing path or domain");
+	win_op_log(WIN_LOG_INFO, op, "importing the sealed ODJ blob for domain %s", domain);
 	rc = check_blob(&bin, path, domain);
 	if (rc == 0) {
-		svc_op_log(SVC_LOG_INFO, op, "blob valid for this computer and %s (%zu bytes); requesting the join",
+		win_op_log(WIN_LOG_INFO, op, "blob valid for this computer and %s (%zu bytes); requesting the join",
 			   domain, bin->len);
 		rc = request_join(bin);
 	}
 	ferry_secret_free(bin);
 	/* Invariant 3; if the file cannot go now, it goes at the next boot. */
 	if (rc == 0 && !DeleteFileW(path)) {
-		svc_op_log(SVC_LOG_WARN, op, "joined, but the sealed blob could not be deleted (Win32 %lu); "
+		win_op_log(WIN_LOG_WARN, op, "joined, but the sealed blob could not be deleted (Win32 %lu); "
 			   "it is deleted at the next boot", (unsigned long)GetLastError());
 		MoveFileExW(path, NULL, MOVEFILE_DELAY_UNTIL_REBOOT);
 	}
-	return svc_op_result(op, rc);
+	return win_op_result(op, rc);
 }

@@ -3,9 +3,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-svc_log_fn svc_log_hook = NULL;
+win_log_fn win_log_hook = NULL;
 
-void svc_op_log(enum svc_log_level level, const char *op, const char *fmt, ...)
+void win_op_log(enum win_log_level level, const char *op, const char *fmt, ...)
 {
 	static const char *const names[] = { "info", "warn", "error" };
 	char line[1024];
@@ -14,19 +14,19 @@ void svc_op_log(enum svc_log_level level, const char *op, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	if (svc_log_hook) {
-		svc_log_hook(level, op, line);
+	if (win_log_hook) {
+		win_log_hook(level, op, line);
 		return;
 	}
 	fprintf(stderr, "ferry %s %s: %s\n", names[(unsigned)level < 3 ? level : 2], op, line);
 	fflush(stderr);
 }
 
-ferry_err svc_op_result(const char *op, ferry_err rc)
+ferry_err win_op_result(const char *op, ferry_err rc)
 {
 	if (rc == FERRY_OK)
-		svc_op_log(SVC_LOG_INFO, op, "done");
+		win_op_log(WIN_LOG_INFO, op, "done");
 	else
-		svc_op_log(SVC_LOG_ERROR, op, "failed: %s: %s", ferry_strerror(rc), ferry_error_detail());
+		win_op_log(WIN_LOG_ERROR, op, "failed: %s: %s", ferry_strerror(rc), ferry_error_detail());
 	return rc;
 }

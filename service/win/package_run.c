@@ -14,7 +14,7 @@
  *      (cmd_run.h). Any failure in 1-3 returns before anything runs, with
  *      FERRY_EAUTH for signature, id and hash failures.
  *   5. An exit code of 0 is recorded durably in
- *      <packages>\.done\<id> (atomic replace), which svc_package_done reads.
+ *      <packages>\.done\<id> (atomic replace), which win_package_done reads.
  *      A non-zero exit or a timeout is not recorded, so the engine may run
  *      the package again; completion is per id (a new version of a package
  *      that already ran needs a new id).
@@ -33,21 +33,17 @@
 #include "win/oplog.h"
 #include "win/sysops.h"
 #include "win/win_err.h"
+#include "winutil.h"
 
 #define DONE_DIR L".done"
-
-static ferry_err widen(wchar_t **out, const char *s)
-{
-	size_t n = 0;
-	return ferry_utf8_to_utf16((uint16_t **)out, &n, s, strlen(s));
-}
 
 /* Open a listed file for hashing and keep it locked against writers. */
 static ferry_err open_locked(HANDLE *h, const wchar_t *dir, const char *rel)
 {
 	wchar_t *wrel = NULL, *path = NULL;
 	BY_HANDLE_FILE_INFORMATION bi;
-	ferry_err rc = widen(&wrel, rel);
+	ferry_err rc = (wrel = wu_wide(rel)) ? FERRY_OK :
+						ferry_error_set(FERRY_EINVAL, "package: a file name is not UTF-8");
 
 	*h = INVALID_HANDLE_VALUE;
 	if (rc)
@@ -55,7 +51,7 @@ static ferry_err open_locked(HANDLE *h, const wchar_t *dir, const char *rel)
 	for (wchar_t *c = wrel; *c; c++)
 		if (*c == L'/')
 			*c = L'\\';
-	path = svc_path_join(dir, wrel);
+	path = win_path_join(dir, wrel);
 	ferry_free(wrel);
 	if (!path)
 		return ferry_error_set(FERRY_ENOMEM, "package file path");
@@ -63,12 +59,12 @@ static ferry_err open_locked(HANDLE *h, const wchar_t *dir, const char *rel)
 			 FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_SEQUENTIAL_SCAN, NULL);
 	ferry_free(path);
 	if (*h == INVALID_HANDLE_VALUE)
-		return ferry_error_wrap(svc_win_last_error("CreateFileW"), "package file \"%s\": ", rel);
+		return ferry_error_wrap(win_last_error("CreateFileW"), "package file \"%s\": ", rel);
 	if (!GetFileInformationByHandle(*h, &bi))
-		return ferry_error_wrap(svc_win_last_error("GetFileInformationByHandle"), "package file \"%s\": ", rel);
+		return ferry_error_wrap(win_last_error("GetFileInformationByHandle"), "package file \"%s\": ", rel);
 	if (bi.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY))
 		return ferry_error_set(FERRY_EAUTH, "package file \"%s\" is a reparse point or a folder", rel);
-	return 0;
+	return FERRY_OK;
 }
 
 static ferry_err hash_handle(uint8_t digest[32], HANDLE h, const char *rel)
@@ -80,7 +76,7 @@ static ferry_err hash_handle(uint8_t digest[32], HANDLE h, const char *rel)
 
 	while (rc == 0) {
 		if (!ReadFile(h, chunk, sizeof chunk, &got, NULL)) {
-			rc = ferry_error_wrap(svc_win_last_error("ReadFile"), "package file \"%s\": ", rel);
+			rc = ferry_error_wrap(win_last_error("ReadFile"), "package file \"%s\": ", rel);
 			break;
 		}
 		if (got == 0)
@@ -99,15 +95,15 @@ static ferry_err verify(struct package **pkg, HANDLE **handles, const wchar_t *d
 {
 	uint8_t *m = NULL, *s = NULL;
 	size_t mlen = 0, slen = 0;
-	wchar_t *mp = svc_path_join(dir, L"" PACKAGE_MANIFEST_NAME), *sp = svc_path_join(dir, L"" PACKAGE_SIG_NAME);
+	wchar_t *mp = win_path_join(dir, L"" PACKAGE_MANIFEST_NAME), *sp = win_path_join(dir, L"" PACKAGE_SIG_NAME);
 	ferry_err rc = (mp && sp) ? 0 : ferry_error_set(FERRY_ENOMEM, "package paths");
 
 	*pkg = NULL;
 	*handles = NULL;
 	if (rc == 0)
-		rc = svc_file_read(&m, &mlen, mp, PACKAGE_MANIFEST_MAX);
+		rc = win_file_read(&m, &mlen, mp, PACKAGE_MANIFEST_MAX);
 	if (rc == 0)
-		rc = svc_file_read(&s, &slen, sp, PACKAGE_SIG_TEXT_MAX);
+		rc = win_file_read(&s, &slen, sp, PACKAGE_SIG_TEXT_MAX);
 	if (rc == FERRY_ERANGE || rc == FERRY_ENOTFOUND)
 		rc = ferry_error_wrap(FERRY_EAUTH, "package %s: manifest or signature missing or oversized: ", id);
 	if (rc == 0)
@@ -147,12 +143,12 @@ static void close_handles(HANDLE *h, size_t n)
 
 static wchar_t *done_path(const wchar_t *packages_dir, const char *id, bool create_dir)
 {
-	wchar_t *dir = svc_path_join(packages_dir, DONE_DIR), *wid = NULL, *p = NULL;
+	wchar_t *dir = win_path_join(packages_dir, DONE_DIR), *wid = NULL, *p = NULL;
 
 	if (dir && create_dir)
 		CreateDirectoryW(dir, NULL); /* exists already is fine; a failure shows at the write */
-	if (dir && widen(&wid, id) == 0)
-		p = svc_path_join(dir, wid);
+	if (dir && (wid = wu_wide(id)))
+		p = win_path_join(dir, wid);
 	ferry_free(dir);
 	ferry_free(wid);
 	return p;
@@ -167,13 +163,13 @@ static ferry_err record_done(const wchar_t *packages_dir, const struct package *
 
 	if (!path)
 		return ferry_error_set(FERRY_ENOMEM, "completion record path");
-	rc = svc_file_write_atomic(path, rec, (size_t)n);
+	rc = win_file_write_atomic(path, rec, (size_t)n);
 	ferry_free(path);
-	return rc ? ferry_error_wrap(rc, "package %s ran, but its completion record: ", p->id) : 0;
+	return rc ? ferry_error_wrap(rc, "package %s ran, but its completion record: ", p->id) : FERRY_OK;
 }
 
-ferry_err svc_package_run(const wchar_t *packages_dir, const char *id, const uint8_t pub[32],
-			  struct svc_cmd_output *out)
+ferry_err win_package_run(const wchar_t *packages_dir, const char *id, const uint8_t pub[32],
+			  struct win_cmd_output *out)
 {
 	static const char op[] = "package_run";
 	struct package *pkg = NULL;
@@ -182,28 +178,30 @@ ferry_err svc_package_run(const wchar_t *packages_dir, const char *id, const uin
 	ferry_err rc;
 
 	if (!packages_dir || !pub || !out || !package_id_valid(id))
-		return svc_op_result(op, ferry_error_set(FERRY_EINVAL, "svc_package_run: missing argument or invalid package id"));
+		return win_op_result(op, ferry_error_set(FERRY_EINVAL, "win_package_run: missing argument or invalid package id"));
 	memset(out, 0, sizeof *out);
-	svc_op_log(SVC_LOG_INFO, op, "verifying package %s", id);
-	rc = widen(&wid, id);
+	win_op_log(WIN_LOG_INFO, op, "verifying package %s", id);
+	rc = (wid = wu_wide(id)) ? FERRY_OK :
+				   ferry_error_set(FERRY_EINVAL, "package id is not UTF-8");
 	if (rc == 0) {
-		dir = svc_path_join(packages_dir, wid);
+		dir = win_path_join(packages_dir, wid);
 		if (!dir)
 			rc = ferry_error_set(FERRY_ENOMEM, "package folder");
 	}
 	if (rc == 0)
 		rc = verify(&pkg, &handles, dir, id, pub);
 	if (rc) {
-		svc_op_log(SVC_LOG_ERROR, op, "package %s refused; nothing was run", id);
+		win_op_log(WIN_LOG_ERROR, op, "package %s refused; nothing was run", id);
 		goto out;
 	}
-	rc = widen(&cmd, pkg->command);
+	rc = (cmd = wu_wide(pkg->command)) ? FERRY_OK :
+					     ferry_error_set(FERRY_EINVAL, "package command is not UTF-8");
 	if (rc)
 		goto out;
-	svc_op_log(SVC_LOG_INFO, op, "running package %s as SYSTEM (timeout %lu s): %s", id,
+	win_op_log(WIN_LOG_INFO, op, "running package %s as SYSTEM (timeout %lu s): %s", id,
 		   (unsigned long)pkg->timeout_seconds, pkg->command);
-	rc = svc_cmd_run(cmd, dir, pkg->timeout_seconds * 1000u, out);
-	svc_op_log(rc ? SVC_LOG_WARN : SVC_LOG_INFO, op,
+	rc = win_cmd_run(cmd, dir, pkg->timeout_seconds * 1000u, out);
+	win_op_log(rc ? WIN_LOG_WARN : WIN_LOG_INFO, op,
 		   "package %s: exit code %lu%s, output %zu bytes%s: %.2000s", id, out->exit_code,
 		   out->timed_out ? " (timed out, killed)" : "", out->len, out->truncated ? " (truncated)" : "",
 		   out->text ? out->text : "");
@@ -217,10 +215,10 @@ out:
 	ferry_free(cmd);
 	ferry_free(dir);
 	ferry_free(wid);
-	return svc_op_result(op, rc);
+	return win_op_result(op, rc);
 }
 
-ferry_err svc_package_done(const wchar_t *packages_dir, const char *id, bool *done)
+ferry_err win_package_done(const wchar_t *packages_dir, const char *id, bool *done)
 {
 	wchar_t *path;
 	uint8_t *rec = NULL;
@@ -229,19 +227,19 @@ ferry_err svc_package_done(const wchar_t *packages_dir, const char *id, bool *do
 	ferry_err rc;
 
 	if (!packages_dir || !done || !package_id_valid(id))
-		return ferry_error_set(FERRY_EINVAL, "svc_package_done: missing argument or invalid package id");
+		return ferry_error_set(FERRY_EINVAL, "win_package_done: missing argument or invalid package id");
 	*done = false;
 	path = done_path(packages_dir, id, false);
 	if (!path)
 		return ferry_error_set(FERRY_ENOMEM, "completion record path");
-	rc = svc_file_read(&rec, &len, path, 4096);
+	rc = win_file_read(&rec, &len, path, 4096);
 	ferry_free(path);
 	if (rc == FERRY_ENOTFOUND)
-		return 0;
+		return FERRY_OK;
 	if (rc)
-		return svc_op_result("package_done", ferry_error_wrap(rc, "package %s completion record: ", id));
+		return win_op_result("package_done", ferry_error_wrap(rc, "package %s completion record: ", id));
 	snprintf(want, sizeof want, "{\"id\":\"%s\",", id);
 	*done = strncmp((const char *)rec, want, strlen(want)) == 0;
 	ferry_free(rec);
-	return 0;
+	return FERRY_OK;
 }

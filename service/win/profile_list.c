@@ -32,7 +32,7 @@
 
 static ferry_err reg_fail(const char *api, LONG rc)
 {
-	return svc_win_error(rc == ERROR_FILE_NOT_FOUND ? FERRY_ENOTFOUND
+	return win_error(rc == ERROR_FILE_NOT_FOUND ? FERRY_ENOTFOUND
 			     : rc == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM,
 			     api, (unsigned long)rc);
 }
@@ -110,7 +110,7 @@ static ferry_err write_target(const wchar_t *src_key, const wchar_t *dst_key, co
 	ferry_err e;
 
 	if (!ConvertStringSidToSidW(wdst, &sid))
-		return svc_win_last_error("ConvertStringSidToSidW");
+		return win_last_error("ConvertStringSidToSidW");
 	e = copy_key(src_key, dst_key);
 	if (e == FERRY_OK) {
 		rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, dst_key, 0, KEY_ALL_ACCESS, &d);
@@ -140,28 +140,28 @@ static ferry_err keys_init(struct keys *k, const char *src, const char *dst)
 	ferry_err e;
 
 	memset(k, 0, sizeof(*k));
-	if ((e = svc_check_sid(src)) != FERRY_OK || (dst && (e = svc_check_sid(dst)) != FERRY_OK))
+	if ((e = win_check_sid(src)) != FERRY_OK || (dst && (e = win_check_sid(dst)) != FERRY_OK))
 		return e;
-	if ((e = svc_wide(&a, src)) == FERRY_OK && (!dst || (e = svc_wide(&b, dst)) == FERRY_OK)) {
+	if ((e = win_wide(&a, src)) == FERRY_OK && (!dst || (e = win_wide(&b, dst)) == FERRY_OK)) {
 		swprintf(k->wsrc, 200, L"%ls", a);
 		swprintf(k->wdst, 200, L"%ls", b ? b : L"");
-		swprintf(k->src, 400, L"%ls\\%ls", SVC_PROFILE_LIST, a);
-		swprintf(k->dst, 400, L"%ls\\%ls", SVC_PROFILE_LIST, b ? b : L"");
-		swprintf(k->bak, 400, L"%ls\\%ls\\ProfileList", SVC_BACKUP_ROOT, a);
+		swprintf(k->src, 400, L"%ls\\%ls", WIN_PROFILE_LIST, a);
+		swprintf(k->dst, 400, L"%ls\\%ls", WIN_PROFILE_LIST, b ? b : L"");
+		swprintf(k->bak, 400, L"%ls\\%ls\\ProfileList", WIN_BACKUP_ROOT, a);
 	}
 	ferry_free(a);
 	ferry_free(b);
 	return e;
 }
 
-ferry_err svc_profile_remap(const struct svc_profile_ctx *pc)
+ferry_err win_profile_remap(const struct win_profile_ctx *pc)
 {
 	struct keys k;
 	wchar_t state[32];
 	ferry_err e;
 
 	if (!pc || !pc->target_sid)
-		return ferry_error_set(FERRY_EINVAL, "svc_profile_remap: missing profile context");
+		return ferry_error_set(FERRY_EINVAL, "win_profile_remap: missing profile context");
 	if ((e = keys_init(&k, pc->source_sid, pc->target_sid)) != FERRY_OK)
 		return e;
 	if (!_wcsicmp(k.wsrc, k.wdst))
@@ -180,12 +180,12 @@ ferry_err svc_profile_remap(const struct svc_profile_ctx *pc)
 		if (e == FERRY_OK)
 			e = set_sz(k.bak, L"TargetState", existed ? L"existed" : L"absent");
 		if (e == FERRY_OK && existed)
-			svc_plog("profile remap: ProfileList\\%s existed; backed up", pc->target_sid);
+			win_plog("profile remap: ProfileList\\%s existed; backed up", pc->target_sid);
 	}
 	if (e == FERRY_OK)
 		e = write_target(k.src, k.dst, k.wdst);
 	if (e == FERRY_OK)
-		svc_plog("profile remap: ProfileList\\%s -> %s (backup HKLM\\SOFTWARE\\Ferry\\Backup\\%s)",
+		win_plog("profile remap: ProfileList\\%s -> %s (backup HKLM\\SOFTWARE\\Ferry\\Backup\\%s)",
 			 pc->source_sid, pc->target_sid, pc->source_sid);
 	return e;
 }
@@ -202,12 +202,12 @@ static ferry_err profile_list_rollback(const char *source_sid)
 		return e;
 	swprintf(sbak, 450, L"%ls\\Source", k.bak);
 	if (!hklm_exists(sbak)) {
-		svc_plog("rollback: no ProfileList backup for %s; nothing to restore", source_sid);
+		win_plog("rollback: no ProfileList backup for %s; nothing to restore", source_sid);
 		return FERRY_OK;
 	}
 	if (get_sz(k.bak, L"TargetSid", tsid, sizeof(tsid)) &&
 	    get_sz(k.bak, L"TargetState", state, sizeof(state))) {
-		swprintf(tkey, 450, L"%ls\\%ls", SVC_PROFILE_LIST, tsid);
+		swprintf(tkey, 450, L"%ls\\%ls", WIN_PROFILE_LIST, tsid);
 		swprintf(tbak, 450, L"%ls\\Target", k.bak);
 		if (!wcscmp(state, L"existed") && hklm_exists(tbak)) {
 			e = copy_key(tbak, tkey);
@@ -229,24 +229,24 @@ static ferry_err profile_list_rollback(const char *source_sid)
 			e = reg_fail("RegDeleteTreeW(backup)", rc);
 	}
 	if (e == FERRY_OK)
-		svc_plog("rollback: ProfileList\\%s restored; the target's entry %ls", source_sid,
+		win_plog("rollback: ProfileList\\%s restored; the target's entry %ls", source_sid,
 			 !wcscmp(state, L"existed") ? L"restored" : L"removed");
 	return e;
 }
 
-ferry_err svc_profile_rollback(const char *source_sid)
+ferry_err win_profile_rollback(const char *source_sid)
 {
 	wchar_t root[400], *w = NULL;
 	ferry_err e;
 
-	if ((e = svc_check_sid(source_sid)) != FERRY_OK)
+	if ((e = win_check_sid(source_sid)) != FERRY_OK)
 		return e;
 	/* Apps first: finding the profile folder needs the ProfileList entry. */
-	e = svc_apps_rollback(source_sid);
+	e = win_apps_rollback(source_sid);
 	if (e == FERRY_OK)
 		e = profile_list_rollback(source_sid);
-	if (e == FERRY_OK && svc_wide(&w, source_sid) == FERRY_OK) {
-		swprintf(root, 400, L"%ls\\%ls", SVC_BACKUP_ROOT, w);
+	if (e == FERRY_OK && win_wide(&w, source_sid) == FERRY_OK) {
+		swprintf(root, 400, L"%ls\\%ls", WIN_BACKUP_ROOT, w);
 		RegDeleteKeyW(HKEY_LOCAL_MACHINE, root); /* only succeeds once empty */
 		ferry_free(w);
 	}

@@ -16,7 +16,7 @@
 #include "util/err.h"
 
 /* Whose profile is migrated, and with which table. Borrowed pointers. */
-struct svc_profile_ctx {
+struct win_profile_ctx {
 	const struct sec_table *table;
 	const char *source_sid;   /* S-1-5-21-... of the user in the source domain */
 	const char *target_sid;   /* the same user in the target domain */
@@ -25,7 +25,7 @@ struct svc_profile_ctx {
 	const struct ferry_platform *store;
 };
 
-struct svc_reacl_counts {
+struct win_reacl_counts {
 	uint64_t seen, changed, failed, skipped_reparse;
 };
 
@@ -34,29 +34,21 @@ struct svc_reacl_counts {
  * profile_folders, the source user's profile folder. Resumes from its
  * checkpoint after a reboot. `counts` may be NULL.
  */
-ferry_err svc_reacl_paths(const struct svc_profile_ctx *pc, enum rb_perm_mode mode,
+ferry_err win_reacl_paths(const struct win_profile_ctx *pc, enum rb_perm_mode mode,
 			  const char *const *paths, size_t n, bool profile_folders,
-			  struct svc_reacl_counts *counts);
+			  struct win_reacl_counts *counts);
 
 /** NTUSER.DAT and UsrClass.dat, loaded under HKU\Ferry_<sid>, always unloaded. */
-ferry_err svc_reacl_hives(const struct svc_profile_ctx *pc, enum rb_perm_mode mode,
-			  struct svc_reacl_counts *counts);
+ferry_err win_reacl_hives(const struct win_profile_ctx *pc, enum rb_perm_mode mode,
+			  struct win_reacl_counts *counts);
 
 /** ProfileList\<source> copied to <target> (Sid = target), source backed up. */
-ferry_err svc_profile_remap(const struct svc_profile_ctx *pc);
+ferry_err win_profile_remap(const struct win_profile_ctx *pc);
 
 /** RB_APP_* resets in the migrated user's hive and folders, each backed up first. */
-ferry_err svc_apps_reset(const struct svc_profile_ctx *pc, unsigned apps);
+ferry_err win_apps_reset(const struct win_profile_ctx *pc, unsigned apps);
 
-/** Undo svc_profile_remap and svc_apps_reset from their backups. */
-ferry_err svc_profile_rollback(const char *source_sid);
-
-/*
- * Where the profile ops write what they did: one UTF-8 line per call, never
- * a secret. Default (fn NULL): standard error. The service points it at its
- * log; not thread-safe to change while an op runs.
- */
-typedef void (*svc_profops_log_fn)(void *arg, const char *line);
-void svc_profops_set_log(svc_profops_log_fn fn, void *arg);
+/** Undo win_profile_remap and win_apps_reset from their backups. */
+ferry_err win_profile_rollback(const char *source_sid);
 
 #endif

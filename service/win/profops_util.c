@@ -7,18 +7,10 @@
 
 #include "util/mem.h"
 #include "util/utf.h"
+#include "win/oplog.h"
 #include "win/win_err.h"
 
-static svc_profops_log_fn log_fn;
-static void *log_arg;
-
-void svc_profops_set_log(svc_profops_log_fn fn, void *arg)
-{
-	log_fn = fn;
-	log_arg = arg;
-}
-
-void svc_plog(const char *fmt, ...)
+void win_plog(const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -26,32 +18,33 @@ void svc_plog(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (log_fn)
-		log_fn(log_arg, line);
+	/* The one log hook of service/win (win/oplog.h); op NULL: the line as is. */
+	if (win_log_hook)
+		win_log_hook(WIN_LOG_INFO, NULL, line);
 	else
 		fprintf(stderr, "ferry: %s\n", line);
 }
 
-ferry_err svc_enable_privileges(const wchar_t *const *names, size_t n, bool *all_enabled)
+ferry_err win_enable_privileges(const wchar_t *const *names, size_t n, bool *all_enabled)
 {
 	HANDLE tok = NULL;
 	ferry_err e = FERRY_OK;
 
 	*all_enabled = true;
 	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY, &tok))
-		return svc_win_last_error("OpenProcessToken");
+		return win_last_error("OpenProcessToken");
 	for (size_t i = 0; i < n; i++) {
 		TOKEN_PRIVILEGES tp = { .PrivilegeCount = 1 };
 
 		tp.Privileges[0].Attributes = SE_PRIVILEGE_ENABLED;
 		if (!LookupPrivilegeValueW(NULL, names[i], &tp.Privileges[0].Luid) ||
 		    !AdjustTokenPrivileges(tok, FALSE, &tp, 0, NULL, NULL)) {
-			e = svc_win_last_error("AdjustTokenPrivileges");
+			e = win_last_error("AdjustTokenPrivileges");
 			break;
 		}
 		/* Success with ERROR_NOT_ALL_ASSIGNED: the token lacks it. */
 		if (GetLastError() == ERROR_NOT_ALL_ASSIGNED) {
-			svc_plog("privilege %ls is not held", names[i]);
+			win_plog("privilege %ls is not held", names[i]);
 			*all_enabled = false;
 		}
 	}
@@ -59,7 +52,7 @@ ferry_err svc_enable_privileges(const wchar_t *const *names, size_t n, bool *all
 	return e;
 }
 
-ferry_err svc_wide(wchar_t **out, const char *s)
+ferry_err win_wide(wchar_t **out, const char *s)
 {
 	uint16_t *w = NULL;
 	size_t n;
@@ -69,21 +62,21 @@ ferry_err svc_wide(wchar_t **out, const char *s)
 	return e;
 }
 
-ferry_err svc_utf8(char **out, const wchar_t *w)
+ferry_err win_utf8(char **out, const wchar_t *w)
 {
 	size_t n;
 
 	return ferry_utf16_to_utf8(out, &n, (const uint16_t *)w, wcslen(w));
 }
 
-ferry_err svc_check_sid(const char *sid)
+ferry_err win_check_sid(const char *sid)
 {
 	if (!sid || strncmp(sid, "S-1-", 4) || strlen(sid) > 184 || strpbrk(sid, "\\/ "))
 		return ferry_error_set(FERRY_EINVAL, "not a SID string: '%s'", sid ? sid : "(null)");
 	return FERRY_OK;
 }
 
-ferry_err svc_profile_dir(wchar_t **out, const char *sid)
+ferry_err win_profile_dir(wchar_t **out, const char *sid)
 {
 	wchar_t key[400], raw[MAX_PATH * 4];
 	wchar_t *wsid = NULL, *exp = NULL;
@@ -92,23 +85,23 @@ ferry_err svc_profile_dir(wchar_t **out, const char *sid)
 	ferry_err e;
 
 	*out = NULL;
-	if ((e = svc_check_sid(sid)) != FERRY_OK || (e = svc_wide(&wsid, sid)) != FERRY_OK)
+	if ((e = win_check_sid(sid)) != FERRY_OK || (e = win_wide(&wsid, sid)) != FERRY_OK)
 		return e;
-	swprintf(key, sizeof(key) / sizeof(key[0]), L"%ls\\%ls", SVC_PROFILE_LIST, wsid);
+	swprintf(key, sizeof(key) / sizeof(key[0]), L"%ls\\%ls", WIN_PROFILE_LIST, wsid);
 	ferry_free(wsid);
 	rc = RegGetValueW(HKEY_LOCAL_MACHINE, key, L"ProfileImagePath",
 			  RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ | RRF_NOEXPAND, NULL, raw, &len);
 	if (rc != ERROR_SUCCESS)
-		return svc_win_error(rc == ERROR_FILE_NOT_FOUND ? FERRY_ENOTFOUND : FERRY_ESYSTEM,
+		return win_error(rc == ERROR_FILE_NOT_FOUND ? FERRY_ENOTFOUND : FERRY_ESYSTEM,
 				     "RegGetValueW(ProfileList ProfileImagePath)", (unsigned long)rc);
 	n = ExpandEnvironmentStringsW(raw, NULL, 0);
 	exp = n ? ferry_calloc(n, sizeof(wchar_t)) : NULL;
 	if (!exp)
 		return n ? ferry_error_set(FERRY_ENOMEM, "profile path")
-			 : svc_win_last_error("ExpandEnvironmentStringsW");
+			 : win_last_error("ExpandEnvironmentStringsW");
 	if (ExpandEnvironmentStringsW(raw, exp, n) != n) {
 		ferry_free(exp);
-		return svc_win_last_error("ExpandEnvironmentStringsW");
+		return win_last_error("ExpandEnvironmentStringsW");
 	}
 	*out = exp;
 	return FERRY_OK;
@@ -121,7 +114,7 @@ static bool key_exists(HKEY parent, const wchar_t *name, HKEY *out)
 	       RegOpenKeyExW(parent, name, 0, KEY_ALL_ACCESS, out) == ERROR_SUCCESS;
 }
 
-ferry_err svc_hive_open(struct svc_hive *h, const char *sid, bool classes)
+ferry_err win_hive_open(struct win_hive *h, const char *sid, bool classes)
 {
 	static const wchar_t *const privs[] = { SE_BACKUP_NAME, SE_RESTORE_NAME };
 	wchar_t *wsid = NULL, *dir = NULL, file[MAX_PATH * 4 + 64], live[220];
@@ -130,7 +123,7 @@ ferry_err svc_hive_open(struct svc_hive *h, const char *sid, bool classes)
 	ferry_err e;
 
 	memset(h, 0, sizeof(*h));
-	if ((e = svc_check_sid(sid)) != FERRY_OK || (e = svc_wide(&wsid, sid)) != FERRY_OK)
+	if ((e = win_check_sid(sid)) != FERRY_OK || (e = win_wide(&wsid, sid)) != FERRY_OK)
 		return e;
 	swprintf(h->name, sizeof(h->name) / sizeof(h->name[0]), L"Ferry_%ls%ls", wsid,
 		 classes ? L"_Classes" : L"");
@@ -143,30 +136,30 @@ ferry_err svc_hive_open(struct svc_hive *h, const char *sid, bool classes)
 	}
 	if (key_exists(HKEY_USERS, h->name, &h->root))
 		return FERRY_OK;
-	if ((e = svc_profile_dir(&dir, sid)) != FERRY_OK)
+	if ((e = win_profile_dir(&dir, sid)) != FERRY_OK)
 		return e;
 	swprintf(file, sizeof(file) / sizeof(file[0]), L"%ls\\%ls", dir,
 		 classes ? L"AppData\\Local\\Microsoft\\Windows\\UsrClass.dat" : L"NTUSER.DAT");
 	ferry_free(dir);
 	if (GetFileAttributesW(file) == INVALID_FILE_ATTRIBUTES)
-		return svc_win_last_error(classes ? "GetFileAttributesW(UsrClass.dat)"
+		return win_last_error(classes ? "GetFileAttributesW(UsrClass.dat)"
 						  : "GetFileAttributesW(NTUSER.DAT)");
-	if ((e = svc_enable_privileges(privs, 2, &all)) != FERRY_OK)
+	if ((e = win_enable_privileges(privs, 2, &all)) != FERRY_OK)
 		return e;
 	rc = RegLoadKeyW(HKEY_USERS, h->name, file);
 	if (rc != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegLoadKeyW", (unsigned long)rc);
+		return win_error(FERRY_ESYSTEM, "RegLoadKeyW", (unsigned long)rc);
 	h->loaded_by_us = true;
 	if (!key_exists(HKEY_USERS, h->name, &h->root)) {
-		e = svc_win_error(FERRY_ESYSTEM, "RegOpenKeyExW(loaded hive)", GetLastError());
-		svc_hive_close(h);
+		e = win_error(FERRY_ESYSTEM, "RegOpenKeyExW(loaded hive)", GetLastError());
+		win_hive_close(h);
 		return e;
 	}
-	svc_plog("loaded %ls at HKU\\%ls", file, h->name);
+	win_plog("loaded %ls at HKU\\%ls", file, h->name);
 	return FERRY_OK;
 }
 
-ferry_err svc_hive_close(struct svc_hive *h)
+ferry_err win_hive_close(struct win_hive *h)
 {
 	ferry_err e = FERRY_OK;
 
@@ -179,14 +172,14 @@ ferry_err svc_hive_close(struct svc_hive *h)
 
 		h->loaded_by_us = false;
 		if (rc != ERROR_SUCCESS) {
-			e = svc_win_error(FERRY_ESYSTEM, "RegUnLoadKeyW", (unsigned long)rc);
-			svc_plog("unloading HKU\\%ls failed: %s", h->name, ferry_error_detail());
+			e = win_error(FERRY_ESYSTEM, "RegUnLoadKeyW", (unsigned long)rc);
+			win_plog("unloading HKU\\%ls failed: %s", h->name, ferry_error_detail());
 		}
 	}
 	return e;
 }
 
-void svc_key_stats(HKEY k, unsigned long long *keys, unsigned long long *values,
+void win_key_stats(HKEY k, unsigned long long *keys, unsigned long long *values,
 		   unsigned long long *bytes)
 {
 	DWORD nsub = 0, nval = 0, maxname = 0;
@@ -210,7 +203,7 @@ void svc_key_stats(HKEY k, unsigned long long *keys, unsigned long long *values,
 			continue;
 		(*keys)++;
 		if (RegOpenKeyExW(k, name, REG_OPTION_OPEN_LINK, KEY_READ, &sub) == ERROR_SUCCESS) {
-			svc_key_stats(sub, keys, values, bytes);
+			win_key_stats(sub, keys, values, bytes);
 			RegCloseKey(sub);
 		}
 	}

@@ -40,7 +40,7 @@ static ferry_err long_path(wchar_t **out, const char *path, const wchar_t *suffi
 {
 	wchar_t *w = NULL, *r;
 	size_t n, cap;
-	ferry_err e = svc_wide(&w, path);
+	ferry_err e = win_wide(&w, path);
 
 	if (e != FERRY_OK)
 		return e;
@@ -89,13 +89,13 @@ static ferry_err f_list(void *ctx, const char *dir, walk_entry_fn each, void *ar
 	ferry_free(pat);
 	if (fh == INVALID_HANDLE_VALUE)
 		return GetLastError() == ERROR_FILE_NOT_FOUND ? FERRY_OK /* empty */
-							       : svc_win_last_error("FindFirstFileExW");
+							       : win_last_error("FindFirstFileExW");
 	do {
 		char *name = NULL;
 
 		if (!wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L".."))
 			continue;
-		e = svc_utf8(&name, fd.cFileName);
+		e = win_utf8(&name, fd.cFileName);
 		if (e == FERRY_OK)
 			e = each(arg, name, attrs_of(fd.dwFileAttributes));
 		ferry_free(name);
@@ -103,7 +103,7 @@ static ferry_err f_list(void *ctx, const char *dir, walk_entry_fn each, void *ar
 			break;
 	} while (FindNextFileW(fh, &fd));
 	if (e == FERRY_OK && GetLastError() != ERROR_NO_MORE_FILES)
-		e = svc_win_last_error("FindNextFileW");
+		e = win_last_error("FindNextFileW");
 	FindClose(fh);
 	return e;
 }
@@ -120,7 +120,7 @@ static ferry_err f_attrs(void *ctx, const char *path, unsigned *out)
 	a = GetFileAttributesW(w);
 	ferry_free(w);
 	if (a == INVALID_FILE_ATTRIBUTES)
-		return svc_win_last_error("GetFileAttributesW");
+		return win_last_error("GetFileAttributesW");
 	*out = attrs_of(a);
 	return FERRY_OK;
 }
@@ -151,7 +151,7 @@ static ferry_err f_open(void *ctx, const char *path, unsigned at, void **obj)
 			   NULL);
 	ferry_free(w);
 	if (o->h == INVALID_HANDLE_VALUE) {
-		e = svc_win_last_error("CreateFileW");
+		e = win_last_error("CreateFileW");
 		ferry_free(o);
 		return e;
 	}
@@ -166,7 +166,7 @@ static ferry_err f_read(void *ctx, void *obj, uint8_t *buf, size_t cap, size_t *
 
 	(void)ctx;
 	if (!GetKernelObjectSecurity(o->h, o->si, (PSECURITY_DESCRIPTOR)buf, (DWORD)cap, &need))
-		return svc_win_last_error("GetKernelObjectSecurity");
+		return win_last_error("GetKernelObjectSecurity");
 	*len = GetSecurityDescriptorLength((PSECURITY_DESCRIPTOR)buf);
 	return FERRY_OK;
 }
@@ -178,7 +178,7 @@ static ferry_err f_write(void *ctx, void *obj, const uint8_t *sd, size_t len)
 	(void)ctx;
 	(void)len;
 	if (!SetKernelObjectSecurity(o->h, o->si, (PSECURITY_DESCRIPTOR)sd))
-		return svc_win_last_error("SetKernelObjectSecurity");
+		return win_last_error("SetKernelObjectSecurity");
 	return FERRY_OK;
 }
 
@@ -214,7 +214,7 @@ static ferry_err ck_write(void *arg, const uint8_t *data, size_t len)
 static void on_failure(void *arg, const char *path, ferry_err code, const char *detail)
 {
 	(void)arg;
-	svc_plog("reacl: %s: %s (%s)", path, ferry_strerror(code), detail);
+	win_plog("reacl: %s: %s (%s)", path, ferry_strerror(code), detail);
 }
 
 static void on_progress(void *arg, const struct walk_counts *c, const char *dir)
@@ -223,14 +223,14 @@ static void on_progress(void *arg, const struct walk_counts *c, const char *dir)
 
 	/* Every 10,000 objects, not every directory. */
 	if (c->seen >= *next) {
-		svc_plog("reacl: %llu seen, %llu changed, %llu failed, at %s",
+		win_plog("reacl: %llu seen, %llu changed, %llu failed, at %s",
 			 (unsigned long long)c->seen, (unsigned long long)c->changed,
 			 (unsigned long long)c->failed, dir);
 		*next = c->seen + 10000;
 	}
 }
 
-ferry_err svc_reacl_mode(enum sd_mode *out, enum rb_perm_mode mode)
+ferry_err win_reacl_mode(enum sd_mode *out, enum rb_perm_mode mode)
 {
 	switch (mode) {
 	case RB_PERM_ADD: *out = SD_MODE_ADD; return FERRY_OK;
@@ -240,9 +240,9 @@ ferry_err svc_reacl_mode(enum sd_mode *out, enum rb_perm_mode mode)
 	}
 }
 
-ferry_err svc_reacl_paths(const struct svc_profile_ctx *pc, enum rb_perm_mode mode,
+ferry_err win_reacl_paths(const struct win_profile_ctx *pc, enum rb_perm_mode mode,
 			  const char *const *paths, size_t n, bool profile_folders,
-			  struct svc_reacl_counts *counts)
+			  struct win_reacl_counts *counts)
 {
 	static const wchar_t *const privs[] = { SE_BACKUP_NAME, SE_RESTORE_NAME,
 						SE_TAKE_OWNERSHIP_NAME, SE_SECURITY_NAME };
@@ -259,9 +259,9 @@ ferry_err svc_reacl_paths(const struct svc_profile_ctx *pc, enum rb_perm_mode mo
 	bool all;
 	ferry_err e;
 
-	if (!pc || !pc->table || svc_check_sid(pc->source_sid) || svc_check_sid(pc->target_sid))
-		return ferry_error_set(FERRY_EINVAL, "svc_reacl_paths: missing profile context");
-	if ((e = svc_reacl_mode(&o.mode, mode)) != FERRY_OK)
+	if (!pc || !pc->table || win_check_sid(pc->source_sid) || win_check_sid(pc->target_sid))
+		return ferry_error_set(FERRY_EINVAL, "win_reacl_paths: missing profile context");
+	if ((e = win_reacl_mode(&o.mode, mode)) != FERRY_OK)
 		return e;
 	o.table = pc->table;
 	snprintf(salt, sizeof(salt), "files %s>%s", pc->source_sid, pc->target_sid);
@@ -277,35 +277,35 @@ ferry_err svc_reacl_paths(const struct svc_profile_ctx *pc, enum rb_perm_mode mo
 	for (size_t i = 0; i < n && e == FERRY_OK; i++) {
 		wchar_t *w = NULL, exp[32768];
 
-		e = svc_wide(&w, paths[i]);
+		e = win_wide(&w, paths[i]);
 		if (e == FERRY_OK && !ExpandEnvironmentStringsW(w, exp, 32768))
-			e = svc_win_last_error("ExpandEnvironmentStringsW");
+			e = win_last_error("ExpandEnvironmentStringsW");
 		if (e == FERRY_OK)
-			e = svc_utf8(&roots[nroots++], exp);
+			e = win_utf8(&roots[nroots++], exp);
 		ferry_free(w);
 	}
 	if (e == FERRY_OK && profile_folders) {
 		wchar_t *dir = NULL;
 
-		e = svc_profile_dir(&dir, pc->source_sid);
+		e = win_profile_dir(&dir, pc->source_sid);
 		if (e == FERRY_OK)
-			e = svc_utf8(&roots[nroots++], dir);
+			e = win_utf8(&roots[nroots++], dir);
 		ferry_free(dir);
 	}
 	if (e == FERRY_OK)
-		e = svc_enable_privileges(privs, 4, &all);
+		e = win_enable_privileges(privs, 4, &all);
 	if (e == FERRY_OK) {
 		fs.sacl = all;
 		o.cb_arg = &next;
-		svc_plog("reacl: %s mode over %lu path(s)%s", sd_mode_name(o.mode),
+		win_plog("reacl: %s mode over %lu path(s)%s", sd_mode_name(o.mode),
 			 (unsigned long)nroots, fs.sacl ? "" : " (SACLs left alone: SeSecurityPrivilege missing)");
 		e = walk_run(&c, &o, (const char *const *)roots, nroots);
-		svc_plog("reacl: done: %llu seen, %llu changed, %llu failed, %llu reparse points not followed",
+		win_plog("reacl: done: %llu seen, %llu changed, %llu failed, %llu reparse points not followed",
 			 (unsigned long long)c.seen, (unsigned long long)c.changed,
 			 (unsigned long long)c.failed, (unsigned long long)c.skipped_reparse);
 	}
 	if (counts)
-		*counts = (struct svc_reacl_counts){ c.seen, c.changed, c.failed, c.skipped_reparse };
+		*counts = (struct win_reacl_counts){ c.seen, c.changed, c.failed, c.skipped_reparse };
 	for (size_t i = 0; i < nroots; i++)
 		ferry_free(roots[i]);
 	ferry_free(roots);

@@ -38,7 +38,7 @@ static ferry_err open_key(HKEY *out, const char *path, REGSAM sam)
 	wchar_t *w = NULL;
 	DWORD disp = 0;
 	LONG rc;
-	ferry_err e = svc_wide(&w, path);
+	ferry_err e = win_wide(&w, path);
 
 	if (e != FERRY_OK)
 		return e;
@@ -55,7 +55,7 @@ static ferry_err open_key(HKEY *out, const char *path, REGSAM sam)
 	}
 	ferry_free(w);
 	if (rc != ERROR_SUCCESS)
-		return svc_win_error(rc == ERROR_FILE_NOT_FOUND ? FERRY_ENOTFOUND
+		return win_error(rc == ERROR_FILE_NOT_FOUND ? FERRY_ENOTFOUND
 				     : rc == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM,
 				     "RegOpenKeyExW", (unsigned long)rc);
 	return FERRY_OK;
@@ -92,10 +92,10 @@ static ferry_err r_list(void *ctx, const char *dir, walk_entry_fn each, void *ar
 		if (rc == ERROR_NO_MORE_ITEMS)
 			break;
 		if (rc != ERROR_SUCCESS) {
-			e = svc_win_error(FERRY_ESYSTEM, "RegEnumKeyExW", (unsigned long)rc);
+			e = win_error(FERRY_ESYSTEM, "RegEnumKeyExW", (unsigned long)rc);
 			break;
 		}
-		e = svc_utf8(&u, name);
+		e = win_utf8(&u, name);
 		if (e == FERRY_OK)
 			e = each(arg, u, WALK_ATTR_DIR | (is_link(k, name) ? WALK_ATTR_REPARSE : 0));
 		ferry_free(u);
@@ -151,7 +151,7 @@ static ferry_err r_read(void *ctx, void *obj, uint8_t *buf, size_t cap, size_t *
 
 	(void)ctx;
 	if (rc != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegGetKeySecurity", (unsigned long)rc);
+		return win_error(FERRY_ESYSTEM, "RegGetKeySecurity", (unsigned long)rc);
 	*len = GetSecurityDescriptorLength((PSECURITY_DESCRIPTOR)buf);
 	return FERRY_OK;
 }
@@ -164,7 +164,7 @@ static ferry_err r_write(void *ctx, void *obj, const uint8_t *sd, size_t len)
 	(void)ctx;
 	(void)len;
 	if (rc != ERROR_SUCCESS)
-		return svc_win_error(FERRY_ESYSTEM, "RegSetKeySecurity", (unsigned long)rc);
+		return win_error(FERRY_ESYSTEM, "RegSetKeySecurity", (unsigned long)rc);
 	return FERRY_OK;
 }
 
@@ -180,11 +180,11 @@ static void r_close(void *ctx, void *obj)
 static void on_failure(void *arg, const char *path, ferry_err code, const char *detail)
 {
 	(void)arg;
-	svc_plog("reacl hive: HKU\\%s: %s (%s)", path, ferry_strerror(code), detail);
+	win_plog("reacl hive: HKU\\%s: %s (%s)", path, ferry_strerror(code), detail);
 }
 
 /* Walk one hive; a hive file that does not exist (no UsrClass.dat yet) is nothing to do. */
-static ferry_err walk_hive(const struct svc_profile_ctx *pc, enum sd_mode mode, bool classes,
+static ferry_err walk_hive(const struct win_profile_ctx *pc, enum sd_mode mode, bool classes,
 			   bool sacl, struct walk_counts *total)
 {
 	struct regs rs = { .sacl = sacl };
@@ -192,29 +192,29 @@ static ferry_err walk_hive(const struct svc_profile_ctx *pc, enum sd_mode mode, 
 				.open = r_open, .read_sd = r_read, .write_sd = r_write, .close = r_close };
 	struct walk_opts o = { .fs = &seam, .table = pc->table, .mode = mode, .failure = on_failure };
 	struct walk_counts c = { 0 };
-	struct svc_hive h;
+	struct win_hive h;
 	char *root = NULL;
 	const char *roots[1];
 	ferry_err e, ce;
 
-	e = svc_hive_open(&h, pc->source_sid, classes);
+	e = win_hive_open(&h, pc->source_sid, classes);
 	if (e == FERRY_ENOTFOUND) {
-		svc_plog("reacl hive: %s: %s; nothing to do", classes ? "UsrClass.dat" : "NTUSER.DAT",
+		win_plog("reacl hive: %s: %s; nothing to do", classes ? "UsrClass.dat" : "NTUSER.DAT",
 			 ferry_error_detail());
 		return FERRY_OK;
 	}
 	if (e != FERRY_OK)
 		return e;
-	e = svc_utf8(&root, h.name);
+	e = win_utf8(&root, h.name);
 	if (e == FERRY_OK) {
 		roots[0] = root;
 		e = walk_run(&c, &o, roots, 1);
-		svc_plog("reacl hive HKU\\%s: %llu keys seen, %llu changed, %llu failed, %llu links not followed",
+		win_plog("reacl hive HKU\\%s: %llu keys seen, %llu changed, %llu failed, %llu links not followed",
 			 root, (unsigned long long)c.seen, (unsigned long long)c.changed,
 			 (unsigned long long)c.failed, (unsigned long long)c.skipped_reparse);
 	}
 	ferry_free(root);
-	ce = svc_hive_close(&h); /* always, even after a failed walk */
+	ce = win_hive_close(&h); /* always, even after a failed walk */
 	total->seen += c.seen;
 	total->changed += c.changed;
 	total->failed += c.failed;
@@ -222,8 +222,8 @@ static ferry_err walk_hive(const struct svc_profile_ctx *pc, enum sd_mode mode, 
 	return e != FERRY_OK ? e : ce;
 }
 
-ferry_err svc_reacl_hives(const struct svc_profile_ctx *pc, enum rb_perm_mode mode,
-			  struct svc_reacl_counts *counts)
+ferry_err win_reacl_hives(const struct win_profile_ctx *pc, enum rb_perm_mode mode,
+			  struct win_reacl_counts *counts)
 {
 	static const wchar_t *const privs[] = { SE_BACKUP_NAME, SE_RESTORE_NAME, SE_SECURITY_NAME };
 	struct walk_counts c = { 0 };
@@ -231,16 +231,16 @@ ferry_err svc_reacl_hives(const struct svc_profile_ctx *pc, enum rb_perm_mode mo
 	bool all = false;
 	ferry_err e;
 
-	if (!pc || !pc->table || svc_check_sid(pc->source_sid))
-		return ferry_error_set(FERRY_EINVAL, "svc_reacl_hives: missing profile context");
-	if ((e = svc_reacl_mode(&m, mode)) != FERRY_OK)
+	if (!pc || !pc->table || win_check_sid(pc->source_sid))
+		return ferry_error_set(FERRY_EINVAL, "win_reacl_hives: missing profile context");
+	if ((e = win_reacl_mode(&m, mode)) != FERRY_OK)
 		return e;
-	e = svc_enable_privileges(privs, 3, &all);
+	e = win_enable_privileges(privs, 3, &all);
 	if (e == FERRY_OK)
 		e = walk_hive(pc, m, false, all, &c);
 	if (e == FERRY_OK)
 		e = walk_hive(pc, m, true, all, &c);
 	if (counts)
-		*counts = (struct svc_reacl_counts){ c.seen, c.changed, c.failed, c.skipped_reparse };
+		*counts = (struct win_reacl_counts){ c.seen, c.changed, c.failed, c.skipped_reparse };
 	return e;
 }

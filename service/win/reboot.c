@@ -1,13 +1,13 @@
 /*
  * Restarting the PC, and telling restarts apart.
  *
- * svc_reboot_schedule: InitiateShutdownW on this machine with
- * SVC_REBOOT_FLAGS and SVC_REBOOT_REASON (reboot.h) and the grace message
+ * win_reboot_schedule: InitiateShutdownW on this machine with
+ * WIN_REBOOT_FLAGS and WIN_REBOOT_REASON (reboot.h) and the grace message
  * users see; SeShutdownPrivilege is enabled on the service's token first.
  * A restart already in progress (ERROR_SHUTDOWN_IN_PROGRESS) is success:
  * the engine only needs the machine to restart.
  *
- * svc_boot_id: the kernel's boot counter, PrefetchParameters\BootId
+ * win_boot_id: the kernel's boot counter, PrefetchParameters\BootId
  * (HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Memory Management\
  * PrefetchParameters, REG_DWORD), which Windows increments at every boot and
  * which, unlike the boot time, does not move when the clock is set. Where it
@@ -31,30 +31,30 @@
 #define BOOT_TIME_SOURCE (1ull << 63)
 #define SYSTEM_TIMEOFDAY_INFORMATION_CLASS 3
 
-svc_initiate_shutdown_fn svc_reboot_initiate_hook = NULL;
+win_initiate_shutdown_fn win_reboot_initiate_hook = NULL;
 
 static ferry_err enable_shutdown_privilege(void)
 {
 	HANDLE tok = NULL;
 	TOKEN_PRIVILEGES tp;
-	ferry_err rc = 0;
+	ferry_err rc = FERRY_OK;
 
 	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY, &tok))
-		return svc_win_last_error("OpenProcessToken");
+		return win_last_error("OpenProcessToken");
 	tp.PrivilegeCount = 1;
 	tp.Privileges[0].Attributes = SE_PRIVILEGE_ENABLED;
 	if (!LookupPrivilegeValueW(NULL, SE_SHUTDOWN_NAME, &tp.Privileges[0].Luid))
-		rc = svc_win_last_error("LookupPrivilegeValueW(SeShutdownPrivilege)");
+		rc = win_last_error("LookupPrivilegeValueW(SeShutdownPrivilege)");
 	else if (!AdjustTokenPrivileges(tok, FALSE, &tp, 0, NULL, NULL) || GetLastError() != ERROR_SUCCESS)
-		rc = svc_win_last_error("AdjustTokenPrivileges(SeShutdownPrivilege)");
+		rc = win_last_error("AdjustTokenPrivileges(SeShutdownPrivilege)");
 	CloseHandle(tok);
 	return rc;
 }
 
-ferry_err svc_reboot_schedule(const char *message, unsigned grace_seconds)
+ferry_err win_reboot_schedule(const char *message, unsigned grace_seconds)
 {
 	static const char op[] = "reboot";
-	svc_initiate_shutdown_fn initiate = svc_reboot_initiate_hook ? svc_reboot_initiate_hook : InitiateShutdownW;
+	win_initiate_shutdown_fn initiate = win_reboot_initiate_hook ? win_reboot_initiate_hook : InitiateShutdownW;
 	uint16_t *wmsg = NULL;
 	size_t n = 0;
 	DWORD st;
@@ -62,23 +62,23 @@ ferry_err svc_reboot_schedule(const char *message, unsigned grace_seconds)
 
 	if (!message)
 		message = "";
-	svc_op_log(SVC_LOG_INFO, op, "restart in %u s, reason 0x%08lx, message \"%s\"", grace_seconds,
-		   (unsigned long)SVC_REBOOT_REASON, message);
+	win_op_log(WIN_LOG_INFO, op, "restart in %u s, reason 0x%08lx, message \"%s\"", grace_seconds,
+		   (unsigned long)WIN_REBOOT_REASON, message);
 	rc = ferry_utf8_to_utf16(&wmsg, &n, message, strlen(message));
 	if (rc)
-		return svc_op_result(op, ferry_error_wrap(rc, "reboot message: "));
+		return win_op_result(op, ferry_error_wrap(rc, "reboot message: "));
 	rc = enable_shutdown_privilege();
 	if (rc == 0) {
-		st = initiate(NULL, (LPWSTR)wmsg, grace_seconds, SVC_REBOOT_FLAGS, SVC_REBOOT_REASON);
+		st = initiate(NULL, (LPWSTR)wmsg, grace_seconds, WIN_REBOOT_FLAGS, WIN_REBOOT_REASON);
 		if (st == ERROR_SHUTDOWN_IN_PROGRESS)
-			svc_op_log(SVC_LOG_INFO, op, "a shutdown is already in progress");
+			win_op_log(WIN_LOG_INFO, op, "a shutdown is already in progress");
 		else if (st != ERROR_SUCCESS)
-			rc = svc_win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM
+			rc = win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM
 					   : st == ERROR_CALL_NOT_IMPLEMENTED ? FERRY_ENOTIMPL : FERRY_ESYSTEM,
 					   "InitiateShutdownW", st);
 	}
 	ferry_free(wmsg);
-	return svc_op_result(op, rc);
+	return win_op_result(op, rc);
 }
 
 typedef LONG(NTAPI *nt_query_system_information_fn)(ULONG cls, PVOID buf, ULONG len, PULONG ret);
@@ -95,7 +95,7 @@ static ferry_err boot_time(uint64_t *out)
 	LONG st;
 
 	if (!q)
-		return svc_win_last_error("GetProcAddress(ntdll, NtQuerySystemInformation)");
+		return win_last_error("GetProcAddress(ntdll, NtQuerySystemInformation)");
 	memset(info, 0, sizeof info);
 	st = q(SYSTEM_TIMEOFDAY_INFORMATION_CLASS, info, sizeof info, &got);
 	if (st < 0 || got < 8)
@@ -103,27 +103,27 @@ static ferry_err boot_time(uint64_t *out)
 				       "NtQuerySystemInformation(SystemTimeOfDayInformation) failed: NTSTATUS 0x%08lx",
 				       (unsigned long)st);
 	memcpy(out, info, 8); /* little-endian LARGE_INTEGER */
-	return 0;
+	return FERRY_OK;
 }
 
-ferry_err svc_boot_id(uint64_t *out)
+ferry_err win_boot_id(uint64_t *out)
 {
 	DWORD id = 0, size = sizeof id, type = 0;
 	LSTATUS st;
 	ferry_err rc;
 
 	if (!out)
-		return ferry_error_set(FERRY_EINVAL, "svc_boot_id: missing output");
+		return ferry_error_set(FERRY_EINVAL, "win_boot_id: missing output");
 	st = RegGetValueW(HKEY_LOCAL_MACHINE, BOOT_ID_KEY, L"BootId", RRF_RT_REG_DWORD, &type, &id, &size);
 	if (st == ERROR_SUCCESS) {
 		*out = id;
-		return 0;
+		return FERRY_OK;
 	}
 	if (st != ERROR_FILE_NOT_FOUND)
-		return svc_win_error(FERRY_ESYSTEM, "RegGetValueW(PrefetchParameters\\BootId)", (unsigned long)st);
+		return win_error(FERRY_ESYSTEM, "RegGetValueW(PrefetchParameters\\BootId)", (unsigned long)st);
 	rc = boot_time(out);
 	if (rc)
-		return svc_op_result("boot_id", rc);
+		return win_op_result("boot_id", rc);
 	*out |= BOOT_TIME_SOURCE;
-	return 0;
+	return FERRY_OK;
 }

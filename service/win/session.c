@@ -24,7 +24,7 @@ static ferry_err notifier_path(wchar_t *exe, size_t cap, wchar_t *cmd, size_t cm
 	wchar_t *sep;
 
 	if (!n || n >= cap)
-		return svc_win_last_error("GetModuleFileNameW");
+		return win_last_error("GetModuleFileNameW");
 	sep = wcsrchr(exe, L'\\');
 	if (!sep || (size_t)(sep - exe) + 18 >= cap)
 		return ferry_error_set(FERRY_ERANGE, "notifier: service path too long");
@@ -34,7 +34,7 @@ static ferry_err notifier_path(wchar_t *exe, size_t cap, wchar_t *cmd, size_t cm
 	return FERRY_OK;
 }
 
-ferry_err svc_session_start_notifier(unsigned long session_id)
+ferry_err win_session_start_notifier(unsigned long session_id)
 {
 	wchar_t exe[MAX_PATH], cmd[MAX_PATH + 4], desktop[] = L"winsta0\\default";
 	HANDLE token = NULL;
@@ -46,7 +46,7 @@ ferry_err svc_session_start_notifier(unsigned long session_id)
 	if (rc)
 		return rc;
 	if (!WTSQueryUserToken((ULONG)session_id, &token))
-		return svc_win_last_error("WTSQueryUserToken");
+		return win_last_error("WTSQueryUserToken");
 	/* The user's own environment, so %TEMP% and %APPDATA% are theirs. */
 	if (!CreateEnvironmentBlock(&env, token, FALSE))
 		env = NULL;
@@ -57,7 +57,7 @@ ferry_err svc_session_start_notifier(unsigned long session_id)
 	if (!CreateProcessAsUserW(token, exe, cmd, NULL, NULL, FALSE,
 				  CREATE_UNICODE_ENVIRONMENT | CREATE_NEW_PROCESS_GROUP, env, NULL, &si,
 				  &pi)) {
-		rc = svc_win_last_error("CreateProcessAsUserW");
+		rc = win_last_error("CreateProcessAsUserW");
 	} else {
 		CloseHandle(pi.hThread);
 		CloseHandle(pi.hProcess);

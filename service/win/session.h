@@ -9,6 +9,6 @@
 #include "util/err.h"
 
 /** Start the notifier in `session_id` unless one already runs there. */
-ferry_err svc_session_start_notifier(unsigned long session_id);
+ferry_err win_session_start_notifier(unsigned long session_id);
 
 #endif

@@ -19,76 +19,59 @@
 #include "engine/platform.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "ux/logon_outcome.h"
 
 /* --- credentials (cache_credentials) ------------------------------------ */
 
-/* What an interactive logon against the target domain said; each has its
- * own user-readable text and IPC error code. */
-enum svc_logon_outcome {
-	SVC_LOGON_OK,
-	SVC_LOGON_WRONG_PASSWORD,  /* or unknown user */
-	SVC_LOGON_LOCKED,
-	SVC_LOGON_DISABLED,
-	SVC_LOGON_EXPIRED,         /* password expired */
-	SVC_LOGON_MUST_CHANGE,     /* password must change at next logon */
-	SVC_LOGON_NO_SERVERS,      /* no logon servers: connect to the VPN */
-	SVC_LOGON_TRUST_FAILURE,   /* the source-target trust failed */
-	SVC_LOGON_OTHER,
-};
-
-/** Stable code for the IPC error reply ("wrong_password"). */
-const char *svc_logon_outcome_code(enum svc_logon_outcome o);
-/** One user-readable sentence saying what happened and what to do. */
-const char *svc_logon_outcome_text(enum svc_logon_outcome o);
-
 /**
  * LogonUserExW(LOGON32_LOGON_INTERACTIVE) as user@domain, so Windows keeps a
- * cached logon; the token is closed at once. Takes ownership of `password`
+ * cached logon; the token is closed at once. *out is core/ux's outcome
+ * (the one vocabulary the pipe carries). Takes ownership of `password`
  * and wipes/frees it before returning, on every path. Returns 0 with *out
  * set for every answer the DC gave (including refusals); an error only when
  * the attempt itself could not be made.
  */
-ferry_err svc_logon_check(enum svc_logon_outcome *out, const char *user, const char *domain,
+ferry_err win_logon_check(enum logon_outcome *out, const char *user, const char *domain,
 			  struct ferry_secret *password);
 
 /* --- domain membership ---------------------------------------------------- */
 
 /** NetGetJoinInformation + dsregcmd state, for the engine's checks. */
-ferry_err svc_join_query(struct ferry_join_state *out);
+ferry_err win_join_query(struct ferry_join_state *out);
 /** NetUnjoinDomain (resolved at run time from netapi32). */
-ferry_err svc_join_unjoin(void);
+ferry_err win_join_unjoin(void);
 
 /* Captured output of a child process, size-capped. */
-struct svc_cmd_output {
+struct win_cmd_output {
 	unsigned long exit_code;
-	char *text;       /* UTF-8, NUL-terminated, at most SVC_CMD_OUTPUT_MAX bytes; ferry_free */
+	char *text;       /* UTF-8, NUL-terminated, at most WIN_CMD_OUTPUT_MAX bytes; ferry_free */
 	size_t len;
 	bool truncated;
 	bool timed_out;
 };
-#define SVC_CMD_OUTPUT_MAX (64u * 1024u)
-void svc_cmd_output_clear(struct svc_cmd_output *o);
+#define WIN_CMD_OUTPUT_MAX (64u * 1024u)
+void win_cmd_output_clear(struct win_cmd_output *o);
 
 /** dsregcmd /leave, with its exit code and output. */
-ferry_err svc_entra_leave(struct svc_cmd_output *out);
+ferry_err win_entra_leave(struct win_cmd_output *out);
 
 /* --- ODJ -------------------------------------------------------------------- */
 
 /** DPAPI-seal (machine scope) `blob` into `path` (atomic replace). */
-ferry_err svc_odj_store(const wchar_t *path, const struct ferry_secret *blob);
+ferry_err win_odj_store(const wchar_t *path, const struct ferry_secret *blob);
 /**
  * Unseal `path`, odj_validate it against `domain` and this computer's name,
  * NetRequestOfflineDomainJoin(NETSETUP_PROVISION_ONLINE_CALLER) it, and
  * delete the sealed file after success. The blob is wiped on every path.
  */
-ferry_err svc_odj_import(const wchar_t *path, const char *domain);
+ferry_err win_odj_import(const wchar_t *path, const char *domain);
 
 /* --- reboot --------------------------------------------------------------- */
 
 /** InitiateShutdownW, planned, restart, with reason code and grace message. */
-ferry_err svc_reboot_schedule(const char *message, unsigned grace_seconds);
+ferry_err win_reboot_schedule(const char *message, unsigned grace_seconds);
 /** A value that changes at every boot. */
-ferry_err svc_boot_id(uint64_t *out);
+ferry_err win_boot_id(uint64_t *out);
 
 /* --- fallback (break-glass) account -------------------------------------- */
 
@@ -97,17 +80,17 @@ ferry_err svc_boot_id(uint64_t *out);
  * Administrators group found by its well-known SID. *password receives the
  * password (for escrow); the caller frees it with ferry_secret_free.
  */
-ferry_err svc_fallback_create(const char *username, struct ferry_secret **password);
+ferry_err win_fallback_create(const char *username, struct ferry_secret **password);
 /** Absent account = success. */
-ferry_err svc_fallback_delete(const char *username);
-ferry_err svc_fallback_exists(const char *username, bool *exists);
+ferry_err win_fallback_delete(const char *username);
+ferry_err win_fallback_exists(const char *username, bool *exists);
 
 /* --- prevent-login lease -------------------------------------------------- */
 
 /** Write HKLM\SOFTWARE\Ferry\State\PreventLoginUntil, capped at now + cap. */
-ferry_err svc_lease_write(int64_t until_unix, int64_t now_unix, uint64_t cap_seconds);
+ferry_err win_lease_write(int64_t until_unix, int64_t now_unix, uint64_t cap_seconds);
 /** Delete the value (absent = success). */
-ferry_err svc_lease_clear(void);
+ferry_err win_lease_clear(void);
 
 /* --- command packages ------------------------------------------------------ */
 
@@ -116,9 +99,9 @@ ferry_err svc_lease_clear(void);
  * `pub`, then run it as SYSTEM in a job object with its timeout; capture
  * exit code and output. Nothing runs when verification fails (FERRY_EAUTH).
  */
-ferry_err svc_package_run(const wchar_t *packages_dir, const char *id, const uint8_t pub[32],
-			  struct svc_cmd_output *out);
-/** Whether `id` already ran to completion (recorded durably by svc_package_run). */
-ferry_err svc_package_done(const wchar_t *packages_dir, const char *id, bool *done);
+ferry_err win_package_run(const wchar_t *packages_dir, const char *id, const uint8_t pub[32],
+			  struct win_cmd_output *out);
+/** Whether `id` already ran to completion (recorded durably by win_package_run). */
+ferry_err win_package_done(const wchar_t *packages_dir, const char *id, bool *done);
 
 #endif

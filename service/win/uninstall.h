@@ -1,7 +1,7 @@
 /*
  * The agent's self-uninstall (completion.uninstall_agent, issue #10).
  *
- * svc_uninstall_agent, bound to the engine's uninstall_agent op:
+ * win_uninstall_agent, bound to the engine's uninstall_agent op:
  *  1. copies %ProgramData%\Ferry\state and \logs to
  *     %ProgramData%\Ferry\archive\<UTC yyyymmddThhmmssZ>\ (kept for audit;
  *     the MSI does not own ProgramData, so the archive survives);
@@ -29,34 +29,34 @@
 #include "util/err.h"
 
 /* installer/Ferry.wxs.in's UpgradeCode: never changes. */
-#define SVC_UNINSTALL_UPGRADE_CODE L"{7BC24550-7AF7-47F5-8A05-C223C5BB73C4}"
-#define SVC_UNINSTALL_SERVICE L"Ferry"
-#define SVC_UNINSTALL_WAIT_MS (10u * 60u * 1000u)
+#define WIN_UNINSTALL_UPGRADE_CODE L"{7BC24550-7AF7-47F5-8A05-C223C5BB73C4}"
+#define WIN_UNINSTALL_SERVICE L"Ferry"
+#define WIN_UNINSTALL_WAIT_MS (10u * 60u * 1000u)
 /* "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}" and its NUL */
-#define SVC_GUID_CHARS 39
+#define WIN_GUID_CHARS 39
 
 /** The engine's uninstall_agent op: archive, then schedule (see above). */
-ferry_err svc_uninstall_agent(void);
+ferry_err win_uninstall_agent(void);
 
 /**
  * Copy data_dir\state and data_dir\logs (each optional) into
  * data_dir\archive\<stamp of utc>[-N]\; out receives the archive folder.
  */
-ferry_err svc_uninstall_archive(wchar_t *out, size_t cap, const wchar_t *data_dir,
+ferry_err win_uninstall_archive(wchar_t *out, size_t cap, const wchar_t *data_dir,
 				const SYSTEMTIME *utc);
 
 /** Ferry's installed ProductCode; FERRY_ENOTFOUND when none. */
-ferry_err svc_uninstall_product_code(wchar_t out[SVC_GUID_CHARS]);
+ferry_err win_uninstall_product_code(wchar_t out[WIN_GUID_CHARS]);
 
 /** 1 when s is exactly a braced GUID (the only form put on a command line). */
-int svc_uninstall_guid_ok(const wchar_t *s);
+int win_uninstall_guid_ok(const wchar_t *s);
 
 /** `"<system_dir>\msiexec.exe" /x {GUID} /qn /norestart /l*v "<log>"`. */
-ferry_err svc_uninstall_msiexec_cmdline(wchar_t *out, size_t cap, const wchar_t *system_dir,
+ferry_err win_uninstall_msiexec_cmdline(wchar_t *out, size_t cap, const wchar_t *system_dir,
 					const wchar_t *product_code, const wchar_t *log_path);
 
 /** `"<waiter>" uninstall-wait --service S --product {GUID} --log "<log>"`. */
-ferry_err svc_uninstall_waiter_cmdline(wchar_t *out, size_t cap, const wchar_t *waiter_exe,
+ferry_err win_uninstall_waiter_cmdline(wchar_t *out, size_t cap, const wchar_t *waiter_exe,
 				       const wchar_t *service, const wchar_t *product_code,
 				       const wchar_t *log_path);
 
@@ -65,7 +65,7 @@ ferry_err svc_uninstall_waiter_cmdline(wchar_t *out, size_t cap, const wchar_t *
  * service that does not exist counts as stopped), then run msiexec /x and
  * wait for it; *msi_exit receives its exit code.
  */
-ferry_err svc_uninstall_wait_and_run(DWORD *msi_exit, const wchar_t *service,
+ferry_err win_uninstall_wait_and_run(DWORD *msi_exit, const wchar_t *service,
 				     const wchar_t *product_code, const wchar_t *log_path,
 				     DWORD timeout_ms);
 

@@ -11,27 +11,15 @@
 #include <wchar.h>
 
 #include "win/win_err.h"
+#include "winutil.h"
 
 #define PATH_CAP 1024
 #define MAX_DEPTH 16
 
-/* swprintf that fails (-1) on truncation too: mingw's C99 swprintf returns
- * the length it wanted, not -1, when the text does not fit. */
-static int wfmt(wchar_t *out, size_t cap, const wchar_t *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vswprintf(out, cap, fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= cap ? -1 : n;
-}
-
 static ferry_err make_dir(const wchar_t *path)
 {
 	if (!CreateDirectoryW(path, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return svc_win_last_error("CreateDirectoryW(archive)");
+		return win_last_error("CreateDirectoryW(archive)");
 	return FERRY_OK;
 }
 
@@ -45,7 +33,7 @@ static ferry_err copy_tree(const wchar_t *src, const wchar_t *dst, int depth)
 
 	if (depth > MAX_DEPTH)
 		return ferry_error_set(FERRY_ERANGE, "archive: folders nested deeper than %d", MAX_DEPTH);
-	if (wfmt(pattern, PATH_CAP, L"%ls\\*", src) < 0)
+	if (wu_fmt(pattern, PATH_CAP, L"%ls\\*", src) < 0)
 		return ferry_error_set(FERRY_ERANGE, "archive: path too long");
 	h = FindFirstFileW(pattern, &fd);
 	if (h == INVALID_HANDLE_VALUE) {
@@ -53,21 +41,21 @@ static ferry_err copy_tree(const wchar_t *src, const wchar_t *dst, int depth)
 
 		if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND)
 			return FERRY_OK;
-		return svc_win_error(FERRY_ESYSTEM, "FindFirstFileW(archive)", e);
+		return win_error(FERRY_ESYSTEM, "FindFirstFileW(archive)", e);
 	}
 	rc = make_dir(dst);
 	do {
 		if (rc || !wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L".."))
 			continue;
-		if (wfmt(from, PATH_CAP, L"%ls\\%ls", src, fd.cFileName) < 0 ||
-		    wfmt(to, PATH_CAP, L"%ls\\%ls", dst, fd.cFileName) < 0) {
+		if (wu_fmt(from, PATH_CAP, L"%ls\\%ls", src, fd.cFileName) < 0 ||
+		    wu_fmt(to, PATH_CAP, L"%ls\\%ls", dst, fd.cFileName) < 0) {
 			rc = ferry_error_set(FERRY_ERANGE, "archive: path too long");
 		} else if (fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
 			continue; /* never follow a link out of Ferry's folders */
 		} else if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
 			rc = copy_tree(from, to, depth + 1);
 		} else if (!CopyFileW(from, to, TRUE)) {
-			rc = svc_win_last_error("CopyFileW(archive)");
+			rc = win_last_error("CopyFileW(archive)");
 		}
 	} while (!rc && FindNextFileW(h, &fd));
 	FindClose(h);
@@ -81,13 +69,13 @@ static ferry_err new_archive_dir(wchar_t *out, size_t cap, const wchar_t *data_d
 	wchar_t base[PATH_CAP];
 	ferry_err rc;
 
-	if (wfmt(base, PATH_CAP, L"%ls\\archive", data_dir) < 0)
+	if (wu_fmt(base, PATH_CAP, L"%ls\\archive", data_dir) < 0)
 		return ferry_error_set(FERRY_ERANGE, "archive: path too long");
 	rc = make_dir(base);
 	for (unsigned n = 1; !rc && n < 100; n++) {
-		int w = n == 1 ? wfmt(out, cap, L"%ls\\%04u%02u%02uT%02u%02u%02uZ", base, t->wYear,
+		int w = n == 1 ? wu_fmt(out, cap, L"%ls\\%04u%02u%02uT%02u%02u%02uZ", base, t->wYear,
 					  t->wMonth, t->wDay, t->wHour, t->wMinute, t->wSecond)
-			       : wfmt(out, cap, L"%ls\\%04u%02u%02uT%02u%02u%02uZ-%u", base,
+			       : wu_fmt(out, cap, L"%ls\\%04u%02u%02uT%02u%02u%02uZ-%u", base,
 					  t->wYear, t->wMonth, t->wDay, t->wHour, t->wMinute,
 					  t->wSecond, n);
 
@@ -96,12 +84,12 @@ static ferry_err new_archive_dir(wchar_t *out, size_t cap, const wchar_t *data_d
 		if (CreateDirectoryW(out, NULL))
 			return FERRY_OK;
 		if (GetLastError() != ERROR_ALREADY_EXISTS)
-			return svc_win_last_error("CreateDirectoryW(archive)");
+			return win_last_error("CreateDirectoryW(archive)");
 	}
 	return rc ? rc : ferry_error_set(FERRY_EBUSY, "archive: 99 archives in one second");
 }
 
-ferry_err svc_uninstall_archive(wchar_t *out, size_t cap, const wchar_t *data_dir,
+ferry_err win_uninstall_archive(wchar_t *out, size_t cap, const wchar_t *data_dir,
 				const SYSTEMTIME *utc)
 {
 	static const wchar_t *const parts[] = {L"state", L"logs"};
@@ -112,8 +100,8 @@ ferry_err svc_uninstall_archive(wchar_t *out, size_t cap, const wchar_t *data_di
 		return ferry_error_set(FERRY_EINVAL, "archive: missing argument");
 	rc = new_archive_dir(out, cap, data_dir, utc);
 	for (size_t i = 0; !rc && i < sizeof parts / sizeof parts[0]; i++) {
-		if (wfmt(src, PATH_CAP, L"%ls\\%ls", data_dir, parts[i]) < 0 ||
-		    wfmt(dst, PATH_CAP, L"%ls\\%ls", out, parts[i]) < 0)
+		if (wu_fmt(src, PATH_CAP, L"%ls\\%ls", data_dir, parts[i]) < 0 ||
+		    wu_fmt(dst, PATH_CAP, L"%ls\\%ls", out, parts[i]) < 0)
 			return ferry_error_set(FERRY_ERANGE, "archive: path too long");
 		rc = copy_tree(src, dst, 0);
 	}

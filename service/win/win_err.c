@@ -2,12 +2,12 @@
 
 #include <stdio.h>
 
-ferry_err svc_win_error(ferry_err code, const char *api, unsigned long win32)
+ferry_err win_error(ferry_err code, const char *api, unsigned long win32)
 {
 	return ferry_error_set(code, "%s failed: Win32 error %lu (0x%08lx)", api, win32, win32);
 }
 
-ferry_err svc_win_last_error(const char *api)
+ferry_err win_last_error(const char *api)
 {
 	unsigned long e = GetLastError();
 	ferry_err code = FERRY_ESYSTEM;
@@ -18,5 +18,5 @@ ferry_err svc_win_last_error(const char *api)
 		code = FERRY_ENOTFOUND;
 	else if (e == ERROR_NOT_ENOUGH_MEMORY || e == ERROR_OUTOFMEMORY)
 		code = FERRY_ENOMEM;
-	return svc_win_error(code, api, e);
+	return win_error(code, api, e);
 }

@@ -11,9 +11,9 @@
 #include "util/err.h"
 
 /** Set detail "<api> failed: Win32 error N" and return `code`. */
-ferry_err svc_win_error(ferry_err code, const char *api, unsigned long win32);
+ferry_err win_error(ferry_err code, const char *api, unsigned long win32);
 
 /** The same for GetLastError(), mapping access/not-found/memory codes. */
-ferry_err svc_win_last_error(const char *api);
+ferry_err win_last_error(const char *api);
 
 #endif

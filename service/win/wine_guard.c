@@ -2,16 +2,16 @@
 
 #include "win/wine_guard.h"
 
-bool svc_under_wine(void)
+bool win_under_wine(void)
 {
 	HMODULE nt = GetModuleHandleW(L"ntdll.dll");
 	return nt && GetProcAddress(nt, "wine_get_version") != NULL;
 }
 
-ferry_err svc_wine_stub_guard(const char *api)
+ferry_err win_wine_stub_guard(const char *api)
 {
-	if (!svc_under_wine())
-		return 0;
+	if (!win_under_wine())
+		return FERRY_OK;
 	return ferry_error_set(FERRY_ENOTIMPL,
 			       "%s is an unimplemented stub under Wine (calling it aborts the process); "
 			       "this operation needs real Windows", api);

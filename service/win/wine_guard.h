@@ -13,9 +13,9 @@
 #include "util/err.h"
 
 /** True when ntdll exports wine_get_version (we run under Wine). */
-bool svc_under_wine(void);
+bool win_under_wine(void);
 
 /** FERRY_ENOTIMPL naming `api` when under Wine, else 0. */
-ferry_err svc_wine_stub_guard(const char *api);
+ferry_err win_wine_stub_guard(const char *api);
 
 #endif

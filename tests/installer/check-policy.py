@@ -3,7 +3,7 @@
     check-policy.py SOURCE_DIR
 - ferry.admx and en-US/ferry.adml are well-formed, and every $(string.X) /
   $(presentation.X) of the ADMX, and every presentation's refId, resolves;
-- every policy writes under SOFTWARE\\Policies\\Ferry (svc_config_load's
+- every policy writes under SOFTWARE\\Policies\\Ferry (win_config_load's
   policy key, service/win/config.h);
 - the policies' value names are exactly the settings service/win/config.c
   reads, and each is a value the MSI writes under SOFTWARE\\Ferry
@@ -50,7 +50,7 @@ for pol in admx.iterfind(".//p:policies/p:policy", NS):
         check(el.get("id") in refs, f"{name}: presentation shows element {el.get('id')}")
 
 config = open(f"{src}/service/win/config.c").read()
-m = re.search(r"value_names\[SVC_CONFIG_FIELDS\] = \{(.*?)\};", config, re.S)
+m = re.search(r"value_names\[WIN_CONFIG_FIELDS\] = \{(.*?)\};", config, re.S)
 code_names = set(re.findall(r'L"([A-Za-z0-9]+)"', m.group(1))) if m else set()
 check(code_names and value_names == code_names,
       f"policy value names {sorted(value_names)} == config.c {sorted(code_names)}")

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "engine/engine.h"
+#include "engine/platform_layer.h"
 #include "fake_platform.h"
 #include "runbook/runbook.h"
 #include "util/mem.h"
@@ -319,6 +320,66 @@ static void test_engine__refuses_another_runbooks_journal(void **state)
 	runbook_free(cc);
 }
 
+/* A decorator built on platform_layer reaches the inner table's own ctx for
+ * every op it does not replace, and only that op (no copied ctx). */
+static void test_engine__layer_forwards_every_op_with_the_inner_ctx(void **state)
+{
+	struct fake_platform f;
+	struct platform_layer l;
+	const struct ferry_platform *p = &l.table;
+	const char *const paths[] = { "C:\\Data" };
+	struct ferry_join_state js;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	uint64_t boot = 0;
+	bool b = false;
+
+	(void)state;
+	fake_platform_init(&f, T0);
+	platform_layer_init(&l, &f.ops);
+	assert_ptr_equal(p->ctx, &l);
+	assert_ptr_equal(platform_layer_inner(p->ctx), &f.ops);
+	f.world.creds_cached = true;
+	assert_int_equal(p->cache_credentials(p->ctx), FERRY_OK);
+	assert_int_equal(p->create_fallback_account(p->ctx, "fb"), FERRY_OK);
+	assert_int_equal(p->delete_fallback_account(p->ctx, "fb"), FERRY_OK);
+	assert_int_equal(p->set_lock_screen(p->ctx, NULL), FERRY_OK);
+	assert_int_equal(p->restore_lock_screen(p->ctx), FERRY_OK);
+	assert_int_equal(p->set_legal_notice(p->ctx, "c", "t"), FERRY_OK);
+	assert_int_equal(p->restore_legal_notice(p->ctx), FERRY_OK);
+	assert_int_equal(p->set_prevent_login(p->ctx, T0 + 60), FERRY_OK);
+	assert_int_equal(p->clear_prevent_login(p->ctx), FERRY_OK);
+	assert_int_equal(p->run_command_package(p->ctx, "pkg"), FERRY_OK);
+	assert_int_equal(p->notify_user(p->ctx, SCHED_EXP_NONE), FERRY_OK);
+	assert_int_equal(p->query_join(p->ctx, &js), FERRY_OK);
+	assert_int_equal(p->leave_entra(p->ctx), FERRY_OK);
+	assert_int_equal(p->unjoin_domain(p->ctx), FERRY_OK);
+	assert_int_equal(p->import_odj(p->ctx, "target.example", NULL), FERRY_OK);
+	assert_int_equal(p->reacl_paths(p->ctx, RB_PERM_ADD, paths, 1, true), FERRY_OK);
+	assert_int_equal(p->reacl_registry_hives(p->ctx, RB_PERM_ADD), FERRY_OK);
+	assert_int_equal(p->remap_profile(p->ctx), FERRY_OK);
+	assert_int_equal(p->reset_apps(p->ctx, 1), FERRY_OK);
+	assert_int_equal(p->uninstall_agent(p->ctx), FERRY_OK);
+	assert_int_equal(p->reboot(p->ctx), FERRY_OK);
+	assert_int_equal(p->report_event(p->ctx, "e", "r"), FERRY_OK);
+	for (int op = 0; op < FX_COUNT; op++)
+		assert_int_equal(f.calls[op], 1);
+	assert_int_equal(p->account_exists(p->ctx, "fb", &b), FERRY_OK);
+	assert_int_equal(p->command_package_done(p->ctx, "pkg", &b), FERRY_OK);
+	assert_true(b);
+	assert_int_equal(p->boot_id(p->ctx, &boot), FERRY_OK);
+	assert_int_equal(boot, f.boot_id);
+	assert_int_equal(p->now(p->ctx), T0);
+	assert_int_equal(p->storage_replace(p->ctx, "j", (const uint8_t *)"ab", 2), FERRY_OK);
+	assert_int_equal(p->storage_append(p->ctx, "j", (const uint8_t *)"c", 1), FERRY_OK);
+	assert_int_equal(p->storage_sync(p->ctx, "j"), FERRY_OK);
+	assert_int_equal(p->storage_read(p->ctx, "j", &data, &len), FERRY_OK);
+	assert_int_equal(len, 3);
+	assert_memory_equal(data, "abc", 3);
+	ferry_free(data);
+	fake_platform_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_engine__retries_with_backoff_then_succeeds),
 		cmocka_unit_test(test_engine__stops_where_someone_can_log_on),
 		cmocka_unit_test(test_engine__refuses_another_runbooks_journal),
+		cmocka_unit_test(test_engine__layer_forwards_every_op_with_the_inner_ctx),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include "util/buf.h"
 #include "util/bytes.h"
 #include "util/mem.h"
+#include "ux/logon_outcome.h"
 
 /* Append one raw frame (header + text) to b. */
 static void raw_frame(struct ferry_buf *b, const char *json)
@@ -468,6 +469,31 @@ static struct ipc_reply *reply_round_trip(const struct ipc_reply *r)
 	return back;
 }
 
+/* The service's reply for each logon outcome, over the wire, names the same
+ * outcome on the tile's side (one vocabulary). */
+static void test_ipc__logon_reply_carries_the_outcome(void **state)
+{
+	(void)state;
+	for (int o = 0; o < LOGON_OUTCOME_COUNT_; o++) {
+		struct ipc_reply r;
+		struct ipc_reply *back;
+		enum logon_outcome got;
+
+		ipc_reply_logon(&r, 7, (enum logon_outcome)o);
+		back = reply_round_trip(&r);
+		if (o == LOGON_OUTCOME_OK) {
+			assert_true(back->ok);
+		} else {
+			assert_false(back->ok);
+			assert_true(logon_outcome_from_code(&got, back->u.error.code));
+			assert_int_equal(got, o);
+			assert_string_equal(back->u.error.message,
+					    logon_outcome_text((enum logon_outcome)o));
+		}
+		ferry_free(back);
+	}
+}
+
 static void test_ipc__every_reply_round_trips(void **state)
 {
 	(void)state;
@@ -687,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_ipc__nul_byte_in_payload_is_refused),
 		cmocka_unit_test(test_ipc__every_request_round_trips),
 		cmocka_unit_test(test_ipc__every_reply_round_trips),
+		cmocka_unit_test(test_ipc__logon_reply_carries_the_outcome),
 		cmocka_unit_test(test_ipc__experience_qr_starts_at_and_snooze_are_checked),
 		cmocka_unit_test(test_ipc__bad_requests_name_the_field),
 		cmocka_unit_test(test_ipc__password_never_in_error_detail),

@@ -107,6 +107,39 @@ static void test_logon__out_of_range_is_other(void **state)
 			    logon_outcome_text(LOGON_OUTCOME_OTHER));
 }
 
+static void test_logon__codes_round_trip(void **state)
+{
+	enum logon_outcome o;
+
+	(void)state;
+	for (int a = 0; a < LOGON_OUTCOME_COUNT_; a++) {
+		assert_true(logon_outcome_from_code(&o, logon_outcome_code((enum logon_outcome)a)));
+		assert_int_equal(o, a);
+	}
+}
+
+static void test_logon__pipe_codes_are_not_outcomes(void **state)
+{
+	enum logon_outcome o = LOGON_OUTCOME_OK;
+
+	(void)state;
+	assert_false(logon_outcome_from_code(&o, "busy"));
+	assert_int_equal(o, LOGON_OUTCOME_OTHER);
+	assert_false(logon_outcome_from_code(&o, "denied"));
+	assert_false(logon_outcome_from_code(&o, NULL));
+	assert_false(logon_outcome_from_code(&o, "Wrong_Password"));
+}
+
+static void test_logon__severity_marks_what_the_user_must_fix(void **state)
+{
+	(void)state;
+	assert_int_equal(logon_outcome_severity(LOGON_OUTCOME_OK), LOGON_SEVERITY_SUCCESS);
+	assert_int_equal(logon_outcome_severity(LOGON_OUTCOME_WRONG_PASSWORD), LOGON_SEVERITY_ERROR);
+	assert_int_equal(logon_outcome_severity(LOGON_OUTCOME_LOCKED), LOGON_SEVERITY_ERROR);
+	assert_int_equal(logon_outcome_severity(LOGON_OUTCOME_NO_SERVERS), LOGON_SEVERITY_WARNING);
+	assert_int_equal(logon_outcome_severity((enum logon_outcome)99), LOGON_SEVERITY_ERROR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +149,9 @@ int main(void)
 		cmocka_unit_test(test_logon__ipc_codes_are_stable),
 		cmocka_unit_test(test_logon__no_servers_says_vpn),
 		cmocka_unit_test(test_logon__out_of_range_is_other),
+		cmocka_unit_test(test_logon__codes_round_trip),
+		cmocka_unit_test(test_logon__pipe_codes_are_not_outcomes),
+		cmocka_unit_test(test_logon__severity_marks_what_the_user_must_fix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "net/bundle.h"
+#include "net/package.h"
 #include "net/sig.h"
 #include "util/mem.h"
 
@@ -195,13 +196,13 @@ static void test_net__bundle_package_digest_checked(void **state)
 static void test_net__bundle_package_ids_are_safe_names(void **state)
 {
 	(void)state;
-	assert_true(bundle_package_id_ok("office-reset_1.2.zip"));
-	assert_false(bundle_package_id_ok(""));
-	assert_false(bundle_package_id_ok(".."));
-	assert_false(bundle_package_id_ok("../x"));
-	assert_false(bundle_package_id_ok("a/b"));
-	assert_false(bundle_package_id_ok("a\\b"));
-	assert_false(bundle_package_id_ok("c:x"));
+	assert_true(package_id_valid("office-reset_1.2.zip"));
+	assert_false(package_id_valid(""));
+	assert_false(package_id_valid(".."));
+	assert_false(package_id_valid("../x"));
+	assert_false(package_id_valid("a/b"));
+	assert_false(package_id_valid("a\\b"));
+	assert_false(package_id_valid("c:x"));
 }
 
 int main(void)

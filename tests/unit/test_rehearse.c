@@ -207,6 +207,30 @@ static void test_rehearse__record_escapes_quotes_and_controls(void **state)
 	fake_platform_free(&f);
 }
 
+static void test_rehearse__logon_check_records_who_never_the_password(void **state)
+{
+	struct fake_platform f;
+	struct rehearse *h = NULL;
+	const struct ferry_platform *p;
+	struct ferry_secret *pw = NULL;
+	enum logon_outcome o = LOGON_OUTCOME_OTHER;
+	static struct sink s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	fake_platform_init(&f, T0);
+	assert_int_equal(rehearse_new(&h, &f.ops, &source_pc, sink_line, &s), FERRY_OK);
+	p = rehearse_platform(h);
+	assert_int_equal(ferry_secret_from(&pw, "Hunter2-Secret", 14), FERRY_OK);
+	assert_int_equal(p->check_logon(p->ctx, "jdoe", "TARGET", pw, &o), FERRY_OK); /* frees pw */
+	assert_int_equal(o, LOGON_OUTCOME_OK);
+	assert_string_equal(s.text, "cache_credentials_logon user=\"jdoe\" domain=\"TARGET\"\n");
+	assert_null(strstr(s.text, "Hunter2"));
+	assert_int_equal(rehearse_count(h), 1);
+	rehearse_free(h);
+	fake_platform_free(&f);
+}
+
 static void test_rehearse__out_of_memory_fails_cleanly(void **state)
 {
 	struct fake_platform f;
@@ -238,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_rehearse__changes_nothing_on_the_inner_platform),
 		cmocka_unit_test(test_rehearse__checks_follow_recorded_effects),
 		cmocka_unit_test(test_rehearse__record_escapes_quotes_and_controls),
+		cmocka_unit_test(test_rehearse__logon_check_records_who_never_the_password),
 		cmocka_unit_test(test_rehearse__out_of_memory_fails_cleanly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

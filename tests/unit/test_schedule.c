@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "runbook/rfc3339.h"
 #include "runbook/schedule.h"
@@ -352,11 +353,46 @@ static void test_schedule__state_file_keys(void **state)
 	rb_issues_clear(&iss);
 }
 
+static void test_schedule__state_file_round_trips(void **state)
+{
+	static const char *const done[] = { "cache-credentials", "prep" };
+	struct device_state st = { 0 }, *back;
+	struct device_state_doc *d = NULL;
+	struct rb_issues iss = { 0 };
+	char *text = NULL;
+
+	(void)state;
+	st.credentials_cached = true;
+	st.credentials_user = "TARGET\\jdoe";
+	st.completed = done;
+	st.n_completed = 2;
+	st.snoozed_until = t("2025-03-04T10:00:00Z");
+	st.running_runbook = "migration";
+	st.complete_acknowledged = true;
+	st.start_announced_at = RB_TIME_NONE;
+	st.start_requested = true;
+	assert_int_equal(device_state_format(&text, &st), FERRY_OK);
+	assert_int_equal(device_state_parse(&d, &iss, "s", text, strlen(text)), FERRY_OK);
+	back = &d->st;
+	assert_true(back->credentials_cached);
+	assert_string_equal(back->credentials_user, "TARGET\\jdoe");
+	assert_int_equal(back->n_completed, 2);
+	assert_string_equal(back->completed[1], "prep");
+	assert_int_equal(back->snoozed_until, st.snoozed_until);
+	assert_string_equal(back->running_runbook, "migration");
+	assert_true(back->complete_acknowledged);
+	assert_int_equal(back->start_announced_at, RB_TIME_NONE);
+	assert_true(back->start_requested);
+	device_state_free(d);
+	cJSON_free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schedule__table, setup, teardown),
 		cmocka_unit_test(test_schedule__state_file_keys),
+		cmocka_unit_test(test_schedule__state_file_round_trips),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 
 #include "util/bytes.h"
 #include "util/mem.h"
+#include "ux/hints.h"
 #include "ux/kerb_logon.h"
 #include "ux/lease.h"
 #include "ux/qr.h"
@@ -432,6 +433,34 @@ static void test_ux__qr_releases_everything_on_allocation_failure(void **state)
 	assert_int_equal(n - 2, 2); /* the struct, then the modules */
 }
 
+/* The lease cap: one default for the runbook, the service and the filter. */
+static void test_ux__hint_cap_has_one_default(void **state)
+{
+	(void)state;
+	assert_int_equal(hint_cap_hours(0), HINT_CAP_DEFAULT_HOURS);
+	assert_int_equal(hint_cap_hours(6), 6);
+	assert_int_equal(hint_cap_hours(99), HINT_CAP_MAX_HOURS);
+	assert_int_equal(hint_cap_seconds_read(false, 6), LEASE_DEFAULT_CAP_SECONDS);
+	assert_int_equal(hint_cap_seconds_read(true, 0), LEASE_DEFAULT_CAP_SECONDS);
+	assert_int_equal(hint_cap_seconds_read(true, 25), LEASE_DEFAULT_CAP_SECONDS);
+	assert_int_equal(hint_cap_seconds_read(true, 6), 6 * 3600);
+	/* What the service writes for any runbook value, the filter reads back. */
+	for (unsigned h = 0; h <= 30; h++)
+		assert_int_equal(hint_cap_seconds_read(true, hint_cap_hours(h)),
+				 (uint64_t)hint_cap_hours(h) * 3600u);
+}
+
+static void test_ux__hint_fallback_name_is_local(void **state)
+{
+	(void)state;
+	assert_true(hint_fallback_name_ok("ferry-helpdesk"));
+	assert_false(hint_fallback_name_ok(""));
+	assert_false(hint_fallback_name_ok(NULL));
+	assert_false(hint_fallback_name_ok("DOM\\x"));
+	assert_false(hint_fallback_name_ok("x@dom"));
+	assert_false(hint_fallback_name_ok("a/b"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,6 +479,8 @@ int main(void)
 	    cmocka_unit_test(test_ux__qr_longest_url_fits_version_18),
 	    cmocka_unit_test(test_ux__qr_refuses_what_is_not_printable_ascii),
 	    cmocka_unit_test(test_ux__qr_releases_everything_on_allocation_failure),
+	    cmocka_unit_test(test_ux__hint_cap_has_one_default),
+	    cmocka_unit_test(test_ux__hint_fallback_name_is_local),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

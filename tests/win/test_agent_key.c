@@ -37,10 +37,10 @@ static void test_agent_key__dpapi_round_trip(void **state)
 	size_t len = 0;
 	struct ferry_secret *back = NULL;
 	(void)state;
-	assert_int_equal(svc_agent_key_protect(&blob, &len, key, sizeof(key)), FERRY_OK);
+	assert_int_equal(win_agent_key_protect(&blob, &len, key, sizeof(key)), FERRY_OK);
 	assert_true(len > sizeof(key));
 	assert_false(contains(blob, len, key, sizeof(key)));
-	assert_int_equal(svc_agent_key_unprotect(&back, blob, len), FERRY_OK);
+	assert_int_equal(win_agent_key_unprotect(&back, blob, len), FERRY_OK);
 	assert_int_equal(back->len, sizeof(key));
 	assert_memory_equal(back->data, key, sizeof(key));
 	ferry_secret_free(back);
@@ -53,9 +53,9 @@ static void test_agent_key__altered_blob_refused(void **state)
 	size_t len = 0;
 	struct ferry_secret *back = NULL;
 	(void)state;
-	assert_int_equal(svc_agent_key_protect(&blob, &len, key, sizeof(key)), FERRY_OK);
+	assert_int_equal(win_agent_key_protect(&blob, &len, key, sizeof(key)), FERRY_OK);
 	blob[len - 1] ^= 0x55;
-	assert_int_equal(svc_agent_key_unprotect(&back, blob, len), FERRY_EAUTH);
+	assert_int_equal(win_agent_key_unprotect(&back, blob, len), FERRY_EAUTH);
 	assert_null(back);
 	ferry_free(blob);
 }

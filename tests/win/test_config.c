@@ -1,7 +1,7 @@
 /*
  * service/win/config: Group Policy values win over the MSI's, under Wine's
  * real registry, with private keys so no other suite's settings are
- * touched (svc_config_load reads the real ones the same way).
+ * touched (win_config_load reads the real ones the same way).
  */
 #include <windows.h>
 
@@ -53,23 +53,23 @@ static void msi_defaults(void)
 
 static void test_config__msi_values_when_no_policy(void **state)
 {
-	struct svc_config *c = NULL;
+	struct win_config *c = NULL;
 
 	(void)state;
 	msi_defaults();
-	assert_int_equal(svc_config_load_from(&c, POL, MSI), 0);
+	assert_int_equal(win_config_load_from(&c, POL, MSI), 0);
 	assert_string_equal(c->server_url, "https://msi.example:8443");
-	assert_int_equal(c->source[SVC_CONFIG_SERVER_URL], SVC_CONFIG_FROM_MSI);
+	assert_int_equal(c->source[WIN_CONFIG_SERVER_URL], WIN_CONFIG_FROM_MSI);
 	assert_null(c->server_pin_sha256); /* empty = not set */
-	assert_int_equal(c->source[SVC_CONFIG_SERVER_PIN_SHA256], SVC_CONFIG_UNSET);
+	assert_int_equal(c->source[WIN_CONFIG_SERVER_PIN_SHA256], WIN_CONFIG_UNSET);
 	assert_int_equal(c->rehearse, 0);
-	assert_int_equal(c->source[SVC_CONFIG_REHEARSE], SVC_CONFIG_FROM_MSI);
-	svc_config_free(c);
+	assert_int_equal(c->source[WIN_CONFIG_REHEARSE], WIN_CONFIG_FROM_MSI);
+	win_config_free(c);
 }
 
 static void test_config__policy_wins_over_msi(void **state)
 {
-	struct svc_config *c = NULL;
+	struct win_config *c = NULL;
 	const DWORD on = 1;
 
 	(void)state;
@@ -77,85 +77,85 @@ static void test_config__policy_wins_over_msi(void **state)
 	put_sz(POL, L"ServerUrl", L"https://policy.example");
 	put(POL, L"Rehearse", REG_DWORD, &on, sizeof on);
 	put_sz(POL, L"SigningPublicKey", L"MCowBQYDK2VwAyEA"); /* only the policy sets it */
-	assert_int_equal(svc_config_load_from(&c, POL, MSI), 0);
+	assert_int_equal(win_config_load_from(&c, POL, MSI), 0);
 	assert_string_equal(c->server_url, "https://policy.example");
-	assert_int_equal(c->source[SVC_CONFIG_SERVER_URL], SVC_CONFIG_FROM_POLICY);
+	assert_int_equal(c->source[WIN_CONFIG_SERVER_URL], WIN_CONFIG_FROM_POLICY);
 	assert_int_equal(c->rehearse, 1);
-	assert_int_equal(c->source[SVC_CONFIG_REHEARSE], SVC_CONFIG_FROM_POLICY);
+	assert_int_equal(c->source[WIN_CONFIG_REHEARSE], WIN_CONFIG_FROM_POLICY);
 	assert_string_equal(c->signing_public_key, "MCowBQYDK2VwAyEA");
-	svc_config_free(c);
+	win_config_free(c);
 }
 
 /* A policy that says "off" is still the policy: it beats the MSI's "1". */
 static void test_config__policy_can_turn_rehearsal_off(void **state)
 {
-	struct svc_config *c = NULL;
+	struct win_config *c = NULL;
 	const DWORD off = 0;
 
 	(void)state;
 	put_sz(MSI, L"Rehearse", L"1");
 	put(POL, L"Rehearse", REG_DWORD, &off, sizeof off);
-	assert_int_equal(svc_config_load_from(&c, POL, MSI), 0);
+	assert_int_equal(win_config_load_from(&c, POL, MSI), 0);
 	assert_int_equal(c->rehearse, 0);
-	assert_int_equal(c->source[SVC_CONFIG_REHEARSE], SVC_CONFIG_FROM_POLICY);
-	svc_config_free(c);
+	assert_int_equal(c->source[WIN_CONFIG_REHEARSE], WIN_CONFIG_FROM_POLICY);
+	win_config_free(c);
 }
 
 static void test_config__empty_policy_string_falls_back(void **state)
 {
-	struct svc_config *c = NULL;
+	struct win_config *c = NULL;
 
 	(void)state;
 	msi_defaults();
 	put_sz(POL, L"ServerUrl", L"");
-	assert_int_equal(svc_config_load_from(&c, POL, MSI), 0);
+	assert_int_equal(win_config_load_from(&c, POL, MSI), 0);
 	assert_string_equal(c->server_url, "https://msi.example:8443");
-	svc_config_free(c);
+	win_config_free(c);
 }
 
 static void test_config__expands_bundle_dir(void **state)
 {
-	struct svc_config *c = NULL;
+	struct win_config *c = NULL;
 	static const wchar_t v[] = L"%SystemRoot%\\Ferry";
 	char want[MAX_PATH];
 
 	(void)state;
 	put(POL, L"BundleDir", REG_EXPAND_SZ, v, sizeof v);
 	ExpandEnvironmentStringsA("%SystemRoot%\\Ferry", want, MAX_PATH);
-	assert_int_equal(svc_config_load_from(&c, POL, MSI), 0);
+	assert_int_equal(win_config_load_from(&c, POL, MSI), 0);
 	assert_string_equal(c->bundle_dir, want);
-	assert_int_equal(c->source[SVC_CONFIG_BUNDLE_DIR], SVC_CONFIG_FROM_POLICY);
-	svc_config_free(c);
+	assert_int_equal(c->source[WIN_CONFIG_BUNDLE_DIR], WIN_CONFIG_FROM_POLICY);
+	win_config_free(c);
 }
 
 static void test_config__refuses_wrong_types(void **state)
 {
-	struct svc_config *c = NULL;
+	struct win_config *c = NULL;
 	const DWORD one = 1;
 
 	(void)state;
 	msi_defaults();
 	put(POL, L"ServerUrl", REG_DWORD, &one, sizeof one);
-	assert_int_equal(svc_config_load_from(&c, POL, MSI), FERRY_ECORRUPT);
+	assert_int_equal(win_config_load_from(&c, POL, MSI), FERRY_ECORRUPT);
 	assert_null(c);
 	assert_non_null(strstr(ferry_error_detail(), "ServerUrl"));
 	wipe(NULL);
 	put_sz(MSI, L"Rehearse", L"yes");
-	assert_int_equal(svc_config_load_from(&c, POL, MSI), FERRY_ECORRUPT);
+	assert_int_equal(win_config_load_from(&c, POL, MSI), FERRY_ECORRUPT);
 }
 
 static void test_config__nothing_installed(void **state)
 {
-	struct svc_config *c = NULL;
+	struct win_config *c = NULL;
 
 	(void)state;
-	assert_int_equal(svc_config_load_from(&c, POL, MSI), 0);
+	assert_int_equal(win_config_load_from(&c, POL, MSI), 0);
 	assert_null(c->server_url);
 	assert_int_equal(c->rehearse, 0);
-	assert_int_equal(c->source[SVC_CONFIG_REHEARSE], SVC_CONFIG_UNSET);
-	assert_true(wcscmp(svc_config_value_name(SVC_CONFIG_BUNDLE_DIR), L"BundleDir") == 0);
-	assert_null(svc_config_value_name(SVC_CONFIG_FIELDS));
-	svc_config_free(c);
+	assert_int_equal(c->source[WIN_CONFIG_REHEARSE], WIN_CONFIG_UNSET);
+	assert_true(wcscmp(win_config_value_name(WIN_CONFIG_BUNDLE_DIR), L"BundleDir") == 0);
+	assert_null(win_config_value_name(WIN_CONFIG_FIELDS));
+	win_config_free(c);
 }
 
 int wmain(void);

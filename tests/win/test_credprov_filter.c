@@ -17,19 +17,15 @@
 
 #include <cmocka.h>
 
+#include "cp_dll_load.h"
 #include "cp_guids.h"
 #include "cpapi.h"
-
-typedef HRESULT(STDAPICALLTYPE *get_class_object_fn)(REFCLSID, REFIID, void **);
-typedef HRESULT(STDAPICALLTYPE *plain_fn)(void);
 
 #define STATE_KEY L"SOFTWARE\\Ferry\\State"
 #define FERRY_KEY L"SOFTWARE\\Ferry"
 #define HOUR_TICKS (3600ull * 10000000ull)
 
-static HMODULE dll;
-static get_class_object_fn get_class_object;
-static plain_fn can_unload;
+static struct cp_dll cp;
 
 /* Windows' password provider, a made-up smart-card provider, and ours. */
 static const GUID password_cp = {
@@ -69,15 +65,11 @@ static void clear(void)
 
 static ICredentialProviderFilter *new_filter(void)
 {
-	IClassFactory *cf = NULL;
 	ICredentialProviderFilter *f = NULL;
 
-	assert_int_equal(get_class_object(&CLSID_FerryFilter, &IID_IClassFactory, (void **)&cf),
+	assert_int_equal(cp_dll_create(&cp, &CLSID_FerryFilter, &CP_IID_ICredentialProviderFilter,
+				       (void **)&f),
 			 S_OK);
-	assert_int_equal(cf->lpVtbl->CreateInstance(cf, NULL, &CP_IID_ICredentialProviderFilter,
-						    (void **)&f),
-			 S_OK);
-	cf->lpVtbl->Release(cf);
 	return f;
 }
 
@@ -90,7 +82,7 @@ static unsigned run_filter(CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus)
 
 	assert_int_equal(f->lpVtbl->Filter(f, cpus, 0, clsids, allow, 3), S_OK);
 	assert_int_equal(f->lpVtbl->Release(f), 0);
-	assert_int_equal(can_unload(), S_OK);
+	assert_int_equal(cp.can_unload(), S_OK);
 	/* Ours is never hidden, whatever the registry says. */
 	assert_true(allow[2]);
 	return (allow[0] ? 1u : 0u) | (allow[1] ? 2u : 0u) | (allow[2] ? 4u : 0u);
@@ -214,31 +206,19 @@ static int teardown(void **state)
 {
 	(void)state;
 	clear();
-	return can_unload() == S_OK ? 0 : -1;
+	return cp.can_unload() == S_OK ? 0 : -1;
 }
 
 static int group_setup(void **state)
 {
-	wchar_t path[MAX_PATH];
-	DWORD n = GetModuleFileNameW(NULL, path, MAX_PATH);
-	wchar_t *slash = wcsrchr(path, L'\\');
-
 	(void)state;
-	if (n == 0 || n >= MAX_PATH || !slash)
-		return -1;
-	wcscpy(slash + 1, L"ferrycp.dll");
-	dll = LoadLibraryW(path);
-	if (!dll)
-		return -1;
-	get_class_object = (get_class_object_fn)(void *)GetProcAddress(dll, "DllGetClassObject");
-	can_unload = (plain_fn)(void *)GetProcAddress(dll, "DllCanUnloadNow");
-	return get_class_object && can_unload ? 0 : -1;
+	return cp_dll_load(&cp) ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	FreeLibrary(dll);
+	cp_dll_free(&cp);
 	return 0;
 }
 

@@ -220,7 +220,7 @@ static void test_gui_notify__cache_credentials_submits_and_shows_outcome(void **
 	assert_string_equal(seen.password, "S3cret-Pw!");
 
 	/* Refused by the domain: the outcome says so. */
-	sim_server_set_cache_error(s, "credentials_refused", "The password is wrong.");
+	sim_server_set_cache_outcome(s, LOGON_OUTCOME_WRONG_PASSWORD);
 	assert_int_equal(run_notify(args, out, sizeof out), 0);
 	assert_non_null(strstr(out, "outcome=failed"));
 	sim_server_seen(s, &seen);

@@ -312,12 +312,12 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct svc_profile_ctx ctx(struct sec_table **t)
+static struct win_profile_ctx ctx(struct sec_table **t)
 {
 	static const char csv[] = SRC_SID "," DST_SID "\n";
 
 	assert_int_equal(sec_table_load_csv(t, csv, sizeof(csv) - 1), FERRY_OK);
-	return (struct svc_profile_ctx){ .table = *t, .source_sid = SRC_SID, .target_sid = DST_SID };
+	return (struct win_profile_ctx){ .table = *t, .source_sid = SRC_SID, .target_sid = DST_SID };
 }
 
 /* --- the test ---------------------------------------------------------- */
@@ -325,7 +325,7 @@ static struct svc_profile_ctx ctx(struct sec_table **t)
 static void test_profops_apps__reset_remap_and_rollback(void **state)
 {
 	struct sec_table *t = NULL;
-	struct svc_profile_ctx pc = ctx(&t);
+	struct win_profile_ctx pc = ctx(&t);
 	wchar_t src_key[512], dst_key[512], runonce[600];
 	char *hive0, *pl0, *hive1, *hive2, *pl1, *bak_id;
 	BYTE sid[68];
@@ -341,7 +341,7 @@ static void test_profops_apps__reset_remap_and_rollback(void **state)
 	assert_non_null(pl0);
 
 	/* Resets: the right keys and folders move, with their backups. */
-	assert_int_equal(svc_apps_reset(&pc, RB_APP_OFFICE | RB_APP_ONEDRIVE | RB_APP_TEAMS), FERRY_OK);
+	assert_int_equal(win_apps_reset(&pc, RB_APP_OFFICE | RB_APP_ONEDRIVE | RB_APP_TEAMS), FERRY_OK);
 	assert_false(hkey_exists(HKEY_USERS, HIVE_NAME L"\\Software\\Microsoft\\Office\\16.0\\Common\\Identity"));
 	bak_id = dump_path(HKEY_USERS, HIVE_NAME L"\\Software\\Microsoft\\Office\\16.0\\Common\\Identity.ferry-bak");
 	assert_non_null(bak_id);
@@ -364,14 +364,14 @@ static void test_profops_apps__reset_remap_and_rollback(void **state)
 
 	/* Re-run (the engine may after a crash): nothing more moves. */
 	hive1 = dump_path(HKEY_USERS, HIVE_NAME);
-	assert_int_equal(svc_apps_reset(&pc, RB_APP_OFFICE | RB_APP_ONEDRIVE | RB_APP_TEAMS), FERRY_OK);
+	assert_int_equal(win_apps_reset(&pc, RB_APP_OFFICE | RB_APP_ONEDRIVE | RB_APP_TEAMS), FERRY_OK);
 	hive2 = dump_path(HKEY_USERS, HIVE_NAME);
 	assert_same_text(hive1, hive2);
 	free(hive2);
 
 	/* ProfileList remap, twice. */
-	assert_int_equal(svc_profile_remap(&pc), FERRY_OK);
-	assert_int_equal(svc_profile_remap(&pc), FERRY_OK);
+	assert_int_equal(win_profile_remap(&pc), FERRY_OK);
+	assert_int_equal(win_profile_remap(&pc), FERRY_OK);
 	len = sizeof(sid);
 	assert_int_equal(RegGetValueW(HKEY_LOCAL_MACHINE, dst_key, L"Sid", RRF_RT_REG_BINARY, NULL, sid, &len), ERROR_SUCCESS);
 	assert_true(ConvertStringSidToSidW(DST_SIDW, &want));
@@ -389,7 +389,7 @@ static void test_profops_apps__reset_remap_and_rollback(void **state)
 	assert_true(exists(L"NTUSER.DAT")); /* the profile folder is never removed */
 
 	/* Rollback: everything back, byte for byte; twice is harmless. */
-	assert_int_equal(svc_profile_rollback(SRC_SID), FERRY_OK);
+	assert_int_equal(win_profile_rollback(SRC_SID), FERRY_OK);
 	hive2 = dump_path(HKEY_USERS, HIVE_NAME);
 	assert_same_text(hive0, hive2);
 	free(hive2);
@@ -401,7 +401,7 @@ static void test_profops_apps__reset_remap_and_rollback(void **state)
 	assert_true(exists(L"AppData\\Local\\Packages\\Microsoft.AAD.BrokerPlugin_cw5n1h2txyewy\\AC\\TokenBroker\\Accounts\\t.tbacct"));
 	assert_true(exists(L"AppData\\Roaming\\Microsoft\\Teams\\settings.json"));
 	assert_false(exists(L"AppData\\Roaming\\Microsoft\\Teams.ferry-bak"));
-	assert_int_equal(svc_profile_rollback(SRC_SID), FERRY_OK);
+	assert_int_equal(win_profile_rollback(SRC_SID), FERRY_OK);
 	hive2 = dump_path(HKEY_USERS, HIVE_NAME);
 	assert_same_text(hive0, hive2);
 	free(hive2);
@@ -416,7 +416,7 @@ static void test_profops_apps__reset_remap_and_rollback(void **state)
 static void test_profops_apps__missing_apps_are_nothing_to_do(void **state)
 {
 	struct sec_table *t = NULL;
-	struct svc_profile_ctx pc = ctx(&t);
+	struct win_profile_ctx pc = ctx(&t);
 	char *before, *after;
 
 	(void)state;
@@ -432,7 +432,7 @@ static void test_profops_apps__missing_apps_are_nothing_to_do(void **state)
 		assert_int_equal(RegSetKeyValueW(HKEY_LOCAL_MACHINE, key, L"ProfileImagePath", REG_EXPAND_SZ, dir,
 						 (DWORD)((wcslen(dir) + 1) * sizeof(wchar_t))), ERROR_SUCCESS);
 		before = dump_path(HKEY_USERS, HIVE_NAME);
-		assert_int_equal(svc_apps_reset(&pc, RB_APP_OFFICE | RB_APP_ONEDRIVE | RB_APP_TEAMS), FERRY_OK);
+		assert_int_equal(win_apps_reset(&pc, RB_APP_OFFICE | RB_APP_ONEDRIVE | RB_APP_TEAMS), FERRY_OK);
 		after = dump_path(HKEY_USERS, HIVE_NAME);
 		assert_same_text(before, after);
 		assert_false(hkey_exists(HKEY_LOCAL_MACHINE,

@@ -1,7 +1,7 @@
 /*
- * The ReACL walkers on Wine: svc_reacl_paths over a real directory tree
+ * The ReACL walkers on Wine: win_reacl_paths over a real directory tree
  * (counts, environment expansion, checkpoint and resume through the
- * platform's storage, no reparse following) and svc_reacl_hives over a real
+ * platform's storage, no reparse following) and win_reacl_hives over a real
  * hive file (loaded under HKU\Ferry_<sid>, walked, unloaded).
  *
  * What Wine cannot show: it does not keep file security descriptors
@@ -179,7 +179,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct svc_profile_ctx ctx(struct sec_table **t, struct ferry_platform *p, struct store *s)
+static struct win_profile_ctx ctx(struct sec_table **t, struct ferry_platform *p, struct store *s)
 {
 	static const char csv[] = SRC_SID "," DST_SID "\n";
 
@@ -188,7 +188,7 @@ static struct svc_profile_ctx ctx(struct sec_table **t, struct ferry_platform *p
 	p->ctx = s;
 	p->storage_read = st_read;
 	p->storage_replace = st_replace;
-	return (struct svc_profile_ctx){ .table = *t, .source_sid = SRC_SID, .target_sid = DST_SID, .store = p };
+	return (struct win_profile_ctx){ .table = *t, .source_sid = SRC_SID, .target_sid = DST_SID, .store = p };
 }
 
 /* A: A, a.txt, d1, x.txt, d2, y.txt, d3, z.txt (+ link); B: B, b.txt. */
@@ -199,12 +199,12 @@ static void test_profops_walk__counts_resume_and_no_follow(void **state)
 	struct sec_table *t = NULL;
 	struct ferry_platform p;
 	struct store s = { 0 };
-	struct svc_profile_ctx pc = ctx(&t, &p, &s);
+	struct win_profile_ctx pc = ctx(&t, &p, &s);
 	const char *roots[] = { root_a, root_b };
-	struct svc_reacl_counts c;
+	struct win_reacl_counts c;
 
 	(void)state;
-	assert_int_equal(svc_reacl_paths(&pc, RB_PERM_REPLACE, roots, 2, false, &c), FERRY_OK);
+	assert_int_equal(win_reacl_paths(&pc, RB_PERM_REPLACE, roots, 2, false, &c), FERRY_OK);
 	print_message("seen %lu changed %lu failed %lu reparse %lu\n", (unsigned long)c.seen,
 		      (unsigned long)c.changed, (unsigned long)c.failed, (unsigned long)c.skipped_reparse);
 	assert_int_equal(c.seen, OBJECTS); /* Elsewhere\secret.txt never: the link is not followed */
@@ -218,17 +218,17 @@ static void test_profops_walk__counts_resume_and_no_follow(void **state)
 
 	/* Finished: a re-run does not walk again (a new file stays unseen). */
 	mk(L"A\\late.txt", false);
-	assert_int_equal(svc_reacl_paths(&pc, RB_PERM_REPLACE, roots, 2, false, &c), FERRY_OK);
+	assert_int_equal(win_reacl_paths(&pc, RB_PERM_REPLACE, roots, 2, false, &c), FERRY_OK);
 	assert_int_equal(c.seen, OBJECTS);
 
 	/* A crash while storing the checkpoint after root B: root A is done, so
 	 * the resumed walk does only B (A's new file is not seen). */
 	memset(&s, 0, sizeof(s));
 	s.fail_at = 2;
-	assert_int_not_equal(svc_reacl_paths(&pc, RB_PERM_REPLACE, roots, 2, false, &c), FERRY_OK);
+	assert_int_not_equal(win_reacl_paths(&pc, RB_PERM_REPLACE, roots, 2, false, &c), FERRY_OK);
 	mk(L"A\\later.txt", false);
 	s.fail_at = 0;
-	assert_int_equal(svc_reacl_paths(&pc, RB_PERM_REPLACE, roots, 2, false, &c), FERRY_OK);
+	assert_int_equal(win_reacl_paths(&pc, RB_PERM_REPLACE, roots, 2, false, &c), FERRY_OK);
 	assert_int_equal(c.seen, OBJECTS + 1); /* late.txt, seen by the first pass over A */
 	assert_int_equal(c.failed, 0);
 
@@ -237,7 +237,7 @@ static void test_profops_walk__counts_resume_and_no_follow(void **state)
 		const char *missing[] = { "%FERRY_WALK_BASE%\\nope" };
 
 		memset(&s, 0, sizeof(s));
-		assert_int_equal(svc_reacl_paths(&pc, RB_PERM_ADD, missing, 1, false, &c), FERRY_OK);
+		assert_int_equal(win_reacl_paths(&pc, RB_PERM_ADD, missing, 1, false, &c), FERRY_OK);
 		assert_int_equal(c.failed, 1);
 		assert_int_equal(c.seen, 0);
 	}
@@ -250,8 +250,8 @@ static void test_profops_walk__hives_are_loaded_walked_and_unloaded(void **state
 	struct sec_table *t = NULL;
 	struct ferry_platform p;
 	struct store s = { 0 };
-	struct svc_profile_ctx pc = ctx(&t, &p, &s);
-	struct svc_reacl_counts c;
+	struct win_profile_ctx pc = ctx(&t, &p, &s);
+	struct win_reacl_counts c;
 	wchar_t key[512], file[MAX_PATH * 2], prof[MAX_PATH * 2];
 	HKEY k;
 	TOKEN_PRIVILEGES tp = { .PrivilegeCount = 1 };
@@ -282,7 +282,7 @@ static void test_profops_walk__hives_are_loaded_walked_and_unloaded(void **state
 	assert_int_equal(RegSetKeyValueW(HKEY_LOCAL_MACHINE, key, L"ProfileImagePath", REG_EXPAND_SZ, prof,
 					 (DWORD)((wcslen(prof) + 1) * sizeof(wchar_t))), ERROR_SUCCESS);
 
-	assert_int_equal(svc_reacl_hives(&pc, RB_PERM_ADD, &c), FERRY_OK);
+	assert_int_equal(win_reacl_hives(&pc, RB_PERM_ADD, &c), FERRY_OK);
 	print_message("hive: seen %lu changed %lu failed %lu\n", (unsigned long)c.seen,
 		      (unsigned long)c.changed, (unsigned long)c.failed);
 	/* root, Software, Vendor, App, Environment; no UsrClass.dat here. */

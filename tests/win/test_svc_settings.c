@@ -122,7 +122,7 @@ static DWORD get_dword(const wchar_t *name, LSTATUS *rc)
 {
 	DWORD v = 0, cb = sizeof(v);
 
-	*rc = RegGetValueW(HKEY_LOCAL_MACHINE, SVC_HINTS_KEY, name, RRF_RT_REG_DWORD, NULL, &v, &cb);
+	*rc = RegGetValueW(HKEY_LOCAL_MACHINE, WIN_HINTS_KEY, name, RRF_RT_REG_DWORD, NULL, &v, &cb);
 	return v;
 }
 
@@ -133,31 +133,31 @@ static void test_svc_settings__hints_for_the_credential_provider(void **state)
 	LSTATUS rc;
 
 	(void)state;
-	assert_int_equal(svc_hint_migration_running(true), FERRY_OK);
+	assert_int_equal(win_hint_migration_running(true), FERRY_OK);
 	assert_int_equal(get_dword(L"MigrationRunning", &rc), 1);
 	assert_int_equal(rc, ERROR_SUCCESS);
-	assert_int_equal(svc_hint_migration_running(false), FERRY_OK);
+	assert_int_equal(win_hint_migration_running(false), FERRY_OK);
 	get_dword(L"MigrationRunning", &rc);
 	assert_int_equal(rc, ERROR_FILE_NOT_FOUND);
-	assert_int_equal(svc_hint_migration_running(false), FERRY_OK); /* absent = success */
+	assert_int_equal(win_hint_migration_running(false), FERRY_OK); /* absent = success */
 
-	assert_int_equal(svc_hint_prevent_login_cap(6), FERRY_OK);
+	assert_int_equal(win_hint_prevent_login_cap(6), FERRY_OK);
 	assert_int_equal(get_dword(L"PreventLoginCapHours", &rc), 6);
-	assert_int_equal(svc_hint_prevent_login_cap(100), FERRY_OK); /* capped at 24 */
+	assert_int_equal(win_hint_prevent_login_cap(100), FERRY_OK); /* capped at 24 */
 	assert_int_equal(get_dword(L"PreventLoginCapHours", &rc), 24);
-	assert_int_equal(svc_hint_prevent_login_cap(0), FERRY_OK);
+	assert_int_equal(win_hint_prevent_login_cap(0), FERRY_OK);
 	get_dword(L"PreventLoginCapHours", &rc);
 	assert_int_equal(rc, ERROR_FILE_NOT_FOUND);
 
-	assert_int_equal(svc_hint_fallback_account("ferry-helpdesk"), FERRY_OK);
-	assert_int_equal(RegGetValueW(HKEY_LOCAL_MACHINE, SVC_HINTS_KEY, L"FallbackAccount",
+	assert_int_equal(win_hint_fallback_account("ferry-helpdesk"), FERRY_OK);
+	assert_int_equal(RegGetValueW(HKEY_LOCAL_MACHINE, WIN_HINTS_KEY, L"FallbackAccount",
 				      RRF_RT_REG_SZ, NULL, name, &cb), ERROR_SUCCESS);
 	assert_true(!wcscmp(name, L"ferry-helpdesk"));
-	assert_int_equal(svc_hint_fallback_account("CORP\\admin"), FERRY_EINVAL);
-	assert_int_equal(svc_hint_fallback_account("admin@corp"), FERRY_EINVAL);
-	assert_int_equal(svc_hint_fallback_account(NULL), FERRY_OK);
+	assert_int_equal(win_hint_fallback_account("CORP\\admin"), FERRY_EINVAL);
+	assert_int_equal(win_hint_fallback_account("admin@corp"), FERRY_EINVAL);
+	assert_int_equal(win_hint_fallback_account(NULL), FERRY_OK);
 	cb = sizeof(name);
-	assert_int_equal(RegGetValueW(HKEY_LOCAL_MACHINE, SVC_HINTS_KEY, L"FallbackAccount",
+	assert_int_equal(RegGetValueW(HKEY_LOCAL_MACHINE, WIN_HINTS_KEY, L"FallbackAccount",
 				      RRF_RT_REG_SZ, NULL, name, &cb), ERROR_FILE_NOT_FOUND);
 }
 

@@ -40,25 +40,25 @@ static void test_sysops_account__fallback_create_exists_delete(void **state)
 	bool exists = true;
 
 	(void)state;
-	assert_int_equal(svc_fallback_exists(USER, &exists), 0);
+	assert_int_equal(win_fallback_exists(USER, &exists), 0);
 	assert_false(exists);
-	assert_int_equal(svc_fallback_create(USER, &pw), 0);
+	assert_int_equal(win_fallback_create(USER, &pw), 0);
 	assert_non_null(pw);
 	assert_true(pw->len >= 20);
 	assert_true(pwgen_meets_policy((const char *)pw->data, pw->len));
-	assert_int_equal(svc_fallback_exists(USER, &exists), 0);
+	assert_int_equal(win_fallback_exists(USER, &exists), 0);
 	assert_true(exists);
 	/* Again: Windows gives the existing account a fresh password through
 	 * NetUserSetInfo, which Wine only has as a process-aborting stub, so
 	 * the op refuses plainly here (and never adds a second account, which
 	 * Wine's NetUserAdd would allow). */
-	assert_int_equal(svc_fallback_create(USER, &pw2), FERRY_ENOTIMPL);
+	assert_int_equal(win_fallback_create(USER, &pw2), FERRY_ENOTIMPL);
 	assert_null(pw2);
 	assert_non_null(strstr(ferry_error_detail(), "NetUserSetInfo"));
-	assert_int_equal(svc_fallback_delete(USER), 0);
-	assert_int_equal(svc_fallback_exists(USER, &exists), 0);
+	assert_int_equal(win_fallback_delete(USER), 0);
+	assert_int_equal(win_fallback_exists(USER, &exists), 0);
 	assert_false(exists);
-	assert_int_equal(svc_fallback_delete(USER), 0); /* absent = success */
+	assert_int_equal(win_fallback_delete(USER), 0); /* absent = success */
 	ferry_secret_free(pw);
 	ferry_secret_free(pw2);
 }
@@ -82,42 +82,42 @@ static void test_sysops_account__fallback_rejects_bad_names(void **state)
 	struct ferry_secret *pw = NULL;
 	bool e;
 	(void)state;
-	assert_int_equal(svc_fallback_create("", &pw), FERRY_EINVAL);
+	assert_int_equal(win_fallback_create("", &pw), FERRY_EINVAL);
 	assert_null(pw);
-	assert_int_equal(svc_fallback_exists(NULL, &e), FERRY_EINVAL);
+	assert_int_equal(win_fallback_exists(NULL, &e), FERRY_EINVAL);
 }
 
 static void test_sysops_account__logon_is_not_possible_under_wine(void **state)
 {
-	enum svc_logon_outcome o = SVC_LOGON_OK;
+	enum logon_outcome o = LOGON_OUTCOME_OK;
 	struct ferry_secret *pw = NULL;
 	ferry_err rc;
 
 	(void)state;
 	assert_int_equal(ferry_secret_from(&pw, "Not-a-real-password-1", 21), 0);
-	rc = svc_logon_check(&o, "alice", "ferry.test", pw); /* takes and wipes pw */
+	rc = win_logon_check(&o, "alice", "ferry.test", pw); /* takes and wipes pw */
 	print_message("Wine LogonUserExW: %s\n", ferry_error_detail());
 	/* Wine 8 exports LogonUserExW as a stub that aborts the process: the op
 	 * refuses instead, and never claims the credentials were cached. */
 	assert_int_equal(rc, FERRY_ENOTIMPL);
 	assert_non_null(strstr(ferry_error_detail(), "LogonUserExW"));
-	assert_int_not_equal(o, SVC_LOGON_OK);
+	assert_int_not_equal(o, LOGON_OUTCOME_OK);
 	assert_null(strstr(ferry_error_detail(), "Not-a-real"));
 }
 
 static void test_sysops_account__logon_wipes_on_bad_arguments(void **state)
 {
-	enum svc_logon_outcome o;
+	enum logon_outcome o;
 	struct ferry_secret *pw = NULL;
 	(void)state;
 	assert_int_equal(ferry_secret_from(&pw, "x", 1), 0);
-	assert_int_equal(svc_logon_check(&o, "", "ferry.test", pw), FERRY_EINVAL); /* frees pw */
+	assert_int_equal(win_logon_check(&o, "", "ferry.test", pw), FERRY_EINVAL); /* frees pw */
 }
 
 static void test_sysops_account__unjoin_names_the_missing_export(void **state)
 {
 	(void)state;
-	assert_int_equal(svc_join_unjoin(), FERRY_ENOTIMPL);
+	assert_int_equal(win_join_unjoin(), FERRY_ENOTIMPL);
 	assert_non_null(strstr(ferry_error_detail(), "NetUnjoinDomain"));
 }
 
@@ -129,30 +129,30 @@ static void test_sysops_account__join_query_reads_entra_from_registry(void **sta
 		L"SYSTEM\\CurrentControlSet\\Control\\CloudDomainJoin\\JoinInfo\\0123456789ABCDEF";
 
 	(void)state;
-	assert_int_equal(svc_join_query(&js), 0);
+	assert_int_equal(win_join_query(&js), 0);
 	assert_string_equal(js.ad_domain, ""); /* Wine is a workgroup machine */
 	assert_false(js.entra_joined);
 	assert_int_equal(RegCreateKeyExW(HKEY_LOCAL_MACHINE, key, 0, NULL, 0, KEY_ALL_ACCESS, NULL, &k, NULL),
 			 ERROR_SUCCESS);
 	RegCloseKey(k);
-	assert_int_equal(svc_join_query(&js), 0);
+	assert_int_equal(win_join_query(&js), 0);
 	assert_true(js.entra_joined);
 	assert_int_equal(RegDeleteKeyW(HKEY_LOCAL_MACHINE, key), ERROR_SUCCESS);
-	assert_int_equal(svc_join_query(&js), 0);
+	assert_int_equal(win_join_query(&js), 0);
 	assert_false(js.entra_joined);
 }
 
 static void test_sysops_account__entra_leave_without_dsregcmd(void **state)
 {
-	struct svc_cmd_output out;
+	struct win_cmd_output out;
 	ferry_err rc;
 
 	(void)state;
-	rc = svc_entra_leave(&out);
+	rc = win_entra_leave(&out);
 	print_message("Wine dsregcmd /leave: %s\n", ferry_error_detail());
 	assert_int_equal(rc, FERRY_ENOTFOUND);
 	assert_non_null(strstr(ferry_error_detail(), "dsregcmd /leave: CreateProcessW"));
-	svc_cmd_output_clear(&out);
+	win_cmd_output_clear(&out);
 }
 
 static struct {
@@ -175,9 +175,9 @@ static DWORD WINAPI fake_initiate(LPWSTR machine, LPWSTR message, DWORD grace, D
 static void test_sysops_account__reboot_is_planned_with_reason(void **state)
 {
 	(void)state;
-	svc_reboot_initiate_hook = fake_initiate;
-	assert_int_equal(svc_reboot_schedule("Migration: restarting in 2 minutes (\xc3\xa9)", 120), 0);
-	svc_reboot_initiate_hook = NULL;
+	win_reboot_initiate_hook = fake_initiate;
+	assert_int_equal(win_reboot_schedule("Migration: restarting in 2 minutes (\xc3\xa9)", 120), 0);
+	win_reboot_initiate_hook = NULL;
 	assert_int_equal(seen.calls, 1);
 	assert_true(wcscmp(seen.message, L"Migration: restarting in 2 minutes (\u00e9)") == 0);
 	assert_int_equal(seen.grace, 120);
@@ -189,9 +189,9 @@ static void test_sysops_account__boot_id_is_stable_within_a_boot(void **state)
 {
 	uint64_t a = 0, b = 0;
 	(void)state;
-	assert_int_equal(svc_boot_id(&a), 0);
+	assert_int_equal(win_boot_id(&a), 0);
 	Sleep(1100);
-	assert_int_equal(svc_boot_id(&b), 0);
+	assert_int_equal(win_boot_id(&b), 0);
 	assert_true(a != 0);
 	assert_true(a == b);
 	/* Wine has no BootId counter: the boot-time source is marked by bit 63 */

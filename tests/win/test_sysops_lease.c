@@ -44,7 +44,7 @@ static void test_sysops_lease__write_is_a_qword_filetime(void **state)
 	struct lease_value v;
 
 	(void)state;
-	assert_int_equal(svc_lease_write(now + 600, now, LEASE_DEFAULT_CAP_SECONDS), 0);
+	assert_int_equal(win_lease_write(now + 600, now, LEASE_DEFAULT_CAP_SECONDS), 0);
 	expect_lease(now + 600);
 	/* 2026-01-01T00:10:00Z is 134116998000000000 ticks since 1601 */
 	assert_int_equal(read_value(&type, data, &size), ERROR_SUCCESS);
@@ -64,8 +64,8 @@ static void test_sysops_lease__renewal_replaces_the_value(void **state)
 {
 	const int64_t now = 1767225600;
 	(void)state;
-	assert_int_equal(svc_lease_write(now + 600, now, 3600), 0);
-	assert_int_equal(svc_lease_write(now + 1200, now + 300, 3600), 0);
+	assert_int_equal(win_lease_write(now + 600, now, 3600), 0);
+	assert_int_equal(win_lease_write(now + 1200, now + 300, 3600), 0);
 	expect_lease(now + 1200);
 }
 
@@ -73,7 +73,7 @@ static void test_sysops_lease__capped_at_now_plus_cap(void **state)
 {
 	const int64_t now = 1767225600;
 	(void)state;
-	assert_int_equal(svc_lease_write(now + 10 * 3600, now, 4 * 3600), 0);
+	assert_int_equal(win_lease_write(now + 10 * 3600, now, 4 * 3600), 0);
 	expect_lease(now + 4 * 3600);
 }
 
@@ -83,10 +83,10 @@ static void test_sysops_lease__clear_deletes_and_is_idempotent(void **state)
 	DWORD type = 0, size = sizeof data;
 
 	(void)state;
-	assert_int_equal(svc_lease_write(1767225600 + 60, 1767225600, 3600), 0);
-	assert_int_equal(svc_lease_clear(), 0);
+	assert_int_equal(win_lease_write(1767225600 + 60, 1767225600, 3600), 0);
+	assert_int_equal(win_lease_clear(), 0);
 	assert_int_equal(read_value(&type, data, &size), ERROR_FILE_NOT_FOUND);
-	assert_int_equal(svc_lease_clear(), 0);
+	assert_int_equal(win_lease_clear(), 0);
 }
 
 int wmain(void);

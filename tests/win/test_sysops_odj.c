@@ -118,7 +118,7 @@ static void test_sysops_odj__store_seals_with_dpapi(void **state)
 
 	(void)state;
 	assert_int_equal(odj_text_decode(&bin, text->data, text->len), 0);
-	assert_int_equal(svc_odj_store(sealed_path, bin), 0);
+	assert_int_equal(win_odj_store(sealed_path, bin), 0);
 	read_sealed(&sealed, &len);
 	assert_true(len > 8 + bin->len / 2);
 	assert_memory_equal(sealed, "FRYODJ01", 8);
@@ -147,8 +147,8 @@ static void test_sysops_odj__other_machine_is_refused_before_joining(void **stat
 
 	(void)state;
 	/* text form (UTF-16 with BOM) is accepted as well as binary */
-	assert_int_equal(svc_odj_store(sealed_path, text), 0);
-	assert_int_equal(svc_odj_import(sealed_path, "ferry.test"), FERRY_EMISMATCH);
+	assert_int_equal(win_odj_store(sealed_path, text), 0);
+	assert_int_equal(win_odj_import(sealed_path, "ferry.test"), FERRY_EMISMATCH);
 	print_message("refused: %s\n", ferry_error_detail());
 	assert_non_null(strstr(ferry_error_detail(), "refused before joining"));
 	assert_non_null(strstr(ferry_error_detail(), "FERRYPC01"));
@@ -162,8 +162,8 @@ static void test_sysops_odj__other_domain_is_refused_before_joining(void **state
 	struct ferry_secret *bin = blob_for_this_machine();
 
 	(void)state;
-	assert_int_equal(svc_odj_store(sealed_path, bin), 0);
-	assert_int_equal(svc_odj_import(sealed_path, "contoso.com"), FERRY_EMISMATCH);
+	assert_int_equal(win_odj_store(sealed_path, bin), 0);
+	assert_int_equal(win_odj_import(sealed_path, "contoso.com"), FERRY_EMISMATCH);
 	assert_non_null(strstr(ferry_error_detail(), "refused before joining"));
 	ferry_secret_free(bin);
 }
@@ -173,8 +173,8 @@ static void test_sysops_odj__valid_blob_reaches_the_join_wine_lacks(void **state
 	struct ferry_secret *bin = blob_for_this_machine();
 
 	(void)state;
-	assert_int_equal(svc_odj_store(sealed_path, bin), 0);
-	assert_int_equal(svc_odj_import(sealed_path, "ferry.test"), FERRY_ENOTIMPL);
+	assert_int_equal(win_odj_store(sealed_path, bin), 0);
+	assert_int_equal(win_odj_import(sealed_path, "ferry.test"), FERRY_ENOTIMPL);
 	print_message("Wine cannot join: %s\n", ferry_error_detail());
 	assert_non_null(strstr(ferry_error_detail(), "no NetRequestOfflineDomainJoin export"));
 	assert_true(sealed_exists()); /* not joined, so not deleted */
@@ -189,14 +189,14 @@ static void test_sysops_odj__tampered_seal_is_eauth(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(svc_odj_store(sealed_path, bin), 0);
+	assert_int_equal(win_odj_store(sealed_path, bin), 0);
 	read_sealed(&sealed, &len);
 	sealed[len - 10] ^= 0x55;
 	f = _wfopen(sealed_path, L"wb");
 	assert_non_null(f);
 	assert_int_equal(fwrite(sealed, 1, len, f), len);
 	fclose(f);
-	assert_int_equal(svc_odj_import(sealed_path, "ferry.test"), FERRY_EAUTH);
+	assert_int_equal(win_odj_import(sealed_path, "ferry.test"), FERRY_EAUTH);
 	assert_non_null(strstr(ferry_error_detail(), "CryptUnprotectData"));
 	ferry_free(sealed);
 	ferry_secret_free(bin);
@@ -210,10 +210,10 @@ static void test_sysops_odj__unsealed_file_is_refused(void **state)
 	assert_non_null(f);
 	fputs("not a sealed blob at all", f);
 	fclose(f);
-	assert_int_equal(svc_odj_import(sealed_path, "ferry.test"), FERRY_ECORRUPT);
+	assert_int_equal(win_odj_import(sealed_path, "ferry.test"), FERRY_ECORRUPT);
 	assert_non_null(strstr(ferry_error_detail(), "FRYODJ01"));
 	DeleteFileW(sealed_path);
-	assert_int_equal(svc_odj_import(sealed_path, "ferry.test"), FERRY_ENOTFOUND);
+	assert_int_equal(win_odj_import(sealed_path, "ferry.test"), FERRY_ENOTFOUND);
 }
 
 int wmain(void);

@@ -102,78 +102,78 @@ static int setup_group(void **state)
 
 static void test_sysops_package__echo_output_and_exit_code(void **state)
 {
-	struct svc_cmd_output out;
+	struct win_cmd_output out;
 	bool done = true;
 
 	(void)state;
 	make_package("echo", "cmd.exe /c run.cmd", 60, "run.cmd",
 		     "@echo off\r\necho hello from the package\r\nexit /b 3\r\n");
-	assert_int_equal(svc_package_run(root, "echo", pub, &out), FERRY_ESYSTEM);
+	assert_int_equal(win_package_run(root, "echo", pub, &out), FERRY_ESYSTEM);
 	assert_non_null(strstr(ferry_error_detail(), "exited with 3"));
 	assert_int_equal(out.exit_code, 3);
 	assert_false(out.timed_out);
 	assert_false(out.truncated);
 	assert_non_null(out.text);
 	assert_string_equal(out.text, "hello from the package\r\n");
-	svc_cmd_output_clear(&out);
+	win_cmd_output_clear(&out);
 	/* a failed run is not recorded: the engine may retry it */
-	assert_int_equal(svc_package_done(root, "echo", &done), 0);
+	assert_int_equal(win_package_done(root, "echo", &done), 0);
 	assert_false(done);
 }
 
 static void test_sysops_package__success_is_recorded(void **state)
 {
-	struct svc_cmd_output out;
+	struct win_cmd_output out;
 	bool done = true;
 
 	(void)state;
 	make_package("fine", "cmd.exe /c echo fine", 60, NULL, NULL);
-	assert_int_equal(svc_package_done(root, "fine", &done), 0);
+	assert_int_equal(win_package_done(root, "fine", &done), 0);
 	assert_false(done);
-	assert_int_equal(svc_package_run(root, "fine", pub, &out), 0);
+	assert_int_equal(win_package_run(root, "fine", pub, &out), 0);
 	assert_int_equal(out.exit_code, 0);
 	assert_string_equal(out.text, "fine\r\n");
-	svc_cmd_output_clear(&out);
-	assert_int_equal(svc_package_done(root, "fine", &done), 0);
+	win_cmd_output_clear(&out);
+	assert_int_equal(win_package_done(root, "fine", &done), 0);
 	assert_true(done);
 }
 
 static void test_sysops_package__timeout_kills_it(void **state)
 {
-	struct svc_cmd_output out;
+	struct win_cmd_output out;
 	DWORD t0;
 
 	(void)state;
 	make_package("spin", "cmd.exe /c loop.cmd", 2, "loop.cmd", "@echo off\r\necho spinning\r\n:a\r\ngoto a\r\n");
 	t0 = GetTickCount();
-	assert_int_equal(svc_package_run(root, "spin", pub, &out), FERRY_ETIMEOUT);
+	assert_int_equal(win_package_run(root, "spin", pub, &out), FERRY_ETIMEOUT);
 	print_message("timeout after %lu ms\n", (unsigned long)(GetTickCount() - t0));
 	assert_true(GetTickCount() - t0 < 15000);
 	assert_true(out.timed_out);
 	assert_non_null(strstr(out.text, "spinning"));
-	svc_cmd_output_clear(&out);
+	win_cmd_output_clear(&out);
 }
 
 static void test_sysops_package__output_is_capped(void **state)
 {
-	struct svc_cmd_output out;
+	struct win_cmd_output out;
 
 	(void)state;
 	/* 3000 lines of 42 bytes: 126,000 bytes, about twice the cap */
 	make_package("spew", "cmd.exe /c spew.cmd", 120, "spew.cmd",
 		     "@echo off\r\nfor /L %%i in (1,1,3000) do echo 0123456789012345678901234567890123456789\r\n");
-	assert_int_equal(svc_package_run(root, "spew", pub, &out), 0);
+	assert_int_equal(win_package_run(root, "spew", pub, &out), 0);
 	assert_int_equal(out.exit_code, 0);
 	assert_true(out.truncated);
-	assert_int_equal(out.len, SVC_CMD_OUTPUT_MAX);
-	assert_int_equal(strlen(out.text), SVC_CMD_OUTPUT_MAX);
+	assert_int_equal(out.len, WIN_CMD_OUTPUT_MAX);
+	assert_int_equal(strlen(out.text), WIN_CMD_OUTPUT_MAX);
 	assert_memory_equal(out.text, "0123456789012345678901234567890123456789\r\n", 42);
-	svc_cmd_output_clear(&out);
+	win_cmd_output_clear(&out);
 }
 
 static void test_sysops_package__bad_signature_runs_nothing(void **state)
 {
-	struct svc_cmd_output out;
+	struct win_cmd_output out;
 	char sig[200];
 	FILE *f;
 	char path[MAX_PATH * 2];
@@ -188,37 +188,37 @@ static void test_sysops_package__bad_signature_runs_nothing(void **state)
 	fclose(f);
 	sig[3] = sig[3] == 'A' ? 'B' : 'A';
 	put_file("marker", PACKAGE_SIG_NAME, sig, n);
-	assert_int_equal(svc_package_run(root, "marker", pub, &out), FERRY_EAUTH);
+	assert_int_equal(win_package_run(root, "marker", pub, &out), FERRY_EAUTH);
 	assert_non_null(strstr(ferry_error_detail(), "does not verify"));
 	assert_null(out.text);
 	assert_false(exists("marker", "marker.txt"));
-	svc_cmd_output_clear(&out);
+	win_cmd_output_clear(&out);
 }
 
 static void test_sysops_package__tampered_file_runs_nothing(void **state)
 {
-	struct svc_cmd_output out;
+	struct win_cmd_output out;
 	static const char evil[] = "@echo off\r\necho evil> marker.txt\r\n";
 
 	(void)state;
 	make_package("tamper", "cmd.exe /c run.cmd", 60, "run.cmd", "@echo off\r\necho fine\r\n");
 	put_file("tamper", "run.cmd", evil, sizeof evil - 1);
-	assert_int_equal(svc_package_run(root, "tamper", pub, &out), FERRY_EAUTH);
+	assert_int_equal(win_package_run(root, "tamper", pub, &out), FERRY_EAUTH);
 	assert_non_null(strstr(ferry_error_detail(), "run.cmd"));
 	assert_false(exists("tamper", "marker.txt"));
-	svc_cmd_output_clear(&out);
+	win_cmd_output_clear(&out);
 }
 
 static void test_sysops_package__missing_or_invalid_ids(void **state)
 {
-	struct svc_cmd_output out;
+	struct win_cmd_output out;
 	bool done;
 
 	(void)state;
-	assert_int_equal(svc_package_run(root, "absent", pub, &out), FERRY_EAUTH);
-	assert_int_equal(svc_package_run(root, "..\\x", pub, &out), FERRY_EINVAL);
-	assert_int_equal(svc_package_done(root, "..", &done), FERRY_EINVAL);
-	svc_cmd_output_clear(&out);
+	assert_int_equal(win_package_run(root, "absent", pub, &out), FERRY_EAUTH);
+	assert_int_equal(win_package_run(root, "..\\x", pub, &out), FERRY_EINVAL);
+	assert_int_equal(win_package_done(root, "..", &done), FERRY_EINVAL);
+	win_cmd_output_clear(&out);
 }
 
 int wmain(void);

@@ -87,7 +87,7 @@ static void test_uninstall__archive_copies_state_and_logs(void **state)
 	wchar_t out[MAX_PATH], again[MAX_PATH], want[MAX_PATH], d[MAX_PATH];
 
 	(void)state;
-	assert_int_equal(svc_uninstall_archive(out, MAX_PATH, root, &t), 0);
+	assert_int_equal(win_uninstall_archive(out, MAX_PATH, root, &t), 0);
 	swprintf(want, MAX_PATH, L"%ls\\archive\\20260102T030405Z", root);
 	assert_true(wcscmp(out, want) == 0);
 	swprintf(d, MAX_PATH, L"%ls\\state", out);
@@ -101,7 +101,7 @@ static void test_uninstall__archive_copies_state_and_logs(void **state)
 	assert_file(d, L"journal.bin", "journal bytes");
 
 	/* The same second again: a new folder, the first one kept. */
-	assert_int_equal(svc_uninstall_archive(again, MAX_PATH, root, &t), 0);
+	assert_int_equal(win_uninstall_archive(again, MAX_PATH, root, &t), 0);
 	swprintf(want, MAX_PATH, L"%ls\\archive\\20260102T030405Z-2", root);
 	assert_true(wcscmp(again, want) == 0);
 	swprintf(d, MAX_PATH, L"%ls\\state", again);
@@ -116,21 +116,21 @@ static void test_uninstall__archive_without_logs_is_fine(void **state)
 
 	(void)state;
 	sub(empty, L"empty-data");
-	assert_int_equal(svc_uninstall_archive(out, MAX_PATH, empty, &t), 0);
+	assert_int_equal(win_uninstall_archive(out, MAX_PATH, empty, &t), 0);
 	assert_true(GetFileAttributesW(out) & FILE_ATTRIBUTE_DIRECTORY);
-	assert_int_equal(svc_uninstall_archive(NULL, MAX_PATH, empty, &t), FERRY_EINVAL);
+	assert_int_equal(win_uninstall_archive(NULL, MAX_PATH, empty, &t), FERRY_EINVAL);
 }
 
 static void test_uninstall__guid_check(void **state)
 {
 	(void)state;
-	assert_true(svc_uninstall_guid_ok(L"{7BC24550-7AF7-47F5-8A05-C223C5BB73C4}"));
-	assert_true(svc_uninstall_guid_ok(L"{7bc24550-7af7-47f5-8a05-c223c5bb73c4}"));
-	assert_false(svc_uninstall_guid_ok(L"7BC24550-7AF7-47F5-8A05-C223C5BB73C4"));
-	assert_false(svc_uninstall_guid_ok(L"{7BC24550-7AF7-47F5-8A05-C223C5BB73C}"));
-	assert_false(svc_uninstall_guid_ok(L"{7BC24550-7AF7-47F5-8A05\"C223C5BB73C4}"));
-	assert_false(svc_uninstall_guid_ok(L"{7BC24550-7AF7-47F5-8A05-C223C5BB73CG}"));
-	assert_false(svc_uninstall_guid_ok(NULL));
+	assert_true(win_uninstall_guid_ok(L"{7BC24550-7AF7-47F5-8A05-C223C5BB73C4}"));
+	assert_true(win_uninstall_guid_ok(L"{7bc24550-7af7-47f5-8a05-c223c5bb73c4}"));
+	assert_false(win_uninstall_guid_ok(L"7BC24550-7AF7-47F5-8A05-C223C5BB73C4"));
+	assert_false(win_uninstall_guid_ok(L"{7BC24550-7AF7-47F5-8A05-C223C5BB73C}"));
+	assert_false(win_uninstall_guid_ok(L"{7BC24550-7AF7-47F5-8A05\"C223C5BB73C4}"));
+	assert_false(win_uninstall_guid_ok(L"{7BC24550-7AF7-47F5-8A05-C223C5BB73CG}"));
+	assert_false(win_uninstall_guid_ok(NULL));
 }
 
 static void test_uninstall__command_lines(void **state)
@@ -138,13 +138,13 @@ static void test_uninstall__command_lines(void **state)
 	wchar_t cmd[1024];
 
 	(void)state;
-	assert_int_equal(svc_uninstall_msiexec_cmdline(cmd, 1024, L"C:\\Windows\\system32",
+	assert_int_equal(win_uninstall_msiexec_cmdline(cmd, 1024, L"C:\\Windows\\system32",
 						       L"{11111111-2222-3333-4444-555555555555}",
 						       L"C:\\ProgramData\\Ferry\\archive\\x\\u.log"), 0);
 	assert_true(wcscmp(cmd, L"\"C:\\Windows\\system32\\msiexec.exe\" /x "
 				L"{11111111-2222-3333-4444-555555555555} /qn /norestart /l*v "
 				L"\"C:\\ProgramData\\Ferry\\archive\\x\\u.log\"") == 0);
-	assert_int_equal(svc_uninstall_waiter_cmdline(cmd, 1024,
+	assert_int_equal(win_uninstall_waiter_cmdline(cmd, 1024,
 						      L"C:\\ProgramData\\Ferry\\uninstall\\ferry-uninstall.exe",
 						      L"Ferry", L"{11111111-2222-3333-4444-555555555555}",
 						      L"C:\\a b\\u.log"), 0);
@@ -152,12 +152,12 @@ static void test_uninstall__command_lines(void **state)
 				L"uninstall-wait --service Ferry --product "
 				L"{11111111-2222-3333-4444-555555555555} --log \"C:\\a b\\u.log\"") == 0);
 	/* Nothing from the registry reaches a command line unchecked. */
-	assert_int_equal(svc_uninstall_msiexec_cmdline(cmd, 1024, L"C:\\W", L"{x} & calc", L"l"),
+	assert_int_equal(win_uninstall_msiexec_cmdline(cmd, 1024, L"C:\\W", L"{x} & calc", L"l"),
 			 FERRY_EINVAL);
-	assert_int_equal(svc_uninstall_waiter_cmdline(cmd, 1024, L"w.exe", L"Ferry",
+	assert_int_equal(win_uninstall_waiter_cmdline(cmd, 1024, L"w.exe", L"Ferry",
 						      L"{11111111-2222-3333-4444-555555555555}",
 						      L"a\" & calc \""), FERRY_EINVAL);
-	assert_int_equal(svc_uninstall_msiexec_cmdline(cmd, 40, L"C:\\Windows\\system32",
+	assert_int_equal(win_uninstall_msiexec_cmdline(cmd, 40, L"C:\\Windows\\system32",
 						       L"{11111111-2222-3333-4444-555555555555}", L"l"),
 			 FERRY_ERANGE);
 }
@@ -179,16 +179,16 @@ static void set_product_value(const wchar_t *v)
 /* No Ferry.msi is installed in this prefix: only the registry fallback. */
 static void test_uninstall__product_code_registry_fallback(void **state)
 {
-	wchar_t code[SVC_GUID_CHARS];
+	wchar_t code[WIN_GUID_CHARS];
 
 	(void)state;
 	set_product_value(NULL);
-	assert_int_equal(svc_uninstall_product_code(code), FERRY_ENOTFOUND);
+	assert_int_equal(win_uninstall_product_code(code), FERRY_ENOTFOUND);
 	set_product_value(L"{ABCDEF01-2345-6789-ABCD-EF0123456789}");
-	assert_int_equal(svc_uninstall_product_code(code), 0);
+	assert_int_equal(win_uninstall_product_code(code), 0);
 	assert_true(wcscmp(code, L"{ABCDEF01-2345-6789-ABCD-EF0123456789}") == 0);
 	set_product_value(L"not a guid");
-	assert_int_equal(svc_uninstall_product_code(code), FERRY_ENOTFOUND);
+	assert_int_equal(win_uninstall_product_code(code), FERRY_ENOTFOUND);
 	set_product_value(NULL);
 }
 
@@ -200,7 +200,7 @@ static void test_uninstall__waiter_runs_msiexec(void **state)
 
 	(void)state;
 	swprintf(log, MAX_PATH, L"%ls\\msiexec.log", root);
-	assert_int_equal(svc_uninstall_wait_and_run(&code, L"FerryTestNoSuchService", NO_PRODUCT,
+	assert_int_equal(win_uninstall_wait_and_run(&code, L"FerryTestNoSuchService", NO_PRODUCT,
 						    log, 2000), 0);
 	assert_int_equal(code, ERROR_UNKNOWN_PRODUCT);
 }

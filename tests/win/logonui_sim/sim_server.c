@@ -260,6 +260,19 @@ void sim_server_set_cache_error(struct sim_server *s, const char *code, const ch
 	LeaveCriticalSection(&s->lock);
 }
 
+void sim_server_set_cache_outcome(struct sim_server *s, enum logon_outcome o)
+{
+	struct ipc_reply r;
+
+	/* The service's own reply builder (core/ipc ipc_reply_logon), so the
+	 * tile sees exactly the code and text the service sends. */
+	ipc_reply_logon(&r, 0, o);
+	EnterCriticalSection(&s->lock);
+	snprintf(s->cache_code, sizeof(s->cache_code), "%s", r.ok ? "" : r.u.error.code);
+	snprintf(s->cache_message, sizeof(s->cache_message), "%s", r.ok ? "" : r.u.error.message);
+	LeaveCriticalSection(&s->lock);
+}
+
 void sim_server_seen(struct sim_server *s, struct sim_seen *out)
 {
 	EnterCriticalSection(&s->lock);

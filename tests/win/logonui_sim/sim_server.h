@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "ipc/msg.h"
+#include "ux/logon_outcome.h"
 
 enum sim_mode {
 	SIM_ANSWER, /* answer every op */
@@ -30,6 +31,8 @@ void sim_server_set_experience(struct sim_server *s, const struct ipc_experience
 void sim_server_set_modes(struct sim_server *s, enum sim_mode exp_mode, enum sim_mode cache_mode);
 /** cache_credentials answers this error (code NULL = ok). */
 void sim_server_set_cache_error(struct sim_server *s, const char *code, const char *message);
+/** Answer cache_credentials as the service does for logon outcome `o` (ipc_reply_logon). */
+void sim_server_set_cache_outcome(struct sim_server *s, enum logon_outcome o);
 
 struct sim_seen {
 	unsigned n_get, n_subscribe, n_cache;

@@ -4,7 +4,7 @@
  *
  *   story_tile PIPE USER PASSWORD_FILE
  *
- * It plays LogonUI as test_logonui_sim does (the same fakes,
+ * It plays LogonUI as test_credprov_tiles does (the same fakes,
  * logonui_sim/sim_fakes.c): loads ferrycp.dll from beside itself, points it
  * at PIPE through HKLM\SOFTWARE\Ferry\PipeName (removed again at the end),
  * asks for the logon scenario's tiles, selects the cache tile, types USER

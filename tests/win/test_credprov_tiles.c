@@ -1,6 +1,7 @@
 /*
- * The LogonUI harness: this program plays LogonUI against ferrycp.dll,
- * loaded by path from beside it, and plays the Ferry service with a
+ * ferrycp.dll's tiles, through the LogonUI harness: this program plays
+ * LogonUI against ferrycp.dll, loaded by path from beside it (cp_dll_load.h,
+ * shared with test_credprov_filter.c), and plays the Ferry service with a
  * scripted pipe server (logonui_sim/sim_server.c) on a private pipe name
  * that the DLL is pointed at through HKLM\SOFTWARE\Ferry\PipeName.
  *
@@ -26,6 +27,7 @@
 
 #include <ntsecapi.h>
 
+#include "cp_dll_load.h"
 #include "cp_guids.h"
 #include "cp_serialize.h"
 #include "cpapi.h"
@@ -46,12 +48,7 @@
 #define FID_STATUS 8
 #define FID_COUNT 9
 
-typedef HRESULT(STDAPICALLTYPE *get_class_object_fn)(REFCLSID, REFIID, void **);
-typedef HRESULT(STDAPICALLTYPE *plain_fn)(void);
-
-static HMODULE dll;
-static get_class_object_fn get_class_object;
-static plain_fn can_unload;
+static struct cp_dll cp;
 static wchar_t pipe_name[96];
 static double worst_ms;
 static double phase_worst_ms;
@@ -139,12 +136,9 @@ static void set_migrating(int on)
 
 static void *create(const CLSID *clsid, const IID *iid)
 {
-	IClassFactory *cf = NULL;
 	void *obj = NULL;
 
-	assert_int_equal(get_class_object(clsid, &IID_IClassFactory, (void **)&cf), S_OK);
-	assert_int_equal(cf->lpVtbl->CreateInstance(cf, NULL, iid, &obj), S_OK);
-	assert_int_equal(cf->lpVtbl->Release(cf), 0);
+	assert_int_equal(cp_dll_create(&cp, clsid, iid, &obj), S_OK);
 	assert_non_null(obj);
 	return obj;
 }
@@ -219,7 +213,7 @@ static void release_provider(ICredentialProvider *p)
 	TIMED(hr, p->lpVtbl->UnAdvise(p));
 	assert_int_equal(hr, S_OK);
 	assert_int_equal(p->lpVtbl->Release(p), 0);
-	assert_int_equal(can_unload(), S_OK);
+	assert_int_equal(cp.can_unload(), S_OK);
 }
 
 static struct ipc_experience experience(enum ipc_screen screen, const char *title,
@@ -270,7 +264,7 @@ static const CREDENTIAL_PROVIDER_FIELD_TYPE want_types[FID_COUNT] = {
 	CPFT_EDIT_TEXT,	 CPFT_PASSWORD_TEXT, CPFT_SUBMIT_BUTTON, CPFT_SMALL_TEXT,
 };
 
-static void test_logonui_sim__field_table(void **state)
+static void test_credprov_tiles__field_table(void **state)
 {
 	ICredentialProvider *p = create(&CLSID_FerryProvider, &CP_IID_ICredentialProvider);
 	CREDENTIAL_PROVIDER_FIELD_DESCRIPTOR *d = NULL;
@@ -298,7 +292,7 @@ static void test_logonui_sim__field_table(void **state)
 	release_provider(p);
 }
 
-static void test_logonui_sim__scenarios(void **state)
+static void test_credprov_tiles__scenarios(void **state)
 {
 	ICredentialProvider *p = create(&CLSID_FerryProvider, &CP_IID_ICredentialProvider);
 	HRESULT hr;
@@ -442,7 +436,7 @@ static void check_cache_tile_fields(ICredentialProviderCredential2 *c)
 	}
 }
 
-static void test_logonui_sim__cache_credentials_round_trip(void **state)
+static void test_credprov_tiles__cache_credentials_round_trip(void **state)
 {
 	struct ipc_experience e = experience(IPC_SCREEN_CREDENTIALS, "Sign in with your new account",
 					     "Type the password of TARGET\\jdoe once.",
@@ -500,20 +494,31 @@ static void test_logonui_sim__cache_credentials_round_trip(void **state)
 	assert_string(c, FID_PASSWORD, L"");
 	submit_free(&s);
 
-	/* Refused: the service's reason, with what to do, and an error icon. */
-	sim_server_set_cache_error(srv, "credentials_refused", "The password is wrong.");
+	/* Refused: the reply the service sends for a wrong password (its own
+	 * builder, ipc_reply_logon) shows core/ux's words and an error icon,
+	 * never "could not check". */
+	sim_server_set_cache_outcome(srv, LOGON_OUTCOME_WRONG_PASSWORD);
 	submit(c, L"not-it", &s);
 	assert_int_equal(s.resp, CPGSR_NO_CREDENTIAL_FINISHED);
 	assert_int_equal(s.icon, CPSI_ERROR);
-	assert_non_null(wcsstr(s.status, L"The password is wrong."));
+	assert_non_null(wcsstr(s.status, L"The user name or password is incorrect."));
 	assert_non_null(wcsstr(s.status, L"try again"));
+	assert_null(wcsstr(s.status, L"could not check"));
 	submit_free(&s);
+
+	/* No logon servers: the VPN sentence, as a warning. */
+	sim_server_set_cache_outcome(srv, LOGON_OUTCOME_NO_SERVERS);
+	submit(c, L"not-it", &s);
+	assert_int_equal(s.icon, CPSI_WARNING);
+	assert_non_null(wcsstr(s.status, L"VPN"));
+	submit_free(&s);
+	sim_server_set_cache_outcome(srv, LOGON_OUTCOME_WRONG_PASSWORD);
 
 	/* Nothing typed: asked for, and nothing sent. */
 	submit(c, L"", &s);
 	assert_int_equal(s.icon, CPSI_WARNING);
 	sim_server_seen(srv, &seen);
-	assert_int_equal(seen.n_cache, 2);
+	assert_int_equal(seen.n_cache, 3);
 	submit_free(&s);
 
 	assert_int_equal(c->lpVtbl->ReportResult(c, 0, 0, &s.status, &s.icon), S_OK);
@@ -534,7 +539,7 @@ static void wait_changed(struct fake_provider_events *pe)
 		fail_msg("no CredentialsChanged within 5 s");
 }
 
-static void test_logonui_sim__progress_refreshes(void **state)
+static void test_credprov_tiles__progress_refreshes(void **state)
 {
 	struct ipc_experience e = experience(IPC_SCREEN_PROGRESS, "Migration in progress",
 					     "Please do not turn off your PC.", "TARGET\\jdoe", 40,
@@ -676,7 +681,7 @@ static void check_fallback(CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus, enum kerb_su
 	release_provider(p);
 }
 
-static void test_logonui_sim__fallback_serialization(void **state)
+static void test_credprov_tiles__fallback_serialization(void **state)
 {
 	struct ipc_experience e = experience(IPC_SCREEN_NONE, "", "", "", 0, "");
 	struct sim_server *srv = sim_server_start(pipe_name, &e);
@@ -689,7 +694,7 @@ static void test_logonui_sim__fallback_serialization(void **state)
 }
 
 /* No service at all: each experience degrades as specified, within 1 s. */
-static void test_logonui_sim__no_service(void **state)
+static void test_credprov_tiles__no_service(void **state)
 {
 	ICredentialProvider *p;
 	ICredentialProviderCredential2 *c;
@@ -731,7 +736,7 @@ static void test_logonui_sim__no_service(void **state)
 }
 
 /* A service that accepts and never answers: still within 1 s, and degraded. */
-static void test_logonui_sim__hung_service(void **state)
+static void test_credprov_tiles__hung_service(void **state)
 {
 	struct ipc_experience e = experience(IPC_SCREEN_CREDENTIALS, "Sign in", "Text",
 					     "TARGET\\jdoe", 0, "");
@@ -786,27 +791,17 @@ static int teardown(void **state)
 	(void)state;
 	clear_state();
 	/* Every object of every case is gone: the DLL may be unloaded. */
-	return can_unload() == S_OK ? 0 : -1;
+	return cp.can_unload() == S_OK ? 0 : -1;
 }
 
 static int group_setup(void **state)
 {
-	wchar_t path[MAX_PATH];
-	DWORD n = GetModuleFileNameW(NULL, path, MAX_PATH);
-	wchar_t *slash = wcsrchr(path, L'\\');
-
 	(void)state;
-	if (n == 0 || n >= MAX_PATH || !slash)
+	if (!cp_dll_load(&cp))
 		return -1;
-	wcscpy(slash + 1, L"ferrycp.dll");
-	dll = LoadLibraryW(path);
-	if (!dll)
-		return -1;
-	get_class_object = (get_class_object_fn)(void *)GetProcAddress(dll, "DllGetClassObject");
-	can_unload = (plain_fn)(void *)GetProcAddress(dll, "DllCanUnloadNow");
 	swprintf(pipe_name, 96, L"\\\\.\\pipe\\Ferry.Sim.%lu", (unsigned long)GetCurrentProcessId());
 	reg_set_sz(FERRY_KEY, L"PipeName", pipe_name);
-	return get_class_object && can_unload ? 0 : -1;
+	return 0;
 }
 
 static int group_teardown(void **state)
@@ -815,7 +810,7 @@ static int group_teardown(void **state)
 	reg_del(FERRY_KEY, L"PipeName");
 	clear_state();
 	print_message("worst LogonUI-thread call: %.1f ms (%s)\n", worst_ms, worst_call);
-	FreeLibrary(dll);
+	cp_dll_free(&cp);
 	return 0;
 }
 
@@ -824,16 +819,16 @@ int wmain(void);
 int wmain(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_logonui_sim__field_table, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_logonui_sim__scenarios, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_logonui_sim__cache_credentials_round_trip,
+		cmocka_unit_test_setup_teardown(test_credprov_tiles__field_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credprov_tiles__scenarios, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credprov_tiles__cache_credentials_round_trip,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_logonui_sim__progress_refreshes, setup,
+		cmocka_unit_test_setup_teardown(test_credprov_tiles__progress_refreshes, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_logonui_sim__fallback_serialization, setup,
+		cmocka_unit_test_setup_teardown(test_credprov_tiles__fallback_serialization, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_logonui_sim__no_service, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_logonui_sim__hung_service, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credprov_tiles__no_service, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credprov_tiles__hung_service, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("logonui_sim", tests, group_setup, group_teardown);
 }

@@ -1,0 +1,676 @@
+/*
+ * The agent: the one owner of what the service knows and shows. It holds
+ * the plan (batch and runbooks), the device state, the experience the
+ * pipe serves, and runs the worker thread:
+ *
+ *   decide (schedule_decide) -> act (the user's turn, an announcement,
+ *   a runbook's start, one engine turn) -> refresh the experience ->
+ *   wait (agent_clock_wait: until the next time-driven change, an answer
+ *   from the user, or stop).
+ *
+ * Below it, one way only (docs/architecture.md): the clock and simulated
+ * user (agent_clock.c), narration and rehearsal records (agent_story.c),
+ * the device state file (agent_state.c), the plan's loading
+ * (agent_plan.c), the engine (agent_engine.c), and the platform the engine
+ * drives: svc_net's layer over svc_texts' layer over the rehearsal (when
+ * rehearsing) over the Windows binding (svc_platform.c), which reads only
+ * the run context the worker fills here.
+ *
+ * Invariants:
+ *   1. exp.generation changes exactly when any other field of the
+ *      experience changes, and every change wakes all subscribers.
+ *   2. The plan changes only at the loop's safe point: no runbook running
+ *      (a bundle accepted mid-run waits in `pending`).
+ *   3. Only the worker writes `run`; the ops read it on the worker thread.
+ */
+#include "svc/svc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/rehearse.h"
+#include "svc/agent_clock.h"
+#include "svc/agent_engine.h"
+#include "svc/agent_plan.h"
+#include "svc/agent_state.h"
+#include "svc/agent_story.h"
+#include "svc/svc_net.h"
+#include "svc/svc_platform.h"
+#include "svc/svc_texts.h"
+#include "util/mem.h"
+#include "ux/experience.h"
+#include "win/sysops.h"
+#include "winutil.h"
+
+#define STATE_FILE "device-state.json"
+#define REHEARSAL_STATE_FILE "rehearsal-device-state.json"
+#define RETRY_AFTER_STORAGE_FAILURE_S 60
+#define MAX_WAIT_S 900          /* a runbook's engine is turned at least this often */
+#define REBOOT_WAIT_S 600       /* a requested reboot that did not come is asked again */
+#define SIM_START_LEAD_S 86400  /* a play on a test clock starts a day before the first window */
+
+struct svc_agent {
+	struct svc_options opt;
+	void (*request_stop)(void);
+	CRITICAL_SECTION lock;      /* guards everything below marked (L) */
+	CONDITION_VARIABLE changed; /* experience generation moved, or stopping */
+	HANDLE wake;                /* auto-reset: the worker decides again */
+	HANDLE thread;
+	volatile LONG stopping;
+	bool finished;              /* (L) the play on a test clock is over */
+	int exit_code;              /* (L) */
+
+	struct agent_plan plan;     /* (L) */
+	struct agent_plan pending;  /* (L) a bundle accepted mid-run, for the safe point */
+	uint64_t pending_sequence;  /* (L) */
+	char device[256];
+	struct agent_state state;   /* (L) */
+	struct schedule_decision decision; /* (L) borrows from `plan` */
+	struct ipc_experience exp;  /* (L) */
+
+	struct svc_run run;         /* worker-filled; the ops read it */
+	struct agent_clock *clock;
+	struct agent_story story;
+	struct svc_platform *plat;
+	struct rehearse *rh;
+	struct svc_texts *texts;
+	struct svc_net *net;
+	const struct ferry_platform *pf; /* what the engine drives (see the top) */
+	struct agent_engine *engine;
+};
+
+#define say(a, ...) agent_story_say(&(a)->story, __VA_ARGS__)
+
+/* --- device state and experience (L) ------------------------------------------ */
+
+static void persist(struct svc_agent *a)
+{
+	const char *file = a->opt.rehearse ? REHEARSAL_STATE_FILE : STATE_FILE;
+
+	if (agent_clock_saves_state(a->clock) &&
+	    agent_state_save(&a->state, svc_platform_ops(a->plat), file) != FERRY_OK)
+		svc_log_event(SVC_EV_FAILURE, "could not save the device state: %s",
+			      ferry_error_detail());
+}
+
+static void device_state(struct svc_agent *a, struct device_state *st)
+{
+	agent_state_view(&a->state, st);
+	st->server_reachable = svc_net_reachable(a->net);
+	st->device_name = a->device[0] ? a->device : NULL;
+}
+
+static void refresh_experience(struct svc_agent *a)
+{
+	const struct runbook *rb = agent_plan_find(&a->plan, a->decision.runbook);
+	struct ux_vars v = { 0 };
+	struct ux_experience_input in = { 0 };
+	static const struct ipc_experience empty;
+	struct ipc_experience x;
+	uint64_t g;
+
+	v.target_user = a->state.creds_user;
+	v.target_domain = rb ? rb->device_state.domain : NULL;
+	v.device_name = a->device;
+	in.decision = &a->decision;
+	in.rb = rb;
+	in.vars = &v;
+	agent_engine_progress(a->engine, a->state.running, &in);
+	in.now = agent_clock_now(a->clock);
+	if (ux_experience_build(&x, &in) != FERRY_OK) {
+		svc_log("experience: %s", ferry_error_detail());
+		x = empty;
+		x.screen = IPC_SCREEN_FAILED;
+	}
+	g = a->exp.generation;
+	x.generation = g;
+	if (g && !memcmp(&x, &a->exp, sizeof(x)))
+		return;
+	x.generation = g + 1;
+	a->exp = x;
+	WakeAllConditionVariable(&a->changed);
+}
+
+/* --- the user's answers, over the pipe ------------------------------------------ */
+
+void svc_agent_experience(struct svc_agent *a, struct ipc_experience *out)
+{
+	EnterCriticalSection(&a->lock);
+	*out = a->exp;
+	LeaveCriticalSection(&a->lock);
+}
+
+bool svc_agent_wait(struct svc_agent *a, uint64_t since, uint32_t timeout_ms,
+		    struct ipc_experience *out)
+{
+	ULONGLONG end = GetTickCount64() + timeout_ms;
+	bool changed;
+
+	EnterCriticalSection(&a->lock);
+	while (a->exp.generation == since && !a->stopping) {
+		ULONGLONG now = GetTickCount64();
+
+		if (now >= end)
+			break;
+		SleepConditionVariableCS(&a->changed, &a->lock, (DWORD)(end - now));
+	}
+	changed = a->exp.generation != since;
+	*out = a->exp;
+	LeaveCriticalSection(&a->lock);
+	return changed;
+}
+
+/* (L) held on entry, released here: saved, and the worker decides again. */
+static void answered(struct svc_agent *a)
+{
+	persist(a);
+	LeaveCriticalSection(&a->lock);
+	SetEvent(a->wake);
+}
+
+void svc_agent_start_now(struct svc_agent *a)
+{
+	EnterCriticalSection(&a->lock);
+	a->state.start_requested = true;
+	say(a, "user: start now (pipe)");
+	answered(a);
+}
+
+ferry_err svc_agent_snooze(struct svc_agent *a, uint32_t minutes, int64_t *until)
+{
+	EnterCriticalSection(&a->lock);
+	*until = agent_clock_now(a->clock) + (int64_t)minutes * 60;
+	a->state.snoozed_until = *until;
+	a->state.start_requested = false;
+	svc_log("user: snooze %u minutes", (unsigned)minutes);
+	answered(a);
+	return FERRY_OK;
+}
+
+void svc_agent_ack_complete(struct svc_agent *a)
+{
+	EnterCriticalSection(&a->lock);
+	a->state.complete_ack = true;
+	say(a, "user: acknowledges \"migration complete\" (pipe)");
+	answered(a);
+}
+
+ferry_err svc_agent_cache_credentials(struct svc_agent *a, const char *user, const char *domain,
+				      struct ferry_secret *password, enum logon_outcome *out)
+{
+	ferry_err err;
+
+	/* The ordinary platform: the Windows logon, or the rehearsal's record. */
+	*out = LOGON_OUTCOME_OTHER;
+	err = a->pf->check_logon(a->pf->ctx, user, domain, password, out);
+	if (err != FERRY_OK || *out != LOGON_OUTCOME_OK)
+		return err;
+	EnterCriticalSection(&a->lock);
+	a->state.creds = true;
+	snprintf(a->state.creds_user, sizeof(a->state.creds_user), "%s%s%s", domain ? domain : "",
+		 domain && *domain ? "\\" : "", user ? user : "");
+	say(a, "user: caches the target credentials of %s (pipe)", a->state.creds_user);
+	answered(a);
+	return FERRY_OK;
+}
+
+void svc_agent_session_logon(struct svc_agent *a)
+{
+	EnterCriticalSection(&a->lock);
+	a->state.user_logged_on = true;
+	LeaveCriticalSection(&a->lock);
+	SetEvent(a->wake);
+}
+
+/* --- a bundle accepted while running ----------------------------------------------- */
+
+/* From svc_net's poll thread: parsed now, applied at the worker's safe point. */
+static void bundle_accepted(void *ctx, const struct bundle *b)
+{
+	struct svc_agent *a = ctx;
+	struct agent_plan p;
+
+	if (agent_plan_from_bundle(&p, b) != FERRY_OK) {
+		svc_log_event(SVC_EV_FAILURE, "bundle sequence %llu not applied: %s",
+			      (unsigned long long)b->sequence, ferry_error_detail());
+		return;
+	}
+	EnterCriticalSection(&a->lock);
+	agent_plan_clear(&a->pending);
+	a->pending = p;
+	a->pending_sequence = b->sequence;
+	say(a, "bundle sequence %llu accepted (batch %s); applied when no runbook runs",
+	    (unsigned long long)b->sequence, p.batch->id);
+	LeaveCriticalSection(&a->lock);
+	SetEvent(a->wake);
+}
+
+/* The safe point (L): no runbook in a phase, so no engine holds the plan. */
+static void apply_pending(struct svc_agent *a)
+{
+	if (!a->pending.batch || a->state.running[0])
+		return;
+	agent_engine_close(a->engine);
+	a->run.rb = NULL;
+	agent_plan_clear(&a->plan);
+	a->plan = a->pending;
+	memset(&a->pending, 0, sizeof(a->pending));
+	say(a, "bundle sequence %llu in force: batch %s with %zu runbook(s)",
+	    (unsigned long long)a->pending_sequence, a->plan.batch->id, a->plan.n_rbs);
+}
+
+/* --- the worker's acts (L) ------------------------------------------------------------ */
+
+/* The user's turn: the clock's simulated user may answer; else wait for an event. */
+static int64_t user_turn(struct svc_agent *a, const struct schedule_decision *d)
+{
+	switch (agent_clock_user(a->clock, d)) {
+	case AGENT_ANSWER_CACHED:
+		a->state.creds = true;
+		snprintf(a->state.creds_user, sizeof(a->state.creds_user), "%s", "(target user)");
+		if (a->rh)
+			agent_story_record(&a->story, "cache_credentials_prompt", "answer=cached");
+		return 0;
+	case AGENT_ANSWER_START:
+		a->state.start_requested = true;
+		return 0;
+	case AGENT_ANSWER_ACK:
+		a->state.complete_ack = true;
+		return 0;
+	case AGENT_ANSWER_NONE:
+		break;
+	}
+	return -1;
+}
+
+static int64_t runbook_done(struct svc_agent *a, const struct runbook *rb)
+{
+	say(a, "runbook %s complete", rb->id);
+	svc_log_event(a->opt.rehearse ? SVC_EV_REHEARSAL : SVC_EV_RUNBOOK_COMPLETE,
+		      "runbook %s complete", rb->id);
+	if (agent_state_add_completed(&a->state, rb->id) != FERRY_OK)
+		svc_log_event(SVC_EV_FAILURE, "%s", ferry_error_detail());
+	svc_platform_migration_hint(a->plat, rb, false);
+	a->state.running[0] = '\0';
+	a->state.complete_ack = false;
+	agent_engine_close(a->engine);
+	a->run.rb = NULL;
+	persist(a);
+	return 0;
+}
+
+/* One turn of the running runbook's engine; seconds to wait (0 = go on). */
+static int64_t engine_turn(struct svc_agent *a, const struct runbook *rb, int64_t now)
+{
+	struct engine_result res;
+	ferry_err err;
+
+	/* Push the run context down: the ops read only this. */
+	a->run.rb = rb;
+	a->run.creds_cached = a->state.creds;
+	snprintf(a->run.user, sizeof(a->run.user), "%s", a->state.creds_user);
+	LeaveCriticalSection(&a->lock); /* pipe threads serve the experience meanwhile */
+	err = agent_engine_turn(a->engine, rb, &res);
+	EnterCriticalSection(&a->lock);
+	if (err != FERRY_OK) {
+		svc_log_event(SVC_EV_FAILURE, "runbook %s: engine: %s: %s", rb->id,
+			      ferry_strerror(err), ferry_error_detail());
+		return RETRY_AFTER_STORAGE_FAILURE_S;
+	}
+	switch (res.status) {
+	case ENGINE_DONE:
+		return runbook_done(a, rb);
+	case ENGINE_REBOOTING:
+		if (a->opt.rehearse) { /* the simulated boot happened already */
+			say(a, "runbook %s: reboot", rb->id);
+			agent_engine_close(a->engine);
+			return 0;
+		}
+		svc_log("runbook %s: waiting for the requested reboot", rb->id);
+		return REBOOT_WAIT_S;
+	case ENGINE_WAITING:
+		return res.wake_at > now ? res.wake_at - now : 1;
+	case ENGINE_STOPPED:
+		svc_log_event(SVC_EV_RUNBOOK_STOPPED, "runbook %s: %s", rb->id, res.reason);
+		return -1; /* nothing more to do for it */
+	}
+	return MAX_WAIT_S;
+}
+
+static void runbook_start(struct svc_agent *a, const struct schedule_decision *d,
+			  const struct runbook *rb)
+{
+	say(a, "runbook %s: start", d->runbook);
+	svc_log_event(a->opt.rehearse ? SVC_EV_REHEARSAL : SVC_EV_RUNBOOK_STARTED,
+		      "runbook %s started", d->runbook);
+	snprintf(a->state.running, sizeof(a->state.running), "%s", d->runbook);
+	svc_platform_migration_hint(a->plat, rb, true);
+	a->state.start_requested = false;
+	a->state.start_announced_at = a->state.snoozed_until = RB_TIME_NONE;
+	agent_engine_forget(a->engine);
+	persist(a);
+}
+
+/* Act on the decision: seconds to wait (0 = decide again at once, -1 = until an event). */
+static int64_t act(struct svc_agent *a, const struct schedule_decision *d, int64_t now)
+{
+	const struct runbook *rb = agent_plan_find(&a->plan, d->runbook);
+
+	switch (d->action) {
+	case SCHED_ACT_PROMPT_CACHE:
+	case SCHED_ACT_OFFER:
+	case SCHED_ACT_SHOW_COMPLETE:
+		return user_turn(a, d);
+	case SCHED_ACT_ANNOUNCE_START:
+		say(a, "runbook %s: starts in %u minutes", d->runbook, d->minutes);
+		a->state.start_announced_at = now;
+		persist(a);
+		return d->next_check - now;
+	case SCHED_ACT_START:
+		runbook_start(a, d, rb);
+		return 0;
+	case SCHED_ACT_CONTINUE:
+		if (!rb) {
+			svc_log_event(SVC_EV_FAILURE, "running runbook %s is not in the batch", d->runbook);
+			return -1;
+		}
+		return engine_turn(a, rb, now);
+	case SCHED_ACT_WAIT:
+	case SCHED_ACT_COUNTDOWN:
+		return d->next_check == RB_TIME_NONE ? -1 : d->next_check - now;
+	case SCHED_ACT_NONE:
+		break;
+	}
+	return -1;
+}
+
+static DWORD WINAPI worker(void *arg)
+{
+	struct svc_agent *a = arg;
+	struct device_state st;
+
+	EnterCriticalSection(&a->lock);
+	while (!a->stopping) {
+		int64_t now = agent_clock_now(a->clock), wait = -1;
+
+		apply_pending(a);
+		if (a->plan.batch) {
+			device_state(a, &st);
+			schedule_decide(&a->decision, a->plan.batch,
+					(const struct runbook *const *)a->plan.rbs, a->plan.n_rbs, &st,
+					now);
+			wait = act(a, &a->decision, now);
+		}
+		if (svc_platform_uninstall_scheduled(a->plat)) {
+			/* The MSI removal waits for SERVICE_STOPPED: stop now, from
+			 * the service's own path. */
+			svc_log_event(SVC_EV_STOPPED, "uninstall scheduled: the service stops now");
+			a->request_stop();
+			break;
+		}
+		refresh_experience(a);
+		if (!agent_clock_wait(a->clock, wait, &a->decision, a->wake, &a->lock, &a->exit_code))
+			break;
+	}
+	if (agent_clock_is_test(a->clock) && !a->stopping) {
+		say(a, "rehearsal: nothing left for this device");
+		a->finished = true;
+	}
+	LeaveCriticalSection(&a->lock);
+	return 0;
+}
+
+/* --- start ------------------------------------------------------------------------------ */
+
+/* --batch, else <BundleDir>\batch.json (BundleDir from policy or MSI). */
+static ferry_err load_plan_files(struct svc_agent *a)
+{
+	char path[MAX_PATH * 3];
+
+	if (a->opt.batch[0])
+		snprintf(path, sizeof(path), "%s", a->opt.batch);
+	else if (!a->opt.bundle_dir[0])
+		return ferry_error_set(FERRY_ENOTFOUND, "no --batch and no BundleDir (policy or MSI "
+							"setting)");
+	else if ((size_t)snprintf(path, sizeof(path), "%s\\batch.json", a->opt.bundle_dir) >=
+		 sizeof(path))
+		return ferry_error_set(FERRY_EINVAL, "BundleDir is too long");
+	return agent_plan_load(&a->plan, path);
+}
+
+/* The migration server (or BundleDir's signed bundle), then what it handed over. */
+static ferry_err load_plan(struct svc_agent *a)
+{
+	struct bundle *b = NULL;
+	ferry_err err;
+
+	if ((err = svc_net_start(&a->net, &a->opt, &b)) != FERRY_OK && !a->opt.simulate)
+		svc_log("migration server client not started; serving what is configured locally");
+	else if (err != FERRY_OK)
+		return err;
+	err = b ? agent_plan_from_bundle(&a->plan, b) : load_plan_files(a);
+	bundle_free(b);
+	if (err != FERRY_OK && !a->opt.batch[0] && err == FERRY_ENOTFOUND) {
+		svc_log("no batch configured (%s): serving an empty experience", ferry_error_detail());
+		err = FERRY_OK;
+	}
+	return err;
+}
+
+static int64_t play_start(const struct svc_agent *a)
+{
+	int64_t t = RB_TIME_NONE;
+
+	for (size_t i = 0; a->plan.batch && i < a->plan.batch->n_entries; i++) {
+		int64_t f = a->plan.batch->entries[i].available_from;
+
+		if (f != RB_TIME_NONE && (t == RB_TIME_NONE || f < t))
+			t = f;
+	}
+	return t == RB_TIME_NONE ? 1735689600 /* 2025-01-01 */ : t - SIM_START_LEAD_S;
+}
+
+static ferry_err setup_clock(struct svc_agent *a)
+{
+	enum agent_clock_kind kind = a->opt.simulate     ? AGENT_CLOCK_SIMULATED :
+				     a->opt.fast_clock ? AGENT_CLOCK_FAST :
+							 AGENT_CLOCK_REAL;
+	ferry_err err = agent_clock_new(&a->clock, kind, play_start(a), a->opt.simulate_cache_s,
+					a->opt.pace_ms, agent_story_line, &a->story);
+
+	a->story.clock = a->clock;
+	if (err == FERRY_OK)
+		a->state.user_logged_on = agent_clock_user_logged_on(a->clock);
+	return err;
+}
+
+/* Rehearsing: the rehearsal over the Windows table, from the real PC where
+ * it can tell (reads only). A play on a test clock always starts from a
+ * domain- and Entra-joined PC so that it shows the whole plan, the same on
+ * every machine, and forgets the last play's journals. */
+static ferry_err setup_rehearsal(struct svc_agent *a, const struct ferry_platform *windows)
+{
+	struct rehearse_start st = { .ad_domain = "(current domain)", .entra_joined = true,
+				     .boot_id = 1 };
+	struct ferry_join_state js;
+	bool test = agent_clock_is_test(a->clock);
+	ferry_err err;
+
+	if (!test && win_join_query(&js) == FERRY_OK) {
+		st.ad_domain = js.ad_domain;
+		st.entra_joined = js.entra_joined;
+	}
+	if (!test && win_boot_id(&st.boot_id) != FERRY_OK)
+		st.boot_id = 1;
+	if ((err = rehearse_new(&a->rh, windows, &st, agent_story_record, &a->story)) != FERRY_OK)
+		return err;
+	say(a, "rehearsal: starting from a PC joined to %s%s; nothing on this PC changes",
+	    st.ad_domain[0] ? st.ad_domain : "no domain", st.entra_joined ? " and Entra" : "");
+	for (size_t i = 0; test && i < a->plan.n_rbs; i++) {
+		char name[128];
+
+		snprintf(name, sizeof(name), "rehearsal-journal-%s", a->plan.rbs[i]->id);
+		(void)svc_platform_storage_delete(a->plat, name);
+	}
+	if (test)
+		(void)svc_platform_storage_delete(a->plat, "rehearsal-records.txt");
+	return FERRY_OK;
+}
+
+/* The table the engine drives: net over texts over (rehearsal over) Windows. */
+static ferry_err setup_platform(struct svc_agent *a)
+{
+	const struct ferry_platform *windows, *below;
+	ferry_err err;
+
+	a->run.rehearse = a->opt.rehearse;
+	snprintf(a->run.signing_key, sizeof(a->run.signing_key), "%s", a->opt.signing_key);
+	snprintf(a->run.table, sizeof(a->run.table), "%s", a->opt.table);
+	snprintf(a->run.bundle_dir, sizeof(a->run.bundle_dir), "%s", a->opt.bundle_dir);
+	if ((err = setup_clock(a)) != FERRY_OK ||
+	    (err = svc_platform_new(&a->plat, a->opt.state_dir, &a->run, agent_clock_now,
+				    a->clock)) != FERRY_OK)
+		return err;
+	windows = svc_platform_ops(a->plat);
+	a->story.store = windows;
+	if (a->opt.rehearse && (err = setup_rehearsal(a, windows)) != FERRY_OK)
+		return err;
+	below = a->rh ? rehearse_platform(a->rh) : windows;
+	if ((err = svc_texts_new(&a->texts, below, &a->run)) != FERRY_OK)
+		return err;
+	a->pf = svc_net_wrap(a->net, svc_texts_platform(a->texts), agent_story_record, &a->story);
+	if (a->net)
+		svc_platform_set_escrow(a->plat, svc_net_escrow, a->net);
+	return agent_engine_new(&a->engine, a->pf, a->opt.rehearse ? "rehearsal-" : "");
+}
+
+static void device_name(struct svc_agent *a)
+{
+	wchar_t w[MAX_COMPUTERNAME_LENGTH + 1];
+	DWORD n = MAX_COMPUTERNAME_LENGTH + 1;
+
+	if (a->opt.device[0])
+		snprintf(a->device, sizeof(a->device), "%s", a->opt.device);
+	else if (GetComputerNameW(w, &n))
+		wu_utf8_into(a->device, sizeof(a->device), w);
+	if (agent_clock_is_test(a->clock) && a->plan.batch && a->plan.batch->devices.n &&
+	    !batch_has_device(a->plan.batch, a->device)) {
+		say(a, "rehearsal: device %s is not in batch %s; rehearsing as if it were", a->device,
+		    a->plan.batch->id);
+		a->device[0] = '\0';
+	}
+	snprintf(a->run.device, sizeof(a->run.device), "%s", a->device);
+}
+
+/* A play on a test clock starts afresh; otherwise the device state survives restarts. */
+static void restore(struct svc_agent *a)
+{
+	ferry_err err;
+
+	if (agent_clock_is_test(a->clock))
+		return;
+	err = agent_state_restore(&a->state, svc_platform_ops(a->plat),
+				  a->opt.rehearse ? REHEARSAL_STATE_FILE : STATE_FILE);
+	if (err != FERRY_OK && err != FERRY_ENOTFOUND)
+		svc_log_event(SVC_EV_FAILURE, "device state unreadable, starting afresh: %s",
+			      ferry_error_detail());
+}
+
+ferry_err svc_agent_start(struct svc_agent **out, const struct svc_options *o,
+			  void (*request_stop)(void))
+{
+	struct svc_agent *a;
+	ferry_err err;
+
+	*out = NULL;
+	if (!(a = ferry_calloc(1, sizeof(*a))))
+		return ferry_error_set(FERRY_ENOMEM, "agent: out of memory");
+	a->opt = *o;
+	a->request_stop = request_stop;
+	InitializeCriticalSection(&a->lock);
+	InitializeConditionVariable(&a->changed);
+	agent_state_init(&a->state);
+	if (!(a->wake = CreateEventW(NULL, FALSE, FALSE, NULL))) {
+		err = ferry_error_set(FERRY_ESYSTEM, "CreateEventW failed");
+		goto fail;
+	}
+	if ((err = load_plan(a)) != FERRY_OK || (err = setup_platform(a)) != FERRY_OK ||
+	    (err = svc_net_run(a->net, bundle_accepted, a, a->opt.poll_s)) != FERRY_OK)
+		goto fail;
+	device_name(a);
+	restore(a);
+	EnterCriticalSection(&a->lock);
+	refresh_experience(a);
+	LeaveCriticalSection(&a->lock);
+	if (!(a->thread = CreateThread(NULL, 0, worker, a, 0, NULL))) {
+		err = ferry_error_set(FERRY_ESYSTEM, "CreateThread(worker) failed");
+		goto fail;
+	}
+	*out = a;
+	return FERRY_OK;
+fail:
+	svc_agent_stop(a);
+	return err;
+}
+
+/* --- stop ---------------------------------------------------------------------------------- */
+
+void svc_agent_shutdown_begin(struct svc_agent *a)
+{
+	if (!a)
+		return;
+	InterlockedExchange(&a->stopping, 1);
+	if (a->wake)
+		SetEvent(a->wake);
+	EnterCriticalSection(&a->lock);
+	WakeAllConditionVariable(&a->changed);
+	LeaveCriticalSection(&a->lock);
+}
+
+static void free_agent(struct svc_agent *a)
+{
+	agent_engine_free(a->engine);
+	agent_plan_clear(&a->plan);
+	agent_plan_clear(&a->pending);
+	agent_state_clear(&a->state);
+	svc_texts_free(a->texts);
+	rehearse_free(a->rh);
+	svc_platform_free(a->plat);
+	agent_clock_free(a->clock);
+	DeleteCriticalSection(&a->lock);
+	ferry_free(a);
+}
+
+void svc_agent_stop(struct svc_agent *a)
+{
+	if (!a)
+		return;
+	svc_agent_shutdown_begin(a);
+	if (a->thread) {
+		/* The worker leaves between steps; a step's op (a logon check, a
+		 * command package) is bounded by its own timeout. */
+		if (WaitForSingleObject(a->thread, SVC_STOP_BUDGET_MS - 1000) != WAIT_OBJECT_0)
+			svc_log_event(SVC_EV_FAILURE, "the engine worker did not stop in time; its "
+						      "journal resumes at the next start");
+		else
+			CloseHandle(a->thread);
+	}
+	if (a->wake)
+		CloseHandle(a->wake);
+	svc_net_stop(a->net);
+	a->net = NULL;
+	if (!a->thread || WaitForSingleObject(a->thread, 0) == WAIT_OBJECT_0)
+		free_agent(a);
+	/* else: leaked on purpose, the process is exiting and the worker still uses it */
+}
+
+bool svc_agent_finished(struct svc_agent *a, int *exit_code)
+{
+	bool f;
+
+	EnterCriticalSection(&a->lock);
+	f = a->finished || (agent_clock_is_test(a->clock) && a->exit_code);
+	*exit_code = a->exit_code;
+	LeaveCriticalSection(&a->lock);
+	return f;
+}

@@ -1,0 +1,44 @@
+/*
+ * Private to the Windows binding: svc_platform.c (the ops), svc_storage.c
+ * (durable storage) and svc_profile.c (the profile ops' context). Nothing
+ * else includes it.
+ */
+#ifndef FERRY_SVC_BINDING_H
+#define FERRY_SVC_BINDING_H
+
+#include "svc/svc_platform.h"
+
+struct sec_table;
+
+struct svc_platform {
+	struct ferry_platform ops; /* ops.ctx == this */
+	const struct svc_run *run;
+	svc_clock_fn clock;
+	void *clock_ctx;
+	svc_escrow_fn escrow;
+	void *escrow_ctx;
+	wchar_t state_dir[MAX_PATH];
+	CRITICAL_SECTION io;       /* storage calls from several threads */
+	/* The profile ops' context: the translation table, loaded at the first
+	 * profile op, and the migrated user's SIDs. */
+	struct sec_table *table;
+	char source_sid[192], target_sid[192];
+	volatile LONG uninstall_scheduled;
+};
+
+/* Durable storage (svc_storage.c); ctx is a struct svc_platform. */
+ferry_err svc_storage_read(void *ctx, const char *name, uint8_t **data, size_t *len);
+ferry_err svc_storage_append(void *ctx, const char *name, const uint8_t *data, size_t len);
+ferry_err svc_storage_replace(void *ctx, const char *name, const uint8_t *data, size_t len);
+ferry_err svc_storage_sync(void *ctx, const char *name);
+ferry_err svc_storage_delete(void *ctx, const char *name);
+
+struct win_profile_ctx;
+/**
+ * The profile ops' context (svc_profile.c): the translation table and the
+ * migrated user's SIDs, from the run context. Fails naming what is missing
+ * (no table, no cached user, user not in the table), with `op` in the message.
+ */
+ferry_err svc_profile_context(struct svc_platform *p, const char *op, struct win_profile_ctx *out);
+
+#endif

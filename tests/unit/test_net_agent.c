@@ -1,0 +1,178 @@
+/* core/net/agent: the accepted bundle's one copy on disk, read back and
+ * verified again, and its documents parsed for the service. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef _WIN32
+#include <direct.h>
+#define make_dir(p) _mkdir(p)
+#define remove_dir(p) _rmdir(p)
+#else
+#include <sys/stat.h>
+#include <unistd.h>
+#define make_dir(p) mkdir(p, 0700)
+#define remove_dir(p) rmdir(p)
+#endif
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "net/agent.h"
+#include "net/sig.h"
+#include "runbook/runbook.h"
+#include "util/mem.h"
+
+#define SAMPLES FERRY_TEST_DATA "/../../resources/samples/"
+
+static const uint8_t priv[32] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 10, 11, 12, 13, 14, 15, 16,
+				  17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };
+static uint8_t pub[32];
+static char dir[64];
+
+static cJSON *sample(const char *name)
+{
+	char path[512], *text = NULL;
+	size_t len = 0;
+	cJSON *j;
+
+	snprintf(path, sizeof(path), SAMPLES "%s", name);
+	assert_int_equal(rb_read_file(&text, &len, path, 1u << 20), FERRY_OK);
+	j = cJSON_ParseWithLength(text, len);
+	ferry_free(text);
+	assert_non_null(j);
+	return j;
+}
+
+/* The sample batch and its two runbooks, signed at `seq`. */
+static char *signed_samples(unsigned seq, size_t *len)
+{
+	cJSON *p = cJSON_CreateObject(), *batch = sample("batch-01.json"), *rbs;
+	char *out = NULL;
+
+	cJSON_DeleteItemFromObject(batch, "devices_csv");
+	cJSON_AddNumberToObject(p, "sequence", seq);
+	cJSON_AddStringToObject(p, "issued", "2025-03-01T00:00:00Z");
+	cJSON_AddStringToObject(p, "agent", "*");
+	cJSON_AddItemToObject(p, "batch", batch);
+	rbs = cJSON_AddArrayToObject(p, "runbooks");
+	cJSON_AddItemToArray(rbs, sample("cache-credentials.json"));
+	cJSON_AddItemToArray(rbs, sample("migration.json"));
+	cJSON_AddArrayToObject(p, "packages");
+	assert_int_equal(bundle_sign(&out, len, p, priv), FERRY_OK);
+	cJSON_Delete(p);
+	return out;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	/* A fresh folder in the test's working directory (the build tree). */
+	snprintf(dir, sizeof(dir), "test-net-agent-%ld-%d", (long)time(NULL), rand());
+	if (sig_public_from_private(pub, priv) || make_dir(dir))
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/bundle.json", dir);
+	remove(path);
+	snprintf(path, sizeof(path), "%s/bundle.json.tmp", dir);
+	remove(path);
+	snprintf(path, sizeof(path), "%s/agent.json", dir);
+	remove(path);
+	snprintf(path, sizeof(path), "%s/agent.json.tmp", dir);
+	remove(path);
+	return remove_dir(dir);
+}
+
+static void test_net_agent__accepted_bundle_loads_back_verified(void **state)
+{
+	struct net_agent a;
+	struct bundle *b = NULL;
+	struct net_bundle_documents *d = NULL;
+	size_t len = 0;
+	char *env = signed_samples(5, &len);
+
+	(void)state;
+	assert_int_equal(net_agent_open(&a, dir, NULL, pub), FERRY_OK);
+	assert_int_equal(net_agent_load_bundle(&a, &b), FERRY_ENOTFOUND);
+	assert_int_equal(net_agent_accept(&a, (const uint8_t *)env, len, NULL), FERRY_OK);
+	assert_int_equal(net_agent_load_bundle(&a, &b), FERRY_OK);
+	assert_int_equal(b->sequence, 5);
+	assert_int_equal(net_bundle_documents_parse(&d, b), FERRY_OK);
+	assert_string_equal(d->batch->id, "batch-01");
+	assert_int_equal(d->n_runbooks, 2);
+	assert_string_equal(d->runbooks[1]->id, "migration");
+	net_bundle_documents_free(d);
+	bundle_free(b);
+	ferry_free(env);
+}
+
+static void test_net_agent__tampered_copy_on_disk_is_refused(void **state)
+{
+	struct net_agent a;
+	struct bundle *b = NULL;
+	char path[128], *text = NULL, *at;
+	size_t len = 0;
+	char *env = signed_samples(6, &len);
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(net_agent_open(&a, dir, NULL, pub), FERRY_OK);
+	assert_int_equal(net_agent_accept(&a, (const uint8_t *)env, len, NULL), FERRY_OK);
+	snprintf(path, sizeof(path), "%s/bundle.json", dir);
+	assert_int_equal(rb_read_file(&text, &len, path, 1u << 20), FERRY_OK);
+	assert_non_null(at = strstr(text, "Finance"));
+	at[0] = 'f'; /* a one-byte change to the signed payload */
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	fclose(f);
+	assert_int_equal(net_agent_load_bundle(&a, &b), FERRY_EAUTH);
+	assert_null(b);
+	ferry_free(text);
+	ferry_free(env);
+}
+
+static void test_net_agent__older_bundle_on_disk_is_not_the_accepted_one(void **state)
+{
+	struct net_agent a;
+	struct bundle *b = NULL;
+	size_t len1 = 0, len2 = 0;
+	char *one = signed_samples(7, &len1), *two = signed_samples(8, &len2), path[128];
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(net_agent_open(&a, dir, NULL, pub), FERRY_OK);
+	assert_int_equal(net_agent_accept(&a, (const uint8_t *)two, len2, NULL), FERRY_OK);
+	/* someone puts the older, validly signed bundle back in place */
+	snprintf(path, sizeof(path), "%s/bundle.json", dir);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(one, 1, len1, f), len1);
+	fclose(f);
+	assert_int_equal(net_agent_load_bundle(&a, &b), FERRY_EAUTH);
+	assert_null(b);
+	ferry_free(one);
+	ferry_free(two);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_net_agent__accepted_bundle_loads_back_verified,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_net_agent__tampered_copy_on_disk_is_refused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_net_agent__older_bundle_on_disk_is_not_the_accepted_one, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
