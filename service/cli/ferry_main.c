@@ -30,6 +30,8 @@ static const struct cli_command commands[] = {
 	{ "bundle", "make and check signed bundles: bundle keygen|sign|verify", cmd_bundle },
 	{ "seal", "sealed blobs: seal keygen|box|open", cmd_seal },
 	{ "agent", "the migration-server client: agent enroll|poll|fetch-odj|...", cmd_agent },
+	{ "dir", "directory snapshots over LDAP (native only) and their diff: dir snapshot|diff", cmd_dir },
+	{ "table", "build the translation table from two snapshots: table build|verify", cmd_table },
 	{ "rollback", "undo a user's profile mapping (Windows): rollback profile --user SID", cmd_rollback },
 };
 

@@ -1,17 +1,34 @@
 #!/usr/bin/env bash
-# A throw-away Samba AD DC for target.test, for the e2e scenarios.
+# A throw-away Samba AD DC for the e2e scenarios: target.test by default, or
+# any other realm (tests/dir starts source.test and target.test side by side).
 #
-#   samba_dc.sh start WORKDIR   provision and start it; writes WORKDIR/dc.env
-#                               holding NETNS:SMBCONF:ADMINPASS (server.py --samba-dc)
-#   samba_dc.sh stop WORKDIR    stop it and delete the namespace
+#   samba_dc.sh start WORKDIR [REALM [ldap-only]]
+#                                       provision and start it; writes WORKDIR/dc.env
+#                                       holding NETNS:SMBCONF:ADMINPASS (server.py --samba-dc)
+#   samba_dc.sh stop WORKDIR            stop it and delete the namespace
 #
-# The DC runs inside a fresh network namespace with only `lo` (no DNS
-# forwarder outside it), as tests/data/odj/generate.sh does. Exit 77 with a
-# SKIP line when Samba or network namespaces are not available here.
+# Each DC runs inside a fresh network namespace with only `lo` (no DNS
+# forwarder outside it), as tests/data/odj/generate.sh does. The namespace's
+# name is derived from WORKDIR (a fresh temp dir per test run) and the realm's
+# first label, so two DCs of one test, and DCs of tests running at the same
+# time, never share one. The host name is dc1.<realm>; LDAPS on 636 uses the
+# certificate Samba generates (its CA: WORKDIR/dc/private/tls/ca.pem).
+# `ldap-only` starts the DC without its DNS server (its forwarder is itself
+# (127.0.0.1), so every query it cannot answer loops back into it and the DC
+# burns a core) and with ldb:nosync (a throw-away directory needs no fsync;
+# loading thousands of entries is I/O-bound otherwise). tests/dir uses it.
+# Exit 77 with a SKIP line when Samba or network namespaces are not available.
 set -euo pipefail
 cmd=${1:?start|stop}
 work=${2:?WORKDIR}
-ns=ferry-e2e-$(basename "$work" | tr -c 'a-zA-Z0-9\n' '-' | tail -c 20)
+realm=$(echo "${3:-target.test}" | tr 'A-Z' 'a-z')
+label=${realm%%.*}
+# The namespace name is kept in the work dir so `stop` needs no realm.
+if [ -f "$work/netns" ]; then
+	ns=$(cat "$work/netns")
+else
+	ns=ferry-$label-$(basename "$work" | tr -c 'a-zA-Z0-9\n' '-' | tail -c 16)
+fi
 dc=$work/dc
 adminpass='Ferry-E2E-Admin-1'
 
@@ -27,16 +44,19 @@ if [ "$cmd" = stop ]; then stop; exit 0; fi
 for tool in samba samba-tool net ip; do
 	command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (apt-get install samba)"; exit 77; }
 done
+mkdir -p "$work"
 if ! ip netns add "$ns" 2>"$work/netns.err"; then
 	echo "SKIP: cannot create a network namespace here ($(head -1 "$work/netns.err")); the DC needs one"
 	exit 77
 fi
+echo "$ns" >"$work/netns"
 mkdir -p "/etc/netns/$ns"
 echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
-printf '127.0.0.1 localhost\n127.0.0.1 dc1.target.test dc1\n' >"/etc/netns/$ns/hosts"
+printf '127.0.0.1 localhost\n127.0.0.1 dc1.%s dc1\n' "$realm" >"/etc/netns/$ns/hosts"
 ip -n "$ns" link set lo up
 run() { ip netns exec "$ns" "$@"; }
-if ! run samba-tool domain provision --targetdir="$dc" --realm=TARGET.TEST --domain=TARGET \
+netbios=$(echo "$label" | tr 'a-z' 'A-Z')
+if ! run samba-tool domain provision --targetdir="$dc" --realm="${realm^^}" --domain="$netbios" \
 	--server-role=dc --dns-backend=SAMBA_INTERNAL --host-name=dc1 --host-ip=127.0.0.1 \
 	--adminpass="$adminpass" --option="dns forwarder = 127.0.0.1" --option="interfaces = lo" \
 	--option="bind interfaces only = yes" >"$work/provision.log" 2>&1; then
@@ -46,12 +66,14 @@ if ! run samba-tool domain provision --targetdir="$dc" --realm=TARGET.TEST --dom
 	exit 1
 fi
 mkdir -p "$dc/run"
-run samba -M single -s "$dc/etc/smb.conf" --option="pid directory = $dc/run" >"$work/samba.log" 2>&1 </dev/null &
+services=()
+if [ "${4:-}" = ldap-only ]; then services=(--option="server services = -dns" --option="ldb:nosync = true"); fi
+run samba -M single -s "$dc/etc/smb.conf" --option="pid directory = $dc/run" "${services[@]}" >"$work/samba.log" 2>&1 </dev/null &
 echo $! >"$work/samba.pid"
 for _ in $(seq 1 120); do
 	if run bash -c 'exec 3<>/dev/tcp/127.0.0.1/389 && exec 4<>/dev/tcp/127.0.0.1/445' 2>/dev/null; then
 		echo "$ns:$dc/etc/smb.conf:$adminpass" >"$work/dc.env"
-		echo "samba DC target.test up in namespace $ns"
+		echo "samba DC $realm up in namespace $ns"
 		exit 0
 	fi
 	sleep 1
