@@ -51,7 +51,7 @@ int dir_ldap_snapshot(int argc, char **argv)
 struct snap_args {
 	const char *url, *base, *bind_dn, *password_file, *ca_file, *out;
 	int gssapi;
-	unsigned long page_size, range_size, max_entries, timeout;
+	unsigned long page_size, range_size, max_entries, max_values, timeout;
 };
 
 struct session {
@@ -68,7 +68,8 @@ static int usage_snapshot(void)
 	        "usage: ferry dir snapshot --ldap URL --base DN\n"
 	        "                          [--bind DN --password-file F | --gssapi]\n"
 	        "                          [--ca-file PEM] [--page-size N] [--range-size N]\n"
-	        "                          [--max-entries N] [--timeout SECONDS] --out FILE\n"
+	        "                          [--max-entries N] [--max-values N] [--timeout SECONDS]\n"
+	        "                          --out FILE\n"
 	        "  URL is ldaps://host or ldap://host (then StartTLS is required).\n");
 	return CLI_EXIT_USAGE;
 }
@@ -89,6 +90,7 @@ static int parse_args(struct snap_args *a, int argc, char **argv)
 	memset(a, 0, sizeof(*a));
 	a->page_size = 1000; /* AD's MaxPageSize */
 	a->max_entries = DIR_MAX_OBJECTS;
+	a->max_values = DIR_MAX_VALUES;
 	a->timeout = 3600;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -119,6 +121,8 @@ static int parse_args(struct snap_args *a, int argc, char **argv)
 			bad = parse_num(&a->range_size, v, 1, 100000);
 		else if (!strcmp(o, "--max-entries"))
 			bad = parse_num(&a->max_entries, v, 1, DIR_MAX_OBJECTS);
+		else if (!strcmp(o, "--max-values"))
+			bad = parse_num(&a->max_values, v, 1, DIR_MAX_VALUES);
 		else if (!strcmp(o, "--timeout"))
 			bad = parse_num(&a->timeout, v, 1, 86400);
 		else
@@ -285,12 +289,16 @@ static int parse_range(const char *attr, unsigned long *lo, unsigned long *hi)
 	return *end || *hi < *lo ? -1 : 1;
 }
 
-static ferry_err add_values(struct dir_list *l, struct berval **vals, const char *dn,
-                            const char *attr)
+static ferry_err add_values(struct session *s, struct dir_list *l, struct berval **vals,
+                            const char *dn, const char *attr)
 {
 	ferry_err rc = FERRY_OK;
 
 	for (size_t i = 0; rc == FERRY_OK && vals && vals[i]; i++) {
+		if (l->n >= s->a->max_values)
+			return ferry_error_set(FERRY_ERANGE, "entry %.200s: %.60s: more than %lu values "
+			                                     "(--max-values)",
+			                       dn, attr, s->a->max_values);
 		if (vals[i]->bv_len > DIR_MAX_VALUE)
 			return bad_value(dn, attr, "oversized value", vals[i]->bv_len);
 		if (dir_list_add(l, vals[i]->bv_val, vals[i]->bv_len) != FERRY_OK)
@@ -333,7 +341,7 @@ static ferry_err fetch_ranges(struct session *s, struct dir_list *l, const char 
 		     a = ldap_next_attribute(s->ld, e, ber)) {
 			if (!strncasecmp(a, "member;", 7) && parse_range(a, &lo, &hi) == 1 && lo == next) {
 				struct berval **v = ldap_get_values_len(s->ld, e, a);
-				rc = add_values(l, v, dn, "member");
+				rc = add_values(s, l, v, dn, "member");
 				ldap_value_free_len(v);
 				got = 1;
 			}
@@ -417,7 +425,7 @@ static ferry_err take_attr(struct session *s, struct dir_object *o, const char *
 	if (!strcasecmp(a, "operatingSystem"))
 		return text_value(&o->os, v[0], dn, a);
 	if (!strcasecmp(a, "memberOf"))
-		return add_values(&o->member_of, v, dn, a);
+		return add_values(s, &o->member_of, v, dn, a);
 	if (!strcasecmp(a, "userAccountControl")) {
 		rc = number_value(&n, v[0], dn, a, 1);
 		o->uac = (uint32_t)n;
@@ -436,7 +444,7 @@ static ferry_err take_attr(struct session *s, struct dir_object *o, const char *
 		ranged = parse_range(a, &lo, &hi);
 		if (ranged < 0 || (ranged && lo != 0))
 			return ferry_error_set(FERRY_ECORRUPT, "entry %.200s: bad range in \"%.60s\"", dn, a);
-		rc = add_values(&o->member, v, dn, "member");
+		rc = add_values(s, &o->member, v, dn, "member");
 		if (rc == FERRY_OK && ranged && hi != (unsigned long)-1)
 			rc = fetch_ranges(s, &o->member, dn, hi + 1);
 		return rc;

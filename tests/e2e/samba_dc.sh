@@ -9,14 +9,17 @@
 #
 # Each DC runs inside a fresh network namespace with only `lo` (no DNS
 # forwarder outside it), as tests/data/odj/generate.sh does. The namespace's
-# name is derived from WORKDIR (a fresh temp dir per test run) and the realm's
-# first label, so two DCs of one test, and DCs of tests running at the same
+# name is derived from WORKDIR's absolute path (a fresh temp dir per test run)
+# and the realm's first label, so two DCs of one test, and DCs of tests running at the same
 # time, never share one. The host name is dc1.<realm>; LDAPS on 636 uses the
 # certificate Samba generates (its CA: WORKDIR/dc/private/tls/ca.pem).
 # `ldap-only` starts the DC without its DNS server (its forwarder is itself
 # (127.0.0.1), so every query it cannot answer loops back into it and the DC
 # burns a core) and with ldb:nosync (a throw-away directory needs no fsync;
 # loading thousands of entries is I/O-bound otherwise). tests/dir uses it.
+# Its pid files and sockets live under WORKDIR too: the defaults (/run/samba)
+# are shared by every DC on the machine, and a second DC's smbd would find the
+# first's pid file and exit.
 # Exit 77 with a SKIP line when Samba or network namespaces are not available.
 set -euo pipefail
 cmd=${1:?start|stop}
@@ -27,7 +30,7 @@ label=${realm%%.*}
 if [ -f "$work/netns" ]; then
 	ns=$(cat "$work/netns")
 else
-	ns=ferry-$label-$(basename "$work" | tr -c 'a-zA-Z0-9\n' '-' | tail -c 16)
+	ns=ferry-$label-$(printf '%s' "$(cd "$(dirname "$work")" 2>/dev/null && pwd)/$(basename "$work")" | md5sum | cut -c1-10)
 fi
 dc=$work/dc
 adminpass='Ferry-E2E-Admin-1'
@@ -59,7 +62,9 @@ netbios=$(echo "$label" | tr 'a-z' 'A-Z')
 if ! run samba-tool domain provision --targetdir="$dc" --realm="${realm^^}" --domain="$netbios" \
 	--server-role=dc --dns-backend=SAMBA_INTERNAL --host-name=dc1 --host-ip=127.0.0.1 \
 	--adminpass="$adminpass" --option="dns forwarder = 127.0.0.1" --option="interfaces = lo" \
-	--option="bind interfaces only = yes" >"$work/provision.log" 2>&1; then
+	--option="bind interfaces only = yes" --option="pid directory = $dc/run" \
+	--option="ncalrpc dir = $dc/ncalrpc" --option="winbindd socket directory = $dc/winbindd" \
+	>"$work/provision.log" 2>&1; then
 	tail -5 "$work/provision.log" >&2
 	stop
 	echo "FAIL: samba-tool domain provision failed (see above)"
@@ -70,7 +75,7 @@ services=()
 if [ "${4:-}" = ldap-only ]; then services=(--option="server services = -dns" --option="ldb:nosync = true"); fi
 run samba -M single -s "$dc/etc/smb.conf" --option="pid directory = $dc/run" "${services[@]}" >"$work/samba.log" 2>&1 </dev/null &
 echo $! >"$work/samba.pid"
-for _ in $(seq 1 120); do
+for _ in $(seq 1 240); do
 	if run bash -c 'exec 3<>/dev/tcp/127.0.0.1/389 && exec 4<>/dev/tcp/127.0.0.1/445' 2>/dev/null; then
 		echo "$ns:$dc/etc/smb.conf:$adminpass" >"$work/dc.env"
 		echo "samba DC $realm up in namespace $ns"
@@ -80,5 +85,5 @@ for _ in $(seq 1 120); do
 done
 tail -5 "$work/samba.log" >&2
 stop
-echo "FAIL: samba did not listen on 389/445 within 120 s (its log above)"
+echo "FAIL: samba did not listen on 389/445 within 240 s (its log above)"
 exit 1
