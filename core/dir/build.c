@@ -58,7 +58,8 @@ ferry_err dir_idx_add(struct index *ix, const char *key, size_t obj)
 
 static void idx_sort(struct index *ix)
 {
-	qsort(ix->e, ix->n, sizeof(*ix->e), cmp_entry);
+	if (ix->n)
+		qsort(ix->e, ix->n, sizeof(*ix->e), cmp_entry);
 }
 
 /* First entry with key, or ix->n. */
@@ -134,7 +135,8 @@ static void mark_eligible(struct ctx *c, int side)
 			c->b->computers_skipped += !side;
 			continue;
 		}
-		ok[i] = in_domain(o->sid, dom, &rid);
+		/* RID 502 is the domain's KDC account (krbtgt): never a person's, never migrated. */
+		ok[i] = in_domain(o->sid, dom, &rid) && rid != 502;
 		if (!side) {
 			c->b->sources += ok[i];
 			c->b->builtin_skipped += !ok[i];

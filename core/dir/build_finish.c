@@ -295,6 +295,12 @@ static ferry_err sort_by_keys(struct ctx *c, void *base, size_t n, size_t sz, bo
 	char *copy = ferry_malloc(n * sz + 1);
 	ferry_err rc = v && copy ? FERRY_OK : ferry_error_set(FERRY_ENOMEM, "table build: out of memory");
 
+	if (n == 0) {
+		ferry_free(v);
+		ferry_free(copy);
+		return rc;
+	}
+
 	for (size_t i = 0; rc == FERRY_OK && i < n; i++) {
 		const struct dir_finding *f = &c->b->findings[i];
 

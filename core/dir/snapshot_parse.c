@@ -116,7 +116,7 @@ static ferry_err read_object(struct reader *r, const char *s, size_t n)
 	struct span f[OBJECT_FIELDS];
 	struct dir_object *o;
 	enum dir_kind kind;
-	uint64_t v[5];
+	uint64_t v[4] = {0, 0, 0, 0};
 	ferry_err rc = split_tabs(f, OBJECT_FIELDS, s, n, r->line);
 
 	if (rc != FERRY_OK)

@@ -94,7 +94,7 @@ class DC:
 def snapshot(ferry, dc, pwfile, out, page, rng):
     r = dc.run([ferry, "dir", "snapshot", "--ldap", dc.url, "--base", dc.base, "--bind",
                 "Administrator@" + dc.realm, "--password-file", pwfile, "--ca-file", dc.ca,
-                "--page-size", str(page), "--range-size", str(rng), "--out", out])
+                "--page-size", str(page), "--out", out] + (["--range-size", str(rng)] if rng else []))
     if r.returncode != 0:
         fail("snapshot of %s: %s" % (dc.realm, r.stderr.strip()))
     if PASSWORD in r.stdout + r.stderr:
