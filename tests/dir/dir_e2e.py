@@ -18,8 +18,10 @@ then:
      with the golden files in tests/dir/golden/;
   4. feeds the table to tests/sec/samba_crosscheck.py (SD translation with
      Samba's descriptor objects);
-  5. changes one user, snapshots again and checks `ferry dir diff` finds
-     exactly that change by uSNChanged.
+  5. changes one user, snapshots again (over ldap:// with StartTLS) and
+     checks `ferry dir diff` finds exactly that change by uSNChanged;
+  6. with --bench, times a snapshot beside ldapsearch dumping the same
+     entries, and the table build (rows/s).
 
 Exit 0 on success, 1 on the first failure, 77 (SKIP) without Samba/netns.
 Timings of every phase are printed.
@@ -86,13 +88,13 @@ class DC:
         return subprocess.run(["ip", "netns", "exec", self.ns] + argv, env=e, capture_output=True,
                               text=True, **kw)
 
-    def ldap(self, tool, ldif):
-        return self.run([tool, "-H", self.url, "-D", "Administrator@" + self.realm, "-w",
-                         PASSWORD, "-c" if tool == "ldapadd" else "-v"], input=ldif)
+    def ldap(self, tool, ldif, pw_raw):
+        return self.run([tool, "-H", self.url, "-D", "Administrator@" + self.realm, "-y",
+                         pw_raw, "-c" if tool == "ldapadd" else "-v"], input=ldif)
 
 
-def snapshot(ferry, dc, pwfile, out, page, rng):
-    r = dc.run([ferry, "dir", "snapshot", "--ldap", dc.url, "--base", dc.base, "--bind",
+def snapshot(ferry, dc, pwfile, out, page, rng, url=None):
+    r = dc.run([ferry, "dir", "snapshot", "--ldap", url or dc.url, "--base", dc.base, "--bind",
                 "Administrator@" + dc.realm, "--password-file", pwfile, "--ca-file", dc.ca,
                 "--page-size", str(page), "--out", out] + (["--range-size", str(rng)] if rng else []))
     if r.returncode != 0:
@@ -123,9 +125,7 @@ def bench(ferry, dc, pw, work, snap_src, snap_dst):
     t0 = time.time()
     snapshot(ferry, dc, pw, out, 1000, 0)
     t_ferry = time.time() - t0
-    pw_raw = os.path.join(work, "pw.raw")  # ldapsearch -y keeps a trailing newline
-    with open(os.open(pw_raw, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
-        f.write(PASSWORD)
+    pw_raw = os.path.join(work, "pw.raw")
     t0 = time.time()
     r = dc.run(["ldapsearch", "-LLL", "-o", "ldif-wrap=no", "-H", dc.url, "-D",
                 "Administrator@" + dc.realm, "-y", pw_raw,
@@ -209,6 +209,12 @@ def main():
         src.env(), dst.env()
         t["start DCs"] = time.time() - t0
 
+        # Passwords in 0600 files, never on a command line: ferry's has a trailing
+        # newline (ferry drops it), the ldap-utils' one none (-y keeps it).
+        pw, pw_raw = os.path.join(work, "pw"), os.path.join(work, "pw.raw")
+        for path, text in ((pw, PASSWORD + "\n"), (pw_raw, PASSWORD)):
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+                f.write(text)
         t0 = time.time()
         gen = os.path.join(HERE, "gen_directory.py")
 
@@ -216,7 +222,7 @@ def main():
             ldif = subprocess.run([sys.executable, gen, "--side", side, "--users", str(a.users),
                                    "--groups", str(a.groups), "--seed", str(a.seed)],
                                   capture_output=True, text=True, check=True).stdout
-            return dc.ldap("ldapadd", ldif)
+            return dc.ldap("ldapadd", ldif, pw_raw)
         with ThreadPoolExecutor(2) as ex:
             rs = list(ex.map(lambda p: load(*p), ((src, "source"), (dst, "target"))))
         for r in rs:
@@ -224,9 +230,6 @@ def main():
                 fail("ldapadd: " + r.stderr.strip()[-400:])
         t["load %d users + %d groups per side (ldapadd)" % (a.users + 10, a.groups + 1)] = time.time() - t0
 
-        pw = os.path.join(work, "pw")
-        with open(os.open(pw, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
-            f.write(PASSWORD + "\n")
         t0 = time.time()
         s1 = os.path.join(work, "source.snap")
         print(snapshot(ferry, src, pw, s1, 100, 500))
@@ -286,11 +289,12 @@ def main():
 
         t0 = time.time()
         r = src.ldap("ldapmodify", "dn: CN=u00007,OU=Staff,%s\nchangetype: modify\nreplace: mail\n"
-                     "mail: moved@example.com\n" % src.base)
+                     "mail: moved@example.com\n" % src.base, pw_raw)
         if r.returncode:
             fail("ldapmodify: " + r.stderr.strip())
         s2 = os.path.join(work, "source2.snap")
-        snapshot(ferry, src, pw, s2, 1000, 0)
+        # This one over ldap:// with StartTLS (the others are ldaps://).
+        snapshot(ferry, src, pw, s2, 1000, 0, "ldap://dc1." + src.realm)
         r = subprocess.run([ferry, "dir", "diff", s1, s2], capture_output=True, text=True)
         if r.returncode or not r.stdout.startswith(
                 "delta (by uSNChanged, same DC): 0 added, 0 removed, 1 changed") \
