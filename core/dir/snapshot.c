@@ -33,6 +33,11 @@
  *      sIDHistory, the domain's) parse; GUIDs are 8-4-4-4-12 hex.
  *   5. No two objects share an objectSid or an objectGUID.
  *   6. Numbers fit their type (uac u32, usn u64, times i64 >= 0).
+ *   7. One spelling per snapshot, so formatting a parsed file gives back its
+ *      bytes: escapes only where put_escaped writes them, upper-case hex; no
+ *      leading zeros; userAccountControl and accountExpires present for
+ *      users and computers and empty for groups, lastLogonTimestamp present
+ *      for computers only, uSNChanged always.
  */
 #include "dir/snapshot.h"
 
@@ -104,6 +109,11 @@ static ferry_err put_escaped(struct ferry_buf *b, const char *s)
 	return rc;
 }
 
+static int upper_hex(char c)
+{
+	return (c >= 'a' && c <= 'f') ? -1 : ferry_hex_digit(c);
+}
+
 ferry_err dir_unescape(char *out, size_t *out_len, const char *s, size_t n, unsigned line,
                           unsigned field)
 {
@@ -113,15 +123,16 @@ ferry_err dir_unescape(char *out, size_t *out_len, const char *s, size_t n, unsi
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '%') {
-			int hi = i + 2 < n ? ferry_hex_digit(s[i + 1]) : -1;
-			int lo = hi >= 0 ? ferry_hex_digit(s[i + 2]) : -1;
+			int hi = i + 2 < n ? upper_hex(s[i + 1]) : -1;
+			int lo = hi >= 0 ? upper_hex(s[i + 2]) : -1;
 
-			if (lo < 0)
+			/* Only the bytes put_escaped escapes, in its spelling (invariant 7). */
+			if (lo < 0 || !needs_escape((unsigned char)(hi << 4 | lo)))
 				return ferry_error_set(FERRY_ECORRUPT,
 				                       "snapshot line %u field %u: bad %% escape", line,
 				                       field);
 			c = (unsigned char)(hi << 4 | lo);
-			if (c == 0)
+			if (c == 0) /* needs_escape(0) holds, so it is refused here */
 				return ferry_error_set(FERRY_ECORRUPT,
 				                       "snapshot line %u field %u: NUL in a value", line,
 				                       field);

@@ -92,12 +92,25 @@ static ferry_err read_list(struct reader *r, struct dir_list *l, struct span f, 
 	return FERRY_OK;
 }
 
-/* Decimal without sign, at most max; empty gives 0. */
-static ferry_err read_number(uint64_t *out, struct span f, uint64_t max, unsigned line,
-                             unsigned field)
+enum presence { ABSENT, PRESENT };
+
+/*
+ * Decimal without sign or leading zeros, at most max, present or absent as
+ * the kind demands (invariant 7: one spelling per value, so a parsed file
+ * formats back to the same bytes).
+ */
+static ferry_err read_number(uint64_t *out, struct span f, uint64_t max, enum presence want,
+                             unsigned line, unsigned field)
 {
 	uint64_t v = 0;
 
+	*out = 0;
+	if ((f.n != 0) != (want == PRESENT))
+		return ferry_error_set(FERRY_ECORRUPT, "snapshot line %u field %u: must be %s", line,
+		                       field, want == PRESENT ? "present" : "empty for this kind");
+	if (f.n > 1 && f.p[0] == '0')
+		return ferry_error_set(FERRY_ECORRUPT, "snapshot line %u field %u: leading zero", line,
+		                       field);
 	for (size_t i = 0; i < f.n; i++) {
 		unsigned d = (unsigned)(f.p[i] - '0');
 
@@ -133,13 +146,13 @@ static ferry_err read_object(struct reader *r, const char *s, size_t n)
 			rc = read_string(r, strs[i], f[i + 1], i + 2);
 	}
 	if (rc == FERRY_OK)
-		rc = read_number(&v[0], f[8], UINT32_MAX, r->line, 9);
+		rc = read_number(&v[0], f[8], UINT32_MAX, kind == DIR_GROUP ? ABSENT : PRESENT, r->line, 9);
 	if (rc == FERRY_OK)
-		rc = read_number(&v[1], f[9], INT64_MAX, r->line, 10);
+		rc = read_number(&v[1], f[9], INT64_MAX, kind == DIR_GROUP ? ABSENT : PRESENT, r->line, 10);
 	if (rc == FERRY_OK)
 		rc = read_string(r, &o->when_changed, f[10], 11);
 	if (rc == FERRY_OK)
-		rc = read_number(&v[2], f[11], UINT64_MAX, r->line, 12);
+		rc = read_number(&v[2], f[11], UINT64_MAX, PRESENT, r->line, 12);
 	if (rc == FERRY_OK)
 		rc = read_list(r, &o->sid_history, f[12], 13);
 	if (rc == FERRY_OK)
@@ -151,7 +164,8 @@ static ferry_err read_object(struct reader *r, const char *s, size_t n)
 	if (rc == FERRY_OK)
 		rc = read_string(r, &o->os, f[16], 17);
 	if (rc == FERRY_OK)
-		rc = read_number(&v[3], f[17], INT64_MAX, r->line, 18);
+		rc = read_number(&v[3], f[17], INT64_MAX, kind == DIR_COMPUTER ? PRESENT : ABSENT,
+		                 r->line, 18);
 	if (rc != FERRY_OK)
 		return rc;
 	o->uac = (uint32_t)v[0];
@@ -179,7 +193,8 @@ static ferry_err read_header(struct reader *r, const char *s, size_t n)
 		if (rc == FERRY_OK)
 			rc = dir_snapshot_set(r->s, which[i], r->scratch);
 	}
-	return rc == FERRY_OK ? read_number(&r->s->highest_usn, f[7], UINT64_MAX, r->line, 8) : rc;
+	return rc == FERRY_OK ? read_number(&r->s->highest_usn, f[7], UINT64_MAX, PRESENT, r->line, 8)
+	                      : rc;
 }
 
 /* Invariant 1: the trailer and the hash, before anything else is read. */
@@ -201,7 +216,8 @@ static ferry_err check_trailer(size_t *body_len, size_t *count, const char *text
 		return ferry_error_set(FERRY_ECORRUPT, "snapshot: no end line (truncated?)");
 	for (p += 4; p < text + len && *p >= '0' && *p <= '9' && digits < 10; p++, digits++)
 		n = n * 10 + (uint64_t)(*p - '0');
-	if (!digits || n > DIR_MAX_OBJECTS || *p != '\t' || text + len - (p + 1) != 65)
+	if (!digits || (digits > 1 && text[start + 4] == '0') || n > DIR_MAX_OBJECTS || *p != '\t' ||
+	    text + len - (p + 1) != 65)
 		return ferry_error_set(FERRY_ECORRUPT, "snapshot: malformed end line");
 	if ((rc = dir_sha256_hex(want, text, start)) != FERRY_OK)
 		return rc;

@@ -227,6 +227,17 @@ static void test_dir__snapshot_refuses_bad_content_after_a_good_hash(void **stat
 	    {HDR OBJ("S-1-5-21-1-2-3-5", "00000001-0000-0000-0000-000000000000", "\xC3("),
 	     "invalid UTF-8", FERRY_ECORRUPT},
 	    {HDR "user\tCN=a\n", "fields, expected 18", FERRY_ECORRUPT},
+	    /* One spelling per snapshot: these would not format back to themselves. */
+	    {HDR OBJ("S-1-5-21-1-2-3-5", "00000001-0000-0000-0000-000000000000", "%41"),
+	     "bad % escape", FERRY_ECORRUPT},
+	    {HDR OBJ("S-1-5-21-1-2-3-5", "00000001-0000-0000-0000-000000000000", "a%7c"),
+	     "bad % escape", FERRY_ECORRUPT},
+	    {HDR "user\tCN=a\tS-1-5-21-1-2-3-5\t00000001-0000-0000-0000-000000000000\ta\t\t\t\t0512"
+	         "\t0\t\t1\t\t\t\t\t\t\n",
+	     "leading zero", FERRY_ECORRUPT},
+	    {HDR "group\tCN=a\tS-1-5-21-1-2-3-5\t00000001-0000-0000-0000-000000000000\ta\t\t\t\t512"
+	         "\t0\t\t1\t\t\t\t\t\t\n",
+	     "empty for this kind", FERRY_ECORRUPT},
 	    {HDR "printer\tCN=a\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n", "unknown kind", FERRY_ECORRUPT},
 	};
 	(void)state;
