@@ -15,6 +15,7 @@ static int usage_dir(void)
 {
 	fprintf(stderr, "usage: ferry dir snapshot --ldap URL --base DN [--bind DN --password-file F"
 	                " | --gssapi] --out FILE\n"
+	                "                          (native only; `ferry dir snapshot` alone for all options)\n"
 	                "       ferry dir diff OLD NEW\n"
 	                "       ferry dir check FILE\n");
 	return CLI_EXIT_USAGE;
