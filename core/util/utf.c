@@ -38,6 +38,17 @@ static long utf8_next(const unsigned char *s, size_t len, size_t *i)
 	return cp;
 }
 
+bool ferry_utf8_valid(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		if (utf8_next((const unsigned char *)s, len, &i) < 0)
+			return false;
+	}
+	return true;
+}
+
 ferry_err ferry_utf8_to_utf16(uint16_t **out, size_t *out_len, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;

@@ -7,6 +7,7 @@
 #ifndef FERRY_UTIL_UTF_H
 #define FERRY_UTIL_UTF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,9 @@ ferry_err ferry_utf8_to_utf16(uint16_t **out, size_t *out_len, const char *s, si
  * ferry_free. On failure *out is NULL.
  */
 ferry_err ferry_utf16_to_utf8(char **out, size_t *out_len, const uint16_t *s, size_t len);
+
+/** True when len bytes at s are strict UTF-8 (the rules above). */
+bool ferry_utf8_valid(const char *s, size_t len);
 
 /** Length in units of a NUL-terminated UTF-16 string. */
 size_t ferry_utf16_len(const uint16_t *s);

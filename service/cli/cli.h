@@ -61,4 +61,11 @@ int cmd_agent(int argc, char **argv);
 /** `ferry rollback profile --user SID` (cmd_rollback.c; Windows only). */
 int cmd_rollback(int argc, char **argv);
 
+/** `ferry dir snapshot|diff` (cmd_dir.c). */
+int cmd_dir(int argc, char **argv);
+/** `ferry dir snapshot` over LDAP (dir_ldap.c; native only, refused on Windows). */
+int dir_ldap_snapshot(int argc, char **argv);
+/** `ferry table build|verify` (cmd_table.c). */
+int cmd_table(int argc, char **argv);
+
 #endif

@@ -106,6 +106,29 @@ ferry_err cli_write_private_file(const char *path, const uint8_t *data, size_t l
 #endif
 }
 
+ferry_err cli_write_file_atomic(const char *path, const uint8_t *data, size_t len)
+{
+	size_t n = strlen(path) + 16;
+	char *tmp = ferry_malloc(n);
+	ferry_err rc;
+
+	if (!tmp)
+		return ferry_error_set(FERRY_ENOMEM, "out of memory");
+	snprintf(tmp, n, "%s.tmp", path);
+	rc = cli_write_private_file(tmp, data, len);
+#ifdef _WIN32
+	/* rename() does not replace an existing file on Windows. */
+	if (!rc)
+		remove(path);
+#endif
+	if (!rc && rename(tmp, path))
+		rc = ferry_error_set(FERRY_EIO, "%s: cannot rename the temporary into place", path);
+	if (rc)
+		remove(tmp);
+	ferry_free(tmp);
+	return rc;
+}
+
 ferry_err cli_key_write_private(const char *path, const uint8_t key[32])
 {
 	char *b64 = NULL;

@@ -23,6 +23,12 @@ ferry_err cli_key_write_private(const char *path, const uint8_t key[32]);
 /** Write a file whole, owner-only (0600 natively). */
 ferry_err cli_write_private_file(const char *path, const uint8_t *data, size_t len);
 
+/**
+ * Write a file whole and owner-only through a temporary beside it and a
+ * rename, so a reader never sees half a file and a failure leaves none.
+ */
+ferry_err cli_write_file_atomic(const char *path, const uint8_t *data, size_t len);
+
 /** The agent key store in `dir` (borrowed string; must outlive ks). */
 void cli_keystore_init(struct net_keystore *ks, const char *dir);
 

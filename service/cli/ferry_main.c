@@ -32,6 +32,8 @@ static const struct cli_command commands[] = {
 	{ "assignment", "protocol v2's server-signed assignment: assignment sign|verify", cmd_assignment },
 	{ "seal", "sealed blobs: seal keygen|box|open", cmd_seal },
 	{ "agent", "the migration-server client: agent enroll|poll|fetch-odj|...", cmd_agent },
+	{ "dir", "directory snapshots over LDAP (native only) and their diff: dir snapshot|diff", cmd_dir },
+	{ "table", "build the translation table from two snapshots: table build|verify", cmd_table },
 	{ "rollback", "undo a user's profile mapping (Windows): rollback profile --user SID", cmd_rollback },
 };
 

@@ -9,7 +9,11 @@ packed bytes, and parses ferry's output back with ndr_unpack. The two must
 agree on `changed`, an unchanged SD must come back byte for byte, and a
 changed one must decode to the same descriptor as Samba's expectation.
 
-    samba_crosscheck.py --ferry PATH [--count N] [--seed S] [--keep DIR]
+    samba_crosscheck.py --ferry PATH [--count N] [--seed S] [--table CSV]
+
+--table uses a translation table built elsewhere (tests/dir builds one from
+two live Samba DCs with `ferry table build`) instead of the generated one;
+ferry reads that very file.
 
 Exit 0 on agreement, 1 on the first disagreement (printed with its input),
 77 (SKIP) when python3-samba is not installed.
@@ -82,6 +86,17 @@ def write_table(path, table):
         f.write("source_sid,target_sid\n")
         for s, d in table.items():
             f.write("%s,%s\n" % (s, d))
+
+
+def read_table(path):
+    """source -> target from a ferry table CSV ('#' comments, header line)."""
+    table = {}
+    for line in open(path, encoding="utf-8"):
+        f = line.strip().split(",")
+        if line.startswith("#") or not f[0].startswith("S-"):
+            continue
+        table[f[0]] = f[1]
+    return table
 
 
 def pick_sid(rng, table):
@@ -236,15 +251,21 @@ def main():
     ap.add_argument("--ferry", required=True)
     ap.add_argument("--count", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=20240404)
+    ap.add_argument("--table", help="a table CSV to use instead of the generated one")
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
-    table = make_table(rng)
+    table = read_table(args.table) if args.table else make_table(rng)
+    if not table:
+        sys.exit("%s: no mappings" % args.table)
     blobs = [make_sd(rng, table) for _ in range(args.count)]
     with tempfile.TemporaryDirectory() as tmp:
         table_path = os.path.join(tmp, "table.csv")
         batch_path = os.path.join(tmp, "sds.hex")
-        write_table(table_path, table)
+        if args.table:
+            table_path = args.table
+        else:
+            write_table(table_path, table)
         with open(batch_path, "w") as f:
             f.writelines(b.hex() + "\n" for b in blobs)
         for mode in ("replace", "add", "remove"):
