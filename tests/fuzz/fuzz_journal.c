@@ -4,10 +4,12 @@
  * forged or torn journal must be read as its longest valid prefix and
  * never crash the service.
  *
- * Input byte 0 picks the mode: odd = the rest is the file as it is (the
- * header and every CRC must be right by chance); even = the harness writes
- * a valid header and fixes every record's length and CRC32C, so the
- * fuzzer reaches the sequence, type and replay logic.
+ * Input byte 0 picks the mode: 1 = the rest is the file as it is (the
+ * header and every CRC must be right by chance); 0 = the harness writes a
+ * valid header and fixes every record's length and CRC32C, so the fuzzer
+ * reaches the sequence and type logic; 2 = as 0, after the BEGIN record the
+ * engine itself writes for the sample runbook, so the replay goes past the
+ * plan fingerprint into the step states.
  *
  * Properties: after a torn tail, journal_open wrote back (storage_replace)
  * exactly the valid prefix, which reads again untorn with the same
@@ -103,6 +105,20 @@ static ferry_err boot(void *ctx, uint64_t *out)
 	return FERRY_OK;
 }
 
+static struct ferry_platform platform_on(struct store *s)
+{
+	struct ferry_platform p = { 0 };
+
+	p.ctx = s;
+	p.storage_read = st_read;
+	p.storage_replace = st_replace;
+	p.storage_append = st_append;
+	p.storage_sync = st_sync;
+	p.now = clock_now;
+	p.boot_id = boot;
+	return p;
+}
+
 static struct runbook *sample;
 
 static void load_sample(void)
@@ -122,18 +138,40 @@ static void load_sample(void)
 	rb_issues_clear(&iss);
 }
 
-/* Even mode: a valid header, then the input with each record's length clamped and CRC set. */
-static uint8_t *fix_up(const uint8_t *data, size_t size, size_t *out_len)
+static struct store begun; /* header + the engine's BEGIN for the sample */
+
+static struct ferry_platform platform_on(struct store *s);
+
+static void make_begun(void)
 {
-	uint8_t *b = malloc(JOURNAL_HEADER_SIZE + size + 1);
-	size_t off = JOURNAL_HEADER_SIZE, len = JOURNAL_HEADER_SIZE + size;
+	struct ferry_platform p = platform_on(&begun);
+	struct engine *e = NULL;
+
+	if (begun.buf)
+		return;
+	if (engine_open(&e, &p, sample, NAME) != FERRY_OK || !begun.buf)
+		abort();
+	engine_free(e);
+}
+
+/* Modes 0 and 2: a valid start, then the input with each record's length
+ * clamped and its CRC set. */
+static uint8_t *fix_up(const uint8_t *data, size_t size, size_t *out_len, bool after_begin)
+{
+	size_t start = after_begin ? begun.len : JOURNAL_HEADER_SIZE;
+	uint8_t *b = malloc(start + size + 1);
+	size_t off = start, len = start + size;
 
 	if (!b)
 		abort();
-	memcpy(b, "FERRYJNL", 8);
-	put_u32le(b + 8, 1);
-	put_u32le(b + 12, crc32c(0, b, 12));
-	memcpy(b + JOURNAL_HEADER_SIZE, data, size);
+	if (after_begin) {
+		memcpy(b, begun.buf, begun.len);
+	} else {
+		memcpy(b, "FERRYJNL", 8);
+		put_u32le(b + 8, 1);
+		put_u32le(b + 12, crc32c(0, b, 12));
+	}
+	memcpy(b + start, data, size);
 	while (len - off >= JOURNAL_RECORD_HEADER) {
 		size_t plen = get_u16le(b + off + 14), left = len - off - JOURNAL_RECORD_HEADER;
 
@@ -152,7 +190,7 @@ static uint8_t *fix_up(const uint8_t *data, size_t size, size_t *out_len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct store s = { 0 };
-	struct ferry_platform p = { 0 };
+	struct ferry_platform p;
 	struct journal *j = NULL, *again = NULL;
 	struct engine *e = NULL;
 	bool torn = false, torn2 = true;
@@ -160,22 +198,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	load_sample();
-	if (data[0] & 1) {
+	make_begun();
+	if (data[0] % 3 == 1) {
 		s.buf = malloc(size);
 		if (!s.buf)
 			abort();
 		memcpy(s.buf, data + 1, size - 1);
 		s.len = size - 1;
 	} else {
-		s.buf = fix_up(data + 1, size - 1, &s.len);
+		s.buf = fix_up(data + 1, size - 1, &s.len, data[0] % 3 == 2);
 	}
-	p.ctx = &s;
-	p.storage_read = st_read;
-	p.storage_replace = st_replace;
-	p.storage_append = st_append;
-	p.storage_sync = st_sync;
-	p.now = clock_now;
-	p.boot_id = boot;
+	p = platform_on(&s);
 
 	if (journal_open(&j, &p, NAME, &torn) == FERRY_OK) {
 		size_t n = journal_count(j);

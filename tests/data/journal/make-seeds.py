@@ -21,3 +21,11 @@ seeds = {
 for name, body in seeds.items():
     with open(os.path.join(here, name), "wb") as f:
         f.write(b"\x00" + body)
+# Mode 2: after the engine's own BEGIN (seq 1) for the sample runbook.
+after_begin = {
+    "after-begin-steps.bin": rec(2, 2, 0, 1, 7) + rec(3, 3, 0, 0, 1741000000) +
+    rec(4, 2, 1, 1, 7) + rec(5, 4, 1, 1, 1741000001, b"busy") + rec(6, 2, 1, 2, 8),
+}
+for name, body in after_begin.items():
+    with open(os.path.join(here, name), "wb") as f:
+        f.write(b"\x02" + body)
