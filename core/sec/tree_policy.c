@@ -185,7 +185,8 @@ ferry_err tree_decide(struct tree_decision *out, const struct tree_rule *rule,
 
 	if (!out || !obs)
 		return ferry_error_set(FERRY_EINVAL, "tree_decide: missing argument");
-	memset(out, 0, sizeof(*out));
+	/* Fail closed: a caller that ignores an error return still refuses. */
+	say(out, TREE_REFUSE, false, "%s", "not decided (out of memory)");
 	if (obs->attributes == TREE_ATTR_INVALID) {
 		say(out, TREE_REFUSE, false, "%s attributes could not be read", what);
 		goto out;

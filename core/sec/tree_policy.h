@@ -82,7 +82,7 @@ struct tree_decision {
  * tree folder: its DACL must be inherited from the folder, it has one
  * link). Returns FERRY_OK with a decision for every observed state,
  * hostile or not; FERRY_EINVAL only for missing arguments and FERRY_ENOMEM
- * when decoding runs out of memory.
+ * when decoding runs out of memory, and then *out says TREE_REFUSE.
  */
 ferry_err tree_decide(struct tree_decision *out, const struct tree_rule *rule,
 		      const struct tree_observed *obs);

@@ -380,6 +380,7 @@ static void test_sec_tree__out_of_memory_is_an_error(void **state)
 		if (rc == FERRY_OK)
 			break;
 		assert_int_equal(rc, FERRY_ENOMEM);
+		assert_int_equal(d.action, TREE_REFUSE); /* fails closed */
 	}
 	assert_true(k > 1); /* at least the first allocation failed visibly */
 	assert_int_equal(d.action, TREE_REPAIR);
