@@ -22,6 +22,7 @@
 #include "net/bundle.h"
 #include "srv_assign.h"
 #include "srv_status.h"
+#include "srv_table.h"
 #include "util/hex.h"
 
 
@@ -34,6 +35,8 @@ struct call {
 	struct srv_principal who;
 	char target[128];
 	char detail[512];
+	cJSON *table_rows;              /* an imported table, published once committed */
+	char table_hash[SRV_HASH_HEX];
 };
 
 typedef void (*handler_fn)(struct call *c);
@@ -560,6 +563,47 @@ static void token_revoke(struct call *c)
 		ok_reply(c, 200, "revoked", c->rq->parts[3]);
 }
 
+static void table_import(struct call *c)
+{
+	cJSON *j = srv_body_json(c->rq, c->rp), *summary = NULL, *out = NULL;
+	ferry_err rc;
+
+	snprintf(c->target, sizeof(c->target), "table");
+	if (!j)
+		return;
+	rc = srv_table_import(c->s, &summary, &c->table_rows, c->table_hash, c->who.name, j);
+	cJSON_Delete(j);
+	if (rc) {
+		srv_reply_ferr(c->rp, rc, "table import");
+		return;
+	}
+	snprintf(c->detail, sizeof(c->detail), "sha256 %s, %d rows", c->table_hash,
+		 cJSON_GetArraySize(c->table_rows));
+	out = cJSON_CreateObject();
+	if (out && cJSON_AddStringToObject(out, "table_sha256", c->table_hash) &&
+	    cJSON_AddItemToObject(out, "summary", summary)) {
+		srv_reply_json(c->rp, 201, out);
+	} else {
+		if (!out || !cJSON_GetObjectItemCaseSensitive(out, "summary"))
+			cJSON_Delete(summary);
+		srv_reply_error(c->rp, 500, "table import: out of memory");
+	}
+	cJSON_Delete(out);
+}
+
+static void table_status(struct call *c)
+{
+	cJSON *out = NULL;
+	ferry_err rc = srv_table_status(&out, c->s);
+
+	snprintf(c->target, sizeof(c->target), "table");
+	if (rc)
+		srv_reply_ferr(c->rp, rc, "table status");
+	else
+		srv_reply_json(c->rp, 200, out);
+	cJSON_Delete(out);
+}
+
 /* parts after "v1","admin"; "*" matches one part. */
 static const struct route {
 	const char *method;
@@ -576,6 +620,8 @@ static const struct route {
 	  wave_runbook },
 	{ "PUT", { "waves", "*", "bundle" }, R_ADMIN | R_OPERATOR, "wave.bundle.set", wave_bundle },
 	{ "PUT", { "catalog" }, R_ADMIN | R_OPERATOR, "catalog.set", catalog_upload },
+	{ "PUT", { "table" }, R_ADMIN | R_OPERATOR, "table.import", table_import },
+	{ "GET", { "table" }, R_ADMIN | R_OPERATOR | R_AUDITOR, "table.status", table_status },
 	{ "GET", { "devices" }, R_ADMIN | R_OPERATOR | R_HELPDESK | R_AUDITOR, "devices.list",
 	  devices_list },
 	{ "POST", { "devices", "*", "move" }, R_ADMIN | R_OPERATOR, "device.move", device_move },
@@ -662,6 +708,7 @@ void srv_admin_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 		/* nothing of a failed call is kept but its audit row */
 		s->store->ops->rollback(s->store);
 		audit_outcome(&c, r->action);
+		cJSON_Delete(c.table_rows);
 		return;
 	}
 	audit_outcome(&c, r->action);
@@ -671,6 +718,9 @@ void srv_admin_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 		if (rp->secret)
 			ferry_wipe(rp->body.data, rp->body.len);
 		srv_reply_ferr(rp, rc, r->action);
+		cJSON_Delete(c.table_rows);
+	} else if (c.table_rows) {
+		srv_table_publish(s, c.table_rows, c.table_hash);
 	}
 }
 
