@@ -10,8 +10,8 @@
  * Invariants:
  *   1. An import is all or nothing: refused before anything is stored
  *      when a snapshot is truncated or edited, the rules or overrides are
- *      malformed, the build is refused, the table has more rows than an
- *      assignment may carry, or the catalog does not allow the target
+ *      malformed, the build is refused, the table has more rows (or
+ *      bytes) than an assignment may carry, or the catalog does not allow the target
  *      domain (agents would refuse the assignment).
  *   2. The rows agents get change only after the import's transaction
  *      committed (srv_table_publish); an assignment's inputs digest
@@ -34,6 +34,7 @@
 #include "util/mem.h"
 
 #define DELTA_NAMES_MAX 50u /* names listed per side and change in the summary */
+#define ASSIGNMENT_HEADROOM (256u << 10) /* the payload's other members, the envelope */
 
 static pthread_rwlock_t table_lock = PTHREAD_RWLOCK_INITIALIZER;
 
@@ -301,8 +302,14 @@ ferry_err srv_table_import(struct srv *s, cJSON **summary, cJSON **rows, char ha
 	t.target_len = strlen(dst_text);
 	t.rows = cJSON_PrintUnformatted(*rows);
 	t.summary = cJSON_PrintUnformatted(*summary);
-	rc = t.rows && t.summary ? s->store->ops->table_put(s->store, &t) :
-				   ferry_error_set(FERRY_ENOMEM, "table");
+	if (!t.rows || !t.summary)
+		rc = ferry_error_set(FERRY_ENOMEM, "table");
+	else if (strlen(t.rows) > ASSIGNMENT_MAX - ASSIGNMENT_HEADROOM)
+		rc = ferry_error_set(FERRY_ERANGE, "the identity map is %zu bytes; a signed assignment "
+				     "holds at most %u with the rest of its payload", strlen(t.rows),
+				     ASSIGNMENT_MAX);
+	else
+		rc = s->store->ops->table_put(s->store, &t);
 	if (!rc)
 		memcpy(hash, t.hash, SRV_HASH_HEX);
 out:
