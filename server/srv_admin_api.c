@@ -35,8 +35,7 @@ struct call {
 	struct srv_principal who;
 	char target[128];
 	char detail[512];
-	cJSON *table_rows;              /* an imported table, published once committed */
-	char table_hash[SRV_HASH_HEX];
+	bool table_imported;            /* served (srv_table_load) once committed */
 };
 
 typedef void (*handler_fn)(struct call *c);
@@ -566,21 +565,23 @@ static void token_revoke(struct call *c)
 static void table_import(struct call *c)
 {
 	cJSON *j = srv_body_json(c->rq, c->rp), *summary = NULL, *out = NULL;
+	char hash[SRV_HASH_HEX];
 	ferry_err rc;
 
 	snprintf(c->target, sizeof(c->target), "table");
 	if (!j)
 		return;
-	rc = srv_table_import(c->s, &summary, &c->table_rows, c->table_hash, c->who.name, j);
+	rc = srv_table_import(c->s, &summary, hash, c->who.name, j);
 	cJSON_Delete(j);
 	if (rc) {
 		srv_reply_ferr(c->rp, rc, "table import");
 		return;
 	}
-	snprintf(c->detail, sizeof(c->detail), "sha256 %s, %d rows", c->table_hash,
-		 cJSON_GetArraySize(c->table_rows));
+	c->table_imported = true;
+	snprintf(c->detail, sizeof(c->detail), "sha256 %s, %.0f rows", hash,
+		 cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(summary, "rows")));
 	out = cJSON_CreateObject();
-	if (out && cJSON_AddStringToObject(out, "table_sha256", c->table_hash) &&
+	if (out && cJSON_AddStringToObject(out, "table_sha256", hash) &&
 	    cJSON_AddItemToObject(out, "summary", summary)) {
 		srv_reply_json(c->rp, 201, out);
 	} else {
@@ -708,7 +709,6 @@ void srv_admin_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 		/* nothing of a failed call is kept but its audit row */
 		s->store->ops->rollback(s->store);
 		audit_outcome(&c, r->action);
-		cJSON_Delete(c.table_rows);
 		return;
 	}
 	audit_outcome(&c, r->action);
@@ -718,9 +718,9 @@ void srv_admin_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 		if (rp->secret)
 			ferry_wipe(rp->body.data, rp->body.len);
 		srv_reply_ferr(rp, rc, r->action);
-		cJSON_Delete(c.table_rows);
-	} else if (c.table_rows) {
-		srv_table_publish(s, c.table_rows, c.table_hash);
+	} else if (c.table_imported && (rc = srv_table_load(s))) {
+		/* stored, but agents keep the table before until a restart loads it */
+		srv_reply_ferr(rp, rc, "table import (stored, not yet served)");
 	}
 }
 

@@ -14,7 +14,9 @@
  *      bytes) than an assignment may carry, or the catalog does not allow the target
  *      domain (agents would refuse the assignment).
  *   2. The rows agents get change only after the import's transaction
- *      committed (srv_table_publish); an assignment's inputs digest
+ *      committed: srv_table_load reads the committed table under the
+ *      write lock, so of two concurrent imports the one committed last is
+ *      the one served, in memory as in the database; an assignment's inputs digest
  *      includes the table hash, so a new table re-signs every assignment
  *      at its next poll and an unchanged one costs nothing.
  *   3. The slice: until agents report their profile SIDs, every device
@@ -236,7 +238,7 @@ static ferry_err rows_json(cJSON **out, const struct dir_build *b, const struct 
 	return FERRY_OK;
 }
 
-ferry_err srv_table_import(struct srv *s, cJSON **summary, cJSON **rows, char hash[SRV_HASH_HEX],
+ferry_err srv_table_import(struct srv *s, cJSON **summary, char hash[SRV_HASH_HEX],
 			   const char *actor, const cJSON *body)
 {
 	const char *src_text, *dst_text, *rules_text, *ov_text;
@@ -245,12 +247,12 @@ ferry_err srv_table_import(struct srv *s, cJSON **summary, cJSON **rows, char ha
 	struct dir_overrides *ov = NULL;
 	struct dir_build *b = NULL;
 	struct srv_table t = { 0 };
-	cJSON *delta = NULL;
+	cJSON *delta = NULL, *rows = NULL;
 	char *csv = NULL;
 	size_t csv_len = 0;
 	ferry_err rc;
 
-	*summary = *rows = NULL;
+	*summary = NULL;
 	rc = member_text(&src_text, body, "source", true);
 	if (!rc)
 		rc = member_text(&dst_text, body, "target", true);
@@ -287,7 +289,7 @@ ferry_err srv_table_import(struct srv *s, cJSON **summary, cJSON **rows, char ha
 	if (!rc)
 		rc = dir_table_csv(&csv, &csv_len, t.hash, b, src, dst);
 	if (!rc)
-		rc = rows_json(rows, b, src, dst);
+		rc = rows_json(&rows, b, src, dst);
 	if (!rc)
 		rc = delta_since(&delta, s, src, dst);
 	if (!rc)
@@ -300,7 +302,7 @@ ferry_err srv_table_import(struct srv *s, cJSON **summary, cJSON **rows, char ha
 	t.source_len = strlen(src_text);
 	t.target = (uint8_t *)dst_text;
 	t.target_len = strlen(dst_text);
-	t.rows = cJSON_PrintUnformatted(*rows);
+	t.rows = cJSON_PrintUnformatted(rows);
 	t.summary = cJSON_PrintUnformatted(*summary);
 	if (!t.rows || !t.summary)
 		rc = ferry_error_set(FERRY_ENOMEM, "table");
@@ -315,9 +317,9 @@ ferry_err srv_table_import(struct srv *s, cJSON **summary, cJSON **rows, char ha
 out:
 	if (rc) {
 		cJSON_Delete(*summary);
-		cJSON_Delete(*rows);
-		*summary = *rows = NULL;
+		*summary = NULL;
 	}
+	cJSON_Delete(rows);
 	cJSON_free(t.rows);
 	cJSON_free(t.summary);
 	ferry_free(csv);
@@ -329,40 +331,49 @@ out:
 	return rc;
 }
 
-void srv_table_publish(struct srv *s, cJSON *rows, const char *hash)
+static void publish(struct srv *s, cJSON *rows, const char *hash)
 {
-	pthread_rwlock_wrlock(&table_lock);
 	cJSON_Delete(s->table_rows);
 	s->table_rows = rows;
 	snprintf(s->table_hash, sizeof(s->table_hash), "%s", hash);
-	pthread_rwlock_unlock(&table_lock);
 }
 
-ferry_err srv_table_open(struct srv *s)
+ferry_err srv_table_load(struct srv *s)
 {
 	struct srv_table t;
-	cJSON *rows;
-	ferry_err rc = s->store->ops->table_get(s->store, &t, false);
+	cJSON *rows = NULL;
+	ferry_err rc;
 
-	if (rc == FERRY_ENOTFOUND)
-		return FERRY_OK; /* no table imported yet: assignments carry an empty map */
-	if (rc)
-		return ferry_error_wrap(rc, "the stored translation table: ");
+	pthread_rwlock_wrlock(&table_lock);
+	rc = s->store->ops->table_get(s->store, &t, false);
+	if (rc == FERRY_ENOTFOUND) {
+		rc = FERRY_OK; /* no table imported yet: assignments carry an empty map */
+		publish(s, NULL, "");
+		goto out;
+	}
+	if (rc) {
+		rc = ferry_error_wrap(rc, "the stored translation table: ");
+		goto out;
+	}
 	rows = cJSON_Parse(t.rows);
 	if (!cJSON_IsArray(rows)) {
 		cJSON_Delete(rows);
-		srv_table_clear(&t);
-		return ferry_error_set(FERRY_ECORRUPT, "the stored translation table's rows are not "
-				       "a JSON array");
+		rc = ferry_error_set(FERRY_ECORRUPT, "the stored translation table's rows are not "
+				     "a JSON array");
+	} else {
+		publish(s, rows, t.hash);
 	}
-	srv_table_publish(s, rows, t.hash);
 	srv_table_clear(&t);
-	return FERRY_OK;
+out:
+	pthread_rwlock_unlock(&table_lock);
+	return rc;
 }
 
 void srv_table_close(struct srv *s)
 {
-	srv_table_publish(s, NULL, "");
+	pthread_rwlock_wrlock(&table_lock);
+	publish(s, NULL, "");
+	pthread_rwlock_unlock(&table_lock);
 }
 
 const cJSON *srv_table_hold(struct srv *s, char hash[SRV_HASH_HEX])

@@ -8,21 +8,18 @@
 
 /**
  * Import {"source","target"[,"rules"][,"overrides"]} (the files' texts):
- * check, build, store (inside the caller's transaction). *rows is the new
- * identity map for srv_table_publish once the caller committed; *summary
- * what `table status` shows; hash the table's SHA-256. Refusals:
- * FERRY_EINVAL / FERRY_ECORRUPT (a snapshot, rules or overrides refused,
- * naming which and where), FERRY_EMISMATCH (the build or the catalog
- * refused), FERRY_ERANGE (too many rows).
+ * check, build, store (inside the caller's transaction; srv_table_load
+ * once it committed). *summary is what `table status` shows, hash the
+ * table's SHA-256. Refusals: FERRY_EINVAL / FERRY_ECORRUPT (a snapshot,
+ * rules or overrides refused, naming which and where), FERRY_EMISMATCH
+ * (the build or the catalog refused), FERRY_ERANGE (too large for an
+ * assignment).
  */
-ferry_err srv_table_import(struct srv *s, cJSON **summary, cJSON **rows, char hash[SRV_HASH_HEX],
+ferry_err srv_table_import(struct srv *s, cJSON **summary, char hash[SRV_HASH_HEX],
 			   const char *actor, const cJSON *body);
 
-/** Make rows (owned from now on) the table assignments carry. */
-void srv_table_publish(struct srv *s, cJSON *rows, const char *hash);
-
-/** Load the stored table at server start (none is fine). */
-ferry_err srv_table_open(struct srv *s);
+/** Serve the stored table (none is fine): at start and after an import committed. */
+ferry_err srv_table_load(struct srv *s);
 void srv_table_close(struct srv *s);
 
 /**

@@ -298,7 +298,7 @@ ferry_err srv_open(struct srv *s, const char *dir)
 	if (!rc)
 		rc = srv_catalog_open(s);
 	if (!rc)
-		rc = srv_table_open(s);
+		rc = srv_table_load(s);
 	ferry_secret_free(k);
 	if (rc)
 		srv_close(s);

@@ -101,15 +101,15 @@ static int teardown(void **state)
 static ferry_err import(struct fx *f, cJSON **summary, const char *src, const char *dst,
 			char hash[SRV_HASH_HEX])
 {
-	cJSON *body = cJSON_CreateObject(), *rows = NULL;
+	cJSON *body = cJSON_CreateObject();
 	ferry_err rc;
 
 	cJSON_AddStringToObject(body, "source", src);
 	cJSON_AddStringToObject(body, "target", dst);
-	rc = srv_table_import(&f->s, summary, &rows, hash, "alice", body);
+	rc = srv_table_import(&f->s, summary, hash, "alice", body);
 	cJSON_Delete(body);
 	if (!rc)
-		srv_table_publish(&f->s, rows, hash);
+		rc = srv_table_load(&f->s);
 	return rc;
 }
 
