@@ -290,6 +290,8 @@ ferry_err srv_table_import(struct srv *s, cJSON **summary, char hash[SRV_HASH_HE
 		rc = dir_table_csv(&csv, &csv_len, t.hash, b, src, dst);
 	if (!rc)
 		rc = rows_json(&rows, b, src, dst);
+	if (!rc && (rc = assignment_idmap_check(rows, NULL)))
+		rc = ferry_error_wrap(rc, "the table's rows would not pass an agent's checks: ");
 	if (!rc)
 		rc = delta_since(&delta, s, src, dst);
 	if (!rc)

@@ -181,6 +181,31 @@ static void test_srv_table__edited_or_truncated_refused_nothing_stored(void **st
 	free(cut);
 }
 
+static void test_srv_table__rows_an_agent_refuses_are_not_stored(void **state)
+{
+	struct fx *f = *state;
+	struct dir_snapshot *t = NULL;
+	cJSON *sum = NULL;
+	char hash[SRV_HASH_HEX], *dst = NULL;
+	size_t len = 0;
+	struct srv_table got;
+	static const char longname[] = "a-user-name-of-25-chars!"; /* a user's SAM holds 20 */
+
+	/* jdoe pairs by UPN (domain ignored) with a target whose SAM is too long */
+	assert_int_equal(dir_snapshot_parse(&t, f->dst, strlen(f->dst)), FERRY_OK);
+	for (size_t i = 0; i < t->count; i++)
+		if (!strcmp(t->obj[i].sam, "jdoe"))
+			assert_int_equal(dir_object_set(&t->obj[i].sam, longname, strlen(longname)),
+					 FERRY_OK);
+	assert_int_equal(dir_snapshot_format(&dst, &len, t), FERRY_OK);
+	dir_snapshot_free(t);
+	assert_int_not_equal(import(f, &sum, f->src, dst, hash), FERRY_OK);
+	assert_non_null(strstr(ferry_error_detail(), "would not pass an agent's checks"));
+	assert_non_null(strstr(ferry_error_detail(), "target_sam"));
+	assert_int_equal(f->s.store->ops->table_get(f->s.store, &got, false), FERRY_ENOTFOUND);
+	ferry_free(dst);
+}
+
 static void test_srv_table__delta_since_previous_import(void **state)
 {
 	struct fx *f = *state;
@@ -214,6 +239,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_srv_table__edited_or_truncated_refused_nothing_stored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_srv_table__rows_an_agent_refuses_are_not_stored,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_srv_table__delta_since_previous_import, setup,
 						teardown),
 	};
