@@ -38,6 +38,9 @@
 #include "svc/svc_platform.h"
 #include "svc/svc_texts.h"
 #include "util/mem.h"
+#include "sec/account.h"
+#include "ux/logon_policy.h"
+#include "ux/texts.h"
 #include "ux/experience.h"
 #include "win/sysops.h"
 #include "winutil.h"
@@ -100,6 +103,40 @@ static void device_state(struct svc_agent *a, struct device_state *st)
 	st->device_name = a->device[0] ? a->device : NULL;
 }
 
+/*
+ * (L) The account the cache prompt is for (issue 16, finding 3): the
+ * runbook's username placeholder expanded, where {target_user} is, until
+ * the identity mapping names the target account, the account part of who
+ * last signed in here; in the runbook's target domain (a UPN may carry an
+ * alternate suffix). *shown is what the tile shows ("" when unknown).
+ */
+static bool expected_account(struct svc_agent *a, const struct runbook *rb,
+			     struct cache_account *acct, char *shown, size_t cap)
+{
+	char src[IPC_NAME_MAX * 2 + 2] = "", part[ACCOUNT_PART_MAX + 1], expanded[IPC_NAME_MAX + 1];
+	const char *tmpl = rb ? rb->user_experience.cache_credentials.username_placeholder : NULL;
+	struct ux_vars v = { 0 };
+
+	shown[0] = '\0';
+	if (!rb || !rb->device_state.domain || !a->plat)
+		return false;
+	svc_platform_source_user(a->plat, src, sizeof(src));
+	account_part(part, sizeof(part), src);
+	v.target_user = part;
+	v.source_user = src;
+	v.target_domain = rb->device_state.domain;
+	v.device_name = a->device;
+	if (ux_expand(expanded, sizeof(expanded), tmpl && *tmpl ? tmpl : "{target_user}", &v) !=
+		    FERRY_OK ||
+	    cache_account_expected(acct, expanded, rb->device_state.domain) != FERRY_OK)
+		return false;
+	if (acct->upn)
+		snprintf(shown, cap, "%s", acct->user);
+	else
+		snprintf(shown, cap, "%s\\%s", acct->domain, acct->user);
+	return true;
+}
+
 static void refresh_experience(struct svc_agent *a)
 {
 	const struct runbook *rb = agent_plan_find(&a->plan, a->decision.runbook);
@@ -107,9 +144,12 @@ static void refresh_experience(struct svc_agent *a)
 	struct ux_experience_input in = { 0 };
 	static const struct ipc_experience empty;
 	struct ipc_experience x;
+	struct cache_account acct;
+	char shown[IPC_NAME_MAX + 1];
 	uint64_t g;
 
-	v.target_user = a->state.creds_user;
+	expected_account(a, rb, &acct, shown, sizeof(shown));
+	v.target_user = a->state.creds_user[0] ? a->state.creds_user : shown;
 	v.target_domain = rb ? rb->device_state.domain : NULL;
 	v.device_name = a->device;
 	in.decision = &a->decision;
@@ -198,10 +238,26 @@ void svc_agent_ack_complete(struct svc_agent *a)
 ferry_err svc_agent_cache_credentials(struct svc_agent *a, const char *user, const char *domain,
 				      struct ferry_secret *password, enum logon_outcome *out)
 {
+	struct cache_account acct;
+	char shown[IPC_NAME_MAX + 1];
+	bool known;
 	ferry_err err;
 
-	/* The ordinary platform: the Windows logon, or the rehearsal's record. */
+	/* Only the account this PC moves to, in the runbook's target domain:
+	 * never "whoever typed a valid account" (issue 16, finding 3). */
 	*out = LOGON_OUTCOME_OTHER;
+	EnterCriticalSection(&a->lock);
+	known = expected_account(a, agent_plan_find(&a->plan, a->decision.runbook), &acct, shown,
+				 sizeof(shown));
+	LeaveCriticalSection(&a->lock);
+	if (!known || !cache_account_matches(&acct, user, domain)) {
+		svc_log("cache_credentials: %s%s%s is not the expected account %s: refused unchecked",
+			domain, *domain ? "\\" : "", user, known ? shown : "(unknown)");
+		ferry_secret_free(password);
+		*out = LOGON_OUTCOME_WRONG_ACCOUNT;
+		return FERRY_OK;
+	}
+	/* The ordinary platform: the Windows logon, or the rehearsal's record. */
 	err = a->pf->check_logon(a->pf->ctx, user, domain, password, out);
 	if (err != FERRY_OK || *out != LOGON_OUTCOME_OK)
 		return err;

@@ -89,6 +89,14 @@ static ferry_err p_create_fallback(void *ctx, const char *username)
 	if (pw && p->escrow) /* no escrow: helpdesk resets it locally */
 		p->escrow(p->escrow_ctx, pw);
 	ferry_secret_free(pw);
+	if (err != FERRY_OK) {
+		bool exists = false;
+
+		/* The hint names an account only while it exists: the filter hides
+		 * other providers only with a fallback account (issue 16). */
+		if (win_fallback_exists(username, &exists) != FERRY_OK || !exists)
+			win_hint_fallback_account(NULL);
+	}
 	return logged("create_fallback_account", err);
 }
 
@@ -462,4 +470,12 @@ bool svc_platform_uninstall_scheduled(struct svc_platform *p)
 ferry_err svc_platform_storage_delete(struct svc_platform *p, const char *name)
 {
 	return svc_storage_delete(p, name);
+}
+
+void svc_platform_source_user(struct svc_platform *p, char *out, size_t cap)
+{
+	(void)p;
+	/* Read-only, so a rehearsal reads it too; the identity mapping replaces it. */
+	if (win_last_logon_user(out, cap) != FERRY_OK)
+		out[0] = '\0';
 }

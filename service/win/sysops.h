@@ -34,6 +34,13 @@
 ferry_err win_logon_check(enum logon_outcome *out, const char *user, const char *domain,
 			  struct ferry_secret *password);
 
+/**
+ * The account last signed in at this PC's logon screen (LogonUI's
+ * LastLoggedOnSAMUser, "DOMAIN\\user"): who the cache prompt is for until
+ * the identity mapping names the target account. FERRY_ENOTFOUND when absent.
+ */
+ferry_err win_last_logon_user(char *out, size_t cap);
+
 /* --- domain membership ---------------------------------------------------- */
 
 /** NetGetJoinInformation + dsregcmd state, for the engine's checks. */
