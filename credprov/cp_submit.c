@@ -252,7 +252,9 @@ HRESULT cp_submit_cache(struct cp_tile *t, CREDENTIAL_PROVIDER_GET_SERIALIZATION
 	if (!t->result.done) {
 		/* LogonUI did not call Connect: the check within a LogonUI call's budget. */
 		if ((req = cache_request(t, msg, sizeof(msg), &ic))) {
-			cache_result(t, cp_pipe_call(&rep, req, CP_CALL_BUDGET_MS, NULL), rep, NULL);
+			ferry_err rc = cp_pipe_call(&rep, req, CP_CALL_BUDGET_MS, NULL);
+
+			cache_result(t, rc, rep, NULL);
 			ipc_request_free(req);
 			ferry_free(rep);
 		} else {
