@@ -107,8 +107,8 @@ static void device_state(struct svc_agent *a, struct device_state *st)
  * (L) The account the cache prompt is for (issue 16, finding 3): the
  * runbook's username placeholder expanded, where {target_user} is, until
  * the identity mapping names the target account, the account part of who
- * last signed in here; in the runbook's target domain (a UPN may carry an
- * alternate suffix). *shown is what the tile shows ("" when unknown).
+ * last signed in here; in the runbook's target domain, or the batch's
+ * when the cache runbook names none (a UPN may carry an alternate suffix). *shown is what the tile shows ("" when unknown).
  */
 static bool expected_account(struct svc_agent *a, const struct runbook *rb,
 			     struct cache_account *acct, char *shown, size_t cap)
@@ -117,18 +117,23 @@ static bool expected_account(struct svc_agent *a, const struct runbook *rb,
 	const char *tmpl = rb ? rb->user_experience.cache_credentials.username_placeholder : NULL;
 	struct ux_vars v = { 0 };
 
+	const char *domain = rb ? rb->device_state.domain : NULL;
+
 	shown[0] = '\0';
-	if (!rb || !rb->device_state.domain || !a->plat)
+	/* A cache-only runbook names no domain: the batch's migration does. */
+	for (size_t i = 0; !domain && i < a->plan.n_rbs; i++)
+		domain = a->plan.rbs[i]->device_state.domain;
+	if (!rb || !domain || !*domain || !a->plat)
 		return false;
 	svc_platform_source_user(a->plat, src, sizeof(src));
 	account_part(part, sizeof(part), src);
 	v.target_user = part;
 	v.source_user = src;
-	v.target_domain = rb->device_state.domain;
+	v.target_domain = domain;
 	v.device_name = a->device;
 	if (ux_expand(expanded, sizeof(expanded), tmpl && *tmpl ? tmpl : "{target_user}", &v) !=
 		    FERRY_OK ||
-	    cache_account_expected(acct, expanded, rb->device_state.domain) != FERRY_OK)
+	    cache_account_expected(acct, expanded, domain) != FERRY_OK)
 		return false;
 	if (acct->upn)
 		snprintf(shown, cap, "%s", acct->user);
