@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "cp_dll_load.h"
+#include "logonui_sim/sim_account.h"
 #include "cp_guids.h"
 #include "cpapi.h"
 
@@ -253,19 +254,10 @@ static int teardown(void **state)
 
 static int group_setup(void **state)
 {
-	USER_INFO_1 ui;
 	wchar_t pw[] = L"Filter-Pw-1";
-	DWORD err = 0;
-	NET_API_STATUS st;
 
 	(void)state;
-	memset(&ui, 0, sizeof(ui));
-	ui.usri1_name = (LPWSTR)HELPDESK;
-	ui.usri1_password = pw;
-	ui.usri1_priv = USER_PRIV_USER;
-	ui.usri1_flags = UF_SCRIPT | UF_NORMAL_ACCOUNT;
-	st = NetUserAdd(NULL, 1, (LPBYTE)&ui, &err);
-	if (st != NERR_Success && st != NERR_UserExists)
+	if (!sim_account_add(HELPDESK, pw))
 		return -1;
 	return cp_dll_load(&cp) ? 0 : -1;
 }

@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "cp_dll_load.h"
+#include "logonui_sim/sim_account.h"
 #include "cp_guids.h"
 #include "cpapi.h"
 #include "logonui_sim/logonui_model.h"
@@ -483,11 +484,9 @@ static int teardown(void **state)
 
 static int group_setup(void **state)
 {
-	USER_INFO_1 ui;
 	wchar_t host[MAX_COMPUTERNAME_LENGTH + 1];
-	DWORD n = MAX_COMPUTERNAME_LENGTH + 1, err = 0;
+	DWORD n = MAX_COMPUTERNAME_LENGTH + 1;
 	wchar_t pw[] = L"Helpdesk-Pw-1";
-	NET_API_STATUS st;
 
 	(void)state;
 	if (!cp_dll_load(&cp) || !GetComputerNameW(host, &n))
@@ -499,14 +498,7 @@ static int group_setup(void **state)
 			    (DWORD)((wcslen(pipe_name) + 1) * sizeof(wchar_t))) != ERROR_SUCCESS)
 		return -1;
 	/* The fallback account, as the service creates it (the filter checks it exists). */
-	memset(&ui, 0, sizeof(ui));
-	ui.usri1_name = (LPWSTR)HELPDESK;
-	ui.usri1_password = pw;
-	ui.usri1_priv = USER_PRIV_USER;
-	ui.usri1_flags = UF_SCRIPT | UF_NORMAL_ACCOUNT;
-	st = NetUserAdd(NULL, 1, (LPBYTE)&ui, &err);
-	print_message("NetUserAdd(%ls): %lu\n", HELPDESK, (unsigned long)st);
-	return st == NERR_Success || st == NERR_UserExists ? 0 : -1;
+	return sim_account_add(HELPDESK, pw) ? 0 : -1;
 }
 
 static int group_teardown(void **state)
