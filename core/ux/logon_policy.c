@@ -65,9 +65,15 @@ ferry_err cache_account_expected(struct cache_account *out, const char *expanded
 		return ferry_error_set(FERRY_EINVAL,
 				       "cache account: the username placeholder expands to nothing");
 	if (!strchr(expanded, '\\') && !strchr(expanded, '@')) {
-		if (strlen(expanded) > ACCOUNT_PART_MAX || strchr(expanded, '/'))
+		char whole[2 * ACCOUNT_PART_MAX + 2];
+
+		/* The account grammar checks the name (UTF-8, length) as DOMAIN\user. */
+		if (strlen(expanded) > ACCOUNT_PART_MAX || strchr(expanded, '/') ||
+		    snprintf(whole, sizeof(whole), "%s\\%s", target_domain, expanded) >=
+			    (int)sizeof(whole) ||
+		    account_split(&a, whole) != FERRY_OK)
 			return ferry_error_set(FERRY_EINVAL, "cache account: the user name is not valid");
-		snprintf(out->user, sizeof(out->user), "%s", expanded);
+		snprintf(out->user, sizeof(out->user), "%s", a.user);
 		snprintf(out->domain, sizeof(out->domain), "%s", target_domain);
 		return FERRY_OK;
 	}
