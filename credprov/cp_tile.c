@@ -299,14 +299,22 @@ static HRESULT STDMETHODCALLTYPE c_advise(ICredentialProviderCredential2 *This,
 	struct cp_tile *t = TILE_FROM_CRED(This);
 	ICredentialProviderCredentialEvents *old;
 
+	HBITMAP ready;
+
 	if (events)
 		events->lpVtbl->AddRef(events);
 	EnterCriticalSection(&t->lock);
 	old = t->events;
 	t->events = events;
+	ready = t->bitmap;
 	LeaveCriticalSection(&t->lock);
 	if (old)
 		old->lpVtbl->Release(old);
+	/* An image drawn before LogonUI advised: offer it now (it may have
+	 * asked GetBitmapValue while the draw thread was still at work). */
+	if (events && ready)
+		events->lpVtbl->SetFieldBitmap(events, (ICredentialProviderCredential *)t, CP_FID_IMAGE,
+					       ready);
 	return S_OK;
 }
 
