@@ -477,7 +477,7 @@ static int teardown(void **state)
 	(void)state;
 	clear_state();
 	/* Draw threads finish on their own: give them a moment before asking. */
-	for (int i = 0; i < 40 && cp.can_unload() != S_OK; i++)
+	for (int i = 0; i < 200 && cp.can_unload() != S_OK; i++)
 		Sleep(50);
 	return cp.can_unload() == S_OK ? 0 : -1;
 }

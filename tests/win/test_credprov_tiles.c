@@ -194,7 +194,7 @@ static void assert_v1(ICredentialProviderCredential *c)
  * thread holds its tile until the image is drawn (milliseconds). */
 static HRESULT can_unload_soon(void)
 {
-	for (int i = 0; i < 40 && cp.can_unload() != S_OK; i++)
+	for (int i = 0; i < 200 && cp.can_unload() != S_OK; i++)
 		Sleep(50);
 	return cp.can_unload();
 }
