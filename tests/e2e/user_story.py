@@ -234,7 +234,7 @@ def story_on(fx, work, wine, machine, out_dir):
     subprocess.run([wine.wine_run, "--prefix", wine.prefix, "reg", "add",
                     "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\LogonUI",
                     "/v", "LastLoggedOnSAMUser", "/d", "SOURCE\\jdoe", "/f"],
-                   capture_output=True, timeout=120, env=wine.env)
+                   capture_output=True, timeout=900, env=wine.env)  # creates the prefix
     if not wine.env.get("FERRY_WINE_DISPLAY"):
         print("NOTE: Xvfb is not installed: ferry-notify.exe cannot show its dialogs, so the "
               "test cannot answer steps 2 and 6 for real")
