@@ -77,6 +77,12 @@ static void redirect(struct con *c, const char *to)
 	snprintf(c->rp->location, sizeof(c->rp->location), "%s", to);
 }
 
+/* The first page the role may see (every role may list devices). */
+static const char *home(const struct srv_principal *who)
+{
+	return srv_admin_may(who->role, "waves.list") ? "/console/waves" : "/console/devices";
+}
+
 static void login_page(struct con *c, int status, const char *error)
 {
 	con_page_start(c, "Sign in", NULL, 0);
@@ -142,7 +148,7 @@ static void login(struct con *c)
 		 (const char *)sid->data, SESSION_S);
 	c->rp->secret = true; /* the reply's header holds the session id */
 	ferry_secret_free(sid);
-	redirect(c, "/console/waves");
+	redirect(c, home(&c->ses.who));
 }
 
 static void logout(struct con *c)
@@ -324,7 +330,7 @@ void srv_console(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 		return;
 	}
 	if (rq->nparts == 1) {
-		redirect(&c, get ? "/console/waves" : "/console/login");
+		redirect(&c, get ? home(&c.ses.who) : "/console/login");
 		return;
 	}
 	if (rq->nparts == 2 && !strcmp(what, "logout") && post) {
