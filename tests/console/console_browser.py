@@ -33,6 +33,7 @@ from selenium.common.exceptions import NoSuchElementException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 WAVE_SIZE = 500
 failures = []
@@ -62,7 +63,8 @@ def browser(work):
         opts.add_argument(a)
     opts.accept_insecure_certs = True  # the server's self-signed certificate (agents pin it)
     opts.binary_location = "/usr/bin/chromium"
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    return d
 
 
 def login(d, srv, role):
@@ -71,6 +73,7 @@ def login(d, srv, role):
     box = d.find_element(By.NAME, "token")
     box.send_keys(srv.tokens[role])
     box.send_keys(Keys.ENTER)  # the keyboard alone signs in
+    WebDriverWait(d, 10).until(lambda x: "/console/login" not in x.current_url)
     return d.current_url.endswith("/console/waves" if role != "helpdesk" else "/console/devices")
 
 
@@ -180,9 +183,9 @@ def stuck(d, srv):
     con.commit()
     con.close()
     d.get(srv.url + "/console/devices")
-    d.find_element(By.CSS_SELECTOR, "select[name=state] option[value='']")
-    d.find_element(By.CSS_SELECTOR, "select[name=state]").send_keys("stuck")
+    Select(d.find_element(By.CSS_SELECTOR, "select[name=state]")).select_by_visible_text("stuck")
     d.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    WebDriverWait(d, 10).until(lambda x: "state=stuck" in x.current_url)
     rows = [r.text.split()[0] for r in d.find_elements(By.CSS_SELECTOR, "#devices tbody tr")]
     check(rows == ["WA-0004"] and "state=stuck" in d.current_url,
           "the stuck filter lists the silent device, and only it (%s)" % rows)
@@ -227,6 +230,7 @@ def reveal(d, srv, work):
     box = d.find_element(By.NAME, "q")
     box.send_keys("wa-0001")
     box.send_keys(Keys.ENTER)
+    WebDriverWait(d, 10).until(lambda x: "q=wa-0001" in x.current_url)
     form = d.find_element(By.CSS_SELECTOR, "#found form")
     before = srv.db("SELECT count(*) FROM audit WHERE action='fallback.reveal'")[0][0]
     form.find_element(By.TAG_NAME, "button").click()  # no reason: the browser refuses
@@ -235,6 +239,7 @@ def reveal(d, srv, work):
     form = d.find_element(By.CSS_SELECTOR, "#found form")
     form.find_element(By.NAME, "reason").send_keys("ticket 4711 " + HOSTILE)
     form.find_element(By.TAG_NAME, "button").click()
+    WebDriverWait(d, 10).until(lambda x: x.current_url.endswith("/reveal"))
     shown = d.find_element(By.ID, "password").text
     check(shown == "Brk-Gl4ss-7Qx" == srv.open_escrow(work, "WA-0001"),
           "the helpdesk reveal shows the password that opens the escrow")
