@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from console_fixture import (HOSTILE, ConsoleServer, db_funnel, drive_wave,  # noqa: E402
-                             expected_funnel, import_table)
+                             expected_funnel, import_table, v2)
 
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import NoSuchElementException  # noqa: E402
@@ -94,7 +94,11 @@ def main():
                                        else ["TARGET\\jdoe"])
             print("drove %d devices through the status API in %.1f s" % (WAVE_SIZE,
                                                                          time.time() - t0))
+            v2(srv, work, "wave-a", [])
             import_table(srv, work)
+            v2_agents = [agents["WA-0009"]]
+            for a in v2_agents:  # after the import: their assignments carry the table
+                srv.http("GET", "/v2/agents/%s/assignment" % a[0], token=a[1])
             srv.event(agents["WA-0009"], "odj_refused", HOSTILE)
             srv.escrow(work, agents["WA-0001"], "Brk-Gl4ss-7Qx")
             d = browser(work)
@@ -208,6 +212,12 @@ def device_page(d, srv):
     want = srv.db("SELECT count(*) FROM status_history WHERE device='WA-0009'")[0][0] + 1
     check(len(rows) == want == 5, "its timeline has every status report and the event (%d)"
           % len(rows))
+    import json
+    table = json.loads(srv.db("SELECT rows FROM dir_table")[0][0])
+    shown = [r.find_element(By.TAG_NAME, "td").text
+             for r in d.find_elements(By.CSS_SELECTOR, "#slice tbody tr")]
+    check(shown == [r["source_sid"] for r in table] and len(shown) == 3,
+          "the mapping slice it received: the signed assignment's rows (%s)" % shown)
 
 
 def mapping(d, srv):

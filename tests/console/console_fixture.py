@@ -255,7 +255,35 @@ def import_table(srv, work):
     """A table whose report has each kind of finding the console reviews."""
     src = snapshot(os.path.join(work, "src.snap"), "source.test", "SOURCE", "S-1-5-21-1-2-3",
                    [(1101, "jdoe"), (1102, "asmith"), (1103, "nomatch"), (1104, "bdisabled")])
-    dst = snapshot(os.path.join(work, "dst.snap"), "target.test", "TARGET", "S-1-5-21-7-8-9",
+    dst = snapshot(os.path.join(work, "dst.snap"), "target.example", "TARGET", "S-1-5-21-7-8-9",
                    [(2101, "jdoe"), (2102, "asmith"), (2104, "bdisabled")],
                    disabled=("bdisabled",))
     return srv.admin("PUT", "table", {"source": src, "target": dst})
+
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def v2(srv, work, wave, agents):
+    """Upload a catalog signed with init's offline key, open the wave's runbook windows,
+    and have each agent in agents fetch its signed assignment (which carries the table)."""
+    payload = json.load(open(os.path.join(ROOT, "tests/data/catalog/payload.json")))
+    payload.update(sequence=1, assignment_key=open(os.path.join(
+        srv.dir, "keys", "assignment.pub")).read().strip())
+    src, out = os.path.join(work, "catalog.payload.json"), os.path.join(work, "catalog.json")
+    json.dump(payload, open(src, "w"))
+    subprocess.run([srv.ferry, "catalog", "sign", "--key", os.path.join(
+        srv.dir, "offline", "signing.key"), src, "--out", out], check=True, capture_output=True,
+        timeout=60)
+    st, _, data = srv.http("PUT", "/v1/admin/catalog", raw=open(out, "rb").read(),
+                           token=srv.tokens["admin"])
+    if st != 200:
+        raise RuntimeError("catalog: %d %s" % (st, data[:200]))
+    srv.admin("PUT", "waves/%s/runbooks/cache-credentials" % wave,
+              {"available_from": "none", "enforced_after": "none"})
+    srv.admin("PUT", "waves/%s/runbooks/migration" % wave,
+              {"available_from": "2026-12-01T08:00:00Z", "enforced_after": "2026-12-09T18:00:00Z"})
+    for a in agents:
+        st, _, data = srv.http("GET", "/v2/agents/%s/assignment" % a[0], token=a[1])
+        if st != 200:
+            raise RuntimeError("assignment: %d %s" % (st, data[:200]))
