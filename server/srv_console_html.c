@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/hex.h"
+
 void con_raw(struct con *c, const char *html)
 {
 	(void)ferry_buf_puts(&c->rp->body, html);
@@ -86,17 +88,6 @@ void con_time(struct con *c, int64_t t)
 	con_rawf(c, "<time datetime=\"%lld\">%s</time>", (long long)t, out);
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Decode one form value (n bytes at v) into out; false when malformed or too long. */
 static bool form_decode(char *out, size_t cap, const char *v, size_t n)
 {
@@ -108,8 +99,8 @@ static bool form_decode(char *out, size_t cap, const char *v, size_t n)
 		if (ch == '+') {
 			ch = ' ';
 		} else if (ch == '%') {
-			int hi = i + 2 < n ? hexval(v[i + 1]) : -1;
-			int lo = i + 2 < n ? hexval(v[i + 2]) : -1;
+			int hi = i + 2 < n ? ferry_hex_digit(v[i + 1]) : -1;
+			int lo = i + 2 < n ? ferry_hex_digit(v[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0)
 				return false;
