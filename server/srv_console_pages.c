@@ -143,7 +143,7 @@ void con_waves(struct con *c)
 		struct funnel f;
 		size_t n = 0;
 
-		rc = c->s->store->ops->device_rows(c->s->store, &v, &n, name);
+		rc = c->s->store->ops->device_rows(c->s->store, &v, &n, name, false);
 		if (rc)
 			break;
 		funnel_of(&f, c, v, n);
@@ -239,7 +239,7 @@ static void devices_filters(struct con *c, const char *wave, const char *state, 
 
 static void devices_table(struct con *c, const struct item *it, size_t from, size_t to,
 			  const char *wave, const char *state, const char *q, const char *sort,
-			  const char *dir)
+			  const char *dir, bool errors)
 {
 	static const char *const heads[] = { "Device", "Wave", "State", "Stage", "Last seen",
 					     "Last error" };
@@ -259,6 +259,11 @@ static void devices_table(struct con *c, const struct item *it, size_t from, siz
 	for (size_t i = from; i < to; i++) {
 		const struct srv_device_row *r = it[i].r;
 		int st = r->stage >= 0 && r->stage < SRV_STAGE_COUNT ? r->stage : 0;
+		struct srv_device_row full;
+
+		/* the list was read without errors: the shown rows' are read one by one */
+		if (!errors && !c->s->store->ops->device_row(c->s->store, &full, r->name))
+			r = &full;
 
 		con_raw(c, "<tr><td><a href=\"/console/devices/");
 		con_url(c, r->name);
@@ -296,7 +301,8 @@ void con_devices(struct con *c)
 	sort = sort_names[o.key];
 	dir = !strcmp(dir, "desc") ? "desc" : "asc";
 	snprintf(c->detail, sizeof(c->detail), "console: wave '%.64s', state '%.16s'", wave, state);
-	rc = c->s->store->ops->device_rows(c->s->store, &v, &n, wave[0] ? wave : NULL);
+	rc = c->s->store->ops->device_rows(c->s->store, &v, &n, wave[0] ? wave : NULL,
+					   o.key == 5 /* sorted by error */);
 	if (!rc && !(it = ferry_calloc(n ? n : 1, sizeof(*it))))
 		rc = ferry_error_set(FERRY_ENOMEM, "device list");
 	if (rc) {
@@ -328,7 +334,7 @@ void con_devices(struct con *c)
 	devices_filters(c, wave, state, q, sort, dir);
 	con_rawf(c, "<p id=\"count\" data-total=\"%zu\">Matching: %zu of %zu devices", m, m, n);
 	con_rawf(c, "; page %ld of %zu.</p>", page, pages);
-	devices_table(c, it, from, to, wave, state, q, sort, dir);
+	devices_table(c, it, from, to, wave, state, q, sort, dir, o.key == 5);
 	con_raw(c, "<nav class=\"pager\" aria-label=\"Pages\">");
 	if (page > 1) {
 		con_raw(c, "<a rel=\"prev\" href=\"");

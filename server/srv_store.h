@@ -237,9 +237,11 @@ struct srv_store_ops {
 	ferry_err (*session_get)(struct srv_store *st, struct srv_session *out,
 				 const char *id_sha256, int64_t now);
 	ferry_err (*session_delete)(struct srv_store *st, const char *id_sha256);
-	/* Every device (of wave; NULL = all) in name order; *out (ferry_free). */
+	/* Every device (of wave; NULL = all) in name order; *out (ferry_free).
+	 * error is filled only when errors is set (reading it parses every
+	 * device's last report; device_row always fills it). */
 	ferry_err (*device_rows)(struct srv_store *st, struct srv_device_row **out, size_t *n,
-				 const char *wave);
+				 const char *wave, bool errors);
 	/* One device's row; FERRY_ENOTFOUND when there is no such device. */
 	ferry_err (*device_row)(struct srv_store *st, struct srv_device_row *out,
 				const char *device);
@@ -250,10 +252,10 @@ struct srv_store_ops {
 	/* [{"device","users":[...]}] for every device whose last report names cached users. */
 	ferry_err (*device_users)(struct srv_store *st, cJSON **out);
 	/* A device's timeline, newest first, at most limit entries:
-	 * [{"time","source":"status","seq","report":{...}} |
-	 *  {"time","source":"event","agent","id","kind","detail"}]
-	 * (a status by the time it was received, an event by its own time or,
-	 * without one, when it was received). */
+	 * [{"time","source","seq","report","agent","id","kind","detail"}]:
+	 * source "status" (seq and report, the others "") by the time it was
+	 * received, or "event" (agent, id, kind, detail; seq 0, report null)
+	 * by its own time or, without one, when it was received. */
 	ferry_err (*device_timeline)(struct srv_store *st, cJSON **out, const char *device,
 				     unsigned limit);
 	/* Audit rows newest first, from offset, at most limit; *total counts

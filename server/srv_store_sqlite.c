@@ -63,7 +63,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS dir_findings(id INTEGER PRIMARY KEY CHECK(id=1),"
 	" findings TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS status_history(device TEXT NOT NULL, seq INTEGER NOT NULL,"
-	" received INTEGER NOT NULL, report TEXT NOT NULL, PRIMARY KEY(device, seq));"
+	" received INTEGER NOT NULL, phase TEXT NOT NULL, report TEXT NOT NULL,"
+	" PRIMARY KEY(device, seq));"
 	"CREATE INDEX IF NOT EXISTS agents_device ON agents(device);"
 	"CREATE TABLE IF NOT EXISTS sessions(sha256 TEXT PRIMARY KEY, token_sha256 TEXT NOT NULL,"
 	" csrf TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL);"
@@ -554,14 +555,14 @@ static ferry_err sq_status_add(struct srv_store *st, bool *dup, const char *devi
 	ferry_err rc = prep(st, &s, q, "ittiiiiti", (int64_t)x->seq, x->phase, x->json, now,
 			    (int64_t)x->stage, (int64_t)x->progressed, now, device, (int64_t)x->seq);
 
-	static const char h[] = "INSERT OR IGNORE INTO status_history VALUES(?,?,?,?)";
+	static const char h[] = "INSERT OR IGNORE INTO status_history VALUES(?,?,?,?,?)";
 
 	if (!rc)
 		rc = step_done(s, "status");
 	if (!rc)
 		*dup = sqlite3_changes(sqlite3_db_handle(s)) == 0;
 	if (!rc && !*dup)
-		rc = prep(st, &s, h, "tiit", device, (int64_t)x->seq, now, x->json);
+		rc = prep(st, &s, h, "tiitt", device, (int64_t)x->seq, now, x->phase, x->json);
 	if (!rc && !*dup)
 		rc = step_done(s, "status history");
 	return rc;
@@ -1112,12 +1113,13 @@ static ferry_err sq_session_delete(struct srv_store *st, const char *id_sha256)
 	return rc ? rc : step_done(s, "session delete");
 }
 
-#define DEVICE_ROW_COLS \
+#define DEVICE_ROW_BASE \
 	"d.name, coalesce(d.wave, ''), coalesce(d.agent, ''), coalesce(d.phase, ''), d.stage," \
 	" coalesce(d.last_seen, 0), coalesce(d.progress_at, 0)," \
 	" EXISTS(SELECT 1 FROM odj o WHERE o.device=d.name)," \
-	" EXISTS(SELECT 1 FROM escrow e WHERE e.device=d.name)," \
-	" substr(coalesce(json_extract(d.status, '$.error.message'), ''), 1, 95)"
+	" EXISTS(SELECT 1 FROM escrow e WHERE e.device=d.name), "
+#define DEVICE_ROW_COLS DEVICE_ROW_BASE \
+	"substr(coalesce(json_extract(d.status, '$.error.message'), ''), 1, 95)"
 
 static void device_row_fill(struct srv_device_row *r, sqlite3_stmt *s)
 {
@@ -1134,14 +1136,16 @@ static void device_row_fill(struct srv_device_row *r, sqlite3_stmt *s)
 }
 
 static ferry_err sq_device_rows(struct srv_store *st, struct srv_device_row **out, size_t *n,
-				const char *wave)
+				const char *wave, bool errors)
 {
 	static const char q[] = "SELECT " DEVICE_ROW_COLS " FROM devices d"
 				" WHERE ?1 IS NULL OR d.wave=?1 ORDER BY d.name";
+	static const char qn[] = "SELECT " DEVICE_ROW_BASE "'' FROM devices d"
+				 " WHERE ?1 IS NULL OR d.wave=?1 ORDER BY d.name";
 	struct srv_device_row *v = NULL;
 	size_t len = 0, cap = 0;
 	sqlite3_stmt *s = NULL;
-	ferry_err rc = prep(st, &s, q, "t", wave);
+	ferry_err rc = prep(st, &s, errors ? q : qn, "t", wave);
 	int src = SQLITE_DONE;
 
 	while (!rc && (src = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1247,26 +1251,11 @@ static ferry_err sq_device_timeline(struct srv_store *st, cJSON **out, const cha
 		") ORDER BY time DESC, seq DESC LIMIT ?2";
 	sqlite3_stmt *s = NULL;
 	ferry_err rc = prep(st, &s, q, "ti", device, (int64_t)limit);
-	cJSON *e, *list;
 
 	*out = NULL;
 	if (!rc)
 		rc = rows_into(out, s, "time:i,source:t,seq:i,report:j,agent:t,id:t,kind:t,detail:t",
 			       "timeline");
-	/* each entry keeps only its own source's members */
-	list = rc ? NULL : *out;
-	cJSON_ArrayForEach(e, list) {
-		bool status = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "source")), "status");
-		static const char *const ev[] = { "agent", "id", "kind", "detail" };
-
-		if (status) {
-			for (size_t i = 0; i < 4; i++)
-				cJSON_DeleteItemFromObjectCaseSensitive(e, ev[i]);
-		} else {
-			cJSON_DeleteItemFromObjectCaseSensitive(e, "seq");
-			cJSON_DeleteItemFromObjectCaseSensitive(e, "report");
-		}
-	}
 	return rc;
 }
 
