@@ -227,7 +227,7 @@ const char con_css[] =
 	"a{color:var(--acc)}:focus-visible{outline:3px solid #f5a623;outline-offset:2px}\n"
 	"table{border-collapse:collapse;width:100%}\n"
 	"th,td{text-align:left;padding:.3em .5em;border-bottom:1px solid var(--line);"
-	"vertical-align:top;overflow-wrap:anywhere}\n"
+	"vertical-align:top;overflow-wrap:break-word}\n"
 	"th{background:var(--band)}th a{color:inherit}\n"
 	".scroll{overflow-x:auto}\n"
 	"form.filters{display:flex;flex-wrap:wrap;gap:.5em 1em;align-items:end;margin:.5em 0}\n"

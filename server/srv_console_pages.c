@@ -271,8 +271,10 @@ static void devices_table(struct con *c, const struct item *it, size_t from, siz
 		con_text(c, r->name);
 		con_raw(c, "</a></td><td>");
 		con_text(c, r->wave);
-		con_rawf(c, "</td><td class=\"state-%s\">%s</td><td>%s</td><td class=\"hide-narrow\">",
-			 it[i].state, it[i].state, srv_stage_names[st]);
+		con_rawf(c, "</td><td class=\"state-%s\">%s</td><td>", it[i].state, it[i].state);
+		for (const char *p = srv_stage_names[st]; *p; p++) /* words, so a narrow column wraps */
+			con_raw(c, *p == '_' ? " " : (char[]){ *p, '\0' });
+		con_raw(c, "</td><td class=\"hide-narrow\">");
 		con_time(c, r->last_seen);
 		con_raw(c, "</td><td class=\"hide-narrow\">");
 		con_text(c, r->error);
