@@ -168,7 +168,10 @@ def plan_of(i):
         return ["idle", "credentials_cached", "migrating", "failed"], True
     last = {1: "idle", 2: "credentials_cached", 3: "available", 4: "migrating", 5: "unjoined",
             6: "joined", 7: "reacl_done", 8: "complete"}[k]
-    return PHASES[:PHASES.index(last) + 1], False
+    # every stage on the way; "available" and "migrating" (the stage of credentials_cached)
+    # only where a device stops there
+    return [p for p in PHASES[:PHASES.index(last) + 1]
+            if p == last or p not in ("available", "migrating")], False
 
 
 def drive_wave(srv, wave, count, prefix, users=None):
