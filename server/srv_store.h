@@ -238,8 +238,8 @@ struct srv_store_ops {
 				 const char *id_sha256, int64_t now);
 	ferry_err (*session_delete)(struct srv_store *st, const char *id_sha256);
 	/* Every device (of wave; NULL = all) in name order; *out (ferry_free).
-	 * error is filled only when errors is set (reading it parses every
-	 * device's last report; device_row always fills it). */
+	 * error and escrow are filled only when errors is set (reading them
+	 * parses every device's last report; device_row always fills them). */
 	ferry_err (*device_rows)(struct srv_store *st, struct srv_device_row **out, size_t *n,
 				 const char *wave, bool errors);
 	/* One device's row; FERRY_ENOTFOUND when there is no such device. */

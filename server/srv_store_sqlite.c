@@ -1116,9 +1116,9 @@ static ferry_err sq_session_delete(struct srv_store *st, const char *id_sha256)
 #define DEVICE_ROW_BASE \
 	"d.name, coalesce(d.wave, ''), coalesce(d.agent, ''), coalesce(d.phase, ''), d.stage," \
 	" coalesce(d.last_seen, 0), coalesce(d.progress_at, 0)," \
-	" EXISTS(SELECT 1 FROM odj o WHERE o.device=d.name)," \
-	" EXISTS(SELECT 1 FROM escrow e WHERE e.device=d.name), "
+	" EXISTS(SELECT 1 FROM odj o WHERE o.device=d.name), "
 #define DEVICE_ROW_COLS DEVICE_ROW_BASE \
+	"EXISTS(SELECT 1 FROM escrow e WHERE e.device=d.name), " \
 	"substr(coalesce(json_extract(d.status, '$.error.message'), ''), 1, 95)"
 
 static void device_row_fill(struct srv_device_row *r, sqlite3_stmt *s)
@@ -1140,7 +1140,7 @@ static ferry_err sq_device_rows(struct srv_store *st, struct srv_device_row **ou
 {
 	static const char q[] = "SELECT " DEVICE_ROW_COLS " FROM devices d"
 				" WHERE ?1 IS NULL OR d.wave=?1 ORDER BY d.name";
-	static const char qn[] = "SELECT " DEVICE_ROW_BASE "'' FROM devices d"
+	static const char qn[] = "SELECT " DEVICE_ROW_BASE "0, '' FROM devices d"
 				 " WHERE ?1 IS NULL OR d.wave=?1 ORDER BY d.name";
 	struct srv_device_row *v = NULL;
 	size_t len = 0, cap = 0;
