@@ -68,6 +68,7 @@ struct svc_net {
 	bool rehearse, server;
 	uint8_t escrow_pub[SEAL_KEY_LEN];
 	bool have_escrow;
+	struct ferry_secret *enroll_key; /* ENROLL_KEY (policy/MSI); NULL = none; never logged */
 	HANDLE thread, wake;
 	uint32_t poll_override_s;   /* tests: poll this often instead (0 = the server's) */
 	volatile LONG stopping;
@@ -147,6 +148,9 @@ static ferry_err configure(struct svc_net *n, const struct svc_options *o, uint8
 			 "sha256//" : "", pin);
 	if (!err)
 		err = set_str(n->a.ca_file, sizeof(n->a.ca_file), o->ca);
+	/* The enrolment key comes from the registry only: never a command line. */
+	if (!err && c && c->enroll_key)
+		err = ferry_secret_from(&n->enroll_key, c->enroll_key, strlen(c->enroll_key));
 	*have_pub = false;
 	if (!err && key && *key) {
 		err = sig_public_key_parse(pub, key, "SigningPublicKey");
@@ -210,6 +214,12 @@ static void use_previous(struct svc_net *n, struct bundle **out)
 
 /* --- start ------------------------------------------------------------------------- */
 
+/* Enrol with the server's enrolment key when one is configured. */
+static ferry_err enroll(struct svc_net *n)
+{
+	return net_agent_enroll_key(&n->a, "Windows", n->enroll_key);
+}
+
 static ferry_err first_contact(struct svc_net *n, const char *bundle_dir, struct bundle **out)
 {
 	struct bundle *b = NULL;
@@ -223,7 +233,7 @@ static ferry_err first_contact(struct svc_net *n, const char *bundle_dir, struct
 			svc_log_event(SVC_EV_FAILURE, "BundleDir bundle refused: %s", ferry_error_detail());
 		return err;
 	}
-	if (!n->a.id[0] && (err = net_agent_enroll(&n->a, "Windows")) != FERRY_OK) {
+	if (!n->a.id[0] && (err = enroll(n)) != FERRY_OK) {
 		svc_log("net: enrolment failed: %s", ferry_error_detail());
 		use_previous(n, out);
 		return FERRY_OK;
@@ -281,6 +291,7 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struc
 			bundle_file = true, fclose(f);
 	}
 	if (!n->server && !bundle_file) {
+		ferry_secret_free(n->enroll_key);
 		DeleteCriticalSection(&n->lock);
 		ferry_free(n);
 		return FERRY_OK; /* neither: the plain BundleDir\batch.json path */
@@ -333,6 +344,7 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struc
 	return FERRY_OK;
 fail:
 	svc_log_event(SVC_EV_FAILURE, "migration server client: %s", ferry_error_detail());
+	ferry_secret_free(n->enroll_key);
 	DeleteCriticalSection(&n->lock);
 	ferry_free(n);
 	return err;
@@ -371,7 +383,7 @@ static DWORD WINAPI poll_thread(void *arg)
 		if (WaitForSingleObject(n->wake, wait * 1000u) == WAIT_OBJECT_0 && n->stopping)
 			break;
 		EnterCriticalSection(&n->lock);
-		if (!n->a.id[0] && net_agent_enroll(&n->a, "Windows") != FERRY_OK)
+		if (!n->a.id[0] && enroll(n) != FERRY_OK)
 			err = FERRY_EIO;
 		else
 			err = net_agent_poll(&n->a, &res, &b);
@@ -450,6 +462,7 @@ void svc_net_stop(struct svc_net *n)
 	else if (n->server)
 		svc_log("net: %u event(s) sent at stop", sent);
 	LeaveCriticalSection(&n->lock);
+	ferry_secret_free(n->enroll_key);
 	DeleteCriticalSection(&n->lock);
 	ferry_free(n);
 }
