@@ -137,6 +137,7 @@ ferry_err net_agent_open(struct net_agent *a, const char *dir, const struct net_
 	a->poll_s = (uint32_t)get_num(j, "poll_interval_s");
 	a->failures = (unsigned)get_num(j, "failures");
 	a->last_ok = (int64_t)get_num(j, "last_ok");
+	a->status_seq = (uint64_t)get_num(j, "status_seq");
 	cJSON_Delete(j);
 	net_agent_bind(a);
 	return rc;
@@ -161,6 +162,7 @@ ferry_err net_agent_save(struct net_agent *a)
 	    !cJSON_AddNumberToObject(j, "poll_interval_s", a->poll_s) ||
 	    !cJSON_AddNumberToObject(j, "failures", a->failures) ||
 	    !cJSON_AddNumberToObject(j, "last_ok", (double)a->last_ok) ||
+	    !cJSON_AddNumberToObject(j, "status_seq", (double)a->status_seq) ||
 	    !(text = cJSON_Print(j)))
 		rc = ferry_error_set(FERRY_ENOMEM, "agent.json");
 	if (!rc)

@@ -57,6 +57,7 @@ struct net_agent {
 	unsigned failures;
 	int64_t last_ok;
 	uint32_t retry_after_s;            /* from the last reply; 0 = none */
+	uint64_t status_seq;               /* the last status report's seq (agent.json) */
 	uint64_t bytes_up, bytes_down;     /* HTTP bytes of the polls so far (not persisted) */
 	struct net_config cfg;             /* points into the strings above */
 	uint8_t signing_pub[SIG_ED25519_PUBLIC_LEN];
@@ -163,7 +164,21 @@ ferry_err net_agent_status(struct net_agent *a, const cJSON *report, bool *dupli
 /** Queue one event (kind, detail: never secrets) in the outbox. */
 ferry_err net_agent_event(struct net_agent *a, const char *kind, const char *detail);
 
-/** POST the outbox (idempotent by event id); empties it on success. */
+/**
+ * Queue a status report in the same outbox: `report` (an object with
+ * "phase" at least; never secrets) gets the next "seq" (kept in
+ * agent.json, so it keeps rising across restarts) and is sent by
+ * net_agent_flush through net_agent_status.
+ */
+ferry_err net_agent_queue_status(struct net_agent *a, cJSON *report);
+
+/**
+ * POST the outbox: its status reports first, in order, one
+ * net_agent_status each (idempotent by seq: one already stored is answered
+ * as a duplicate; one the server refuses as malformed is dropped), then its
+ * events in one request (idempotent by event id). Empties it only when all
+ * went through; *sent counts events and reports.
+ */
 ferry_err net_agent_flush(struct net_agent *a, unsigned *sent);
 
 /** Random lowercase hex of 2*n characters into out (2n+1 bytes). */

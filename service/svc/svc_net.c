@@ -20,6 +20,11 @@
  *             made; a rehearsal's layer a throwaway one.
  *   events    the log's event hook (svc_log_set_event_hook) queues every
  *             milestone while the client runs.
+ *   status    svc_net_status, the agent story's phase hook, queues a
+ *             status report (POST /v1/agents/{id}/status) in the same
+ *             outbox on every transition; the poll thread adds a heartbeat
+ *             repeating the last one when a day passed without a report.
+ *             The outbox's flush sends them, idempotent by seq.
  *
  * The same accept path serves a signed bundle an admin dropped in BundleDir
  * (bundle.json) when no server is configured.
@@ -57,6 +62,8 @@
 
 #define NET_SECRET_MAX 4096u
 #define FLUSH_EVERY_S 10u
+#define HEARTBEAT_S 86400u /* a status report at least daily, even with no transition */
+#define LAST_STATUS "status-last" /* <state>\net\status-last.json: the heartbeat repeats it */
 
 struct svc_net {
 	struct platform_layer layer; /* first: the layer's ctx is this struct */
@@ -76,6 +83,8 @@ struct svc_net {
 	void *on_bundle_ctx;
 	rehearse_sink_fn record;     /* rehearsal records this layer makes */
 	void *record_ctx;
+	cJSON *last_status;          /* the last report queued (phase, runbook, step) */
+	int64_t status_at;           /* when it was queued (a heartbeat is one too) */
 };
 
 /* --- key store: DPAPI files in <state>\net ------------------------------------ */
@@ -212,6 +221,83 @@ static void use_previous(struct svc_net *n, struct bundle **out)
 			      ferry_error_detail());
 }
 
+/* --- status reports -------------------------------------------------------------------- */
+
+/* Queue one report (under `lock`) and keep it as the heartbeat's model. */
+static void status_queue_locked(struct svc_net *n, cJSON *report, const char *what)
+{
+	if (net_agent_queue_status(&n->a, report) != FERRY_OK) {
+		svc_log("net: status report (%s) not queued: %s", what, ferry_error_detail());
+		cJSON_Delete(report);
+		return;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(report, "seq");
+	cJSON_DeleteItemFromObjectCaseSensitive(report, "heartbeat");
+	if (write_json(n->dir, LAST_STATUS, report) != FERRY_OK)
+		svc_log("net: %s not kept: %s", LAST_STATUS, ferry_error_detail());
+	cJSON_Delete(n->last_status);
+	n->last_status = report;
+	n->status_at = (int64_t)time(NULL);
+}
+
+void svc_net_status(void *ctx, const char *phase, const char *runbook, const char *step)
+{
+	struct svc_net *n = ctx;
+	cJSON *r;
+
+	if (!n || !n->server)
+		return;
+	if (!(r = cJSON_CreateObject()) || !cJSON_AddStringToObject(r, "phase", phase) ||
+	    (runbook[0] && !cJSON_AddStringToObject(r, "runbook", runbook)) ||
+	    (step[0] && !cJSON_AddStringToObject(r, "step", step)) ||
+	    !cJSON_AddBoolToObject(r, "heartbeat", false)) {
+		cJSON_Delete(r);
+		svc_log("net: status report (%s) not queued: out of memory", phase);
+		return;
+	}
+	EnterCriticalSection(&n->lock);
+	status_queue_locked(n, r, phase);
+	LeaveCriticalSection(&n->lock);
+	if (n->wake)
+		SetEvent(n->wake); /* sent at once rather than at the next poll */
+}
+
+/* The daily heartbeat (under `lock`): the last report again, marked as one. */
+static void heartbeat_locked(struct svc_net *n)
+{
+	cJSON *r;
+
+	if (!n->a.id[0] || (int64_t)time(NULL) - n->status_at < (int64_t)HEARTBEAT_S)
+		return;
+	r = n->last_status ? cJSON_Duplicate(n->last_status, true) : cJSON_CreateObject();
+	if (r && !n->last_status && !cJSON_AddStringToObject(r, "phase", "idle"))
+		cJSON_Delete(r), r = NULL;
+	if (!r || !cJSON_AddBoolToObject(r, "heartbeat", true)) {
+		cJSON_Delete(r);
+		return;
+	}
+	status_queue_locked(n, r, "heartbeat");
+}
+
+/* The last report of an earlier run, so that a heartbeat never goes back to "idle". */
+static void status_load(struct svc_net *n)
+{
+	wchar_t path[MAX_PATH];
+	uint8_t *text = NULL;
+	size_t len = 0;
+	cJSON *j;
+
+	swprintf(path, MAX_PATH, L"%ls\%hs.json", n->dir, LAST_STATUS);
+	if (win_file_read(&text, &len, path, 4096) != FERRY_OK)
+		return;
+	j = cJSON_ParseWithLength((const char *)text, len);
+	ferry_free(text);
+	if (cJSON_IsObject(j) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "phase")))
+		n->last_status = j;
+	else
+		cJSON_Delete(j);
+}
+
 /* --- start ------------------------------------------------------------------------- */
 
 /* Enrol with the server's enrolment key when one is configured. */
@@ -337,6 +423,7 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struc
 	if (!n->a.domain[0])
 		snprintf(n->a.domain, sizeof(n->a.domain), "%s", "(current domain)");
 	net_agent_bind(&n->a);
+	status_load(n);
 	if ((err = first_contact(n, bundle_dir, bundle)) != FERRY_OK)
 		goto fail;
 	svc_log_set_event_hook(event_hook, n);
@@ -345,6 +432,7 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struc
 fail:
 	svc_log_event(SVC_EV_FAILURE, "migration server client: %s", ferry_error_detail());
 	ferry_secret_free(n->enroll_key);
+	cJSON_Delete(n->last_status);
 	DeleteCriticalSection(&n->lock);
 	ferry_free(n);
 	return err;
@@ -394,6 +482,8 @@ static DWORD WINAPI poll_thread(void *arg)
 			svc_log("net: bundle sequence %llu accepted; applied at the agent's next safe "
 				"point", (unsigned long long)b->sequence);
 		}
+		if (err == FERRY_OK)
+			heartbeat_locked(n);
 		if (err == FERRY_OK && net_agent_flush(&n->a, &sent) != FERRY_OK)
 			svc_log("net: events not sent yet: %s", ferry_error_detail());
 		if (err != FERRY_OK)
@@ -463,6 +553,7 @@ void svc_net_stop(struct svc_net *n)
 		svc_log("net: %u event(s) sent at stop", sent);
 	LeaveCriticalSection(&n->lock);
 	ferry_secret_free(n->enroll_key);
+	cJSON_Delete(n->last_status);
 	DeleteCriticalSection(&n->lock);
 	ferry_free(n);
 }

@@ -46,6 +46,13 @@ void svc_net_escrow(void *n, const struct ferry_secret *pw);
 
 /** Whether the engine should see the server as reachable (no server: true). */
 bool svc_net_reachable(struct svc_net *n);
+
+/**
+ * The agent story's phase hook (agent_phase_fn; ctx is the svc_net): one
+ * status report queued in the outbox and the poll thread woken to send it.
+ * Nothing without a server.
+ */
+void svc_net_status(void *ctx, const char *phase, const char *runbook, const char *step);
 /** Stop polling, flush the outbox once, free. NULL-safe. */
 void svc_net_stop(struct svc_net *n);
 

@@ -5,9 +5,9 @@ The real server is ferry-server (server/, docs/server.md): e2e.server_hostile
 and e2e.user_story_net run against it. This fixture remains for two
 scenarios: e2e.hostile, which needs a peer that lies (tampered, replayed,
 garbage, huge and stalled replies, blobs sealed to someone else), and the
-Wine scenario e2e.user_story, whose ferrysvc.exe cannot present the
-enrolment key ferry-server requires until the service reads ENROLL_KEY
-(docs/status.md); it moves to ferry-server then.
+Wine scenario e2e.user_story, which has not moved to ferry-server yet
+(issue 18; docs/status.md). It stores status reports as ferry-server does
+(idempotent by seq) so that scenario can check the service's transitions.
 
 Python standard library only: http.server + ssl + sqlite3 + json. Ed25519
 and X25519 are not in the standard library, so the bundle is signed ahead of
@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS events(id TEXT PRIMARY KEY, agent TEXT, time REAL, ki
 CREATE TABLE IF NOT EXISTS fallback(agent TEXT PRIMARY KEY, sealed TEXT, received REAL);
 CREATE TABLE IF NOT EXISTS odj(agent TEXT, machine TEXT, domain TEXT, sha256 TEXT, source TEXT,
   issued REAL);
+CREATE TABLE IF NOT EXISTS status(agent TEXT, seq INTEGER, phase TEXT, report TEXT,
+  PRIMARY KEY(agent, seq));
 """
 
 
@@ -180,6 +182,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(401, {"error": "unknown agent or token"})
             if parts[3] == "events":
                 return self.events(a, req)
+            if parts[3] == "status":
+                return self.status(a, req)
             if parts[3] == "odj":
                 return self.odj(a, req)
             if parts[3] == "fallback":
@@ -211,6 +215,17 @@ class Handler(BaseHTTPRequestHandler):
                              str(e.get("detail", "")), time.time())
             new, dup = (new + 1, dup) if rows else (new, dup + 1)
         self.reply(200, {"accepted": new, "duplicates": dup})
+
+    def status(self, a, req):
+        """As ferry-server: a seq not above the last stored is a duplicate."""
+        seq, phase = req.get("seq"), req.get("phase")
+        if not isinstance(seq, int) or seq < 1 or not isinstance(phase, str):
+            return self.reply(400, {"error": "status: seq and phase"})
+        last = self.st.q("SELECT max(seq) FROM status WHERE agent=?", a[0])[0][0] or 0
+        if seq <= last:
+            return self.reply(200, {"duplicate": True})
+        self.st.q("INSERT INTO status VALUES(?,?,?,?)", a[0], seq, phase, json.dumps(req))
+        self.reply(200, {"duplicate": False})
 
     def odj(self, a, req):
         args, machine = self.st.args, a[1]
@@ -260,7 +275,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(403, {"error": "control token"})
         tables = {"events": "SELECT agent, kind, detail FROM events ORDER BY received",
                   "odj": "SELECT agent, machine, domain, sha256, source FROM odj",
-                  "fallback": "SELECT agent, sealed FROM fallback"}
+                  "fallback": "SELECT agent, sealed FROM fallback",
+                  "status": "SELECT agent, seq, phase, report FROM status ORDER BY agent, seq"}
         if len(parts) == 2 and parts[1] in tables:
             return self.reply(200, {"rows": self.st.q(tables[parts[1]])})
         self.reply(404, {"error": "not found"})

@@ -323,6 +323,18 @@ def story_on(fx, work, wine, machine, out_dir):
     check(len(kinds) >= 4, "server received the milestones (%d events)" % len(kinds))
     esc = fx.rows("fallback")
     check(len(esc) == 1, "one fallback password escrowed")
+    reports = fx.rows("status")
+    print("status reports: %s" % [(q, p) for _, q, p, _ in reports])
+    seqs = [q for _, q, _, _ in reports]
+    check(seqs == list(range(1, len(seqs) + 1)), "status reports: seq 1..%d, none lost" % len(seqs))
+    beats = [json.loads(r).get("heartbeat") for _, _, _, r in reports]
+    check(beats[:1] == [True] and reports[0][2] == "idle",
+          "status reports: the first is the heartbeat of a device with nothing reported yet (idle)")
+    phases = [p for (_, _, p, _), b in zip(reports, beats) if not b]
+    want = ["credentials_cached", "migrating", "unjoined", "joined", "reacl_done", "complete"]
+    stages = [p for i, p in enumerate(phases) if i == 0 or phases[i - 1] != p]
+    check(stages == want, "status reports: the engine's transitions %s in order (got %s)"
+          % (want, stages))
 
     say("No secret anywhere")
     secrets_ = [typed]
