@@ -23,7 +23,8 @@
  *   status    svc_net_status, the agent story's phase hook, queues a
  *             status report (POST /v1/agents/{id}/status) in the same
  *             outbox on every transition; the poll thread adds a heartbeat
- *             repeating the last one when a day passed without a report.
+ *             repeating the last one at its first good poll and whenever a
+ *             day passed without a report.
  *             The outbox's flush sends them, idempotent by seq.
  *
  * The same accept path serves a signed bundle an admin dropped in BundleDir
