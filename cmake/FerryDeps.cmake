@@ -20,6 +20,18 @@ function(ferry_find_lib name header lib)
   target_link_libraries(ferry::${name} INTERFACE ${FERRY_${name}_LIBRARY} ${ARG_EXTRA})
 endfunction()
 
+# A build folder keeps what find_path/find_library found. When deps-mingw's
+# prefix changes (its key covers the sources, the compiler and the script),
+# forget those answers, or a warm build would link the previous prefix's
+# libraries without a word (tests/check-artifacts looks for exactly that).
+if(WIN32 AND FERRY_DEPS_PREFIX AND NOT "${FERRY_DEPS_PREFIX}" STREQUAL "${FERRY_DEPS_FOUND_IN}")
+  foreach(_name crypto ssl curl cjson cmocka qrencode)
+    unset(FERRY_${_name}_INCLUDE CACHE)
+    unset(FERRY_${_name}_LIBRARY CACHE)
+  endforeach()
+  set(FERRY_DEPS_FOUND_IN "${FERRY_DEPS_PREFIX}" CACHE INTERNAL "deps-mingw prefix of the FERRY_*_LIBRARY entries")
+endif()
+
 if(WIN32)
   set(_crypto_extra ws2_32 crypt32 bcrypt user32 advapi32)
   ferry_find_lib(crypto openssl/evp.h crypto EXTRA ${_crypto_extra})

@@ -50,6 +50,8 @@ struct srv {
 	uint8_t assign_pub[SIG_ED25519_PUBLIC_LEN];
 	struct srv_odj_provider odj;         /* where blobs come from; .get may be NULL */
 	struct catalog *catalog;             /* v2: the admin-signed catalog, or NULL (srv_assign.c) */
+	cJSON *table_rows;                   /* the imported identity map, or NULL (srv_table.c) */
+	char table_hash[SRV_HASH_HEX];       /* its table's SHA-256, "" when none */
 	struct srv_stats stats;
 	int64_t (*now)(void);                /* the clock (tests may replace it) */
 };

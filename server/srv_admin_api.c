@@ -22,6 +22,7 @@
 #include "net/bundle.h"
 #include "srv_assign.h"
 #include "srv_status.h"
+#include "srv_table.h"
 #include "util/hex.h"
 
 
@@ -34,6 +35,7 @@ struct call {
 	struct srv_principal who;
 	char target[128];
 	char detail[512];
+	bool table_imported;            /* served (srv_table_load) once committed */
 };
 
 typedef void (*handler_fn)(struct call *c);
@@ -560,6 +562,49 @@ static void token_revoke(struct call *c)
 		ok_reply(c, 200, "revoked", c->rq->parts[3]);
 }
 
+static void table_import(struct call *c)
+{
+	cJSON *j = srv_body_json(c->rq, c->rp), *summary = NULL, *out = NULL;
+	char hash[SRV_HASH_HEX];
+	ferry_err rc;
+
+	snprintf(c->target, sizeof(c->target), "table");
+	if (!j)
+		return;
+	rc = srv_table_import(c->s, &summary, hash, c->who.name, j);
+	cJSON_Delete(j);
+	if (rc) {
+		srv_reply_ferr(c->rp, rc, "table import");
+		return;
+	}
+	c->table_imported = true;
+	snprintf(c->detail, sizeof(c->detail), "sha256 %s, %.0f rows", hash,
+		 cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(summary, "rows")));
+	out = cJSON_CreateObject();
+	if (out && cJSON_AddStringToObject(out, "table_sha256", hash) &&
+	    cJSON_AddItemToObject(out, "summary", summary)) {
+		srv_reply_json(c->rp, 201, out);
+	} else {
+		if (!out || !cJSON_GetObjectItemCaseSensitive(out, "summary"))
+			cJSON_Delete(summary);
+		srv_reply_error(c->rp, 500, "table import: out of memory");
+	}
+	cJSON_Delete(out);
+}
+
+static void table_status(struct call *c)
+{
+	cJSON *out = NULL;
+	ferry_err rc = srv_table_status(&out, c->s);
+
+	snprintf(c->target, sizeof(c->target), "table");
+	if (rc)
+		srv_reply_ferr(c->rp, rc, "table status");
+	else
+		srv_reply_json(c->rp, 200, out);
+	cJSON_Delete(out);
+}
+
 /* parts after "v1","admin"; "*" matches one part. */
 static const struct route {
 	const char *method;
@@ -576,6 +621,8 @@ static const struct route {
 	  wave_runbook },
 	{ "PUT", { "waves", "*", "bundle" }, R_ADMIN | R_OPERATOR, "wave.bundle.set", wave_bundle },
 	{ "PUT", { "catalog" }, R_ADMIN | R_OPERATOR, "catalog.set", catalog_upload },
+	{ "PUT", { "table" }, R_ADMIN | R_OPERATOR, "table.import", table_import },
+	{ "GET", { "table" }, R_ADMIN | R_OPERATOR | R_AUDITOR, "table.status", table_status },
 	{ "GET", { "devices" }, R_ADMIN | R_OPERATOR | R_HELPDESK | R_AUDITOR, "devices.list",
 	  devices_list },
 	{ "POST", { "devices", "*", "move" }, R_ADMIN | R_OPERATOR, "device.move", device_move },
@@ -671,6 +718,9 @@ void srv_admin_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 		if (rp->secret)
 			ferry_wipe(rp->body.data, rp->body.len);
 		srv_reply_ferr(rp, rc, r->action);
+	} else if (c.table_imported && (rc = srv_table_load(s))) {
+		/* stored, but agents keep the table before until a restart loads it */
+		srv_reply_ferr(rp, rc, "table import (stored, not yet served)");
 	}
 }
 

@@ -9,8 +9,10 @@
  *
  * An agent's assignment is made from: the catalog, the device's wave, the
  * wave's per-runbook windows, the target its runbooks join, and the poll
- * interval. Its "inputs" digest is SHA-256 of that payload without
- * sequence and issued; while it is unchanged the stored envelope is served
+ * interval, and the imported translation table (srv_table.c: the rows go
+ * into identity_map). Its "inputs" digest is SHA-256 of that payload
+ * without sequence and issued, the identity map standing in by its table's
+ * hash (so an unchanged table costs no canonicalisation of its rows); while it is unchanged the stored envelope is served
  * again (same bytes, same ETag); when it changes the sequence goes up by
  * one and the new payload is checked (assignment_sign checks it exactly as
  * an agent would) and signed.
@@ -24,6 +26,7 @@
 #include "net/bundle.h"
 #include "net/canon.h"
 #include "runbook/rfc3339.h"
+#include "srv_table.h"
 #include "util/hex.h"
 
 static pthread_rwlock_t catalog_lock = PTHREAD_RWLOCK_INITIALIZER;
@@ -86,6 +89,17 @@ ferry_err srv_catalog_put(struct srv *s, uint64_t *sequence, const uint8_t *env,
 	pthread_rwlock_unlock(&catalog_lock);
 	catalog_free(c);
 	return rc;
+}
+
+ferry_err srv_catalog_allows_domain(struct srv *s, const char *dns_domain)
+{
+	ferry_err rc = FERRY_OK;
+
+	pthread_rwlock_rdlock(&catalog_lock);
+	if (s->catalog)
+		rc = catalog_check_target(s->catalog, dns_domain, NULL);
+	pthread_rwlock_unlock(&catalog_lock);
+	return rc ? ferry_error_wrap(rc, "the table's target domain: ") : FERRY_OK;
 }
 
 ferry_err srv_catalog_has_runbook(struct srv *s, const char *id, bool *loaded)
@@ -213,14 +227,18 @@ static ferry_err build(cJSON **out, struct srv *s, const struct srv_agent *a, co
 	return FERRY_OK;
 }
 
-static ferry_err digest_hex(char out[SRV_HASH_HEX], const cJSON *p)
+/* The inputs digest: the payload with the table's hash in place of its rows. */
+static ferry_err digest_hex(char out[SRV_HASH_HEX], cJSON *p, const char *table_hash)
 {
 	struct ferry_buf b;
 	uint8_t d[32];
 	ferry_err rc;
 
+	if (table_hash[0] && !cJSON_AddStringToObject(p, "table_sha256", table_hash))
+		return ferry_error_set(FERRY_ENOMEM, "assignment");
 	ferry_buf_init(&b, ASSIGNMENT_MAX);
 	rc = canon_json(&b, p);
+	cJSON_DeleteItemFromObjectCaseSensitive(p, "table_sha256");
 	if (!rc)
 		rc = net_sha256(d, b.data, b.len);
 	if (!rc)
@@ -236,6 +254,9 @@ ferry_err srv_assignment_for(struct srv *s, uint8_t **env, size_t *len, char eta
 	cJSON *waves = NULL, *p = NULL;
 	const cJSON *rbs;
 	char inputs[SRV_HASH_HEX], old[SRV_HASH_HEX] = "", issued[RFC3339_BUF];
+	char table_hash[SRV_HASH_HEX];
+	const cJSON *rows;
+	cJSON *map = NULL;
 	uint64_t seq = 0;
 	char *signed_env = NULL;
 	size_t signed_len = 0;
@@ -244,6 +265,7 @@ ferry_err srv_assignment_for(struct srv *s, uint8_t **env, size_t *len, char eta
 
 	*env = NULL;
 	pthread_rwlock_rdlock(&catalog_lock);
+	rows = srv_table_hold(s, table_hash); /* lock order: catalog, then table */
 	if (!s->catalog) {
 		rc = ferry_error_set(FERRY_ENOTFOUND, "no catalog uploaded yet");
 		goto out;
@@ -256,7 +278,7 @@ ferry_err srv_assignment_for(struct srv *s, uint8_t **env, size_t *len, char eta
 	if (!rc)
 		rc = build(&p, s, a, dev.wave, rbs);
 	if (!rc)
-		rc = digest_hex(inputs, p);
+		rc = digest_hex(inputs, p, table_hash);
 	if (rc)
 		goto out;
 	rc = s->store->ops->assignment_get(s->store, old, &seq, env, len, a->id);
@@ -268,6 +290,12 @@ ferry_err srv_assignment_for(struct srv *s, uint8_t **env, size_t *len, char eta
 	*env = NULL;
 	seq++;
 	rc = rfc3339_format(issued, s->now());
+	/* the slice: every user and group row until agents report their profiles' SIDs */
+	if (!rc && rows && (!(map = cJSON_Duplicate(rows, true)) ||
+			    !cJSON_ReplaceItemInObjectCaseSensitive(p, "identity_map", map))) {
+		cJSON_Delete(map);
+		rc = ferry_error_set(FERRY_ENOMEM, "assignment identity map");
+	}
 	if (!rc && (!cJSON_AddNumberToObject(p, "sequence", (double)seq) ||
 		    !cJSON_AddStringToObject(p, "issued", issued)))
 		rc = ferry_error_set(FERRY_ENOMEM, "assignment");
@@ -287,6 +315,7 @@ etag:
 	if (!rc)
 		ferry_hex_encode(etag, d, 16);
 out:
+	srv_table_release();
 	pthread_rwlock_unlock(&catalog_lock);
 	if (rc) {
 		ferry_free(*env);

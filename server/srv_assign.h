@@ -8,6 +8,9 @@
 #include "net/catalog.h"
 #include "srv.h"
 
+/** FERRY_EMISMATCH when a catalog is loaded and does not allow dns_domain (identity_map rows). */
+ferry_err srv_catalog_allows_domain(struct srv *s, const char *dns_domain);
+
 /** Load the stored catalog (if any) and verify it again; at server start. */
 ferry_err srv_catalog_open(struct srv *s);
 void srv_catalog_close(struct srv *s);

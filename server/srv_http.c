@@ -382,6 +382,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctx,
 	}
 }
 
+/* Workers (config "threads"): one libmicrohttpd daemon and socket each. */
+#define SRV_WORKERS_MAX 256
+
 static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
@@ -390,18 +393,30 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
-/* "ADDR:PORT" or "[V6]:PORT" into a bound, listening socket. */
-static ferry_err listen_socket(int *out, uint16_t *port_out, const char *spec)
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static uint16_t get_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port
+					      : ((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+/* "ADDR:PORT" or "[V6]:PORT" into a socket address. */
+static ferry_err parse_listen(struct sockaddr_storage *ss, socklen_t *sl, const char *spec)
 {
 	char host[128];
 	const char *colon = strrchr(spec, ':');
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
 	long port;
 	char *end;
-	int fd, one = 1;
 	size_t hl;
 
+	memset(ss, 0, sizeof(*ss));
 	if (!colon)
 		return ferry_error_set(FERRY_EINVAL, "listen '%.60s': expected ADDR:PORT", spec);
 	hl = (size_t)(colon - spec);
@@ -416,33 +431,76 @@ static ferry_err listen_socket(int *out, uint16_t *port_out, const char *spec)
 	port = strtol(colon + 1, &end, 10);
 	if (*end || end == colon + 1 || port < 0 || port > 65535)
 		return ferry_error_set(FERRY_EINVAL, "listen '%.60s': bad port", colon + 1);
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		ss.ss_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-		sl = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		ss.ss_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-		sl = sizeof(struct sockaddr_in6);
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		ss->ss_family = AF_INET;
+		*sl = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		ss->ss_family = AF_INET6;
+		*sl = sizeof(struct sockaddr_in6);
 	} else {
 		return ferry_error_set(FERRY_EINVAL, "listen '%.60s': not an IPv4 or IPv6 address",
 				       host);
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	set_port(ss, (uint16_t)port);
+	return FERRY_OK;
+}
+
+/* A bound socket on ss; listening unless probe; SO_REUSEPORT when shared. */
+static ferry_err bind_socket(int *out, const struct sockaddr_storage *ss, socklen_t sl,
+			     bool shared, bool probe, const char *spec)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
 	if (fd < 0)
 		return ferry_error_set(FERRY_ESYSTEM, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 1024)) {
+	if ((shared && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one))) ||
+	    bind(fd, (const struct sockaddr *)ss, sl) || (!probe && listen(fd, 1024))) {
 		ferry_err rc = ferry_error_set(FERRY_ESYSTEM, "listen on %s: %s", spec,
 					       strerror(errno));
 		close(fd);
 		return rc;
 	}
-	sl = sizeof(ss);
-	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	*port_out = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-						  : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	*out = fd;
+	return FERRY_OK;
+}
+
+/*
+ * n listening sockets on one port, one per worker (SO_REUSEPORT: the kernel
+ * hands each new connection to one socket, so one worker wakes per
+ * connection where a socket shared by a pool of epoll threads woke them all
+ * and all but one found nothing to accept). Sockets of one reuseport group
+ * would also let a second ferry-server on the same port silently take half
+ * the connections: the port is first bound without SO_REUSEPORT, which
+ * fails if anyone holds it, and the group binds the port that probe got.
+ */
+static ferry_err listen_sockets(int *fds, unsigned n, uint16_t *port_out, const char *spec)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = 0;
+	unsigned i;
+	int probe = -1;
+	ferry_err rc;
+
+	for (i = 0; i < n; i++)
+		fds[i] = -1;
+	rc = parse_listen(&ss, &sl, spec);
+	if (!rc)
+		rc = bind_socket(&probe, &ss, sl, false, true, spec);
+	if (!rc) {
+		sl = sizeof(ss);
+		getsockname(probe, (struct sockaddr *)&ss, &sl);
+		close(probe);
+	}
+	for (i = 0; !rc && i < n; i++)
+		rc = bind_socket(&fds[i], &ss, sl, n > 1, false, spec);
+	if (rc) {
+		for (i = 0; i < n; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		return rc;
+	}
+	*port_out = get_port(&ss);
 	return FERRY_OK;
 }
 
@@ -461,11 +519,12 @@ ferry_err srv_serve(struct srv *s, const char *listen_override)
 	char path[SRV_PATH_MAX], url[SRV_PATH_MAX + 64];
 	uint8_t *cert = NULL, *key = NULL;
 	size_t cert_len = 0, key_len = 0;
-	struct MHD_Daemon *d = NULL;
+	struct MHD_Daemon *d[SRV_WORKERS_MAX] = { NULL };
+	int fd[SRV_WORKERS_MAX];
 	struct sigaction sa = { 0 };
 	unsigned threads = s->cfg.threads;
 	uint16_t port = 0;
-	int fd = -1;
+	unsigned i, started = 0;
 	ferry_err rc;
 
 	rc = srv_path(path, sizeof(path), s->cfg.dir, s->cfg.tls_cert);
@@ -494,37 +553,48 @@ ferry_err srv_serve(struct srv *s, const char *listen_override)
 		else
 			(cert = c2)[cert_len] = '\0';
 	}
-	if (!rc)
-		rc = listen_socket(&fd, &port, spec);
-	if (rc)
-		goto out;
 	if (!threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 		threads = n > 0 ? (unsigned)n : 1;
 	}
-	d = MHD_start_daemon(MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-				     MHD_USE_ERROR_LOG,
-			     0, NULL, NULL, on_request, s,
-			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-			     MHD_OPTION_LISTEN_SOCKET, fd,
-			     MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert,
-			     MHD_OPTION_HTTPS_MEM_KEY, (const char *)key,
-			     MHD_OPTION_THREAD_POOL_SIZE, threads,
-			     MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.connection_timeout_s,
-			     MHD_OPTION_CONNECTION_LIMIT, s->cfg.connection_limit,
-			     /* 32 KiB: libmicrohttpd mallocs pools this small; larger ones it
-			      * mmaps, and one munmap per connection (a TLB shootdown across
-			      * the worker threads) cost more CPU than the TLS handshake.
-			      * Bodies are buffered by on_request, not in the pool. */
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-			     MHD_OPTION_END);
-	if (!d) {
-		rc = ferry_error_set(FERRY_ESYSTEM, "libmicrohttpd would not start on %s (TLS "
-				     "certificate or key unusable?)", spec);
-		close(fd);
+	if (threads > SRV_WORKERS_MAX)
+		threads = SRV_WORKERS_MAX;
+	for (i = 0; i < SRV_WORKERS_MAX; i++)
+		fd[i] = -1;
+	if (!rc)
+		rc = listen_sockets(fd, threads, &port, spec);
+	if (rc)
 		goto out;
+	/* One daemon with one epoll thread per worker, each on its own socket of
+	 * the reuseport group (listen_sockets), rather than libmicrohttpd's
+	 * thread pool on one socket, where every connection woke every thread. */
+	for (i = 0; i < threads; i++) {
+		d[i] = MHD_start_daemon(
+			MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+				MHD_USE_ERROR_LOG,
+			0, NULL, NULL, on_request, s,
+			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+			MHD_OPTION_LISTEN_SOCKET, fd[i],
+			MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert,
+			MHD_OPTION_HTTPS_MEM_KEY, (const char *)key,
+			MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.connection_timeout_s,
+			MHD_OPTION_CONNECTION_LIMIT,
+			(s->cfg.connection_limit + threads - 1) / threads,
+			/* 32 KiB: libmicrohttpd mallocs pools this small; larger ones it
+			 * mmaps, and one munmap per connection (a TLB shootdown across
+			 * the worker threads) cost more CPU than the TLS handshake.
+			 * Bodies are buffered by on_request, not in the pool. */
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+			MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+			MHD_OPTION_END);
+		if (!d[i]) {
+			rc = ferry_error_set(FERRY_ESYSTEM, "libmicrohttpd would not start on %s "
+					     "(TLS certificate or key unusable?)", spec);
+			goto out;
+		}
+		started++;
+		fd[i] = -1; /* the daemon's now: MHD_stop_daemon closes it */
 	}
 	snprintf(url, sizeof(url), "https://%s:%u", s->cfg.name, (unsigned)port);
 	fprintf(stderr, "ferry-server: listening on %s port %u (%s, %u threads)\n", spec,
@@ -543,10 +613,14 @@ ferry_err srv_serve(struct srv *s, const char *listen_override)
 	while (!stop_flag)
 		sleep(1);
 	fprintf(stderr, "ferry-server: stopping\n");
-	MHD_stop_daemon(d);
-	srv_seen_flush(s);
-	close(fd);
 out:
+	for (i = 0; i < started; i++)
+		MHD_stop_daemon(d[i]);
+	if (started)
+		srv_seen_flush(s);
+	for (i = 0; i < SRV_WORKERS_MAX; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
 	ferry_free(cert);
 	if (key)
 		ferry_wipe(key, key_len);

@@ -97,6 +97,22 @@ enum srv_list {
 	SRV_LIST_TOKENS,      /* [{"name","role","created","revoked"}] */
 };
 
+/* The imported translation table (srv_table.c): one current import. The
+ * snapshots are kept as imported (the next import's delta is computed
+ * against them); rows is the identity_map JSON array every assignment
+ * carries, summary the JSON `ferry-admin table status` shows. */
+struct srv_table {
+	char hash[SRV_HASH_HEX];        /* the table CSV's SHA-256 (dir_table_csv) */
+	char actor[SRV_DEVICE_MAX];     /* the token name that imported it */
+	int64_t imported;               /* Unix seconds */
+	uint8_t *source, *target;       /* snapshot texts; NULL unless asked for */
+	size_t source_len, target_len;
+	char *rows, *summary;           /* NUL-terminated JSON */
+};
+
+/** Free what srv_table holds (not the struct); NULL-safe. */
+void srv_table_clear(struct srv_table *t);
+
 struct srv_principal {
 	char name[SRV_DEVICE_MAX];
 	char role[16];
@@ -179,6 +195,11 @@ struct srv_store_ops {
 	ferry_err (*prov_blob_delete)(struct srv_store *st, const char *key);
 	ferry_err (*prov_intent_put)(struct srv_store *st, const char *key, int64_t now);
 	ferry_err (*prov_intent_get)(struct srv_store *st, const char *key);
+	/* The imported table: put replaces the one before; get fills *out
+	 * (srv_table_clear), the snapshots only when with_snapshots.
+	 * FERRY_ENOTFOUND: none imported yet. */
+	ferry_err (*table_put)(struct srv_store *st, const struct srv_table *t);
+	ferry_err (*table_get)(struct srv_store *st, struct srv_table *out, bool with_snapshots);
 	/* Bytes the database takes on disk (metrics, benchmark). */
 	ferry_err (*size)(struct srv_store *st, uint64_t *bytes);
 };

@@ -57,6 +57,9 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS prov_blobs(key TEXT PRIMARY KEY, sealed BLOB NOT NULL,"
 	" created INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS prov_intents(key TEXT PRIMARY KEY, created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS dir_table(id INTEGER PRIMARY KEY CHECK(id=1), hash TEXT NOT NULL,"
+	" actor TEXT NOT NULL, imported INTEGER NOT NULL, source BLOB NOT NULL, target BLOB NOT NULL,"
+	" rows TEXT NOT NULL, summary TEXT NOT NULL);"
 	"INSERT OR IGNORE INTO meta VALUES('schema_version', '" SCHEMA_VERSION "');";
 
 struct conn {
@@ -940,6 +943,52 @@ static ferry_err sq_assignment_put(struct srv_store *st, const char *agent, cons
 	return rc ? rc : step_done(s, "assignment put");
 }
 
+static ferry_err sq_table_put(struct srv_store *st, const struct srv_table *t)
+{
+	static const char q[] = "INSERT OR REPLACE INTO dir_table VALUES(1,?,?,?,?,?,?,?)";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "ttibbtt", t->hash, t->actor, t->imported, t->source,
+			    t->source_len, t->target, t->target_len, t->rows, t->summary);
+
+	return rc ? rc : step_done(s, "table put");
+}
+
+static ferry_err col_string(char **out, sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	*out = ferry_strdup(t ? (const char *)t : "");
+	return *out ? FERRY_OK : ferry_error_set(FERRY_ENOMEM, "database text");
+}
+
+static ferry_err sq_table_get(struct srv_store *st, struct srv_table *out, bool with_snapshots)
+{
+	static const char q[] = "SELECT hash, actor, imported, rows, summary, source, target"
+				" FROM dir_table WHERE id=1";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "");
+
+	memset(out, 0, sizeof(*out));
+	if (!rc)
+		rc = step_row(s, "table");
+	if (rc)
+		return rc;
+	col_text(out->hash, sizeof(out->hash), s, 0);
+	col_text(out->actor, sizeof(out->actor), s, 1);
+	out->imported = sqlite3_column_int64(s, 2);
+	rc = col_string(&out->rows, s, 3);
+	if (!rc)
+		rc = col_string(&out->summary, s, 4);
+	if (!rc && with_snapshots)
+		rc = col_blob(&out->source, &out->source_len, s, 5);
+	if (!rc && with_snapshots)
+		rc = col_blob(&out->target, &out->target_len, s, 6);
+	sqlite3_reset(s);
+	if (rc)
+		srv_table_clear(out);
+	return rc;
+}
+
 static ferry_err sq_prov_blob_get(struct srv_store *st, uint8_t **sealed, size_t *len,
 				  const char *key)
 {
@@ -1070,6 +1119,8 @@ static const struct srv_store_ops sqlite_ops = {
 	.prov_blob_delete = sq_prov_blob_delete,
 	.prov_intent_put = sq_prov_intent_put,
 	.prov_intent_get = sq_prov_intent_get,
+	.table_put = sq_table_put,
+	.table_get = sq_table_get,
 	.size = sq_size,
 };
 

@@ -14,6 +14,7 @@
 
 #include "net/bundle.h"
 #include "srv_assign.h"
+#include "srv_table.h"
 #include "util/base64.h"
 #include "util/hex.h"
 
@@ -296,6 +297,8 @@ ferry_err srv_open(struct srv *s, const char *dir)
 		rc = srv_store_sqlite_open(&s->store, path, false);
 	if (!rc)
 		rc = srv_catalog_open(s);
+	if (!rc)
+		rc = srv_table_load(s);
 	ferry_secret_free(k);
 	if (rc)
 		srv_close(s);
@@ -305,6 +308,7 @@ ferry_err srv_open(struct srv *s, const char *dir)
 void srv_close(struct srv *s)
 {
 	srv_catalog_close(s);
+	srv_table_close(s);
 	if (s->store)
 		s->store->ops->close(s->store);
 	s->store = NULL;

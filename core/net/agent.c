@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 
 #include "net/retry.h"
+#include "net/signed.h"
 #include "runbook/runbook.h"
 #include "util/base64.h"
 #include "util/hex.h"
@@ -24,11 +25,22 @@ static void copy_str(char *dst, size_t cap, const cJSON *o, const char *k)
 		memcpy(dst, v->valuestring, strlen(v->valuestring) + 1);
 }
 
-static double get_num(const cJSON *o, const char *k)
+/*
+ * Whole number k of o in [0, max] into *v; absent = 0. A value out of range
+ * or with a fraction is refused rather than converted: converting a double
+ * past the target type's range is undefined behaviour, and a state file or a
+ * reply that says 1e30 is not to be trusted anyway.
+ */
+static ferry_err get_whole(const cJSON *o, const char *where, const char *k, double max,
+			   uint64_t *v)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? v->valuedouble : 0;
+	*v = 0;
+	if (!cJSON_GetObjectItemCaseSensitive(o, k))
+		return FERRY_OK;
+	if (!signed_get_uint(o, k, max, v))
+		return ferry_error_set(FERRY_ECORRUPT, "%s: /%s is not a whole number from 0 to %.0f",
+				       where, k, max);
+	return FERRY_OK;
 }
 
 ferry_err net_random_hex(char *out, size_t n)
@@ -98,6 +110,7 @@ ferry_err net_agent_open(struct net_agent *a, const char *dir, const struct net_
 {
 	char path[NET_PATH_MAX + 32], *text = NULL, hex[65];
 	size_t len = 0, got = 0;
+	uint64_t num = 0;
 	cJSON *j = NULL;
 	ferry_err rc;
 
@@ -130,14 +143,21 @@ ferry_err net_agent_open(struct net_agent *a, const char *dir, const struct net_
 	copy_str(a->ca_file, sizeof(a->ca_file), j, "ca_file");
 	copy_str(a->etag, sizeof(a->etag), j, "etag");
 	copy_str(hex, sizeof(hex), j, "digest");
-	a->mark.sequence = (uint64_t)get_num(j, "sequence");
-	if (a->mark.sequence && (ferry_hex_decode(a->mark.digest, sizeof(a->mark.digest), &got,
-						  hex, strlen(hex)) || got != 32))
+	rc = get_whole(j, path, "sequence", 9007199254740991.0, &a->mark.sequence);
+	if (!rc && a->mark.sequence && (ferry_hex_decode(a->mark.digest, sizeof(a->mark.digest), &got,
+							 hex, strlen(hex)) || got != 32))
 		rc = ferry_error_set(FERRY_ECORRUPT, "%s: /digest is not 32 bytes of hex", path);
-	a->poll_s = (uint32_t)get_num(j, "poll_interval_s");
-	a->failures = (unsigned)get_num(j, "failures");
-	a->last_ok = (int64_t)get_num(j, "last_ok");
-	a->status_seq = (uint64_t)get_num(j, "status_seq");
+	if (!rc)
+		rc = get_whole(j, path, "poll_interval_s", UINT32_MAX, &num);
+	a->poll_s = (uint32_t)num;
+	if (!rc)
+		rc = get_whole(j, path, "failures", UINT32_MAX, &num);
+	a->failures = (unsigned)num;
+	if (!rc)
+		rc = get_whole(j, path, "last_ok", 9007199254740991.0, &num);
+	a->last_ok = (int64_t)num;
+	if (!rc)
+		rc = get_whole(j, path, "status_seq", 9007199254740991.0, &a->status_seq);
 	cJSON_Delete(j);
 	net_agent_bind(a);
 	return rc;
@@ -245,9 +265,13 @@ static ferry_err enroll_reply(struct net_agent *a, struct net_reply *r)
 		rc = ferry_error_set(FERRY_ECORRUPT, "enroll: reply lacks agent_id or token");
 		a->id[0] = '\0';
 	} else {
-		a->poll_s = (uint32_t)get_num(j, "poll_interval_s");
-		rc = a->ks->save(a->ks->ctx, "agent.token", (const uint8_t *)tok->valuestring,
-				 strlen(tok->valuestring));
+		uint64_t poll = 0;
+
+		rc = get_whole(j, "enroll reply", "poll_interval_s", UINT32_MAX, &poll);
+		a->poll_s = (uint32_t)poll;
+		if (!rc)
+			rc = a->ks->save(a->ks->ctx, "agent.token", (const uint8_t *)tok->valuestring,
+					 strlen(tok->valuestring));
 	}
 	if (cJSON_IsString(tok))
 		ferry_wipe(tok->valuestring, strlen(tok->valuestring));

@@ -90,7 +90,7 @@ static ferry_err read_idmap_entry(struct idmap_entry *m, const cJSON *e, size_t 
 	if (!m->dns_domain || rb_check_domain(m->dns_domain))
 		return ferry_error_set(FERRY_ECORRUPT, "assignment: %s/dns_domain must be a DNS "
 				       "domain name", where);
-	if (catalog_check_target(cat, m->dns_domain, NULL))
+	if (cat && catalog_check_target(cat, m->dns_domain, NULL))
 		return ferry_error_wrap(FERRY_EMISMATCH, "assignment: %s: ", where);
 	return FERRY_OK;
 }
@@ -151,6 +151,15 @@ static ferry_err read_idmap(struct assignment *a, const cJSON *arr, const struct
 		a->n_idmap = i + 1;
 	}
 	return rc ? rc : check_unique_sources(a);
+}
+
+ferry_err assignment_idmap_check(const cJSON *rows, const struct catalog *cat)
+{
+	struct assignment a = { 0 };
+	ferry_err rc = read_idmap(&a, rows, cat);
+
+	ferry_free(a.idmap);
+	return rc;
 }
 
 /* /batch: a batch document for this one device over the catalog's runbooks. */

@@ -93,6 +93,13 @@ ferry_err assignment_sign(char **out, size_t *out_len, const cJSON *payload,
 			  const struct catalog *cat,
 			  const uint8_t server_priv[SIG_ED25519_PRIVATE_LEN], int64_t now);
 
+/**
+ * Check identity_map rows as an agent would (types, SAM grammar, one row per
+ * source SID), and their dns_domain against cat unless cat is NULL; the
+ * server's table import uses it so it never stores rows it cannot sign.
+ */
+ferry_err assignment_idmap_check(const cJSON *rows, const struct catalog *cat);
+
 /** FERRY_EMISMATCH when a may not follow `last` (a lowered or reused sequence). */
 ferry_err assignment_check_fresh(const struct assignment *a, const struct signed_mark *last);
 

@@ -1,10 +1,16 @@
 /* HTTPS requests through libcurl: see client.h. */
 #include "net/client.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
+
+#include "util/base64.h"
+#include "util/hex.h"
+#include "util/mem.h"
 
 struct xfer {
 	struct net_reply *r;
@@ -19,8 +25,72 @@ void net_config_defaults(struct net_config *c)
 	c->max_reply = NET_REPLY_MAX_DEFAULT;
 }
 
+/* 64 hex digits, or 32 colon-separated pairs; false for anything else. */
+static bool pin_hex(uint8_t digest[32], const char *s, size_t len)
+{
+	char hex[64];
+	size_t k = 0, got = 0;
+	bool colons = len == 95;
+
+	if (len != 64 && !colons)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (colons && i % 3 == 2) {
+			if (s[i] != ':')
+				return false;
+			continue;
+		}
+		if (ferry_hex_digit(s[i]) < 0)
+			return false;
+		hex[k++] = s[i];
+	}
+	return k == 64 && ferry_hex_decode(digest, 32, &got, hex, 64) == FERRY_OK && got == 32;
+}
+
+ferry_err net_pin_to_curl(char out[NET_PIN_CURL_MAX], const char *pin)
+{
+	static const char prefix[] = "sha256//";
+	const char *s = pin ? pin : "";
+	size_t len = strlen(s);
+	uint8_t digest[32], *raw = NULL;
+	size_t raw_len = 0;
+	char *b64 = NULL;
+	ferry_err rc = FERRY_OK;
+
+	out[0] = '\0';
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	while (len && (*s == ' ' || *s == '\t'))
+		s++, len--;
+	if (len >= sizeof(prefix) - 1 && !memcmp(s, prefix, sizeof(prefix) - 1))
+		s += sizeof(prefix) - 1, len -= sizeof(prefix) - 1;
+	if (!pin_hex(digest, s, len)) {
+		/* Not hex: base64 of exactly 32 bytes (44 characters, padded). */
+		if (len != 44 || ferry_base64_decode(&raw, &raw_len, s, len) != FERRY_OK ||
+		    raw_len != 32) {
+			ferry_free(raw);
+			ferry_error_clear();
+			return ferry_error_set(FERRY_EINVAL,
+					       "SERVER_PIN_SHA256 '%.*s' is neither 64 hex digits nor "
+					       "sha256//<base64> of 32 bytes", (int)(len > 100 ? 100 : len), s);
+		}
+		memcpy(digest, raw, 32);
+		ferry_free(raw);
+	}
+	rc = ferry_base64_encode(&b64, digest, sizeof(digest));
+	if (!rc && snprintf(out, NET_PIN_CURL_MAX, "%s%s", prefix, b64) != (int)NET_PIN_CURL_MAX - 1)
+		rc = ferry_error_set(FERRY_ERANGE, "SERVER_PIN_SHA256: conversion overran");
+	ferry_free(b64);
+	return rc;
+}
+
 ferry_err net_global_init(void)
 {
+	/* Before libcurl initialises OpenSSL (which would load the config file
+	 * unless built with CURL_DISABLE_OPENSSL_AUTO_LOAD_CONFIG): the config
+	 * step runs once per process, so this turns it off for good. */
+	if (OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1)
+		return ferry_error_set(FERRY_ESYSTEM, "OPENSSL_init_ssl failed");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return ferry_error_set(FERRY_ESYSTEM, "curl_global_init failed");
 	return FERRY_OK;
@@ -134,7 +204,21 @@ static ferry_err add_header(struct curl_slist **h, const char *name, const char 
 static ferry_err set_options(CURL *c, struct xfer *x, const struct net_config *cfg,
 			     const char *url, const char *method, const char *body, size_t len)
 {
+	char pin[NET_PIN_CURL_MAX];
 	CURLcode e = CURLE_OK;
+	ferry_err rc;
+
+	if (cfg->pin && *cfg->pin && (rc = net_pin_to_curl(pin, cfg->pin)) != FERRY_OK)
+		return rc;
+	/* With the native store imported, libcurl only warns about a CA file it
+	 * cannot read; an admin who named one must hear about it. */
+	if (cfg->ca_file && *cfg->ca_file) {
+		FILE *f = fopen(cfg->ca_file, "rb");
+
+		if (!f)
+			return ferry_error_set(FERRY_EINVAL, "CA file %s cannot be read", cfg->ca_file);
+		fclose(f);
+	}
 
 #define SETOPT(o, v) if (e == CURLE_OK) e = curl_easy_setopt(c, o, v)
 	SETOPT(CURLOPT_URL, url);
@@ -151,10 +235,14 @@ static ferry_err set_options(CURL *c, struct xfer *x, const struct net_config *c
 	SETOPT(CURLOPT_HEADERFUNCTION, on_header);
 	SETOPT(CURLOPT_HEADERDATA, x);
 	SETOPT(CURLOPT_CUSTOMREQUEST, method);
-	if (cfg->ca_file)
+	/* Trust anchors: the Windows certificate store (libcurl over OpenSSL
+	 * ships none on Windows; elsewhere the flag is ignored and the system's
+	 * bundle applies), plus the admin's CA file when given. */
+	SETOPT(CURLOPT_SSL_OPTIONS, (long)CURLSSLOPT_NATIVE_CA);
+	if (cfg->ca_file && *cfg->ca_file)
 		SETOPT(CURLOPT_CAINFO, cfg->ca_file);
-	if (cfg->pin)
-		SETOPT(CURLOPT_PINNEDPUBLICKEY, cfg->pin);
+	if (cfg->pin && *cfg->pin)
+		SETOPT(CURLOPT_PINNEDPUBLICKEY, pin);
 	if (body) {
 		SETOPT(CURLOPT_POSTFIELDS, body);
 		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

@@ -1,9 +1,12 @@
 /*
  * One HTTPS request to the migration server, through libcurl with TLS from
  * OpenSSL. Every request:
- *   - verifies the server certificate (system store, or ca_file);
- *   - pins the server's SPKI SHA-256 when `pin` is set
- *     (CURLOPT_PINNEDPUBLICKEY "sha256//<base64>");
+ *   - verifies the server certificate against the Windows certificate
+ *     store (CURLSSLOPT_NATIVE_CA; natively, the system's CA bundle) plus
+ *     ca_file when set;
+ *   - pins the server's SPKI SHA-256 when `pin` is set: the documented 64
+ *     hex digits or "sha256//<base64>", converted by net_pin_to_curl to
+ *     what CURLOPT_PINNEDPUBLICKEY wants;
  *   - is bounded in time (connect and whole-request timeouts) and in size
  *     (the transfer is aborted once the body passes max_reply);
  *   - sends the bearer token only in the Authorization header, and wipes
@@ -29,8 +32,8 @@
 
 struct net_config {
 	const char *server;    /* "https://host[:port]" without a trailing slash */
-	const char *pin;       /* "sha256//<base64>" or NULL (no pinning) */
-	const char *ca_file;   /* PEM bundle to trust, or NULL for the system store */
+	const char *pin;       /* any form net_pin_to_curl takes, or NULL/"" (no pinning) */
+	const char *ca_file;   /* PEM bundle trusted in addition to the system store, or NULL */
 	long connect_timeout_ms;
 	long timeout_ms;
 	size_t max_reply;
@@ -44,10 +47,29 @@ struct net_reply {
 	uint64_t bytes_up, bytes_down;/* headers + bodies, for the scale figures */
 };
 
+/* "sha256//" + 44 base64 characters + NUL. */
+#define NET_PIN_CURL_MAX 53u
+
+/**
+ * The one pin format, SERVER_PIN_SHA256: the SHA-256 of the server's TLS
+ * SubjectPublicKeyInfo as 64 hex digits (either case, pairs may be
+ * separated by ':' as `openssl dgst -c` prints them), or as base64; either
+ * may carry the "sha256//" prefix, and surrounding blanks are ignored.
+ * Writes "sha256//<base64>" (CURLOPT_PINNEDPUBLICKEY's form) to out.
+ * Anything else is FERRY_EINVAL naming SERVER_PIN_SHA256 (a pin is public,
+ * so the detail may show it).
+ */
+ferry_err net_pin_to_curl(char out[NET_PIN_CURL_MAX], const char *pin);
+
 /** A config with the defaults filled in. */
 void net_config_defaults(struct net_config *c);
 
-/** Once per process before the first request (curl_global_init). */
+/**
+ * Once per process before the first request: OpenSSL initialised without
+ * its configuration file (OPENSSL_INIT_NO_LOAD_CONFIG: no openssl.cnf from
+ * OPENSSLDIR or OPENSSL_CONF is ever read, whatever libcurl asks later),
+ * then curl_global_init.
+ */
 ferry_err net_global_init(void);
 
 /**

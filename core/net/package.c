@@ -63,6 +63,37 @@ void package_free(struct package *p)
 	ferry_free(p);
 }
 
+static int upper(int c)
+{
+	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+}
+
+int package_id_windows_safe(const char *id)
+{
+	/* Naming Files, Paths, and Namespaces (learn.microsoft.com, Win32 file
+	 * I/O): these names open a device, with any extension; COM0/LPT0
+	 * included as the page lists them. */
+	static const char *const devices[] = { "CON", "PRN", "AUX", "NUL" };
+	size_t n = id ? strlen(id) : 0, base = 0;
+
+	if (!n)
+		return 0;
+	/* Windows drops trailing dots and spaces: "x." would name "x". */
+	if (id[n - 1] == '.' || id[n - 1] == ' ')
+		return 0;
+	while (base < n && id[base] != '.')
+		base++;
+	for (size_t i = 0; base == 3 && i < sizeof(devices) / sizeof(devices[0]); i++)
+		if (upper(id[0]) == devices[i][0] && upper(id[1]) == devices[i][1] &&
+		    upper(id[2]) == devices[i][2])
+			return 0;
+	if (base == 4 && id[3] >= '0' && id[3] <= '9' &&
+	    ((upper(id[0]) == 'C' && upper(id[1]) == 'O' && upper(id[2]) == 'M') ||
+	     (upper(id[0]) == 'L' && upper(id[1]) == 'P' && upper(id[2]) == 'T')))
+		return 0;
+	return 1;
+}
+
 int package_id_valid(const char *id)
 {
 	size_t n;
@@ -78,7 +109,7 @@ int package_id_valid(const char *id)
 		      c == '.' || c == '_' || c == '-'))
 			return 0;
 	}
-	return 1;
+	return package_id_windows_safe(id);
 }
 
 /* Invariant 3 for one path; returns a static reason or NULL when valid. */

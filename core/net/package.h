@@ -66,8 +66,21 @@ ferry_err package_manifest_verify(struct package **out, const uint8_t *manifest,
 
 void package_free(struct package *p);
 
-/** Whether `id` is a valid package id (1..64 of [A-Za-z0-9._-], not starting with '.'). */
+/**
+ * Whether `id` is a valid package id: 1..64 of [A-Za-z0-9._-], not starting
+ * with '.', and package_id_windows_safe.
+ */
 int package_id_valid(const char *id);
+
+/**
+ * Whether `id` names a plain folder on Windows (an id becomes
+ * <packages>\<id> and .done\<id>): not a device name (CON, PRN, AUX, NUL,
+ * COM0-9, LPT0-9, any case, with or without an extension: "nul.txt" opens
+ * the device), and no trailing dot or space (Windows drops them, so "x."
+ * would alias "x"). The one home of this rule; package_id_valid,
+ * the one id check, calls it.
+ */
+int package_id_windows_safe(const char *id);
 
 /* Incremental SHA-256 of a package file (OpenSSL underneath). */
 struct package_hash;

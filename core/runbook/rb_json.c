@@ -155,7 +155,9 @@ void rbp_uint(struct rbp *p, const cJSON *obj, const char *key, unsigned min, un
 	if (!v)
 		return;
 	d = cJSON_IsNumber(v) ? v->valuedouble : -1.0;
-	if (!cJSON_IsNumber(v) || d != (double)(unsigned)d || d < min || d > max) {
+	/* The range first: converting a double outside unsigned's range (or
+	 * NaN) is undefined behaviour, so the whole-number test comes after. */
+	if (!cJSON_IsNumber(v) || !(d >= min && d <= max) || d != (double)(unsigned)d) {
 		rbp_error_at(p, key, "must be a whole number from %u to %u", min, max);
 		return;
 	}

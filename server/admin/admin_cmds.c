@@ -255,6 +255,42 @@ static int catalog(struct admin *a)
 	return code;
 }
 
+/* table import --source S --target T [--rules R] [--overrides O] | table status */
+static int table(struct admin *a)
+{
+	static const char *const files[][2] = {
+		{ "--source", "source" }, { "--target", "target" },
+		{ "--rules", "rules" }, { "--overrides", "overrides" },
+	};
+	cJSON *b;
+
+	if (a->argc == 2 && !strcmp(a->argv[1], "status"))
+		return admin_call(a, "GET", "/v1/admin/table", NULL, 0, 0);
+	if (a->argc < 2 || strcmp(a->argv[1], "import") || !admin_opt(a, "--source") ||
+	    !admin_opt(a, "--target"))
+		return admin_usage();
+	b = cJSON_CreateObject();
+	for (size_t i = 0; b && i < sizeof(files) / sizeof(files[0]); i++) {
+		const char *path = admin_opt(a, files[i][0]);
+		size_t n = 0;
+		char *text;
+
+		if (!path)
+			continue;
+		text = slurp(path, &n);
+		if (!text || strlen(text) != n) {
+			if (text)
+				fprintf(stderr, "ferry-admin: %s: holds a NUL byte\n", path);
+			ferry_free(text);
+			cJSON_Delete(b);
+			return 1;
+		}
+		cJSON_AddStringToObject(b, files[i][1], text);
+		ferry_free(text);
+	}
+	return call_json(a, "PUT", "/v1/admin/table", b);
+}
+
 static int audit(struct admin *a)
 {
 	const char *target = admin_opt(a, "--target");
@@ -297,6 +333,7 @@ int admin_run(struct admin *a)
 		{ "waves", waves }, { "devices", devices }, { "odj", odj },
 		{ "enrolments", enrolments }, { "report", report }, { "fallback", fallback },
 		{ "audit", audit }, { "tokens", tokens }, { "catalog", catalog },
+		{ "table", table },
 	};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

@@ -25,6 +25,8 @@ int admin_usage(void)
 		"  waves runbook WAVE RUNBOOK --available-from T|none --enforced-after T|none\n"
 		"  waves bundle WAVE SIGNED-BUNDLE.json      (v1 agents)\n"
 		"  catalog upload SIGNED-CATALOG.json         (v2: signed offline with the admin's key)\n"
+		"  table import --source S.snap --target T.snap [--rules R.json] [--overrides O.csv]\n"
+		"  table status                               (counts, hash, who, delta since the last)\n"
 		"  devices [--wave W] [--state stuck|failed|complete|active|waiting]\n"
 		"  devices move DEVICE --wave W\n"
 		"  odj import DEVICE FILE\n"

@@ -237,6 +237,48 @@ static void test_srv_store__tokens_by_hash_only(void **state)
 	assert_int_equal(f->st->ops->token_auth(f->st, &p, "cd"), FERRY_EAUTH);
 }
 
+static void test_srv_store__table_put_get_replace(void **state)
+{
+	struct fx *f = *state;
+	struct srv_store *st = f->st;
+	struct srv_table t = { .hash = "ab", .actor = "alice", .imported = 100,
+			       .source = (uint8_t *)"S1", .source_len = 2,
+			       .target = (uint8_t *)"T1\0x", .target_len = 4,
+			       .rows = "[1]", .summary = "{}" }, got;
+
+	assert_int_equal(st->ops->table_get(st, &got, true), FERRY_ENOTFOUND);
+	assert_int_equal(st->ops->table_put(st, &t), FERRY_OK);
+	assert_int_equal(st->ops->table_get(st, &got, false), FERRY_OK);
+	assert_string_equal(got.hash, "ab");
+	assert_string_equal(got.actor, "alice");
+	assert_int_equal(got.imported, 100);
+	assert_string_equal(got.rows, "[1]");
+	assert_string_equal(got.summary, "{}");
+	assert_null(got.source);
+	assert_null(got.target);
+	srv_table_clear(&got);
+	assert_int_equal(st->ops->table_get(st, &got, true), FERRY_OK);
+	assert_int_equal(got.target_len, 4);
+	assert_memory_equal(got.target, "T1\0x", 4); /* snapshots kept byte for byte */
+	assert_memory_equal(got.source, "S1", 2);
+	srv_table_clear(&got);
+
+	/* a rolled-back put keeps the table before; a committed one replaces it */
+	t.imported = 200;
+	snprintf(t.hash, sizeof(t.hash), "cd");
+	assert_int_equal(st->ops->begin(st), FERRY_OK);
+	assert_int_equal(st->ops->table_put(st, &t), FERRY_OK);
+	st->ops->rollback(st);
+	assert_int_equal(st->ops->table_get(st, &got, false), FERRY_OK);
+	assert_string_equal(got.hash, "ab");
+	srv_table_clear(&got);
+	assert_int_equal(st->ops->table_put(st, &t), FERRY_OK);
+	assert_int_equal(st->ops->table_get(st, &got, false), FERRY_OK);
+	assert_string_equal(got.hash, "cd");
+	assert_int_equal(got.imported, 200);
+	srv_table_clear(&got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +290,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_srv_store__escrow_replace_flag_and_rollback, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_srv_store__tokens_by_hash_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_srv_store__table_put_get_replace, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

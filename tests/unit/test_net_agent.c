@@ -25,6 +25,7 @@
 #include "net/agent.h"
 #include "net/sig.h"
 #include "runbook/runbook.h"
+#include "util/err.h"
 #include "util/mem.h"
 
 #define SAMPLES FERRY_TEST_DATA "/../../resources/samples/"
@@ -164,6 +165,53 @@ static void test_net_agent__older_bundle_on_disk_is_not_the_accepted_one(void **
 	ferry_free(two);
 }
 
+static void write_agent_json(const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/agent.json", dir);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	fclose(f);
+}
+
+/* Found by fuzz_agent_state: numbers past their type's range were converted
+ * (undefined behaviour); each is now refused, naming the field. */
+static void test_net_agent__state_numbers_out_of_range_are_refused(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "{\"id\":\"a\",\"sequence\":1e30}", "/sequence" },
+		{ "{\"id\":\"a\",\"poll_interval_s\":1e10}", "/poll_interval_s" },
+		{ "{\"id\":\"a\",\"failures\":1e10}", "/failures" },
+		{ "{\"id\":\"a\",\"last_ok\":1e300}", "/last_ok" },
+		{ "{\"id\":\"a\",\"failures\":2.5}", "/failures" },
+		{ "{\"id\":\"a\",\"last_ok\":-1}", "/last_ok" },
+	};
+	struct net_agent a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_agent_json(cases[i][0]);
+		assert_int_equal(net_agent_open(&a, dir, NULL, pub), FERRY_ECORRUPT);
+		assert_non_null(strstr(ferry_error_detail(), cases[i][1]));
+	}
+}
+
+static void test_net_agent__state_numbers_in_range_load(void **state)
+{
+	struct net_agent a;
+
+	(void)state;
+	write_agent_json("{\"id\":\"a\",\"poll_interval_s\":900,\"failures\":3,"
+			 "\"last_ok\":1733400000}");
+	assert_int_equal(net_agent_open(&a, dir, NULL, pub), FERRY_OK);
+	assert_int_equal(a.poll_s, 900);
+	assert_int_equal(a.failures, 3);
+	assert_int_equal(a.last_ok, 1733400000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +221,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_net_agent__older_bundle_on_disk_is_not_the_accepted_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_net_agent__state_numbers_out_of_range_are_refused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_net_agent__state_numbers_in_range_load, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

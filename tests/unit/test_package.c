@@ -252,6 +252,29 @@ static void test_package__allocation_failures_are_clean(void **state)
 	fail_msg("verification never succeeded within 200 allocations");
 }
 
+/* Issue 15, finding 14: an id is a folder name on Windows. */
+static void test_package__windows_reserved_ids_are_refused(void **state)
+{
+	static const char *const bad[] = {
+	    "CON", "con", "Prn", "aux", "NUL", "nul.txt", "con.tar.gz", "COM1", "com9", "COM0",
+	    "lpt1", "LPT9.log", "LPT0", "x.", "office-reset.", "a..",
+	};
+	static const char *const good[] = {
+	    "office-reset", "console", "con_x", "com10", "lpt", "COM", "nul-device", "a.b",
+	    "auxiliary.cmd", "x-CON", "v1.2",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (package_id_windows_safe(bad[i]) || package_id_valid(bad[i]))
+			fail_msg("accepted '%s'", bad[i]);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!package_id_windows_safe(good[i]) || !package_id_valid(good[i]))
+			fail_msg("refused '%s'", good[i]);
+	assert_false(package_id_windows_safe(""));
+	assert_false(package_id_windows_safe(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_package__malformed_manifests_are_refused),
 		cmocka_unit_test(test_package__nul_byte_is_refused),
 		cmocka_unit_test_setup_teardown(test_package__allocation_failures_are_clean, setup, teardown),
+		cmocka_unit_test(test_package__windows_reserved_ids_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,6 +99,38 @@ static void test_runbook__parses_sample_migration(void **state)
 	ferry_free(text);
 }
 
+/* Found by fuzz_runbook: -1 was converted to unsigned before the range was
+ * checked (undefined behaviour). Every out-of-range number is now refused
+ * at its pointer, and none is converted first (float-cast-overflow is on). */
+static void test_runbook__out_of_range_numbers_are_refused(void **state)
+{
+	static const char *const bad[] = { "-1", "-0.5", "2.5", "4294967296", "1e30", "-1e30" };
+	static const char key[] = "\"deletion_delay_hours\": 72";
+	static char sample[RUNBOOK_MAX_BYTES];
+	size_t len, off;
+	char *text = slurp(SAMPLES "migration.json", &len);
+
+	(void)state;
+	assert_true(len < sizeof(sample));
+	memcpy(sample, text, len + 1);
+	ferry_free(text);
+	off = strstr(sample, key) ? (size_t)(strstr(sample, key) - sample) : len;
+	assert_true(off < len);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct rb_issues iss = { 0 };
+		struct runbook *rb = NULL;
+		char doc[8192];
+		int n = snprintf(doc, sizeof(doc), "%.*s\"deletion_delay_hours\": %s%s", (int)off,
+				 sample, bad[i], sample + off + strlen(key));
+
+		assert_true(n > 0 && (size_t)n < sizeof(doc));
+		assert_int_equal(runbook_parse(&rb, &iss, "f", doc, (size_t)n), FERRY_ECORRUPT);
+		assert_int_equal(iss.n, 1);
+		assert_string_equal(iss.v[0].pointer, "/startup/fallback_credentials/deletion_delay_hours");
+		rb_issues_clear(&iss);
+	}
+}
+
 static void test_runbook__reports_every_problem_with_pointer(void **state)
 {
 	const char *doc = "{\"schema\":\"ferry.runbook/1\",\"id\":\"x\",\"name\":\"n\","
@@ -217,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_runbook__rfc3339_rejects_malformed),
 		cmocka_unit_test(test_runbook__placeholders_known_escaped_and_unknown),
 		cmocka_unit_test(test_runbook__parses_sample_migration),
+		cmocka_unit_test(test_runbook__out_of_range_numbers_are_refused),
 		cmocka_unit_test(test_runbook__reports_every_problem_with_pointer),
 		cmocka_unit_test(test_runbook__empty_optional_text_means_default),
 		cmocka_unit_test(test_runbook__empty_text_is_still_a_string),

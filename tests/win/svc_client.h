@@ -150,6 +150,42 @@ static inline struct ipc_reply *svc_test_call(HANDLE h, const char *json, enum i
 	return svc_test_send_json(h, json) ? svc_test_read(h, op) : NULL;
 }
 
+/*
+ * Connect and prove the connection is served (a hello round trip) before a
+ * test uses it. Under Wine, a client that connects while the instance of a
+ * connection that just closed is still being recycled can be cut off by that
+ * instance's DisconnectNamedPipe: its first read fails with
+ * ERROR_PIPE_NOT_CONNECTED and no byte of a reply (seen in win.test_svc_pipe
+ * on a loaded machine, after a probe that connected and closed). Windows
+ * gives a new client only an instance that is listening, so this is the
+ * harness's concern, not the service's: retry on a fresh connection until
+ * `ms` runs out. Any reply that is not a served hello also retries, so a
+ * service that never answers still fails the test.
+ */
+static inline HANDLE svc_test_connect_live(const wchar_t *pipe, DWORD ms)
+{
+	ULONGLONG end = GetTickCount64() + ms;
+
+	for (;;) {
+		HANDLE h = svc_test_connect(pipe, ms);
+		struct ipc_reply *r;
+		bool served;
+
+		if (h == INVALID_HANDLE_VALUE)
+			return h;
+		r = svc_test_call(h, "{\"v\":1,\"id\":1,\"op\":\"hello\",\"versions\":[1]}",
+				  IPC_OP_HELLO);
+		served = r && r->ok;
+		ferry_free(r);
+		if (served)
+			return h;
+		CloseHandle(h);
+		if (GetTickCount64() > end)
+			return INVALID_HANDLE_VALUE;
+		Sleep(50);
+	}
+}
+
 /* True when the server has closed this connection (a read fails). */
 static inline bool svc_test_closed(HANDLE h)
 {

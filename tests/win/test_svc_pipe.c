@@ -40,7 +40,7 @@ static int start_server(void **state)
 		 pipe_name + 9, dir, SVC_TEST_SAMPLES);
 	if (!svc_test_spawn(&server, args, NULL))
 		return -1;
-	HANDLE h = svc_test_connect(pipe_name, 20000);
+	HANDLE h = svc_test_connect_live(pipe_name, 20000);
 	if (h == INVALID_HANDLE_VALUE)
 		return -1;
 	CloseHandle(h);
@@ -59,7 +59,7 @@ static int stop_server(void **state)
 
 static HANDLE connect_or_fail(void)
 {
-	HANDLE h = svc_test_connect(pipe_name, 10000);
+	HANDLE h = svc_test_connect_live(pipe_name, 10000);
 
 	assert_true(h != INVALID_HANDLE_VALUE);
 	return h;

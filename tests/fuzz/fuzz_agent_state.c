@@ -1,0 +1,92 @@
+/*
+ * The agent's own state files in <state>\net, read at every start of the
+ * service: agent.json (net_agent_open), the accepted bundle.json
+ * (net_agent_target_domain) and the event outbox outbox.jsonl
+ * (net_agent_flush, which parses it before it would send anything; the
+ * key store here has no token, so nothing is ever sent).
+ *
+ * Input byte 0 picks the file; the rest is its content, written to a
+ * private temp folder. Nothing may crash or leak; what is loaded stays
+ * within its buffers (NUL-terminated strings).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net/agent.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char dir[64];
+
+static ferry_err ks_load(void *ctx, const char *name, struct ferry_secret **out)
+{
+	(void)ctx;
+	*out = NULL;
+	return ferry_error_set(FERRY_ENOTFOUND, "%s: not stored", name);
+}
+
+static ferry_err ks_save(void *ctx, const char *name, const uint8_t *d, size_t len)
+{
+	(void)ctx;
+	(void)d;
+	(void)len;
+	return ferry_error_set(FERRY_EPERM, "%s: the fuzzer stores nothing", name);
+}
+
+static const struct net_keystore ks = { ks_load, ks_save, NULL };
+
+static void put(const char *name, const uint8_t *d, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(d, 1, len, f) != len || fclose(f))
+		abort();
+}
+
+static void drop(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	remove(path);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const files[] = { "agent.json", "bundle.json", "outbox.jsonl" };
+	static struct net_agent a; /* large: not on the stack */
+	const char *file;
+	char domain[NET_NAME_MAX];
+	unsigned sent = 0;
+
+	if (!dir[0]) {
+		snprintf(dir, sizeof(dir), "/tmp/fuzz_agent_state.XXXXXX");
+		if (!mkdtemp(dir))
+			abort();
+	}
+	if (size < 1)
+		return 0;
+	file = files[data[0] % 3];
+	put(file, data + 1, size - 1);
+	if (net_agent_open(&a, dir, &ks, NULL) == FERRY_OK || file == files[0]) {
+		if (strnlen(a.id, sizeof(a.id)) == sizeof(a.id) ||
+		    strnlen(a.server, sizeof(a.server)) == sizeof(a.server) ||
+		    strnlen(a.pin, sizeof(a.pin)) == sizeof(a.pin))
+			abort();
+	}
+	if (net_agent_target_domain(&a, domain, sizeof(domain)) == FERRY_OK &&
+	    strnlen(domain, sizeof(domain)) == sizeof(domain))
+		abort();
+	if (file == files[2] && net_agent_flush(&a, &sent) == FERRY_OK && sent)
+		abort(); /* no token: nothing can have been sent */
+	drop(file);
+	return 0;
+}
