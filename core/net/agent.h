@@ -141,11 +141,34 @@ ferry_err net_bundle_documents_check(const struct bundle *b);
  */
 ferry_err net_agent_target_domain(struct net_agent *a, char *out, size_t cap);
 
+/* What the agent asks POST /v1/agents/{id}/odj for. */
+struct net_odj_request {
+	const char *domain;  /* the runbook's target domain */
+	const char *ou;      /* the runbook's computer_ou; NULL = none named */
+	bool dry_run;        /* a rehearsal: the server provisions and stores nothing */
+};
+
 /**
- * POST /v1/agents/{id}/odj, open the sealed reply, decode it and check it
- * is for this machine and target_domain (odj_validate). *out receives the
- * ODJ file bytes (djoin's text form); refusals queue an event.
+ * POST /v1/agents/{id}/odj. *sealed (ferry_free) receives the server's
+ * sealed blob, only after net_agent_odj_open said it opens and validates
+ * for this machine and rq->domain. FERRY_EBUSY when the server has no blob
+ * yet (404/409: not provisioned, or a dry run found none; the detail says
+ * the server's reason); FERRY_EIO when it cannot be reached. Refusals of
+ * what the server sent queue an `odj_refused` event.
  */
+ferry_err net_agent_odj_sealed(struct net_agent *a, const struct net_odj_request *rq,
+			       uint8_t **sealed, size_t *len);
+
+/**
+ * Open a sealed blob (from the server, or kept on disk) with the agent key
+ * and id, decode it and check it is for this machine and `domain`
+ * (odj_validate). *out (may be NULL: a check only) receives the ODJ file
+ * bytes (djoin's text form).
+ */
+ferry_err net_agent_odj_open(struct net_agent *a, const uint8_t *sealed, size_t len,
+			     const char *domain, struct ferry_secret **out);
+
+/** net_agent_odj_sealed (no OU, not a dry run), then net_agent_odj_open. */
 ferry_err net_agent_fetch_odj(struct net_agent *a, const char *target_domain,
 			      struct ferry_secret **out);
 

@@ -5,10 +5,11 @@
  *   ferry agent enroll --state DIR --server URL --machine M --domain D [--os OS]
  *                      [--enroll-key-file FILE]
  *   ferry agent status --state DIR --seq N|--queue --phase P [--runbook R]
- *                      [--step S] [--cached-user NAME]
+ *                      [--step S] [--cached-user NAME] [--rehearsal]
  *   ferry agent poll --state DIR
  *   ferry agent bundle-dir --state DIR --dir BUNDLE_DIR
- *   ferry agent fetch-odj --state DIR --out FILE [--target-domain D]
+ *   ferry agent fetch-odj --state DIR --out FILE [--target-domain D] [--ou OU]
+ *                         [--dry-run]
  *   ferry agent escrow --state DIR --server-key PUB --password-file FILE
  *   ferry agent event --state DIR --kind K [--detail TEXT]
  *   ferry agent flush --state DIR
@@ -205,9 +206,11 @@ static int do_bundle_dir(struct ctx *c)
 static int do_fetch_odj(struct ctx *c)
 {
 	const char *out = opt(c, "--out"), *dom = opt(c, "--target-domain");
+	struct net_odj_request rq = { NULL, opt(c, "--ou"), has(c, "--dry-run") };
 	struct ferry_secret *blob = NULL;
 	char domain[NET_NAME_MAX], hex[65];
-	uint8_t h[32];
+	uint8_t h[32], *sealed = NULL;
+	size_t slen = 0;
 	ferry_err rc = FERRY_OK;
 
 	if (!out)
@@ -216,8 +219,12 @@ static int do_fetch_odj(struct ctx *c)
 		snprintf(domain, sizeof(domain), "%s", dom);
 	else
 		rc = net_agent_target_domain(&c->a, domain, sizeof(domain));
+	rq.domain = domain;
 	if (!rc)
-		rc = net_agent_fetch_odj(&c->a, domain, &blob);
+		rc = net_agent_odj_sealed(&c->a, &rq, &sealed, &slen);
+	if (!rc)
+		rc = net_agent_odj_open(&c->a, sealed, slen, domain, &blob);
+	ferry_free(sealed);
 	if (!rc)
 		rc = cli_write_private_file(out, blob->data, blob->len);
 	if (!rc)
@@ -282,6 +289,8 @@ static int do_status(struct ctx *c)
 		cJSON_AddStringToObject(j, "runbook", opt(c, "--runbook"));
 	if (opt(c, "--step"))
 		cJSON_AddStringToObject(j, "step", opt(c, "--step"));
+	if (has(c, "--rehearsal"))
+		cJSON_AddBoolToObject(j, "rehearsal", true);
 	if (opt(c, "--cached-user")) {
 		cJSON *u = cJSON_AddArrayToObject(j, "cached_users");
 

@@ -90,7 +90,10 @@ class Fixture:
             assert r.returncode == 0, "ferry %s: %s" % (" ".join(argv), r.stderr)
         return r
 
-    def payload(self, sequence, agent="*"):
+    def payload(self, sequence, agent="*", ou=None):
+        """The reference bundle's payload for the fixture's target domain; the
+        samples' computer_ou names another domain, so it is dropped, or
+        replaced by `ou` (one in the target domain)."""
         batch = json.load(open(os.path.join(SAMPLES, "batch-01.json")))
         batch.pop("devices_csv", None)
         rbs = [json.load(open(os.path.join(SAMPLES, n))) for n in
@@ -100,6 +103,8 @@ class Fixture:
             if dj and "domain" in dj:
                 dj["domain"] = self.target_domain
                 dj.pop("computer_ou", None)
+                if ou:
+                    dj["computer_ou"] = ou
         return {"sequence": sequence, "issued": "2025-03-01T00:00:00Z", "agent": agent,
                 "poll_interval_s": 900, "escrow_public_key": self.escrow_pub,
                 "batch": batch, "runbooks": rbs, "packages": []}
