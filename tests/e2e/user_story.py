@@ -177,12 +177,13 @@ class Wine:
         return r
 
 
-def run_service(fx, work, wine, machine, drive):
+def run_service(fx, work, wine, machine, drive, state_name="svc-state",
+                simulate_after=SIMULATE_CACHE_S):
     """ferrysvc.exe serving on the test clock; `drive` answers its turns."""
-    state = os.path.join(work, "svc-state")
+    state = os.path.join(work, state_name)
     os.makedirs(state)
     argv = wine.argv("ferrysvc.exe", "run", "--rehearse", "--serve", "--fast-clock",
-                     "--simulate-cache-after", str(SIMULATE_CACHE_S), "--state",
+                     "--simulate-cache-after", str(simulate_after), "--state",
                      winpath(state), "--device", machine, "--server", fx.url, "--ca",
                      winpath(fx.cert), "--pin", fx.pin, "--signing-key", fx.sign_pub,
                      "--pipe", PIPE)
@@ -340,6 +341,7 @@ def story_on(fx, work, wine, machine, blob, out_dir):
           "unjoin_domain")
     insp = check_blob_checked(fx, recs, state, machine, blob)
     check_server_side(fx, machine, out_dir)
+    unreachable_at_obtain(fx, work, wine)
 
     say("No secret anywhere")
     texts = out + r.stderr + open(os.path.join(work, "server.log"), errors="replace").read()
@@ -366,6 +368,48 @@ def story_on(fx, work, wine, machine, blob, out_dir):
         json.dump(insp, open(os.path.join(out_dir, "story-odj.json"), "w"), indent=1)
         json.dump({"events": fx.rows("events"), "odj": fx.rows("odj")},
                   open(os.path.join(out_dir, "story-server.json"), "w"), indent=1)
+
+
+UNREACHABLE_PC = "FIN-PC-002"
+
+
+def unreachable_at_obtain(fx, work, wine):
+    """Acceptance (issue 17 §4): a second PC of the wave whose server goes
+    away once the user pressed "Start now": the blob cannot be obtained, the
+    runbook's retries run out, and the migration stops before unjoin_domain,
+    the PC still in its source domain, with an event saying why (queued in
+    the outbox, since the server is gone)."""
+    say("A second PC, and the server unreachable when its blob is to be obtained")
+    fx.admin_ok("waves", "add-devices", STORY_WAVE, UNREACHABLE_PC)
+
+    def drive(experience):
+        if experience == "migration_available":
+            fx.stop()
+            print("   (ferry-server stopped)")
+            wine.client("ferry-notify.exe", "--pipe", PIPE, "--answer", "start", "--once")
+
+    rc, out, err, state = run_service(fx, work, wine, UNREACHABLE_PC, drive,
+                                      state_name="svc-state-unreachable", simulate_after=1)
+    recs_path = os.path.join(state, "rehearsal-records.txt")
+    recs = open(recs_path, errors="replace").read() if os.path.exists(recs_path) else ""
+    ops = [line.split(" ", 1)[0] for line in recs.splitlines() if line]
+    print(" ".join(ops))
+    check("obtain_odj" not in ops and "unjoin_domain" not in ops and "leave_entra" not in ops
+          and "create_fallback_account" not in ops,
+          "server unreachable at obtain_odj: nothing changed, no unjoin_domain (the PC stays in "
+          "its source domain)")
+    stopped = [line for line in recs.splitlines() if line.startswith("report_event") and
+               "migration_stopped" in line]
+    check(stopped and "obtain_odj" in stopped[0], "the migration stopped at obtain_odj, saying "
+          "why: %s" % (stopped[0][:200] if stopped else "no migration_stopped record"))
+    logs = "".join(open(os.path.join(state, f), errors="replace").read()
+                   for f in os.listdir(state) if f.endswith(".log"))
+    check("ODJ blob not obtained" in out + err + logs,
+          "the service's log and Event Log line: \"ODJ blob not obtained: ...\"")
+    outbox = os.path.join(state, "net", "outbox.jsonl")
+    queued = open(outbox, errors="replace").read() if os.path.exists(outbox) else ""
+    check("ODJ blob not obtained" in queued,
+          "the event waits in the outbox for the server (%d bytes)" % len(queued))
 
 
 def import_blob(fx, machine, blob):
