@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""A test migration server (docs/protocol.md) that can lie on command.
+"""A deliberately hostile peer: a migration server (docs/protocol.md) that lies
+on command.
 
-The real server is ferry-server (server/, docs/server.md): e2e.server_hostile
-and e2e.user_story_net run against it. This fixture remains for two
-scenarios: e2e.hostile, which needs a peer that lies (tampered, replayed,
-garbage, huge and stalled replies, blobs sealed to someone else), and the
-Wine scenario e2e.user_story, which has not moved to ferry-server yet
-(issue 18; docs/status.md). It stores status reports as ferry-server does
-(idempotent by seq) so that scenario can check the service's transitions.
+The real server is ferry-server (server/, docs/server.md), which every other
+end-to-end scenario runs against (e2e.user_story, e2e.bundle_midrun,
+e2e.user_story_net, e2e.server_hostile, e2e.server_status_outbox,
+e2e.server_provision). This peer remains only for e2e.hostile, which needs
+replies no honest server gives: tampered, replayed, garbage, huge and
+stalled assignments, 503s, and blobs sealed to someone else or made for
+another machine or domain (and for the manual benchmark idle_cost.py, whose
+figures in docs/net.md were measured against it).
 
 Python standard library only: http.server + ssl + sqlite3 + json. Ed25519
 and X25519 are not in the standard library, so the bundle is signed ahead of
@@ -15,7 +17,7 @@ time with `ferry bundle sign` and each ODJ blob is sealed with
 `ferry seal box` (the real C code, run as a subprocess).
 
     server.py --ferry BIN --cert C --key K --state DIR --bundle B.json
-              [--packages DIR] [--odj-blobs DIR | --samba-dc NETNS:SMBCONF:PASS]
+              [--packages DIR] [--odj-blobs DIR]
 
 It listens on 127.0.0.1 on a free port and writes the URL to DIR/url. A test
 steers hostile behaviour through POST /test/control (needs the token in
@@ -37,9 +39,6 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture import samba_provision  # noqa: E402
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, token_sha256 TEXT, machine TEXT,
   domain TEXT, os TEXT, public_key TEXT, enrolled REAL);
@@ -48,8 +47,6 @@ CREATE TABLE IF NOT EXISTS events(id TEXT PRIMARY KEY, agent TEXT, time REAL, ki
 CREATE TABLE IF NOT EXISTS fallback(agent TEXT PRIMARY KEY, sealed TEXT, received REAL);
 CREATE TABLE IF NOT EXISTS odj(agent TEXT, machine TEXT, domain TEXT, sha256 TEXT, source TEXT,
   issued REAL);
-CREATE TABLE IF NOT EXISTS status(agent TEXT, seq INTEGER, phase TEXT, report TEXT,
-  PRIMARY KEY(agent, seq));
 """
 
 
@@ -82,16 +79,6 @@ def odj_from_blobs(args, machine, domain):
     if not os.path.exists(path):
         return None, "no committed blob for %s" % machine
     return open(path, "rb").read(), "committed:" + os.path.basename(path)
-
-
-def odj_from_samba(args, machine, domain):
-    """A fresh blob from the live Samba DC in its namespace (tests/e2e/samba_dc.sh)."""
-    with tempfile.TemporaryDirectory() as d:
-        out = os.path.join(d, "blob.odj")
-        err = samba_provision(args.samba_dc, machine, domain, out)
-        if err:
-            return None, err
-        return open(out, "rb").read(), "samba-dc"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -182,8 +169,6 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(401, {"error": "unknown agent or token"})
             if parts[3] == "events":
                 return self.events(a, req)
-            if parts[3] == "status":
-                return self.status(a, req)
             if parts[3] == "odj":
                 return self.odj(a, req)
             if parts[3] == "fallback":
@@ -216,25 +201,12 @@ class Handler(BaseHTTPRequestHandler):
             new, dup = (new + 1, dup) if rows else (new, dup + 1)
         self.reply(200, {"accepted": new, "duplicates": dup})
 
-    def status(self, a, req):
-        """As ferry-server: a seq not above the last stored is a duplicate."""
-        seq, phase = req.get("seq"), req.get("phase")
-        if not isinstance(seq, int) or seq < 1 or not isinstance(phase, str):
-            return self.reply(400, {"error": "status: seq and phase"})
-        last = self.st.q("SELECT max(seq) FROM status WHERE agent=?", a[0])[0][0] or 0
-        if seq <= last:
-            return self.reply(200, {"duplicate": True})
-        self.st.q("INSERT INTO status VALUES(?,?,?,?)", a[0], seq, phase, json.dumps(req))
-        self.reply(200, {"duplicate": False})
-
     def odj(self, a, req):
         args, machine = self.st.args, a[1]
         domain = str(req.get("domain", ""))
         mode = self.st.odj_mode
         if mode.startswith("file:"):
             blob, source = open(mode[5:], "rb").read(), mode
-        elif args.samba_dc:
-            blob, source = odj_from_samba(args, machine, domain)
         else:
             blob, source = odj_from_blobs(args, machine, domain)
         if blob is None:
@@ -275,8 +247,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(403, {"error": "control token"})
         tables = {"events": "SELECT agent, kind, detail FROM events ORDER BY received",
                   "odj": "SELECT agent, machine, domain, sha256, source FROM odj",
-                  "fallback": "SELECT agent, sealed FROM fallback",
-                  "status": "SELECT agent, seq, phase, report FROM status ORDER BY agent, seq"}
+                  "fallback": "SELECT agent, sealed FROM fallback"}
         if len(parts) == 2 and parts[1] in tables:
             return self.reply(200, {"rows": self.st.q(tables[parts[1]])})
         self.reply(404, {"error": "not found"})
@@ -291,7 +262,6 @@ def main():
     ap.add_argument("--bundle", required=True)
     ap.add_argument("--packages")
     ap.add_argument("--odj-blobs")
-    ap.add_argument("--samba-dc")
     ap.add_argument("--poll-interval", type=int, default=900)
     args = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -55,7 +55,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from fixture import ServerFixture, samba_provision  # noqa: E402
+from fixture import ServerFixture, samba_provision, wine_policy_enroll_key  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PIPE = "\\\\.\\pipe\\Ferry.UserStory"  # the clients take the full name
@@ -237,19 +237,9 @@ def story(fx, work, wine_run, win_bin, machine, blob, out_dir):
 
 
 def policy_enroll_key(wine, fx, work):
-    """EnrollKey as Group Policy sets it (HKLM\\SOFTWARE\\Policies\\Ferry), written
-    into the Wine prefix's registry by regedit from a .reg file, so the key
-    never reaches a command line; the file goes at once."""
-    key = open(fx.enroll_key_file).read().strip()
-    reg = os.path.join(work, "policy.reg")
-    with open(reg, "w", encoding="utf-16") as f:
-        f.write("Windows Registry Editor Version 5.00\r\n\r\n"
-                "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Ferry]\r\n"
-                "\"EnrollKey\"=\"%s\"\r\n" % key)
-    r = subprocess.run([wine.wine_run, "--prefix", wine.prefix, "regedit", "/S", winpath(reg)],
-                       capture_output=True, text=True, timeout=300, env=wine.env)
-    os.remove(reg)
-    check(r.returncode == 0, "policy EnrollKey written into the Wine prefix's registry")
+    """EnrollKey as policy in the prefix's registry, as an admin deploys it."""
+    rc = wine_policy_enroll_key(wine.wine_run, wine.prefix, fx.enroll_key_file, work, wine.env)
+    check(rc == 0, "policy EnrollKey written into the Wine prefix's registry")
 
 
 def story_on(fx, work, wine, machine, blob, out_dir):
