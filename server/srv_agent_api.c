@@ -398,7 +398,7 @@ static void status(struct srv *s, struct srv_req *rq, struct srv_reply *rp,
 		   const struct srv_agent *a)
 {
 	cJSON *j = srv_body_json(rq, rp), *out = NULL;
-	const cJSON *rehearsal = NULL;
+	bool rehearsal = false;
 	struct srv_status st = { 0 };
 	char *text = NULL;
 	bool dup = false;
@@ -407,15 +407,14 @@ static void status(struct srv *s, struct srv_req *rq, struct srv_reply *rp,
 	if (!j)
 		return;
 	rc = srv_status_check(j, &st.seq, &st.phase);
-	rehearsal = cJSON_GetObjectItemCaseSensitive(j, "rehearsal");
-	if (!rc && rehearsal && !cJSON_IsBool(rehearsal))
-		rc = ferry_error_set(FERRY_ECORRUPT, "status: /rehearsal must be true or false");
+	if (!rc)
+		rc = srv_status_rehearsal(j, &rehearsal);
 	if (rc) {
 		srv_reply_error(rp, 400, "%s", ferry_error_detail());
 		goto out;
 	}
 	text = cJSON_PrintUnformatted(j);
-	if (cJSON_IsTrue(rehearsal)) {
+	if (rehearsal) {
 		rc = text ? status_rehearsal(s, &dup, a, st.seq, text)
 			  : ferry_error_set(FERRY_ENOMEM, "status");
 		goto reply;
@@ -439,7 +438,7 @@ reply:
 	}
 	out = cJSON_CreateObject();
 	cJSON_AddBoolToObject(out, "duplicate", dup);
-	if (cJSON_IsTrue(rehearsal))
+	if (rehearsal)
 		cJSON_AddBoolToObject(out, "rehearsal", true);
 	srv_reply_json(rp, 200, out);
 out:
@@ -498,24 +497,6 @@ ferry_err srv_odj_store(struct srv *s, const char *device, const char *agent,
 	return odj_seal(s, device, agent, pub, domain, blob, len, source, true, sealed, sealed_len);
 }
 
-/* What POST /odj's body may say: the runbook's computer_ou (checked, never
- * obeyed) and dry_run (a rehearsal: nothing is provisioned nor stored). */
-static ferry_err odj_request(const cJSON *j, const char **ou, bool *dry_run)
-{
-	const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, "ou");
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "dry_run");
-
-	*ou = NULL;
-	*dry_run = cJSON_IsTrue(d);
-	if (o && !cJSON_IsNull(o) && (!cJSON_IsString(o) || !text_ok(o->valuestring, 512)))
-		return ferry_error_set(FERRY_ECORRUPT, "odj: /ou must be text of at most 512 bytes");
-	if (d && !cJSON_IsBool(d))
-		return ferry_error_set(FERRY_ECORRUPT, "odj: /dry_run must be true or false");
-	if (cJSON_IsString(o))
-		*ou = o->valuestring;
-	return FERRY_OK;
-}
-
 /* The device's blob from the provider: made now or already (the provider
  * gives the same bytes on every call), or FERRY_EBUSY with why. A dry run
  * only peeks at a blob already made. */
@@ -558,7 +539,7 @@ static void odj(struct srv *s, struct srv_req *rq, struct srv_reply *rp, const s
 
 	if (!j)
 		return;
-	if ((rc = odj_request(j, &asked_ou, &dry_run)) != FERRY_OK) {
+	if ((rc = srv_odj_request_check(j, &asked_ou, &dry_run)) != FERRY_OK) {
 		srv_reply_error(rp, 400, "%s", ferry_error_detail());
 		goto out;
 	}

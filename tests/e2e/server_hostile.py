@@ -355,6 +355,11 @@ def v2(fx, work, http, a1):
     r = fx.admin("catalog", "upload", catalog("cat-old", fx.sign_key, server_pub, 1))
     check(r.returncode != 0, "an older catalog: refused")
     aid, tok = agent_id(a1), token_of(a1)
+    # The wave's v1 bundle joins ferry.test, which this catalog does not allow:
+    # /odj refuses to hand out (or provision) a blob outside what the admin signed.
+    st, body = http("POST", "/v1/agents/%s/odj" % aid, {"domain": "ferry.test"}, token=tok)
+    check(st == 403 and b"signed catalog" in body,
+          "/odj for a target the signed catalog does not allow: 403 (%d %s)" % (st, body[:120]))
     st, _ = http("GET", "/v2/agents/%s/assignment" % aid, token=tok)
     check(st == 304, "v2 assignment before the wave has runbook windows: 304 (%d)" % st)
     r = fx.admin("waves", "runbook", "wave1", "wipe-disk", "--available-from", "none",
