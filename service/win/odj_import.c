@@ -129,34 +129,40 @@ static ferry_err to_binary(struct ferry_secret **bin, const struct ferry_secret 
 	return ferry_secret_from(bin, plain->data, plain->len);
 }
 
-/* Invariant 2: everything before the join call. */
-static ferry_err check_blob(struct ferry_secret **bin, const wchar_t *path, const char *domain)
+/* Invariant 2: everything before the join call, for a blob in memory (the
+ * plaintext of either sealed form). */
+static ferry_err check_plain(struct ferry_secret **bin, const struct ferry_secret *plain,
+			     const char *domain)
 {
-	struct ferry_secret *plain = NULL;
 	struct odj_provision *p = NULL;
 	char *machine = NULL;
-	ferry_err rc;
+	ferry_err rc = to_binary(bin, plain);
 
-	*bin = NULL;
-	rc = unseal(&plain, path);
-	if (rc == 0)
-		rc = to_binary(bin, plain);
 	if (rc == 0)
 		rc = odj_decode(&p, (*bin)->data, (*bin)->len);
 	if (rc == 0)
 		rc = computer_name(&machine);
-	if (rc == 0) {
-		rc = odj_validate(p, domain, machine);
-		if (rc)
-			rc = ferry_error_wrap(rc, "ODJ blob refused before joining (this computer is %s): ",
-					      machine);
-	}
+	if (rc == 0 && (rc = odj_validate(p, domain, machine)) != 0)
+		rc = ferry_error_wrap(rc, "ODJ blob refused before joining (this computer is %s): ",
+				      machine);
 	if (rc) {
 		ferry_secret_free(*bin);
 		*bin = NULL;
 	}
 	ferry_free(machine);
 	odj_provision_free(p);
+	return rc;
+}
+
+/* The same for the DPAPI file form. */
+static ferry_err check_blob(struct ferry_secret **bin, const wchar_t *path, const char *domain)
+{
+	struct ferry_secret *plain = NULL;
+	ferry_err rc = unseal(&plain, path);
+
+	*bin = NULL;
+	if (rc == 0)
+		rc = check_plain(bin, plain, domain);
 	ferry_secret_free(plain);
 	return rc;
 }
@@ -189,31 +195,6 @@ static ferry_err request_join(struct ferry_secret *bin)
 	}
 	return win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM,
 			 "NetRequestOfflineDomainJoin", st);
-}
-
-/* Invariant 2 for a blob held in memory (the server's sealed form, opened
- * by the caller): everything before the join call. */
-static ferry_err check_plain(struct ferry_secret **bin, const struct ferry_secret *plain,
-			     const char *domain)
-{
-	struct odj_provision *p = NULL;
-	char *machine = NULL;
-	ferry_err rc = to_binary(bin, plain);
-
-	if (rc == 0)
-		rc = odj_decode(&p, (*bin)->data, (*bin)->len);
-	if (rc == 0)
-		rc = computer_name(&machine);
-	if (rc == 0 && (rc = odj_validate(p, domain, machine)) != 0)
-		rc = ferry_error_wrap(rc, "ODJ blob refused before joining (this computer is %s): ",
-				      machine);
-	if (rc) {
-		ferry_secret_free(*bin);
-		*bin = NULL;
-	}
-	ferry_free(machine);
-	odj_provision_free(p);
-	return rc;
 }
 
 ferry_err win_odj_import_blob(const struct ferry_secret *plain, const char *domain)
