@@ -83,6 +83,16 @@ struct svc_agent {
 };
 
 #define say(a, ...) agent_story_say(&(a)->story, __VA_ARGS__)
+#define phase(a, p, rb, step) agent_story_phase(&(a)->story, p, rb, step)
+
+/* A runbook's transition: only a migration's run is the device's funnel (a
+ * credentials-only runbook completing is not the device's "complete"). */
+static void rb_phase(struct svc_agent *a, const struct runbook *rb, const char *p,
+		     const char *step)
+{
+	if (rb && runbook_is_migration(rb))
+		phase(a, p, rb->id, step);
+}
 
 /* --- device state and experience (L) ------------------------------------------ */
 
@@ -271,6 +281,7 @@ ferry_err svc_agent_cache_credentials(struct svc_agent *a, const char *user, con
 	snprintf(a->state.creds_user, sizeof(a->state.creds_user), "%s%s%s", domain ? domain : "",
 		 domain && *domain ? "\\" : "", user ? user : "");
 	say(a, "user: caches the target credentials of %s (pipe)", a->state.creds_user);
+	phase(a, "credentials_cached", "", "");
 	answered(a);
 	return FERRY_OK;
 }
@@ -331,6 +342,7 @@ static int64_t user_turn(struct svc_agent *a, const struct schedule_decision *d)
 		snprintf(a->state.creds_user, sizeof(a->state.creds_user), "%s", "(target user)");
 		if (a->rh)
 			agent_story_record(&a->story, "cache_credentials_prompt", "answer=cached");
+		phase(a, "credentials_cached", "", "");
 		return 0;
 	case AGENT_ANSWER_START:
 		a->state.start_requested = true;
@@ -347,6 +359,7 @@ static int64_t user_turn(struct svc_agent *a, const struct schedule_decision *d)
 static int64_t runbook_done(struct svc_agent *a, const struct runbook *rb)
 {
 	say(a, "runbook %s complete", rb->id);
+	rb_phase(a, rb, "complete", "");
 	svc_log_event(a->opt.rehearse ? SVC_EV_REHEARSAL : SVC_EV_RUNBOOK_COMPLETE,
 		      "runbook %s complete", rb->id);
 	if (agent_state_add_completed(&a->state, rb->id) != FERRY_OK)
@@ -378,6 +391,11 @@ static int64_t engine_turn(struct svc_agent *a, const struct runbook *rb, int64_
 			      ferry_strerror(err), ferry_error_detail());
 		return RETRY_AFTER_STORAGE_FAILURE_S;
 	}
+	if (res.status != ENGINE_DONE && res.status != ENGINE_STOPPED) {
+		const char *step, *stage = agent_engine_stage(a->engine, &step);
+
+		rb_phase(a, rb, stage, step);
+	}
 	switch (res.status) {
 	case ENGINE_DONE:
 		return runbook_done(a, rb);
@@ -393,6 +411,7 @@ static int64_t engine_turn(struct svc_agent *a, const struct runbook *rb, int64_
 		return res.wake_at > now ? res.wake_at - now : 1;
 	case ENGINE_STOPPED:
 		svc_log_event(SVC_EV_RUNBOOK_STOPPED, "runbook %s: %s", rb->id, res.reason);
+		rb_phase(a, rb, "stopped", "");
 		return -1; /* nothing more to do for it */
 	}
 	return MAX_WAIT_S;
@@ -406,6 +425,7 @@ static void runbook_start(struct svc_agent *a, const struct schedule_decision *d
 		      "runbook %s started", d->runbook);
 	snprintf(a->state.running, sizeof(a->state.running), "%s", d->runbook);
 	svc_platform_migration_hint(a->plat, rb, true);
+	rb_phase(a, rb, "migrating", "");
 	a->state.start_requested = false;
 	a->state.start_announced_at = a->state.snoozed_until = RB_TIME_NONE;
 	agent_engine_forget(a->engine);
@@ -600,8 +620,11 @@ static ferry_err setup_platform(struct svc_agent *a)
 	if ((err = svc_texts_new(&a->texts, below, &a->run)) != FERRY_OK)
 		return err;
 	a->pf = svc_net_wrap(a->net, svc_texts_platform(a->texts), agent_story_record, &a->story);
-	if (a->net)
+	if (a->net) {
 		svc_platform_set_escrow(a->plat, svc_net_escrow, a->net);
+		a->story.on_phase = svc_net_status; /* transitions become status reports */
+		a->story.on_phase_ctx = a->net;
+	}
 	return agent_engine_new(&a->engine, a->pf, a->opt.rehearse ? "rehearsal-" : "");
 }
 

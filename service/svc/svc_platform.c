@@ -241,6 +241,24 @@ static ferry_err p_leave_entra(void *ctx)
 	return logged("leave_entra", err);
 }
 
+/* Without a migration server there is no source of a sealed blob yet (the
+ * server's layer, svc_net.c, replaces these two when one is configured), so
+ * the step fails and the engine stops before any unjoin, saying why. */
+static ferry_err p_obtain_odj(void *ctx, const char *domain, const char *ou)
+{
+	(void)ctx, (void)ou;
+	return logged("obtain_odj", ferry_error_set(FERRY_EUNSUPPORTED, "no migration server is "
+			"configured: the ODJ blob for %s comes only from the server (ServerUrl), so "
+			"this PC is not removed from its domain", domain ? domain : "(none)"));
+}
+
+static ferry_err p_odj_ready(void *ctx, const char *domain, bool *ready)
+{
+	(void)ctx, (void)domain;
+	*ready = false;
+	return FERRY_OK;
+}
+
 static ferry_err p_import_odj(void *ctx, const char *domain, const char *ou)
 {
 	wchar_t path[MAX_PATH];
@@ -396,6 +414,7 @@ ferry_err svc_platform_new(struct svc_platform **out, const wchar_t *state_dir,
 		.notify_user = p_notify_user,
 		.unjoin_domain = p_unjoin,
 		.leave_entra = p_leave_entra,
+		.obtain_odj = p_obtain_odj,
 		.import_odj = p_import_odj,
 		.reacl_paths = p_reacl_paths,
 		.reacl_registry_hives = p_reacl_hives,
@@ -406,6 +425,7 @@ ferry_err svc_platform_new(struct svc_platform **out, const wchar_t *state_dir,
 		.report_event = p_report_event,
 		.check_logon = p_check_logon,
 		.query_join = p_query_join,
+		.odj_ready = p_odj_ready,
 		.account_exists = p_account_exists,
 		.command_package_done = p_package_done,
 		.boot_id = p_boot_id,
