@@ -23,6 +23,9 @@
  *      (a bundle accepted mid-run waits in `pending`).
  *   3. Only the worker writes `run`; the ops read it on the worker thread.
  */
+/* Core security headers (through agent_map.h) before <windows.h>: see
+ * win/profops_int.h. */
+#include "svc/agent_map.h"
 #include "svc/svc.h"
 
 #include <stdio.h>
@@ -67,6 +70,7 @@ struct svc_agent {
 	struct agent_state state;   /* (L) */
 	struct schedule_decision decision; /* (L) borrows from `plan` */
 	struct ipc_experience exp;  /* (L) */
+	struct agent_map map;       /* (L) ProfileList by the plan's signed mapping */
 
 	struct svc_run run;         /* worker-filled; the ops read it */
 	struct agent_clock *clock;
@@ -93,9 +97,43 @@ static void persist(struct svc_agent *a)
 			      ferry_error_detail());
 }
 
+/* The runbook that caches credentials, and the one that joins the target
+ * domain (its domain is where every cached account must be). */
+static const struct runbook *plan_runbook(const struct agent_plan *p, bool caching)
+{
+	for (size_t i = 0; i < p->n_rbs; i++)
+		if (caching ? p->rbs[i]->device_state.cache_user_credentials
+			    : p->rbs[i]->device_state.domain != NULL)
+			return p->rbs[i];
+	return NULL;
+}
+
+/* "Credentials cached" per target account (issue 17 §2): with a signed
+ * mapping, the caching runbook's rule over this PC's mapped users; without
+ * one (a console --batch rehearsal), any account cached. */
+static bool credentials_ready(const struct svc_agent *a)
+{
+	const struct runbook *rb = plan_runbook(&a->plan, true);
+	const char *names[AGENT_MAP_MAX_USERS];
+	char buf[AGENT_MAP_MAX_USERS][2 * IPC_NAME_MAX + 2];
+
+	if (!a->plan.map)
+		return a->state.creds;
+	for (size_t i = 0; i < a->map.n_users; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "%s\\%s", a->map.users[i].netbios_domain,
+			 a->map.users[i].sam);
+		names[i] = buf[i];
+	}
+	return schedule_credentials_ready(rb ? rb->device_state.credentials_required
+					     : RB_CREDS_EVERY_MAPPED_USER,
+					  names, a->map.n_users,
+					  (const char *const *)a->state.cached, a->state.n_cached);
+}
+
 static void device_state(struct svc_agent *a, struct device_state *st)
 {
 	agent_state_view(&a->state, st);
+	st->credentials_cached = credentials_ready(a);
 	st->server_reachable = svc_net_reachable(a->net);
 	st->device_name = a->device[0] ? a->device : NULL;
 }
@@ -195,6 +233,71 @@ void svc_agent_ack_complete(struct svc_agent *a)
 	answered(a);
 }
 
+/* (L) The account as the mapping names it (NETBIOS\sam), so a UPN typed at
+ * the tile and the same user's sAMAccountName count once. */
+static void record_cached(struct svc_agent *a, const char *user, const char *domain)
+{
+	char name[2 * IPC_NAME_MAX + 2];
+	const struct ipc_authz_account *hit = NULL;
+
+	for (size_t i = 0; i < a->map.n_users && !hit; i++)
+		if (ipc_authz_names(&a->map.users[i], user ? user : "", domain ? domain : ""))
+			hit = &a->map.users[i];
+	if (hit)
+		snprintf(name, sizeof(name), "%s\\%s", hit->netbios_domain, hit->sam);
+	else
+		snprintf(name, sizeof(name), "%s", a->state.creds_user);
+	if (strchr(name, '\\') && agent_state_add_cached(&a->state, name) != FERRY_OK)
+		svc_log_event(SVC_EV_FAILURE, "%s", ferry_error_detail());
+}
+
+struct ipc_authz_decision svc_agent_authorize(struct svc_agent *a, const struct ipc_caller *caller,
+					      const struct ipc_request *r)
+{
+	struct ipc_authz_mapping m = { 0 };
+	struct ipc_authz_account own;
+	const struct idmap_entry *e;
+	const struct runbook *rb;
+	struct ipc_authz_decision d;
+
+	if (r->op != IPC_OP_CACHE_CREDENTIALS)
+		return ipc_authz_check(caller, r, NULL);
+	EnterCriticalSection(&a->lock);
+	e = caller->sid[0] ? idmap_by_source(a->plan.map, caller->sid) : NULL;
+	if (e && e->kind == IDMAP_USER) {
+		agent_map_account(&own, e);
+		m.own = &own;
+	}
+	m.users = a->map.users;
+	m.n_users = a->map.n_users;
+	rb = plan_runbook(&a->plan, false);
+	m.target_domain = rb ? rb->device_state.domain : NULL;
+	d = ipc_authz_check(caller, r, &m);
+	LeaveCriticalSection(&a->lock);
+	return d;
+}
+
+void svc_agent_prefill(struct svc_agent *a, const struct ipc_caller *caller,
+		       struct ipc_experience *x)
+{
+	const struct ipc_authz_account *acc = NULL;
+	struct ipc_authz_account buf;
+	const struct idmap_entry *e;
+
+	EnterCriticalSection(&a->lock);
+	if (caller->cls == IPC_CALLER_INTERACTIVE_USER && caller->sid[0] &&
+	    (e = idmap_by_source(a->plan.map, caller->sid)) && e->kind == IDMAP_USER) {
+		agent_map_account(&buf, e);
+		acc = &buf;
+	} else if (caller->cls == IPC_CALLER_SYSTEM && a->plan.map) {
+		acc = agent_map_logon_prefill(&a->map, a->plan.map, &buf);
+	}
+	if (acc)
+		snprintf(x->target_user, sizeof(x->target_user), "%s\\%s", acc->netbios_domain,
+			 acc->sam);
+	LeaveCriticalSection(&a->lock);
+}
+
 ferry_err svc_agent_cache_credentials(struct svc_agent *a, const char *user, const char *domain,
 				      struct ferry_secret *password, enum logon_outcome *out)
 {
@@ -209,6 +312,7 @@ ferry_err svc_agent_cache_credentials(struct svc_agent *a, const char *user, con
 	a->state.creds = true;
 	snprintf(a->state.creds_user, sizeof(a->state.creds_user), "%s%s%s", domain ? domain : "",
 		 domain && *domain ? "\\" : "", user ? user : "");
+	record_cached(a, user, domain);
 	say(a, "user: caches the target credentials of %s (pipe)", a->state.creds_user);
 	answered(a);
 	return FERRY_OK;
@@ -255,6 +359,8 @@ static void apply_pending(struct svc_agent *a)
 	agent_plan_clear(&a->plan);
 	a->plan = a->pending;
 	memset(&a->pending, 0, sizeof(a->pending));
+	a->run.map = a->plan.map;
+	agent_map_clear(&a->map); /* scanned again against the new mapping */
 	say(a, "bundle sequence %llu in force: batch %s with %zu runbook(s)",
 	    (unsigned long long)a->pending_sequence, a->plan.batch->id, a->plan.n_rbs);
 }
@@ -268,6 +374,15 @@ static int64_t user_turn(struct svc_agent *a, const struct schedule_decision *d)
 	case AGENT_ANSWER_CACHED:
 		a->state.creds = true;
 		snprintf(a->state.creds_user, sizeof(a->state.creds_user), "%s", "(target user)");
+		/* The simulated users: each mapped user of this PC caches its own account. */
+		for (size_t i = 0; i < a->map.n_users; i++) {
+			char name[2 * IPC_NAME_MAX + 2];
+
+			snprintf(name, sizeof(name), "%s\\%s", a->map.users[i].netbios_domain,
+				 a->map.users[i].sam);
+			if (agent_state_add_cached(&a->state, name) == FERRY_OK)
+				say(a, "simulated user: caches the target credentials of %s", name);
+		}
 		if (a->rh)
 			agent_story_record(&a->story, "cache_credentials_prompt", "answer=cached");
 		return 0;
@@ -310,7 +425,9 @@ static int64_t engine_turn(struct svc_agent *a, const struct runbook *rb, int64_
 	a->run.creds_cached = a->state.creds;
 	snprintf(a->run.user, sizeof(a->run.user), "%s", a->state.creds_user);
 	LeaveCriticalSection(&a->lock); /* pipe threads serve the experience meanwhile */
-	err = agent_engine_turn(a->engine, rb, &res);
+	/* The profile set is fixed for the run: the map is not scanned again
+	 * while a runbook runs (scan_map), so the engine's borrow stays valid. */
+	err = agent_engine_turn(a->engine, rb, a->map.profiles, a->map.n, &res);
 	EnterCriticalSection(&a->lock);
 	if (err != FERRY_OK) {
 		svc_log_event(SVC_EV_FAILURE, "runbook %s: engine: %s: %s", rb->id,
@@ -337,6 +454,32 @@ static int64_t engine_turn(struct svc_agent *a, const struct runbook *rb, int64_
 	return MAX_WAIT_S;
 }
 
+/* (L) A migration's profiles: each mapped one with its target, each unmapped
+ * one left alone, in the story, the Event Log and the server's events. */
+static void report_profiles(struct svc_agent *a)
+{
+	const struct idmap_profiles *sp = &a->map.split;
+
+	if (!a->plan.map)
+		say(a, "profiles: no signed identity mapping; no profile is migrated");
+	for (size_t i = 0; i < sp->n_mapped; i++) {
+		char acc[300];
+
+		idmap_entry_account(sp->mapped[i].row, acc, sizeof(acc));
+		say(a, "profile %s -> %s (%s): migrated", sp->mapped[i].source_sid,
+		    sp->mapped[i].target_sid, acc);
+	}
+	for (size_t i = 0; i < sp->n_unmapped; i++) {
+		char why[SID_STRING_MAX + 80];
+
+		snprintf(why, sizeof(why), "profile %s has no row in the signed identity mapping; "
+			 "left alone", sp->unmapped[i].source_sid);
+		say(a, "%s", why);
+		svc_log_event(SVC_EV_FAILURE, "%s", why);
+		(void)a->pf->report_event(a->pf->ctx, "profile_unmapped", why);
+	}
+}
+
 static void runbook_start(struct svc_agent *a, const struct schedule_decision *d,
 			  const struct runbook *rb)
 {
@@ -344,6 +487,8 @@ static void runbook_start(struct svc_agent *a, const struct schedule_decision *d
 	svc_log_event(a->opt.rehearse ? SVC_EV_REHEARSAL : SVC_EV_RUNBOOK_STARTED,
 		      "runbook %s started", d->runbook);
 	snprintf(a->state.running, sizeof(a->state.running), "%s", d->runbook);
+	if (rb && rb->permission_updates.mode != RB_PERM_NONE)
+		report_profiles(a);
 	svc_platform_migration_hint(a->plat, rb, true);
 	a->state.start_requested = false;
 	a->state.start_announced_at = a->state.snoozed_until = RB_TIME_NONE;
@@ -384,6 +529,17 @@ static int64_t act(struct svc_agent *a, const struct schedule_decision *d, int64
 	return -1;
 }
 
+/* (L) ProfileList by the mapping: again at every decision while nothing
+ * runs (a user may log on for the first time before the migration), once
+ * while a runbook runs (after a restart), then frozen for the run. */
+static void scan_map(struct svc_agent *a)
+{
+	if (!a->plan.map || (a->map.known && a->state.running[0]))
+		return;
+	if (agent_map_scan(&a->map, a->plan.map) != FERRY_OK)
+		svc_log_event(SVC_EV_FAILURE, "ProfileList: %s", ferry_error_detail());
+}
+
 static DWORD WINAPI worker(void *arg)
 {
 	struct svc_agent *a = arg;
@@ -394,6 +550,7 @@ static DWORD WINAPI worker(void *arg)
 		int64_t now = agent_clock_now(a->clock), wait = -1;
 
 		apply_pending(a);
+		scan_map(a);
 		if (a->plan.batch) {
 			device_state(a, &st);
 			schedule_decide(&a->decision, a->plan.batch,
@@ -525,7 +682,7 @@ static ferry_err setup_platform(struct svc_agent *a)
 
 	a->run.rehearse = a->opt.rehearse;
 	snprintf(a->run.signing_key, sizeof(a->run.signing_key), "%s", a->opt.signing_key);
-	snprintf(a->run.table, sizeof(a->run.table), "%s", a->opt.table);
+	a->run.map = a->plan.map;
 	snprintf(a->run.bundle_dir, sizeof(a->run.bundle_dir), "%s", a->opt.bundle_dir);
 	if ((err = setup_clock(a)) != FERRY_OK ||
 	    (err = svc_platform_new(&a->plat, a->opt.state_dir, &a->run, agent_clock_now,
@@ -630,6 +787,7 @@ void svc_agent_shutdown_begin(struct svc_agent *a)
 static void free_agent(struct svc_agent *a)
 {
 	agent_engine_free(a->engine);
+	agent_map_clear(&a->map);
 	agent_plan_clear(&a->plan);
 	agent_plan_clear(&a->pending);
 	agent_state_clear(&a->state);
