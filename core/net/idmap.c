@@ -289,6 +289,83 @@ void idmap_profiles_clear(struct idmap_profiles *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* A sec_table used as a set of SIDs: every member maps to this well-known
+ * SID, which no account SID equals. */
+#define SET_ONLY "S-1-5-18"
+
+ferry_err idmap_report_check(const cJSON *body, size_t *n)
+{
+	static const char *const keys[] = { "profiles", NULL };
+	const cJSON *list = cJSON_IsObject(body) ? cJSON_GetObjectItemCaseSensitive(body, "profiles")
+						 : NULL;
+	struct sec_table *seen = NULL;
+	size_t i = 0;
+	ferry_err rc;
+
+	*n = 0;
+	if (!cJSON_IsObject(body) || (rc = signed_only_known(body, keys, "profiles", "")))
+		return ferry_error_set(FERRY_ECORRUPT, "profiles: the body must be "
+				       "{\"profiles\": [SID, ...]}");
+	if (!cJSON_IsArray(list) || (size_t)cJSON_GetArraySize(list) > IDMAP_MAX_PROFILES)
+		return ferry_error_set(FERRY_ECORRUPT, "profiles: /profiles must be an array of at "
+				       "most %u SIDs", IDMAP_MAX_PROFILES);
+	if ((rc = sec_table_new(&seen)))
+		return rc;
+	for (const cJSON *e = list->child; !rc && e; e = e->next, i++) {
+		struct sid s;
+
+		if (!cJSON_IsString(e) || strlen(e->valuestring) >= SID_STRING_MAX ||
+		    sid_from_string(&s, e->valuestring, strlen(e->valuestring)) ||
+		    !sid_is_account(&s))
+			rc = ferry_error_set(FERRY_ECORRUPT, "profiles: /profiles/%zu must be an "
+					     "account SID (S-1-5-21-...)", i);
+		else if (sec_table_add(seen, e->valuestring, SET_ONLY, NULL, NULL, (unsigned)i))
+			rc = ferry_error_set(FERRY_ECORRUPT, "profiles: /profiles/%zu: %s listed "
+					     "twice", i, e->valuestring);
+	}
+	sec_table_free(seen);
+	if (!rc)
+		*n = i;
+	return rc;
+}
+
+ferry_err idmap_slice(cJSON **out, const cJSON *rows, const cJSON *report)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(report, "profiles");
+	cJSON *slice = cJSON_CreateArray();
+	struct sec_table *want = NULL;
+	ferry_err rc = slice ? sec_table_new(&want)
+			     : ferry_error_set(FERRY_ENOMEM, "identity map slice");
+
+	*out = NULL;
+	for (const cJSON *e = list ? list->child : NULL; !rc && e; e = e->next)
+		rc = sec_table_add(want, e->valuestring, SET_ONLY, NULL, NULL, 0);
+	for (const cJSON *r = rows ? rows->child : NULL; !rc && r; r = r->next) {
+		const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "kind"));
+		const char *src = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r,
+											  "source_sid"));
+		uint8_t b[SID_MAX_BYTES];
+		struct sid s;
+		bool keep = kind && !strcmp(kind, "group");
+		cJSON *copy;
+
+		if (!keep && kind && !strcmp(kind, "user") && src &&
+		    !sid_from_string(&s, src, strlen(src)))
+			keep = sec_table_lookup(want, b, sid_to_bytes(&s, b)) != NULL;
+		if (keep && (!(copy = cJSON_Duplicate(r, true)) || !cJSON_AddItemToArray(slice, copy))) {
+			cJSON_Delete(copy);
+			rc = ferry_error_set(FERRY_ENOMEM, "identity map slice");
+		}
+	}
+	sec_table_free(want);
+	if (rc) {
+		cJSON_Delete(slice);
+		return rc;
+	}
+	*out = slice;
+	return FERRY_OK;
+}
+
 void idmap_free(struct idmap *m)
 {
 	if (!m)

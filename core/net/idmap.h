@@ -108,6 +108,25 @@ ferry_err idmap_profiles(struct idmap_profiles *out, const struct idmap *m,
 
 void idmap_profiles_clear(struct idmap_profiles *p);
 
+/*
+ * The agent's profile report (POST /v1/agents/{id}/profiles, docs/protocol.md):
+ *   {"profiles": ["S-1-5-21-...", ...]}
+ * at most IDMAP_MAX_PROFILES distinct domain or local account SIDs (the
+ * well-known profiles are not sent). idmap_report_check refuses anything
+ * else, naming the member; *n receives the count.
+ */
+#define IDMAP_MAX_PROFILES 4096u
+
+ferry_err idmap_report_check(const cJSON *body, size_t *n);
+
+/**
+ * The device's slice of the table's rows (the server's side): the user rows
+ * whose source SID is one of the reported profiles, and every group row
+ * (ACLs on the PC name groups, not only users). *out is a new array
+ * (cJSON_Delete); rows and report are a checked table and a checked report.
+ */
+ferry_err idmap_slice(cJSON **out, const cJSON *rows, const cJSON *report);
+
 /** "user", "group", "computer". */
 const char *idmap_kind_name(enum idmap_kind k);
 
