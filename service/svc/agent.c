@@ -534,10 +534,21 @@ static int64_t act(struct svc_agent *a, const struct schedule_decision *d, int64
  * while a runbook runs (after a restart), then frozen for the run. */
 static void scan_map(struct svc_agent *a)
 {
-	if (!a->plan.map || (a->map.known && a->state.running[0]))
+	const char *sids[AGENT_MAP_MAX_USERS];
+	size_t n = 0;
+
+	if (a->map.known && a->state.running[0])
 		return;
-	if (agent_map_scan(&a->map, a->plan.map) != FERRY_OK)
+	if (agent_map_scan(&a->map, a->plan.map) != FERRY_OK) {
 		svc_log_event(SVC_EV_FAILURE, "ProfileList: %s", ferry_error_detail());
+		return;
+	}
+	/* The server cuts this device's slice from them (sent when they change). */
+	for (size_t i = 0; i < a->map.split.n_mapped && n < AGENT_MAP_MAX_USERS; i++)
+		sids[n++] = a->map.split.mapped[i].source_sid;
+	for (size_t i = 0; i < a->map.split.n_unmapped && n < AGENT_MAP_MAX_USERS; i++)
+		sids[n++] = a->map.split.unmapped[i].source_sid;
+	svc_net_profiles(a->net, sids, n);
 }
 
 static DWORD WINAPI worker(void *arg)

@@ -75,6 +75,11 @@ struct svc_net {
 	void *on_bundle_ctx;
 	rehearse_sink_fn record;     /* rehearsal records this layer makes */
 	void *record_ctx;
+	/* The PC's profile SIDs for the server's slice (issue 17 §1): the agent
+	 * hands the current list; the poll thread sends it when it differs from
+	 * the last one the server accepted. */
+	char **profiles, *profiles_sent;
+	size_t n_profiles;
 };
 
 /* --- key store: DPAPI files in <state>\net ------------------------------------ */
@@ -357,6 +362,56 @@ static uint32_t jitter(void)
 	return r;
 }
 
+/* (lock held) The profile report, once per change of the list. */
+static void send_profiles(struct svc_net *n)
+{
+	char *joined = NULL;
+	size_t len = 1;
+
+	for (size_t i = 0; i < n->n_profiles; i++)
+		len += strlen(n->profiles[i]) + 1;
+	if (!n->profiles || !(joined = ferry_calloc(1, len)))
+		return;
+	for (size_t i = 0; i < n->n_profiles; i++)
+		strcat(strcat(joined, n->profiles[i]), ",");
+	if (n->profiles_sent && !strcmp(joined, n->profiles_sent)) {
+		ferry_free(joined);
+		return;
+	}
+	if (net_agent_profiles(&n->a, (const char *const *)n->profiles, n->n_profiles) != FERRY_OK) {
+		svc_log("net: profile SIDs not sent yet: %s", ferry_error_detail());
+		ferry_free(joined);
+		return;
+	}
+	svc_log("net: reported %zu local profile SID(s) to the server", n->n_profiles);
+	ferry_free(n->profiles_sent);
+	n->profiles_sent = joined;
+}
+
+static void profiles_clear(struct svc_net *n)
+{
+	for (size_t i = 0; i < n->n_profiles; i++)
+		ferry_free(n->profiles[i]);
+	ferry_free(n->profiles);
+	n->profiles = NULL;
+	n->n_profiles = 0;
+}
+
+void svc_net_profiles(struct svc_net *n, const char *const *sids, size_t count)
+{
+	char **v;
+
+	if (!n || !n->server || !(v = ferry_calloc(count ? count : 1, sizeof(*v))))
+		return;
+	EnterCriticalSection(&n->lock);
+	profiles_clear(n);
+	n->profiles = v;
+	for (size_t i = 0; i < count; i++)
+		if ((v[n->n_profiles] = ferry_strdup(sids[i])))
+			n->n_profiles++;
+	LeaveCriticalSection(&n->lock);
+}
+
 static DWORD WINAPI poll_thread(void *arg)
 {
 	struct svc_net *n = arg;
@@ -384,6 +439,8 @@ static DWORD WINAPI poll_thread(void *arg)
 		}
 		if (err == FERRY_OK && net_agent_flush(&n->a, &sent) != FERRY_OK)
 			svc_log("net: events not sent yet: %s", ferry_error_detail());
+		if (err == FERRY_OK)
+			send_profiles(n);
 		if (err != FERRY_OK)
 			svc_log("net: poll failed (%u in a row): %s", n->a.failures,
 				ferry_error_detail());
@@ -450,6 +507,8 @@ void svc_net_stop(struct svc_net *n)
 	else if (n->server)
 		svc_log("net: %u event(s) sent at stop", sent);
 	LeaveCriticalSection(&n->lock);
+	profiles_clear(n);
+	ferry_free(n->profiles_sent);
 	DeleteCriticalSection(&n->lock);
 	ferry_free(n);
 }

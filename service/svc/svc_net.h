@@ -46,6 +46,14 @@ void svc_net_escrow(void *n, const struct ferry_secret *pw);
 
 /** Whether the engine should see the server as reachable (no server: true). */
 bool svc_net_reachable(struct svc_net *n);
+
+/**
+ * The PC's local profile SIDs (account SIDs, text; copied): the poll thread
+ * reports them (POST /v1/agents/{id}/profiles) after its next successful
+ * poll when they differ from the last report. NULL-safe; nothing without a
+ * server.
+ */
+void svc_net_profiles(struct svc_net *n, const char *const *sids, size_t count);
 /** Stop polling, flush the outbox once, free. NULL-safe. */
 void svc_net_stop(struct svc_net *n);
 
