@@ -374,13 +374,16 @@ static int64_t user_turn(struct svc_agent *a, const struct schedule_decision *d)
 	case AGENT_ANSWER_CACHED:
 		a->state.creds = true;
 		snprintf(a->state.creds_user, sizeof(a->state.creds_user), "%s", "(target user)");
-		/* The simulated users: each mapped user of this PC caches its own account. */
+		/* The simulated users: each mapped user of this PC who has not
+		 * cached yet caches its own account. */
 		for (size_t i = 0; i < a->map.n_users; i++) {
 			char name[2 * IPC_NAME_MAX + 2];
+			size_t before = a->state.n_cached;
 
 			snprintf(name, sizeof(name), "%s\\%s", a->map.users[i].netbios_domain,
 				 a->map.users[i].sam);
-			if (agent_state_add_cached(&a->state, name) == FERRY_OK)
+			if (agent_state_add_cached(&a->state, name) == FERRY_OK &&
+			    a->state.n_cached > before)
 				say(a, "simulated user: caches the target credentials of %s", name);
 		}
 		if (a->rh)

@@ -362,18 +362,28 @@ static uint32_t jitter(void)
 	return r;
 }
 
+/* The list as one text, to compare with what was sent (NULL: out of memory). */
+static char *profiles_joined(char *const *v, size_t n)
+{
+	size_t len = 1;
+	char *j;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	if (!(j = ferry_calloc(1, len)))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		strcat(strcat(j, v[i]), ",");
+	return j;
+}
+
 /* (lock held) The profile report, once per change of the list. */
 static void send_profiles(struct svc_net *n)
 {
-	char *joined = NULL;
-	size_t len = 1;
+	char *joined;
 
-	for (size_t i = 0; i < n->n_profiles; i++)
-		len += strlen(n->profiles[i]) + 1;
-	if (!n->profiles || !(joined = ferry_calloc(1, len)))
+	if (!n->profiles || !(joined = profiles_joined(n->profiles, n->n_profiles)))
 		return;
-	for (size_t i = 0; i < n->n_profiles; i++)
-		strcat(strcat(joined, n->profiles[i]), ",");
 	if (n->profiles_sent && !strcmp(joined, n->profiles_sent)) {
 		ferry_free(joined);
 		return;
@@ -399,17 +409,28 @@ static void profiles_clear(struct svc_net *n)
 
 void svc_net_profiles(struct svc_net *n, const char *const *sids, size_t count)
 {
-	char **v;
+	char *now = NULL, *was = NULL, **v;
+	bool changed;
 
 	if (!n || !n->server || !(v = ferry_calloc(count ? count : 1, sizeof(*v))))
 		return;
 	EnterCriticalSection(&n->lock);
+	was = n->profiles ? profiles_joined(n->profiles, n->n_profiles) : NULL;
 	profiles_clear(n);
 	n->profiles = v;
 	for (size_t i = 0; i < count; i++)
 		if ((v[n->n_profiles] = ferry_strdup(sids[i])))
 			n->n_profiles++;
+	now = profiles_joined(n->profiles, n->n_profiles);
+	changed = !was || !now || strcmp(was, now);
+	changed = changed && (!n->profiles_sent || !now || strcmp(now, n->profiles_sent));
 	LeaveCriticalSection(&n->lock);
+	/* A new list is sent at once (the poll thread's next turn), not a
+	 * poll interval later. */
+	if (changed)
+		SetEvent(n->wake);
+	ferry_free(was);
+	ferry_free(now);
 }
 
 static DWORD WINAPI poll_thread(void *arg)
