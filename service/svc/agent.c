@@ -765,8 +765,10 @@ ferry_err svc_agent_start(struct svc_agent **out, const struct svc_options *o,
 		err = ferry_error_set(FERRY_ESYSTEM, "CreateEventW failed");
 		goto fail;
 	}
-	if ((err = load_plan(a)) != FERRY_OK || (err = setup_platform(a)) != FERRY_OK ||
-	    (err = svc_net_run(a->net, bundle_accepted, a, a->opt.poll_s)) != FERRY_OK)
+	if ((err = load_plan(a)) != FERRY_OK || (err = setup_platform(a)) != FERRY_OK)
+		goto fail;
+	scan_map(a); /* the first poll reports the profiles (svc_net_profiles) */
+	if ((err = svc_net_run(a->net, bundle_accepted, a, a->opt.poll_s)) != FERRY_OK)
 		goto fail;
 	device_name(a);
 	restore(a);

@@ -407,30 +407,22 @@ static void profiles_clear(struct svc_net *n)
 	n->n_profiles = 0;
 }
 
+/* No wake-up: a report costs a request under `lock`, which the agent's
+ * worker waits for in svc_net_reachable; the next poll carries it (the
+ * agent hands the first list before the poll thread starts). */
 void svc_net_profiles(struct svc_net *n, const char *const *sids, size_t count)
 {
-	char *now = NULL, *was = NULL, **v;
-	bool changed;
+	char **v;
 
 	if (!n || !n->server || !(v = ferry_calloc(count ? count : 1, sizeof(*v))))
 		return;
 	EnterCriticalSection(&n->lock);
-	was = n->profiles ? profiles_joined(n->profiles, n->n_profiles) : NULL;
 	profiles_clear(n);
 	n->profiles = v;
 	for (size_t i = 0; i < count; i++)
 		if ((v[n->n_profiles] = ferry_strdup(sids[i])))
 			n->n_profiles++;
-	now = profiles_joined(n->profiles, n->n_profiles);
-	changed = !was || !now || strcmp(was, now);
-	changed = changed && (!n->profiles_sent || !now || strcmp(now, n->profiles_sent));
 	LeaveCriticalSection(&n->lock);
-	/* A new list is sent at once (the poll thread's next turn), not a
-	 * poll interval later. */
-	if (changed)
-		SetEvent(n->wake);
-	ferry_free(was);
-	ferry_free(now);
 }
 
 static DWORD WINAPI poll_thread(void *arg)
