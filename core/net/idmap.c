@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipc/authz.h"
 #include "net/catalog.h"
 #include "net/signed.h"
 #include "runbook/runbook.h"
-#include "sec/account.h"
 #include "sec/table.h"
 #include "util/mem.h"
 
@@ -213,27 +213,15 @@ const struct idmap_entry *idmap_by_source(const struct idmap *m, const char *sid
 
 bool idmap_entry_names(const struct idmap_entry *e, const char *user, const char *domain)
 {
-	char name[1025];
-	const char *at;
-	size_t n;
+	struct ipc_authz_account a;
 
-	if (!e || !user || !domain || !*user)
+	if (!e)
 		return false;
-	if (account_same(user, e->target_sam))
-		return account_same(domain, e->netbios_domain) ||
-		       account_same(domain, e->dns_domain);
-	/* The UPN: typed whole as the user name, or split by the client into
-	 * its name and suffix. */
-	if (!*e->target_upn || !(at = strrchr(e->target_upn, '@')))
-		return false;
-	if (account_same(user, e->target_upn))
-		return !*domain || account_same(domain, at + 1);
-	n = (size_t)(at - e->target_upn);
-	if (n >= sizeof(name))
-		return false;
-	memcpy(name, e->target_upn, n);
-	name[n] = '\0';
-	return account_same(user, name) && account_same(domain, at + 1);
+	a.sam = e->target_sam;
+	a.upn = e->target_upn;
+	a.netbios_domain = e->netbios_domain;
+	a.dns_domain = e->dns_domain;
+	return ipc_authz_names(&a, user, domain); /* the one rule, core/ipc/authz.h */
 }
 
 void idmap_entry_account(const struct idmap_entry *e, char *out, size_t cap)

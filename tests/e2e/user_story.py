@@ -356,6 +356,7 @@ def story_on(fx, work, wine, machine, out_dir):
         json.dump(insp, open(os.path.join(out_dir, "story-odj.json"), "w"), indent=1)
         json.dump({"events": fx.rows("events"), "odj": rows},
                   open(os.path.join(out_dir, "story-server.json"), "w"), indent=1)
+        two_user_report(out_dir, fx, out)
 
 
 # --- Issue 17: a two-user PC. Kept in their own functions so the story's move
@@ -439,6 +440,20 @@ def two_user_ops(recs, out, fx):
     sent = json.loads(reps[0][1]) if reps else []
     check(set(sent) >= {WINE_USER_SID, SECOND_SID, UNMAPPED_SID},
           "the agent reported its ProfileList SIDs to the server (%s)" % sent)
+
+
+def two_user_report(out_dir, fx, out):
+    """scripts/demo's report: the signed slice, and what the service made of it per profile."""
+    with open(os.path.join(out_dir, "story-mapping.txt"), "w") as f:
+        f.write("The bundle's identity_map (signed):\n")
+        for r in two_user_payload({}, fx.target_domain)["identity_map"]:
+            f.write("  %s -> %s  %s\\%s (%s)\n" % (r["source_sid"], r["target_sid"],
+                                                  r["netbios_domain"], r["target_sam"],
+                                                  r["target_upn"]))
+        f.write("\nThis PC's profiles, as the service split them:\n")
+        for line in out.splitlines():
+            if " profile " in line and ("migrated" in line or "left alone" in line):
+                f.write("  " + line.split(" ", 2)[2] + "\n")
 
 
 def open_escrow(fx, work, row):
