@@ -108,26 +108,15 @@ static const struct runbook *plan_runbook(const struct agent_plan *p, bool cachi
 	return NULL;
 }
 
-/* "Credentials cached" per target account (issue 17 §2): with a signed
- * mapping, the caching runbook's rule over this PC's mapped users; without
- * one (a console --batch rehearsal), any account cached. */
 static bool credentials_ready(const struct svc_agent *a)
 {
 	const struct runbook *rb = plan_runbook(&a->plan, true);
-	const char *names[AGENT_MAP_MAX_USERS];
-	char buf[AGENT_MAP_MAX_USERS][2 * IPC_NAME_MAX + 2];
 
-	if (!a->plan.map)
-		return a->state.creds;
-	for (size_t i = 0; i < a->map.n_users; i++) {
-		snprintf(buf[i], sizeof(buf[i]), "%s\\%s", a->map.users[i].netbios_domain,
-			 a->map.users[i].sam);
-		names[i] = buf[i];
-	}
-	return schedule_credentials_ready(rb ? rb->device_state.credentials_required
-					     : RB_CREDS_EVERY_MAPPED_USER,
-					  names, a->map.n_users,
-					  (const char *const *)a->state.cached, a->state.n_cached);
+	return agent_map_credentials_ready(&a->map, a->plan.map != NULL,
+					   rb ? rb->device_state.credentials_required
+					      : RB_CREDS_EVERY_MAPPED_USER,
+					   a->state.creds, (const char *const *)a->state.cached,
+					   a->state.n_cached);
 }
 
 static void device_state(struct svc_agent *a, struct device_state *st)
@@ -233,20 +222,12 @@ void svc_agent_ack_complete(struct svc_agent *a)
 	answered(a);
 }
 
-/* (L) The account as the mapping names it (NETBIOS\sam), so a UPN typed at
- * the tile and the same user's sAMAccountName count once. */
+/* (L) Cached, by the name the mapping gives the account. */
 static void record_cached(struct svc_agent *a, const char *user, const char *domain)
 {
 	char name[2 * IPC_NAME_MAX + 2];
-	const struct ipc_authz_account *hit = NULL;
 
-	for (size_t i = 0; i < a->map.n_users && !hit; i++)
-		if (ipc_authz_names(&a->map.users[i], user ? user : "", domain ? domain : ""))
-			hit = &a->map.users[i];
-	if (hit)
-		snprintf(name, sizeof(name), "%s\\%s", hit->netbios_domain, hit->sam);
-	else
-		snprintf(name, sizeof(name), "%s", a->state.creds_user);
+	agent_map_cached_name(&a->map, user, domain, a->state.creds_user, name, sizeof(name));
 	if (strchr(name, '\\') && agent_state_add_cached(&a->state, name) != FERRY_OK)
 		svc_log_event(SVC_EV_FAILURE, "%s", ferry_error_detail());
 }
@@ -254,24 +235,17 @@ static void record_cached(struct svc_agent *a, const char *user, const char *dom
 struct ipc_authz_decision svc_agent_authorize(struct svc_agent *a, const struct ipc_caller *caller,
 					      const struct ipc_request *r)
 {
-	struct ipc_authz_mapping m = { 0 };
+	struct ipc_authz_mapping m;
 	struct ipc_authz_account own;
-	const struct idmap_entry *e;
 	const struct runbook *rb;
 	struct ipc_authz_decision d;
 
 	if (r->op != IPC_OP_CACHE_CREDENTIALS)
 		return ipc_authz_check(caller, r, NULL);
 	EnterCriticalSection(&a->lock);
-	e = caller->sid[0] ? idmap_by_source(a->plan.map, caller->sid) : NULL;
-	if (e && e->kind == IDMAP_USER) {
-		agent_map_account(&own, e);
-		m.own = &own;
-	}
-	m.users = a->map.users;
-	m.n_users = a->map.n_users;
 	rb = plan_runbook(&a->plan, false);
-	m.target_domain = rb ? rb->device_state.domain : NULL;
+	agent_map_authz(&m, &own, &a->map, a->plan.map, caller->sid,
+			rb ? rb->device_state.domain : NULL);
 	d = ipc_authz_check(caller, r, &m);
 	LeaveCriticalSection(&a->lock);
 	return d;
@@ -280,21 +254,10 @@ struct ipc_authz_decision svc_agent_authorize(struct svc_agent *a, const struct 
 void svc_agent_prefill(struct svc_agent *a, const struct ipc_caller *caller,
 		       struct ipc_experience *x)
 {
-	const struct ipc_authz_account *acc = NULL;
-	struct ipc_authz_account buf;
-	const struct idmap_entry *e;
-
 	EnterCriticalSection(&a->lock);
-	if (caller->cls == IPC_CALLER_INTERACTIVE_USER && caller->sid[0] &&
-	    (e = idmap_by_source(a->plan.map, caller->sid)) && e->kind == IDMAP_USER) {
-		agent_map_account(&buf, e);
-		acc = &buf;
-	} else if (caller->cls == IPC_CALLER_SYSTEM && a->plan.map) {
-		acc = agent_map_logon_prefill(&a->map, a->plan.map, &buf);
-	}
-	if (acc)
-		snprintf(x->target_user, sizeof(x->target_user), "%s\\%s", acc->netbios_domain,
-			 acc->sam);
+	agent_map_prefill(x->target_user, sizeof(x->target_user), &a->map, a->plan.map,
+			  caller->cls == IPC_CALLER_SYSTEM ? NULL : caller->sid,
+			  caller->cls == IPC_CALLER_INTERACTIVE_USER || caller->cls == IPC_CALLER_SYSTEM);
 	LeaveCriticalSection(&a->lock);
 }
 
