@@ -16,6 +16,7 @@
  *      agent (so garbage cannot replace a good one), and replacing one
  *      writes an audit row in the same transaction.
  */
+#include "net/idmap.h"
 #include "srv.h"
 
 #include <stdio.h>
@@ -394,6 +395,37 @@ static ferry_err status_rehearsal(struct srv *s, bool *dup, const struct srv_age
 					text, s->now());
 }
 
+/* POST /v1/agents/{id}/profiles: the device's local profile SIDs, from
+ * which its assignment's identity-map slice is cut (net/idmap.h). */
+static void profiles(struct srv *s, struct srv_req *rq, struct srv_reply *rp,
+		     const struct srv_agent *a)
+{
+	cJSON *j = srv_body_json(rq, rp), *out = NULL;
+	char *text = NULL;
+	size_t n = 0;
+	ferry_err rc;
+
+	if (!j)
+		return;
+	if ((rc = idmap_report_check(j, &n))) {
+		srv_reply_error(rp, 400, "%s", ferry_error_detail());
+		goto out;
+	}
+	text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(j, "profiles"));
+	rc = text ? s->store->ops->profiles_put(s->store, a->device, text, s->now())
+		  : ferry_error_set(FERRY_ENOMEM, "profiles");
+	if (rc) {
+		srv_reply_ferr(rp, rc, "profiles");
+		goto out;
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddNumberToObject(out, "stored", (double)n);
+	srv_reply_json(rp, 200, out);
+out:
+	cJSON_free(text);
+	cJSON_Delete(j);
+}
+
 static void status(struct srv *s, struct srv_req *rq, struct srv_reply *rp,
 		   const struct srv_agent *a)
 {
@@ -693,6 +725,8 @@ void srv_agent_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 		events(s, rq, rp, &a);
 	else if (post && rq->nparts == 4 && !strcmp(what, "status"))
 		status(s, rq, rp, &a);
+	else if (post && rq->nparts == 4 && !strcmp(what, "profiles"))
+		profiles(s, rq, rp, &a);
 	else if (post && rq->nparts == 4 && !strcmp(what, "odj"))
 		odj(s, rq, rp, &a);
 	else if (post && rq->nparts == 4 && !strcmp(what, "fallback"))

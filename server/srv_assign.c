@@ -17,6 +17,7 @@
  * one and the new payload is checked (assignment_sign checks it exactly as
  * an agent would) and signed.
  */
+#include "net/idmap.h"
 #include "srv_assign.h"
 
 #include <pthread.h>
@@ -238,18 +239,55 @@ static ferry_err build(cJSON **out, struct srv *s, const struct srv_agent *a, co
 	return FERRY_OK;
 }
 
-/* The inputs digest: the payload with the table's hash in place of its rows. */
-static ferry_err digest_hex(char out[SRV_HASH_HEX], cJSON *p, const char *table_hash)
+/* The device's identity map (docs/protocol.md, "The identity mapping"): the
+ * user rows of the profiles its agent reported and every group row; every
+ * user and group row until the agent has reported. */
+static ferry_err slice_into(cJSON *p, const cJSON *rows, const char *text, const char *device)
+{
+	cJSON *report = NULL, *map = NULL;
+	ferry_err rc = FERRY_OK;
+
+	if (!text) {
+		rc = (map = cJSON_Duplicate(rows, true)) ? FERRY_OK
+			: ferry_error_set(FERRY_ENOMEM, "assignment identity map");
+	} else {
+		cJSON *list = cJSON_Parse(text);
+
+		if (!list || !(report = cJSON_CreateObject()) ||
+		    !cJSON_AddItemToObject(report, "profiles", list)) {
+			if (!report)
+				cJSON_Delete(list);
+			rc = ferry_error_set(FERRY_ECORRUPT, "stored profiles of %s", device);
+		} else {
+			rc = idmap_slice(&map, rows, report);
+		}
+	}
+	if (!rc && !cJSON_ReplaceItemInObjectCaseSensitive(p, "identity_map", map)) {
+		cJSON_Delete(map);
+		rc = ferry_error_set(FERRY_ENOMEM, "assignment identity map");
+	}
+	cJSON_Delete(report);
+	return rc;
+}
+
+/* The inputs digest: the payload with the table's hash in place of its rows,
+ * and the device's reported profiles (they choose the slice). */
+static ferry_err digest_hex(char out[SRV_HASH_HEX], cJSON *p, const char *table_hash,
+			    const char *profiles)
 {
 	struct ferry_buf b;
 	uint8_t d[32];
 	ferry_err rc;
 
-	if (table_hash[0] && !cJSON_AddStringToObject(p, "table_sha256", table_hash))
+	if ((table_hash[0] && !cJSON_AddStringToObject(p, "table_sha256", table_hash)) ||
+	    (profiles && !cJSON_AddStringToObject(p, "reported_profiles", profiles))) {
+		cJSON_DeleteItemFromObjectCaseSensitive(p, "table_sha256");
 		return ferry_error_set(FERRY_ENOMEM, "assignment");
+	}
 	ferry_buf_init(&b, ASSIGNMENT_MAX);
 	rc = canon_json(&b, p);
 	cJSON_DeleteItemFromObjectCaseSensitive(p, "table_sha256");
+	cJSON_DeleteItemFromObjectCaseSensitive(p, "reported_profiles");
 	if (!rc)
 		rc = net_sha256(d, b.data, b.len);
 	if (!rc)
@@ -267,7 +305,7 @@ ferry_err srv_assignment_for(struct srv *s, uint8_t **env, size_t *len, char eta
 	char inputs[SRV_HASH_HEX], old[SRV_HASH_HEX] = "", issued[RFC3339_BUF];
 	char table_hash[SRV_HASH_HEX];
 	const cJSON *rows;
-	cJSON *map = NULL;
+	char *profiles = NULL;
 	uint64_t seq = 0;
 	char *signed_env = NULL;
 	size_t signed_len = 0;
@@ -288,8 +326,11 @@ ferry_err srv_assignment_for(struct srv *s, uint8_t **env, size_t *len, char eta
 		rc = wave_windows(s, &waves, &rbs, dev.wave);
 	if (!rc)
 		rc = build(&p, s, a, dev.wave, rbs);
+	if (!rc && (rc = s->store->ops->profiles_get(s->store, &profiles, a->device)) ==
+			   FERRY_ENOTFOUND)
+		rc = FERRY_OK; /* not reported yet: every user and group row */
 	if (!rc)
-		rc = digest_hex(inputs, p, table_hash);
+		rc = digest_hex(inputs, p, table_hash, profiles);
 	if (rc)
 		goto out;
 	rc = s->store->ops->assignment_get(s->store, old, &seq, env, len, a->id);
@@ -301,12 +342,8 @@ ferry_err srv_assignment_for(struct srv *s, uint8_t **env, size_t *len, char eta
 	*env = NULL;
 	seq++;
 	rc = rfc3339_format(issued, s->now());
-	/* the slice: every user and group row until agents report their profiles' SIDs */
-	if (!rc && rows && (!(map = cJSON_Duplicate(rows, true)) ||
-			    !cJSON_ReplaceItemInObjectCaseSensitive(p, "identity_map", map))) {
-		cJSON_Delete(map);
-		rc = ferry_error_set(FERRY_ENOMEM, "assignment identity map");
-	}
+	if (!rc && rows)
+		rc = slice_into(p, rows, profiles, a->device);
 	if (!rc && (!cJSON_AddNumberToObject(p, "sequence", (double)seq) ||
 		    !cJSON_AddStringToObject(p, "issued", issued)))
 		rc = ferry_error_set(FERRY_ENOMEM, "assignment");
@@ -333,6 +370,7 @@ out:
 		*env = NULL;
 	}
 	ferry_free(signed_env);
+	ferry_free(profiles);
 	cJSON_Delete(p);
 	cJSON_Delete(waves);
 	return rc;

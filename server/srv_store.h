@@ -225,6 +225,13 @@ struct srv_store_ops {
 	/* The imported table: put replaces the one before; get fills *out
 	 * (srv_table_clear), the snapshots only when with_snapshots.
 	 * FERRY_ENOTFOUND: none imported yet. */
+	/* The local profile SIDs a device's agent reported (POST .../profiles):
+	 * the checked body's "profiles" array as JSON text, replaced whole.
+	 * profiles_get: FERRY_ENOTFOUND before the first report; *json is
+	 * ferry_free'd by the caller. */
+	ferry_err (*profiles_put)(struct srv_store *st, const char *device, const char *json,
+				  int64_t now);
+	ferry_err (*profiles_get)(struct srv_store *st, char **json, const char *device);
 	ferry_err (*table_put)(struct srv_store *st, const struct srv_table *t);
 	ferry_err (*table_get)(struct srv_store *st, struct srv_table *out, bool with_snapshots);
 	/* The console (srv_console.c). A session by its cookie's SHA-256, bound

@@ -68,6 +68,8 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS agents_device ON agents(device);"
 	"CREATE TABLE IF NOT EXISTS sessions(sha256 TEXT PRIMARY KEY, token_sha256 TEXT NOT NULL,"
 	" csrf TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS device_profiles(device TEXT PRIMARY KEY, sids TEXT NOT NULL,"
+	" updated INTEGER NOT NULL);"
 	"INSERT OR IGNORE INTO meta VALUES('schema_version', '" SCHEMA_VERSION "');";
 
 struct conn {
@@ -1008,6 +1010,32 @@ static ferry_err sq_table_get(struct srv_store *st, struct srv_table *out, bool 
 	return rc;
 }
 
+static ferry_err sq_profiles_put(struct srv_store *st, const char *device, const char *json,
+			       int64_t now)
+{
+	static const char q[] = "INSERT OR REPLACE INTO device_profiles VALUES(?,?,?)";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "tti", device, json, now);
+
+	return rc ? rc : step_done(s, "profiles put");
+}
+
+static ferry_err sq_profiles_get(struct srv_store *st, char **json, const char *device)
+{
+	static const char q[] = "SELECT sids FROM device_profiles WHERE device=?";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "t", device);
+
+	*json = NULL;
+	if (!rc)
+		rc = step_row(s, "profiles");
+	if (!rc) {
+		rc = col_string(json, s, 0);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
 static ferry_err sq_prov_blob_get(struct srv_store *st, uint8_t **sealed, size_t *len,
 				  const char *key)
 {
@@ -1371,6 +1399,8 @@ static const struct srv_store_ops sqlite_ops = {
 	.prov_blob_get = sq_prov_blob_get,
 	.prov_blob_put = sq_prov_blob_put,
 	.prov_blob_delete = sq_prov_blob_delete,
+	.profiles_put = sq_profiles_put,
+	.profiles_get = sq_profiles_get,
 	.prov_intent_put = sq_prov_intent_put,
 	.prov_intent_get = sq_prov_intent_get,
 	.table_put = sq_table_put,

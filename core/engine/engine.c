@@ -78,6 +78,10 @@ static uint32_t fingerprint(const struct engine_step *s, size_t n)
 		c = crc32c(c, b, sizeof(b));
 		if (s[i].arg)
 			c = crc32c(c, s[i].arg, strlen(s[i].arg) + 1);
+		if (s[i].profile) {
+			c = crc32c(c, s[i].profile->source_sid, strlen(s[i].profile->source_sid) + 1);
+			c = crc32c(c, s[i].profile->target_sid, strlen(s[i].profile->target_sid) + 1);
+		}
 	}
 	return c;
 }
@@ -134,7 +138,8 @@ static ferry_err replay_one(struct engine *e, const struct journal_record *r, si
 }
 
 ferry_err engine_open(struct engine **out, const struct ferry_platform *p,
-		      const struct runbook *rb, const char *journal_name)
+		      const struct runbook *rb, const char *journal_name,
+		      const struct ferry_profile *profiles, size_t n_profiles)
 {
 	struct engine *e;
 	ferry_err err;
@@ -144,7 +149,7 @@ ferry_err engine_open(struct engine **out, const struct ferry_platform *p,
 		return ferry_error_set(FERRY_ENOMEM, "engine: out of memory");
 	e->p = p;
 	e->rb = rb;
-	if ((err = engine_plan(&e->steps, &e->n, rb)) != FERRY_OK)
+	if ((err = engine_plan(&e->steps, &e->n, rb, profiles, n_profiles)) != FERRY_OK)
 		goto fail;
 	e->fingerprint = fingerprint(e->steps, e->n);
 	if ((err = journal_open(&e->j, p, journal_name, NULL)) != FERRY_OK)
@@ -232,12 +237,15 @@ static ferry_err call_op(struct engine *e, const struct engine_step *s)
 	case OP_OBTAIN_ODJ:
 		return p->obtain_odj(c, rb->device_state.domain, rb->device_state.computer_ou);
 	case OP_REACL_PATHS:
+		if (s->profile)
+			return p->reacl_paths(c, rb->permission_updates.mode, NULL, 0, s->profile);
 		return p->reacl_paths(c, rb->permission_updates.mode,
 				      (const char *const *)rb->permission_updates.paths.v,
-				      rb->permission_updates.paths.n, rb->permission_updates.profile);
-	case OP_REACL_REGISTRY_HIVES: return p->reacl_registry_hives(c, rb->permission_updates.mode);
-	case OP_REMAP_PROFILE: return p->remap_profile(c);
-	case OP_RESET_APPS: return p->reset_apps(c, rb->app_reset);
+				      rb->permission_updates.paths.n, NULL);
+	case OP_REACL_REGISTRY_HIVES:
+		return p->reacl_registry_hives(c, rb->permission_updates.mode, s->profile);
+	case OP_REMAP_PROFILE: return p->remap_profile(c, s->profile);
+	case OP_RESET_APPS: return p->reset_apps(c, rb->app_reset, s->profile);
 	case OP_RESTORE_LOCK_SCREEN: return p->restore_lock_screen(c);
 	case OP_RESTORE_LEGAL_NOTICE: return p->restore_legal_notice(c);
 	case OP_CLEAR_PREVENT_LOGIN: return p->clear_prevent_login(c);

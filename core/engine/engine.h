@@ -57,6 +57,7 @@ struct engine_step {
 	enum engine_phase phase;
 	enum engine_op op;
 	const char *arg;        /* package id, borrowed from the runbook; or NULL */
+	const struct ferry_profile *profile; /* the profile ops': borrowed; or NULL */
 	unsigned delay_seconds; /* not before this long after the previous step was done */
 };
 
@@ -66,10 +67,16 @@ const char *engine_op_name(enum engine_op op);
 const char *engine_phase_name(enum engine_phase phase);
 
 /**
- * The runbook's steps, in order. *out is an array the caller frees with
- * ferry_free; it borrows strings from `rb`, which must outlive it.
+ * The runbook's steps, in order, with the profile steps once per profile
+ * (reacl_paths of its folder, reacl_registry_hives, remap_profile, in that
+ * order, then its reset_apps in app reconfiguration). *out is an array the
+ * caller frees with ferry_free; it borrows from `rb` and `profiles`, which
+ * must outlive it. At most ENGINE_MAX_PROFILES profiles.
  */
-ferry_err engine_plan(struct engine_step **out, size_t *n, const struct runbook *rb);
+ferry_err engine_plan(struct engine_step **out, size_t *n, const struct runbook *rb,
+		      const struct ferry_profile *profiles, size_t n_profiles);
+
+#define ENGINE_MAX_PROFILES 256u
 
 enum engine_status {
 	ENGINE_DONE,      /* every step done (COMPLETE journaled) */
@@ -89,12 +96,15 @@ struct engine_result {
 struct engine;
 
 /**
- * Open (or create) the journal `journal_name` and replay it for runbook `rb`.
- * FERRY_EMISMATCH if the journal belongs to a different runbook or plan.
- * `p` and `rb` must outlive the engine.
+ * Open (or create) the journal `journal_name` and replay it for runbook `rb`
+ * and the profiles it migrates. FERRY_EMISMATCH if the journal belongs to a
+ * different runbook or plan (another set of profiles is another plan: the
+ * caller must pass the same profiles on every open, see docs/engine.md).
+ * `p`, `rb` and `profiles` must outlive the engine.
  */
 ferry_err engine_open(struct engine **out, const struct ferry_platform *p,
-		      const struct runbook *rb, const char *journal_name);
+		      const struct runbook *rb, const char *journal_name,
+		      const struct ferry_profile *profiles, size_t n_profiles);
 
 /**
  * Run steps until done, a reboot, a wait, or a stop. An error return means

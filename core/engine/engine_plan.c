@@ -63,14 +63,21 @@ struct plan {
 
 /* The plan is at most a fixed number of steps plus one per command package;
  * the array is sized up front, so add() cannot fail. */
-static void add(struct plan *pl, enum engine_phase ph, enum engine_op op, const char *arg,
-		unsigned delay)
+static void add_for(struct plan *pl, enum engine_phase ph, enum engine_op op, const char *arg,
+		    unsigned delay, const struct ferry_profile *profile)
 {
 	pl->v[pl->n].phase = ph;
 	pl->v[pl->n].op = op;
 	pl->v[pl->n].arg = arg;
 	pl->v[pl->n].delay_seconds = delay;
+	pl->v[pl->n].profile = profile;
 	pl->n++;
+}
+
+static void add(struct plan *pl, enum engine_phase ph, enum engine_op op, const char *arg,
+		unsigned delay)
+{
+	add_for(pl, ph, op, arg, delay, NULL);
 }
 
 static void plan_startup(struct plan *pl, const struct runbook *rb)
@@ -90,10 +97,31 @@ static void plan_startup(struct plan *pl, const struct runbook *rb)
 		add(pl, PHASE_STARTUP, OP_RUN_COMMAND_PACKAGE, rb->startup.command_packages.v[i], 0);
 }
 
-static void plan_device_and_permissions(struct plan *pl, const struct runbook *rb)
+/* The configured paths once (the whole mapping), then each profile's
+ * folder, hives and ProfileList entry together, so a crash between two
+ * profiles leaves each one either done or to be redone. */
+static void plan_permissions(struct plan *pl, const struct runbook *rb,
+			     const struct ferry_profile *profiles, size_t n_profiles)
 {
-	const struct rb_strlist *paths = &rb->permission_updates.paths;
+	bool folder = rb->permission_updates.profile, hives = rb->permission_updates.registry_hives;
 
+	if (rb->permission_updates.paths.n)
+		add(pl, PHASE_PERMISSION_UPDATES, OP_REACL_PATHS, NULL, 0);
+	for (size_t i = 0; i < n_profiles; i++) {
+		const struct ferry_profile *f = &profiles[i];
+
+		if (folder)
+			add_for(pl, PHASE_PERMISSION_UPDATES, OP_REACL_PATHS, NULL, 0, f);
+		if (hives)
+			add_for(pl, PHASE_PERMISSION_UPDATES, OP_REACL_REGISTRY_HIVES, NULL, 0, f);
+		if (folder)
+			add_for(pl, PHASE_PERMISSION_UPDATES, OP_REMAP_PROFILE, NULL, 0, f);
+	}
+}
+
+static void plan_device_and_permissions(struct plan *pl, const struct runbook *rb,
+					const struct ferry_profile *profiles, size_t n_profiles)
+{
 	if (rb->device_state.cache_user_credentials)
 		add(pl, PHASE_DEVICE_STATE, OP_CACHE_CREDENTIALS, NULL, 0);
 	if (rb->device_state.remove_from == RB_REMOVE_ALL_DIRECTORIES) {
@@ -105,14 +133,8 @@ static void plan_device_and_permissions(struct plan *pl, const struct runbook *r
 		add(pl, PHASE_DEVICE_STATE, OP_IMPORT_ODJ, NULL, 0);
 		add(pl, PHASE_DEVICE_STATE, OP_REBOOT, NULL, 0);
 	}
-	if (rb->permission_updates.mode == RB_PERM_NONE)
-		return;
-	if (paths->n || rb->permission_updates.profile)
-		add(pl, PHASE_PERMISSION_UPDATES, OP_REACL_PATHS, NULL, 0);
-	if (rb->permission_updates.registry_hives)
-		add(pl, PHASE_PERMISSION_UPDATES, OP_REACL_REGISTRY_HIVES, NULL, 0);
-	if (rb->permission_updates.profile)
-		add(pl, PHASE_PERMISSION_UPDATES, OP_REMAP_PROFILE, NULL, 0);
+	if (rb->permission_updates.mode != RB_PERM_NONE)
+		plan_permissions(pl, rb, profiles, n_profiles);
 }
 
 static void plan_completion(struct plan *pl, const struct runbook *rb, bool changed)
@@ -142,22 +164,30 @@ static void plan_completion(struct plan *pl, const struct runbook *rb, bool chan
 		add(pl, PHASE_CLEANUP, OP_UNINSTALL_AGENT, NULL, 0);
 }
 
-ferry_err engine_plan(struct engine_step **out, size_t *n, const struct runbook *rb)
+ferry_err engine_plan(struct engine_step **out, size_t *n, const struct runbook *rb,
+		      const struct ferry_profile *profiles, size_t n_profiles)
 {
 	struct plan pl = { NULL, 0 };
-	size_t max = 25 + rb->startup.command_packages.n + rb->completion.command_packages.n;
+	size_t max = 25 + rb->startup.command_packages.n + rb->completion.command_packages.n +
+		     4 * n_profiles;
 	bool changed = runbook_is_migration(rb) || rb->permission_updates.mode != RB_PERM_NONE;
 
 	*out = NULL;
 	*n = 0;
+	if (n_profiles > ENGINE_MAX_PROFILES)
+		return ferry_error_set(FERRY_EINVAL, "engine: %zu profiles to migrate; at most %u",
+				       n_profiles, ENGINE_MAX_PROFILES);
+	for (size_t i = 0; i < n_profiles; i++)
+		if (!profiles[i].source_sid || !profiles[i].target_sid)
+			return ferry_error_set(FERRY_EINVAL, "engine: profile %zu lacks a SID", i);
 	if (!(pl.v = ferry_calloc(max, sizeof(*pl.v))))
 		return ferry_error_set(FERRY_ENOMEM, "engine: out of memory");
 	plan_startup(&pl, rb);
 	if (rb->startup.mode == RB_MODE_SHOW_PROGRESS && rb->startup.run)
 		add(&pl, PHASE_USER_EXPERIENCE, OP_NOTIFY_USER, NULL, 0);
-	plan_device_and_permissions(&pl, rb);
-	if (rb->app_reset)
-		add(&pl, PHASE_APP_RECONFIGURATION, OP_RESET_APPS, NULL, 0);
+	plan_device_and_permissions(&pl, rb, profiles, n_profiles);
+	for (size_t i = 0; rb->app_reset && i < n_profiles; i++)
+		add_for(&pl, PHASE_APP_RECONFIGURATION, OP_RESET_APPS, NULL, 0, &profiles[i]);
 	plan_completion(&pl, rb, changed);
 	*out = pl.v;
 	*n = pl.n;

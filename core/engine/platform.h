@@ -40,6 +40,8 @@
  *   reacl_registry_hives     idempotent      (same)
  *   remap_profile            idempotent      (sets the ProfileList entry)
  *   reset_apps               idempotent
+ * The profile ops act on one local profile each (struct ferry_profile):
+ * the engine plans them once per profile the identity mapping migrates.
  *   uninstall_agent          idempotent      (schedules the MSI removal)
  *   reboot                   check-then-act  boot_id differs from the one journaled
  *   report_event             idempotent      (the server de-duplicates by sequence)
@@ -62,6 +64,14 @@ struct ferry_secret;
 struct ferry_join_state {
 	char ad_domain[256]; /* DNS name of the AD domain (or the pending ODJ join); "" if none */
 	bool entra_joined;
+};
+
+/* One local profile the identity mapping migrates (net/idmap.h): its owner's
+ * SID in the source domain, whose ProfileList entry exists on this PC, and
+ * the same user's SID in the target domain. Text, S-1-5-21-... */
+struct ferry_profile {
+	const char *source_sid;
+	const char *target_sid;
 };
 
 struct ferry_platform {
@@ -99,16 +109,17 @@ struct ferry_platform {
 	 * after the import, whether it succeeded or failed (a failed import
 	 * obtains it again from the server on its retry). */
 	ferry_err (*import_odj)(void *ctx, const char *domain, const char *computer_ou);
-	/* Rewrite source SIDs to target SIDs in the given paths and, with
-	 * profile_folders, in the user's profile folders. */
+	/* Rewrite source SIDs to target SIDs (the whole mapping) in the given
+	 * paths (profile NULL), or in one profile's folder (paths empty). */
 	ferry_err (*reacl_paths)(void *ctx, enum rb_perm_mode mode, const char *const *paths,
-				 size_t n, bool profile_folders);
-	/* Same for NTUSER.DAT and UsrClass.dat. */
-	ferry_err (*reacl_registry_hives)(void *ctx, enum rb_perm_mode mode);
-	/* ProfileList: the target SID gets the old profile. */
-	ferry_err (*remap_profile)(void *ctx);
-	/* RB_APP_* bits. */
-	ferry_err (*reset_apps)(void *ctx, unsigned apps);
+				 size_t n, const struct ferry_profile *profile);
+	/* Same for the profile's NTUSER.DAT and UsrClass.dat. */
+	ferry_err (*reacl_registry_hives)(void *ctx, enum rb_perm_mode mode,
+					  const struct ferry_profile *profile);
+	/* ProfileList: the target SID gets the profile's folder. */
+	ferry_err (*remap_profile)(void *ctx, const struct ferry_profile *profile);
+	/* RB_APP_* bits, in the profile's hive and folders. */
+	ferry_err (*reset_apps)(void *ctx, unsigned apps, const struct ferry_profile *profile);
 	ferry_err (*uninstall_agent)(void *ctx);
 	/* Request a restart; returns once it is scheduled. */
 	ferry_err (*reboot)(void *ctx);

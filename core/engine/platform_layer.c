@@ -70,21 +70,23 @@ static ferry_err f_import_odj(void *ctx, const char *d, const char *ou)
 {
 	return IN(ctx)->import_odj(IN(ctx)->ctx, d, ou);
 }
-static ferry_err f_reacl_paths(void *ctx, enum rb_perm_mode m, const char *const *v, size_t n, bool pf)
+static ferry_err f_reacl_paths(void *ctx, enum rb_perm_mode m, const char *const *v, size_t n,
+			       const struct ferry_profile *pf)
 {
 	return IN(ctx)->reacl_paths(IN(ctx)->ctx, m, v, n, pf);
 }
-static ferry_err f_reacl_registry_hives(void *ctx, enum rb_perm_mode m)
+static ferry_err f_reacl_registry_hives(void *ctx, enum rb_perm_mode m,
+					const struct ferry_profile *pf)
 {
-	return IN(ctx)->reacl_registry_hives(IN(ctx)->ctx, m);
+	return IN(ctx)->reacl_registry_hives(IN(ctx)->ctx, m, pf);
 }
-static ferry_err f_remap_profile(void *ctx)
+static ferry_err f_remap_profile(void *ctx, const struct ferry_profile *pf)
 {
-	return IN(ctx)->remap_profile(IN(ctx)->ctx);
+	return IN(ctx)->remap_profile(IN(ctx)->ctx, pf);
 }
-static ferry_err f_reset_apps(void *ctx, unsigned apps)
+static ferry_err f_reset_apps(void *ctx, unsigned apps, const struct ferry_profile *pf)
 {
-	return IN(ctx)->reset_apps(IN(ctx)->ctx, apps);
+	return IN(ctx)->reset_apps(IN(ctx)->ctx, apps, pf);
 }
 static ferry_err f_uninstall_agent(void *ctx)
 {

@@ -297,8 +297,17 @@ static ferry_err r_import_odj(void *ctx, const char *domain, const char *compute
 	return emit(h, "import_odj", &a);
 }
 
+/* Whose profile: source_sid="..." target_sid="..." (neither is a secret). */
+static void rec_profile(struct rec *r, const struct ferry_profile *pf)
+{
+	if (!pf)
+		return;
+	rec_str(r, "source_sid", pf->source_sid);
+	rec_str(r, "target_sid", pf->target_sid);
+}
+
 static ferry_err r_reacl_paths(void *ctx, enum rb_perm_mode mode, const char *const *paths,
-			       size_t n, bool profile_folders)
+			       size_t n, const struct ferry_profile *profile)
 {
 	struct rec a = { .n = 0 };
 
@@ -311,24 +320,30 @@ static ferry_err r_reacl_paths(void *ctx, enum rb_perm_mode mode, const char *co
 		rec_quoted(&a, paths[i]);
 	}
 	rec_raw(&a, "]");
-	rec_word(&a, "profile_folders", profile_folders ? "true" : "false");
+	rec_word(&a, "profile_folders", profile ? "true" : "false");
+	rec_profile(&a, profile);
 	return emit(ctx, "reacl_paths", &a);
 }
 
-static ferry_err r_reacl_registry_hives(void *ctx, enum rb_perm_mode mode)
+static ferry_err r_reacl_registry_hives(void *ctx, enum rb_perm_mode mode,
+					const struct ferry_profile *profile)
 {
 	struct rec a = { .n = 0 };
 
 	rec_word(&a, "mode", perm_mode_name(mode));
+	rec_profile(&a, profile);
 	return emit(ctx, "reacl_registry_hives", &a);
 }
 
-static ferry_err r_remap_profile(void *ctx)
+static ferry_err r_remap_profile(void *ctx, const struct ferry_profile *profile)
 {
-	return emit(ctx, "remap_profile", NULL);
+	struct rec a = { .n = 0 };
+
+	rec_profile(&a, profile);
+	return emit(ctx, "remap_profile", &a);
 }
 
-static ferry_err r_reset_apps(void *ctx, unsigned apps)
+static ferry_err r_reset_apps(void *ctx, unsigned apps, const struct ferry_profile *profile)
 {
 	struct rec a = { .n = 0 };
 	const char *sep = "";
@@ -342,6 +357,7 @@ static ferry_err r_reset_apps(void *ctx, unsigned apps)
 		rec_raw(&a, sep), rec_raw(&a, "onedrive"), sep = ",";
 	if (!*sep)
 		rec_raw(&a, "none");
+	rec_profile(&a, profile);
 	return emit(ctx, "reset_apps", &a);
 }
 

@@ -1,14 +1,18 @@
 /*
  * Who may call which op, as a pure function of facts the pipe server reads
- * from the caller's token and the runbook. No I/O, so it is tested as a table.
+ * from the caller's token, the runbook and the signed identity mapping. No
+ * I/O, so it is tested as a table.
  */
 #ifndef FERRY_IPC_AUTHZ_H
 #define FERRY_IPC_AUTHZ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ipc/msg.h"
+
+#define IPC_SID_MAX 192 /* text form, as sec/sid.h's SID_STRING_MAX */
 
 enum ipc_caller_class {
 	IPC_CALLER_SYSTEM,           /* LocalSystem: LogonUI's credential provider, our tools */
@@ -18,34 +22,59 @@ enum ipc_caller_class {
 
 struct ipc_caller {
 	enum ipc_caller_class cls;
-	uint32_t session; /* the token's session id */
+	uint32_t session;      /* the token's session id */
+	char sid[IPC_SID_MAX]; /* the token's user SID; "" when unknown */
+};
+
+/* A target account of the identity mapping (borrowed strings). */
+struct ipc_authz_account {
+	const char *sam;            /* sAMAccountName */
+	const char *upn;            /* "" when none */
+	const char *netbios_domain;
+	const char *dns_domain;
 };
 
 /*
- * For cache_credentials from a user session: the target account the runbook
- * maps the user logged on in that session to. NULL fields: no mapping.
+ * What cache_credentials is checked against (docs/ipc.md, "Who caches"):
+ *   own       the interactive caller's mapped target account (its token's
+ *             SID is a user row's source); NULL: the caller is not mapped;
+ *   users     the mapped target accounts of this PC's profile owners, the
+ *             only ones the logon-screen tile (SYSTEM) may cache;
+ *   target_domain  the runbook's target DNS domain; every account cached is
+ *             in it. NULL: no runbook names one, nothing may be cached.
  */
 struct ipc_authz_mapping {
-	const char *target_user;
+	const struct ipc_authz_account *own;
+	const struct ipc_authz_account *users;
+	size_t n_users;
 	const char *target_domain;
 };
 
 struct ipc_authz_decision {
 	bool allow;
-	const char *reason; /* static English text, safe for an error reply */
+	/* English, safe for an error reply: it names at most target accounts
+	 * (from the signed mapping) and what the caller typed. */
+	char reason[384];
 };
 
 /**
  * Decide whether `caller` may run request `r`. The target session is
  * r->session, or the caller's own when absent. `mapping` is read only for
- * cache_credentials from an interactive user and may be NULL otherwise.
- * Rules (docs/ipc.md): SYSTEM may run every op for any session; an
- * interactive user may run every op for its own session only, and may cache
- * credentials only for its mapped target user; any other caller is refused.
- * Names compare ASCII-case-insensitively, as Windows account names do.
+ * cache_credentials (NULL: nobody may cache). Rules (docs/ipc.md): SYSTEM
+ * may run every op for any session, and cache only a mapped target account
+ * of this PC's users; an interactive user may run every op for its own
+ * session only, and cache only its own mapped target account; every cached
+ * account is in the runbook's target domain; a name the mapping knows typed
+ * with another domain (the source domain) is refused with a sentence naming
+ * the account to use. Any other caller is refused. Names compare without
+ * case, as Windows account names do (sec/account.h).
  */
 struct ipc_authz_decision ipc_authz_check(const struct ipc_caller *caller,
 					  const struct ipc_request *r,
 					  const struct ipc_authz_mapping *mapping);
+
+/** Whether user/domain (as typed) name account a: its sAMAccountName in its
+ *  NetBIOS or DNS domain, or its UPN (whole, or split at its '@'). */
+bool ipc_authz_names(const struct ipc_authz_account *a, const char *user, const char *domain);
 
 #endif

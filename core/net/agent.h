@@ -184,6 +184,14 @@ ferry_err net_agent_escrow(struct net_agent *a, const struct ferry_secret *passw
  */
 ferry_err net_agent_status(struct net_agent *a, const cJSON *report, bool *duplicate);
 
+/**
+ * POST the PC's local profile SIDs (docs/protocol.md, POST
+ * /v1/agents/{id}/profiles), so the server cuts this device's slice of the
+ * translation table. `sids` are account SIDs (text), at most
+ * IDMAP_MAX_PROFILES. FERRY_ECORRUPT when the server refuses them (400).
+ */
+ferry_err net_agent_profiles(struct net_agent *a, const char *const *sids, size_t n);
+
 /** Queue one event (kind, detail: never secrets) in the outbox. */
 ferry_err net_agent_event(struct net_agent *a, const char *kind, const char *detail);
 

@@ -2,6 +2,7 @@
  * What the agent does with an accepted assignment: the documents check,
  * BUNDLE_DIR, the sealed ODJ blob and the fallback escrow (see agent.h).
  */
+#include "net/idmap.h"
 #include "net/agent.h"
 
 #include <stdio.h>
@@ -385,6 +386,44 @@ ferry_err net_agent_status(struct net_agent *a, const cJSON *report, bool *dupli
 	}
 	cJSON_Delete(j);
 	cJSON_free(body);
+	net_reply_free(&r);
+	ferry_secret_free(tok);
+	return rc;
+}
+
+ferry_err net_agent_profiles(struct net_agent *a, const char *const *sids, size_t n)
+{
+	struct ferry_secret *tok = NULL;
+	struct net_reply r = { 0 };
+	char url[NET_AGENT_ID_MAX + 32], *body = NULL;
+	cJSON *j = cJSON_CreateObject(), *list = j ? cJSON_AddArrayToObject(j, "profiles") : NULL;
+	size_t cnt = 0;
+	ferry_err rc = list ? FERRY_OK : ferry_error_set(FERRY_ENOMEM, "profiles");
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		cJSON *s = cJSON_CreateString(sids[i]);
+
+		if (!s || !cJSON_AddItemToArray(list, s)) {
+			cJSON_Delete(s);
+			rc = ferry_error_set(FERRY_ENOMEM, "profiles");
+		}
+	}
+	/* The server's check, before anything leaves the PC. */
+	if (!rc)
+		rc = idmap_report_check(j, &cnt);
+	if (!rc)
+		rc = a->ks->load(a->ks->ctx, "agent.token", &tok);
+	if (!rc && !(body = cJSON_PrintUnformatted(j)))
+		rc = ferry_error_set(FERRY_ENOMEM, "profiles");
+	if (!rc) {
+		snprintf(url, sizeof(url), "/v1/agents/%s/profiles", a->id);
+		rc = net_http(&r, &a->cfg, "POST", url, tok, body, strlen(body), NULL);
+	}
+	if (!rc && (r.status < 200 || r.status > 299))
+		rc = ferry_error_set(r.status == 400 ? FERRY_ECORRUPT : FERRY_EIO,
+				     "profiles: server answered HTTP %ld", r.status);
+	cJSON_free(body);
+	cJSON_Delete(j);
 	net_reply_free(&r);
 	ferry_secret_free(tok);
 	return rc;

@@ -16,15 +16,6 @@ static const struct signed_kind assignment_kind = {
 	.max = ASSIGNMENT_MAX,
 };
 
-static const char *const kind_names[] = { "user", "group", "computer", NULL };
-/* sAMAccountName limits: users 20, groups 256, computers 15 + '$'. */
-static const size_t kind_sam_max[] = { 20, 256, 16 };
-
-const char *idmap_kind_name(enum idmap_kind k)
-{
-	return (unsigned)k < 3 ? kind_names[k] : "?";
-}
-
 static ferry_err get_time(const cJSON *p, const char *k, int64_t *t)
 {
 	const char *s = signed_get_text(p, k, 64);
@@ -34,131 +25,13 @@ static ferry_err get_time(const cJSON *p, const char *k, int64_t *t)
 	return FERRY_OK;
 }
 
-static ferry_err get_sid(struct sid *out, const cJSON *e, const char *k, size_t i)
-{
-	const char *s = signed_get_text(e, k, SID_STRING_MAX);
-
-	if (!s || sid_from_string(out, s, strlen(s)) || !sid_is_account(out))
-		return ferry_error_set(FERRY_ECORRUPT, "assignment: /identity_map/%zu/%s must be a "
-				       "domain account SID (S-1-5-21-...)", i, k);
-	return FERRY_OK;
-}
-
-/* One identity-mapping row, typed. */
-static ferry_err read_idmap_entry(struct idmap_entry *m, const cJSON *e, size_t i,
-				  const struct catalog *cat)
-{
-	static const char *const keys[] = { "source_sid", "target_sid", "kind", "target_sam",
-					     "target_upn", "netbios_domain", "dns_domain", NULL };
-	const cJSON *upn = cJSON_GetObjectItemCaseSensitive(e, "target_upn");
-	const char *kind = signed_get_text(e, "kind", 16);
-	char where[40];
-	ferry_err rc;
-	size_t k = 0;
-
-	snprintf(where, sizeof(where), "/identity_map/%zu", i);
-	if (!cJSON_IsObject(e))
-		return ferry_error_set(FERRY_ECORRUPT, "assignment: %s must be an object", where);
-	if ((rc = signed_only_known(e, keys, "assignment", where)) ||
-	    (rc = get_sid(&m->source_sid, e, "source_sid", i)) ||
-	    (rc = get_sid(&m->target_sid, e, "target_sid", i)))
-		return rc;
-	while (kind && kind_names[k] && strcmp(kind_names[k], kind))
-		k++;
-	if (!kind || !kind_names[k])
-		return ferry_error_set(FERRY_ECORRUPT, "assignment: %s/kind must be user, group or "
-				       "computer", where);
-	m->kind = (enum idmap_kind)k;
-	m->target_sam = signed_get_text(e, "target_sam", 256);
-	if (!m->target_sam || rb_check_account_max(m->target_sam, kind_sam_max[k]))
-		return ferry_error_set(FERRY_ECORRUPT, "assignment: %s/target_sam: %s", where,
-				       m->target_sam ? rb_check_account_max(m->target_sam,
-									    kind_sam_max[k])
-						     : "required text");
-	m->target_upn = cJSON_IsString(upn) && !*upn->valuestring ? ""
-			: signed_get_text(e, "target_upn", 1024);
-	if (!m->target_upn || (*m->target_upn && (!strchr(m->target_upn, '@') ||
-						  strchr(m->target_upn, '@') !=
-							  strrchr(m->target_upn, '@'))))
-		return ferry_error_set(FERRY_ECORRUPT, "assignment: %s/target_upn must be \"\" or "
-				       "name@suffix", where);
-	m->netbios_domain = signed_get_text(e, "netbios_domain", 15);
-	if (!m->netbios_domain || strpbrk(m->netbios_domain, "\\/:*?\"<>|. "))
-		return ferry_error_set(FERRY_ECORRUPT, "assignment: %s/netbios_domain must be a "
-				       "NetBIOS domain name (1-15 characters)", where);
-	m->dns_domain = signed_get_text(e, "dns_domain", 253);
-	if (!m->dns_domain || rb_check_domain(m->dns_domain))
-		return ferry_error_set(FERRY_ECORRUPT, "assignment: %s/dns_domain must be a DNS "
-				       "domain name", where);
-	if (cat && catalog_check_target(cat, m->dns_domain, NULL))
-		return ferry_error_wrap(FERRY_EMISMATCH, "assignment: %s: ", where);
-	return FERRY_OK;
-}
-
-static int cmp_sid(const void *x, const void *y)
-{
-	const struct sid *a = *(const struct sid *const *)x, *b = *(const struct sid *const *)y;
-
-	if (a->authority != b->authority)
-		return a->authority < b->authority ? -1 : 1;
-	if (a->count != b->count)
-		return a->count < b->count ? -1 : 1;
-	for (size_t i = 0; i < a->count; i++)
-		if (a->sub[i] != b->sub[i])
-			return a->sub[i] < b->sub[i] ? -1 : 1;
-	return 0;
-}
-
-/* One row per source SID: two would leave the choice to the agent. Sorted, so a
- * 100,000-row map costs n log n, not n^2. */
-static ferry_err check_unique_sources(const struct assignment *a)
-{
-	const struct sid **v = NULL;
-	ferry_err rc = FERRY_OK;
-
-	if (a->n_idmap < 2)
-		return FERRY_OK;
-	if (!(v = ferry_calloc(a->n_idmap, sizeof(*v))))
-		return ferry_error_set(FERRY_ENOMEM, "assignment: identity_map");
-	for (size_t i = 0; i < a->n_idmap; i++)
-		v[i] = &a->idmap[i].source_sid;
-	qsort(v, a->n_idmap, sizeof(*v), cmp_sid);
-	for (size_t i = 1; !rc && i < a->n_idmap; i++) {
-		if (!cmp_sid(&v[i - 1], &v[i])) {
-			char t[SID_STRING_MAX];
-
-			sid_format(v[i], t);
-			rc = ferry_error_set(FERRY_ECORRUPT, "assignment: /identity_map maps %s twice",
-					     t);
-		}
-	}
-	ferry_free(v);
-	return rc;
-}
-
-static ferry_err read_idmap(struct assignment *a, const cJSON *arr, const struct catalog *cat)
-{
-	size_t n = cJSON_IsArray(arr) ? (size_t)cJSON_GetArraySize(arr) : 0, i = 0;
-	ferry_err rc = FERRY_OK;
-
-	if (!cJSON_IsArray(arr) || n > ASSIGNMENT_MAX_MAP)
-		return ferry_error_set(FERRY_ECORRUPT, "assignment: /identity_map must be an array "
-				       "of at most %u rows", ASSIGNMENT_MAX_MAP);
-	if (n && !(a->idmap = ferry_calloc(n, sizeof(*a->idmap))))
-		return ferry_error_set(FERRY_ENOMEM, "assignment: identity_map");
-	for (const cJSON *e = arr->child; !rc && e; e = e->next, i++) {
-		rc = read_idmap_entry(&a->idmap[i], e, i, cat);
-		a->n_idmap = i + 1;
-	}
-	return rc ? rc : check_unique_sources(a);
-}
-
 ferry_err assignment_idmap_check(const cJSON *rows, const struct catalog *cat)
 {
-	struct assignment a = { 0 };
-	ferry_err rc = read_idmap(&a, rows, cat);
+	struct idmap_entry *v = NULL;
+	size_t n = 0;
+	ferry_err rc = idmap_rows_read(&v, &n, rows, cat, "assignment");
 
-	ferry_free(a.idmap);
+	ferry_free(v);
 	return rc;
 }
 
@@ -317,7 +190,9 @@ static ferry_err adopt(struct assignment **out, cJSON *payload, const uint8_t *d
 	if (!rc)
 		rc = read_target_packages(a, cat);
 	if (!rc)
-		rc = read_idmap(a, cJSON_GetObjectItemCaseSensitive(payload, "identity_map"), cat);
+		rc = idmap_rows_read(&a->idmap, &a->n_idmap,
+				     cJSON_GetObjectItemCaseSensitive(payload, "identity_map"), cat,
+				     "assignment");
 	if (rc)
 		assignment_free(a);
 	else

@@ -20,10 +20,8 @@
  *   target          optional {"dns_domain","ou"}: where this device joins
  *   packages        optional [{"id","sha256","size"}], each equal to the
  *                   catalog's entry for that id
- *   identity_map    array (required, may be empty) of
- *                   {"source_sid","target_sid","kind","target_sam",
- *                    "target_upn","netbios_domain","dns_domain"}; kind is
- *                   "user", "group" or "computer"; target_upn may be ""
+ *   identity_map    array (required, may be empty): the device's identity
+ *                   mapping, rows as net/idmap.h reads them
  *   poll_interval_s optional integer, 60..86400
  *
  * Invariants (checked by assignment_verify and, before signing, by
@@ -43,24 +41,13 @@
 #include <cjson/cJSON.h>
 
 #include "net/catalog.h"
+#include "net/idmap.h"
 #include "runbook/runbook.h"
 #include "sec/sid.h"
 #include "util/err.h"
 
 #define ASSIGNMENT_MAX (8u * 1024u * 1024u)
-#define ASSIGNMENT_MAX_MAP 100000u
-
-enum idmap_kind { IDMAP_USER, IDMAP_GROUP, IDMAP_COMPUTER };
-
-/* One identity-mapping row; strings borrowed from the assignment. */
-struct idmap_entry {
-	struct sid source_sid, target_sid;
-	enum idmap_kind kind;
-	const char *target_sam;
-	const char *target_upn; /* "" when none */
-	const char *netbios_domain;
-	const char *dns_domain;
-};
+#define ASSIGNMENT_MAX_MAP IDMAP_MAX_ROWS
 
 struct assignment {
 	uint64_t sequence;
@@ -105,9 +92,6 @@ ferry_err assignment_check_fresh(const struct assignment *a, const struct signed
 
 /** The mark to persist once a has been accepted. */
 void assignment_mark_of(struct signed_mark *m, const struct assignment *a);
-
-/** "user", "group", "computer". */
-const char *idmap_kind_name(enum idmap_kind k);
 
 /** NULL-safe. */
 void assignment_free(struct assignment *a);

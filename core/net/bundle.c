@@ -1,5 +1,6 @@
 /* Signed bundles: see bundle.h for the envelope and its invariants. */
 #include "net/bundle.h"
+#include "net/idmap.h"
 #include "net/package.h"
 
 #include <string.h>
@@ -77,6 +78,16 @@ static ferry_err check_payload(struct bundle *b, const char *agent_id)
 	if (a && (!cJSON_IsString(a) ||
 		  (agent_id && strcmp(a->valuestring, "*") && strcmp(a->valuestring, agent_id))))
 		return ferry_error_set(FERRY_EMISMATCH, "bundle: addressed to another agent");
+	if (cJSON_GetObjectItemCaseSensitive(p, "table"))
+		return ferry_error_set(FERRY_ECORRUPT, "bundle: /table is not read by this agent: "
+				       "the device's identity mapping travels as /identity_map");
+	if (cJSON_GetObjectItemCaseSensitive(p, "identity_map")) {
+		ferry_err rc = idmap_new(&b->idmap, cJSON_GetObjectItemCaseSensitive(p, "identity_map"),
+					 "bundle");
+
+		if (rc)
+			return rc;
+	}
 	return bundle_packages_check(cJSON_GetObjectItemCaseSensitive(p, "packages"), "bundle");
 }
 
@@ -184,6 +195,7 @@ void bundle_free(struct bundle *b)
 {
 	if (!b)
 		return;
+	idmap_free(b->idmap);
 	cJSON_Delete(b->payload);
 	ferry_free(b);
 }

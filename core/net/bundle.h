@@ -18,7 +18,10 @@
  *   poll_interval_s  optional integer, the server's poll interval
  *   batch            object (required), a batch as runbook.h reads it
  *   runbooks         array of runbook objects (required, may be empty)
- *   table            optional translation table object
+ *   identity_map     optional: the device's identity mapping, rows as
+ *                    net/idmap.h reads them (the agent's only source of
+ *                    source -> target SIDs; absent = no mapping). A
+ *                    /table member (the old, never-read table) is refused.
  *   packages         array of {"id","sha256","size"} (required, may be
  *                    empty); the package bytes travel beside the bundle
  *                    (BUNDLE_DIR/packages/<id>, or the server's packages
@@ -48,11 +51,14 @@
 #define BUNDLE_PACKAGE_MAX (64u * 1024u * 1024u)
 #define BUNDLE_DIGEST_LEN 32u
 
+struct idmap;
+
 struct bundle {
 	uint64_t sequence;
 	uint8_t digest[BUNDLE_DIGEST_LEN]; /* SHA-256 of canon(payload) */
 	uint32_t poll_interval_s;          /* 0 when the payload has none */
 	cJSON *payload;                    /* owned; borrowed by accessors */
+	struct idmap *idmap;               /* owned; NULL when the payload has none */
 };
 
 /* The last bundle accepted (persisted by the caller). sequence 0: none yet. */

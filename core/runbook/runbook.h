@@ -70,6 +70,8 @@ struct rb_screen {
 	char *text;
 };
 
+enum rb_creds_rule { RB_CREDS_EVERY_MAPPED_USER, RB_CREDS_ANY_MAPPED_USER };
+
 struct runbook {
 	char *id;
 	char *name;
@@ -114,6 +116,10 @@ struct runbook {
 
 	struct {
 		bool cache_user_credentials;
+		/* Who must have cached before "credentials cached" holds (the
+		 * prerequisite of every migration that follows): every user of
+		 * this PC the identity mapping maps (default), or any one. */
+		enum rb_creds_rule credentials_required;
 		enum rb_remove_from remove_from;
 		enum rb_join_type join_type;
 		char *domain;

@@ -316,15 +316,19 @@ out:
 
 static void read_device_state(struct rbp *p, const cJSON *root, struct runbook *rb)
 {
-	static const char *const keys[] = { "cache_user_credentials", "remove_from", "domain_join",
-		NULL };
+	static const char *const keys[] = { "cache_user_credentials", "credentials_required",
+		"remove_from", "domain_join", NULL };
 	static const char *const removes[] = { "none", "all_directories", NULL };
+	static const char *const rules[] = { "every_mapped_user", "any_mapped_user", NULL };
 	const cJSON *ds = rbp_object(p, root, "device_state", false);
 	size_t saved = rbp_push(p, "device_state");
 	int v = 0;
 
 	rbp_check_keys(p, ds, keys);
 	rbp_bool(p, ds, "cache_user_credentials", &rb->device_state.cache_user_credentials);
+	rbp_enum(p, ds, "credentials_required", false, rules, &v);
+	rb->device_state.credentials_required = (enum rb_creds_rule)v;
+	v = 0;
 	rbp_enum(p, ds, "remove_from", false, removes, &v);
 	rb->device_state.remove_from = (enum rb_remove_from)v;
 	read_join(p, ds, rb);

@@ -41,8 +41,10 @@ enum schedule_action {
 
 /* What the service knows about the device. Strings are borrowed. */
 struct device_state {
-	bool credentials_cached;
-	const char *credentials_user;    /* whose credentials are cached, or NULL */
+	bool credentials_cached;         /* the prerequisite holds (schedule_credentials_ready) */
+	const char *credentials_user;    /* whose credentials were cached last, or NULL */
+	const char *const *cached_accounts; /* every target account cached here (DOMAIN\user) */
+	size_t n_cached_accounts;
 	const char *const *completed;    /* completed runbook ids */
 	size_t n_completed;
 	int64_t snoozed_until;           /* RB_TIME_NONE when not snoozed */
@@ -72,15 +74,27 @@ void schedule_decide(struct schedule_decision *out, const struct batch *b,
 const char *schedule_experience_name(enum schedule_experience e);
 const char *schedule_action_name(enum schedule_action a);
 
+/**
+ * "Credentials cached" per target account (docs/runbooks.md): true when
+ * `cached` holds every account of `mapped` (RB_CREDS_EVERY_MAPPED_USER) or
+ * one of them (RB_CREDS_ANY_MAPPED_USER). `mapped` is the mapped target
+ * accounts of this PC's users (DOMAIN\user); with none mapped, any cached
+ * account counts. Names compare without case.
+ */
+bool schedule_credentials_ready(enum rb_creds_rule rule, const char *const *mapped,
+				size_t n_mapped, const char *const *cached, size_t n_cached);
+
 /* A device_state read from the state file; owns its strings. */
 struct device_state_doc {
 	struct device_state st;
 	char *strings[5];
 	struct rb_strlist completed;
+	struct rb_strlist cached;
 };
 
 /**
- * Parse a state file (keys: credentials_cached, credentials_user, completed,
+ * Parse a state file (keys: credentials_cached, credentials_user,
+ * cached_accounts, completed,
  * snoozed_until, running {runbook, phase}, server_reachable, user_logged_on,
  * complete_acknowledged, start_announced_at, start_requested, device_name).
  * Problems go to `iss` with JSON Pointers; FERRY_ECORRUPT if any.
@@ -94,6 +108,7 @@ void device_state_free(struct device_state_doc *d);
 /**
  * The state file for `st`, as device_state_parse reads it back: the keys
  * the service keeps across reboots (credentials_cached, credentials_user,
+ * cached_accounts,
  * completed, snoozed_until, running.runbook, complete_acknowledged,
  * start_announced_at, start_requested). *out is freed with cJSON_free.
  */

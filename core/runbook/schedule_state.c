@@ -5,6 +5,7 @@
 #include "runbook/rb_json.h"
 #include "runbook/rfc3339.h"
 #include "runbook/schedule.h"
+#include "sec/account.h"
 #include "util/mem.h"
 
 static void read_time(struct rbp *p, const cJSON *root, const char *key, int64_t *out)
@@ -41,10 +42,20 @@ static void read_running(struct rbp *p, const cJSON *root, struct device_state_d
 	d->st.running_phase = d->strings[2];
 }
 
+/* DOMAIN\user, as the service records a cached account. */
+static const char *check_account(const char *s)
+{
+	struct account_name a;
+
+	return strchr(s, '\\') && account_split(&a, s) == FERRY_OK ? NULL
+								   : "must be DOMAIN\\user";
+}
+
 ferry_err device_state_parse(struct device_state_doc **out, struct rb_issues *iss,
 			     const char *file, const char *json, size_t len)
 {
-	static const char *const keys[] = { "credentials_cached", "credentials_user", "completed",
+	static const char *const keys[] = { "credentials_cached", "credentials_user",
+		"cached_accounts", "completed",
 		"snoozed_until", "running", "server_reachable", "user_logged_on",
 		"complete_acknowledged", "start_announced_at", "start_requested", "device_name",
 		NULL };
@@ -64,6 +75,8 @@ ferry_err device_state_parse(struct device_state_doc **out, struct rb_issues *is
 		rbp_check_keys(&p, root, keys);
 		rbp_bool(&p, root, "credentials_cached", &d->st.credentials_cached);
 		rbp_string(&p, root, "credentials_user", false, 256, &d->strings[0]);
+		rbp_strlist(&p, root, "cached_accounts", 2 * ACCOUNT_PART_MAX + 1, check_account,
+			    &d->cached);
 		rbp_strlist(&p, root, "completed", RUNBOOK_ID_MAX, rb_check_id, &d->completed);
 		read_time(&p, root, "snoozed_until", &d->st.snoozed_until);
 		read_running(&p, root, d);
@@ -79,6 +92,8 @@ ferry_err device_state_parse(struct device_state_doc **out, struct rb_issues *is
 	d->st.device_name = d->strings[3];
 	d->st.completed = (const char *const *)d->completed.v;
 	d->st.n_completed = d->completed.n;
+	d->st.cached_accounts = (const char *const *)d->cached.v;
+	d->st.n_cached_accounts = d->cached.n;
 	if (p.err) {
 		err = ferry_error_set(FERRY_ENOMEM, "state: out of memory");
 	} else if (p.n_issues) {
@@ -98,7 +113,42 @@ void device_state_free(struct device_state_doc *d)
 	for (size_t i = 0; i < sizeof(d->strings) / sizeof(d->strings[0]); i++)
 		ferry_free(d->strings[i]);
 	rb_strlist_free(&d->completed);
+	rb_strlist_free(&d->cached);
 	ferry_free(d);
+}
+
+static void add_list(cJSON *o, const char *key, const char *const *v, size_t n)
+{
+	cJSON *list = cJSON_AddArrayToObject(o, key);
+
+	for (size_t i = 0; list && i < n; i++) {
+		cJSON *s = cJSON_CreateString(v[i]);
+
+		if (!s || !cJSON_AddItemToArray(list, s)) {
+			cJSON_Delete(s);
+			return;
+		}
+	}
+}
+
+static bool listed(const char *name, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (account_same(name, v[i]))
+			return true;
+	return false;
+}
+
+bool schedule_credentials_ready(enum rb_creds_rule rule, const char *const *mapped,
+				size_t n_mapped, const char *const *cached, size_t n_cached)
+{
+	size_t have = 0;
+
+	if (!n_mapped)
+		return n_cached > 0;
+	for (size_t i = 0; i < n_mapped; i++)
+		have += listed(mapped[i], cached, n_cached);
+	return rule == RB_CREDS_ANY_MAPPED_USER ? have > 0 : have == n_mapped;
 }
 
 static void add_time(cJSON *o, const char *key, int64_t t)
@@ -122,6 +172,8 @@ ferry_err device_state_format(char **out, const struct device_state *st)
 	cJSON_AddBoolToObject(o, "credentials_cached", st->credentials_cached);
 	if (st->credentials_user && *st->credentials_user)
 		cJSON_AddStringToObject(o, "credentials_user", st->credentials_user);
+	if (st->n_cached_accounts)
+		add_list(o, "cached_accounts", st->cached_accounts, st->n_cached_accounts);
 	list = cJSON_AddArrayToObject(o, "completed");
 	for (size_t i = 0; list && i < st->n_completed; i++) {
 		cJSON *id = cJSON_CreateString(st->completed[i]);

@@ -23,6 +23,9 @@
  *      (a bundle accepted mid-run waits in `pending`).
  *   3. Only the worker writes `run`; the ops read it on the worker thread.
  */
+/* Core security headers (through agent_map.h) before <windows.h>: see
+ * win/profops_int.h. */
+#include "svc/agent_map.h"
 #include "svc/svc.h"
 
 #include <stdio.h>
@@ -70,6 +73,7 @@ struct svc_agent {
 	struct agent_state state;   /* (L) */
 	struct schedule_decision decision; /* (L) borrows from `plan` */
 	struct ipc_experience exp;  /* (L) */
+	struct agent_map map;       /* (L) ProfileList by the plan's signed mapping */
 
 	struct svc_run run;         /* worker-filled; the ops read it */
 	struct agent_clock *clock;
@@ -106,9 +110,32 @@ static void persist(struct svc_agent *a)
 			      ferry_error_detail());
 }
 
+/* The runbook that caches credentials, and the one that joins the target
+ * domain (its domain is where every cached account must be). */
+static const struct runbook *plan_runbook(const struct agent_plan *p, bool caching)
+{
+	for (size_t i = 0; i < p->n_rbs; i++)
+		if (caching ? p->rbs[i]->device_state.cache_user_credentials
+			    : p->rbs[i]->device_state.domain != NULL)
+			return p->rbs[i];
+	return NULL;
+}
+
+static bool credentials_ready(const struct svc_agent *a)
+{
+	const struct runbook *rb = plan_runbook(&a->plan, true);
+
+	return agent_map_credentials_ready(&a->map, a->plan.map != NULL,
+					   rb ? rb->device_state.credentials_required
+					      : RB_CREDS_EVERY_MAPPED_USER,
+					   a->state.creds, (const char *const *)a->state.cached,
+					   a->state.n_cached);
+}
+
 static void device_state(struct svc_agent *a, struct device_state *st)
 {
 	agent_state_view(&a->state, st);
+	st->credentials_cached = credentials_ready(a);
 	st->server_reachable = svc_net_reachable(a->net);
 	st->device_name = a->device[0] ? a->device : NULL;
 }
@@ -250,22 +277,66 @@ void svc_agent_ack_complete(struct svc_agent *a)
 	answered(a);
 }
 
+/* (L) Cached, by the name the mapping gives the account. */
+static void record_cached(struct svc_agent *a, const char *user, const char *domain)
+{
+	char name[2 * IPC_NAME_MAX + 2];
+
+	agent_map_cached_name(&a->map, user, domain, a->state.creds_user, name, sizeof(name));
+	if (strchr(name, '\\') && agent_state_add_cached(&a->state, name) != FERRY_OK)
+		svc_log_event(SVC_EV_FAILURE, "%s", ferry_error_detail());
+}
+
+struct ipc_authz_decision svc_agent_authorize(struct svc_agent *a, const struct ipc_caller *caller,
+					      const struct ipc_request *r)
+{
+	struct ipc_authz_mapping m;
+	struct ipc_authz_account own;
+	const struct runbook *rb;
+	struct ipc_authz_decision d;
+
+	if (r->op != IPC_OP_CACHE_CREDENTIALS)
+		return ipc_authz_check(caller, r, NULL);
+	EnterCriticalSection(&a->lock);
+	rb = plan_runbook(&a->plan, false);
+	agent_map_authz(&m, &own, &a->map, a->plan.map, caller->sid,
+			rb ? rb->device_state.domain : NULL);
+	d = ipc_authz_check(caller, r, &m);
+	LeaveCriticalSection(&a->lock);
+	return d;
+}
+
+void svc_agent_prefill(struct svc_agent *a, const struct ipc_caller *caller,
+		       struct ipc_experience *x)
+{
+	EnterCriticalSection(&a->lock);
+	agent_map_prefill(x->target_user, sizeof(x->target_user), &a->map, a->plan.map,
+			  caller->cls == IPC_CALLER_SYSTEM ? NULL : caller->sid,
+			  caller->cls == IPC_CALLER_INTERACTIVE_USER || caller->cls == IPC_CALLER_SYSTEM);
+	LeaveCriticalSection(&a->lock);
+}
+
 ferry_err svc_agent_cache_credentials(struct svc_agent *a, const char *user, const char *domain,
 				      struct ferry_secret *password, enum logon_outcome *out)
 {
 	struct cache_account acct;
 	char shown[IPC_NAME_MAX + 1];
-	bool known;
+	bool known, mapped;
 	ferry_err err;
 
 	/* Only the account this PC moves to, in the runbook's target domain:
-	 * never "whoever typed a valid account" (issue 16, finding 3). */
+	 * never "whoever typed a valid account" (issue 16, finding 3). With a
+	 * signed identity mapping the pipe's authorisation already held the
+	 * caller to its own mapped account (or, for the tile, this PC's users'
+	 * mapped accounts) in the target domain (issue 17 §2); without one, the
+	 * runbook's placeholder expanded for who last signed in decides. */
 	*out = LOGON_OUTCOME_OTHER;
 	EnterCriticalSection(&a->lock);
+	mapped = a->plan.map != NULL;
 	known = expected_account(a, agent_plan_find(&a->plan, a->decision.runbook), &acct, shown,
 				 sizeof(shown));
 	LeaveCriticalSection(&a->lock);
-	if (!known || !cache_account_matches(&acct, user, domain)) {
+	if (!mapped && (!known || !cache_account_matches(&acct, user, domain))) {
 		svc_log("cache_credentials: %s%s%s is not the expected account %s: refused unchecked",
 			domain, *domain ? "\\" : "", user, known ? shown : "(unknown)");
 		ferry_secret_free(password);
@@ -280,6 +351,7 @@ ferry_err svc_agent_cache_credentials(struct svc_agent *a, const char *user, con
 	a->state.creds = true;
 	snprintf(a->state.creds_user, sizeof(a->state.creds_user), "%s%s%s", domain ? domain : "",
 		 domain && *domain ? "\\" : "", user ? user : "");
+	record_cached(a, user, domain);
 	say(a, "user: caches the target credentials of %s (pipe)", a->state.creds_user);
 	phase(a, "credentials_cached", "", "");
 	answered(a);
@@ -327,6 +399,8 @@ static void apply_pending(struct svc_agent *a)
 	agent_plan_clear(&a->plan);
 	a->plan = a->pending;
 	memset(&a->pending, 0, sizeof(a->pending));
+	a->run.map = a->plan.map;
+	agent_map_clear(&a->map); /* scanned again against the new mapping */
 	say(a, "bundle sequence %llu in force: batch %s with %zu runbook(s)",
 	    (unsigned long long)a->pending_sequence, a->plan.batch->id, a->plan.n_rbs);
 }
@@ -340,6 +414,18 @@ static int64_t user_turn(struct svc_agent *a, const struct schedule_decision *d)
 	case AGENT_ANSWER_CACHED:
 		a->state.creds = true;
 		snprintf(a->state.creds_user, sizeof(a->state.creds_user), "%s", "(target user)");
+		/* The simulated users: each mapped user of this PC who has not
+		 * cached yet caches its own account. */
+		for (size_t i = 0; i < a->map.n_users; i++) {
+			char name[2 * IPC_NAME_MAX + 2];
+			size_t before = a->state.n_cached;
+
+			snprintf(name, sizeof(name), "%s\\%s", a->map.users[i].netbios_domain,
+				 a->map.users[i].sam);
+			if (agent_state_add_cached(&a->state, name) == FERRY_OK &&
+			    a->state.n_cached > before)
+				say(a, "simulated user: caches the target credentials of %s", name);
+		}
 		if (a->rh)
 			agent_story_record(&a->story, "cache_credentials_prompt", "answer=cached");
 		phase(a, "credentials_cached", "", "");
@@ -384,7 +470,9 @@ static int64_t engine_turn(struct svc_agent *a, const struct runbook *rb, int64_
 	a->run.creds_cached = a->state.creds;
 	snprintf(a->run.user, sizeof(a->run.user), "%s", a->state.creds_user);
 	LeaveCriticalSection(&a->lock); /* pipe threads serve the experience meanwhile */
-	err = agent_engine_turn(a->engine, rb, &res);
+	/* The profile set is fixed for the run: the map is not scanned again
+	 * while a runbook runs (scan_map), so the engine's borrow stays valid. */
+	err = agent_engine_turn(a->engine, rb, a->map.profiles, a->map.n, &res);
 	EnterCriticalSection(&a->lock);
 	if (err != FERRY_OK) {
 		svc_log_event(SVC_EV_FAILURE, "runbook %s: engine: %s: %s", rb->id,
@@ -417,6 +505,32 @@ static int64_t engine_turn(struct svc_agent *a, const struct runbook *rb, int64_
 	return MAX_WAIT_S;
 }
 
+/* (L) A migration's profiles: each mapped one with its target, each unmapped
+ * one left alone, in the story, the Event Log and the server's events. */
+static void report_profiles(struct svc_agent *a)
+{
+	const struct idmap_profiles *sp = &a->map.split;
+
+	if (!a->plan.map)
+		say(a, "profiles: no signed identity mapping; no profile is migrated");
+	for (size_t i = 0; i < sp->n_mapped; i++) {
+		char acc[300];
+
+		idmap_entry_account(sp->mapped[i].row, acc, sizeof(acc));
+		say(a, "profile %s -> %s (%s): migrated", sp->mapped[i].source_sid,
+		    sp->mapped[i].target_sid, acc);
+	}
+	for (size_t i = 0; i < sp->n_unmapped; i++) {
+		char why[SID_STRING_MAX + 80];
+
+		snprintf(why, sizeof(why), "profile %s has no row in the signed identity mapping; "
+			 "left alone", sp->unmapped[i].source_sid);
+		say(a, "%s", why);
+		svc_log_event(SVC_EV_FAILURE, "%s", why);
+		(void)a->pf->report_event(a->pf->ctx, "profile_unmapped", why);
+	}
+}
+
 static void runbook_start(struct svc_agent *a, const struct schedule_decision *d,
 			  const struct runbook *rb)
 {
@@ -424,6 +538,8 @@ static void runbook_start(struct svc_agent *a, const struct schedule_decision *d
 	svc_log_event(a->opt.rehearse ? SVC_EV_REHEARSAL : SVC_EV_RUNBOOK_STARTED,
 		      "runbook %s started", d->runbook);
 	snprintf(a->state.running, sizeof(a->state.running), "%s", d->runbook);
+	if (rb && rb->permission_updates.mode != RB_PERM_NONE)
+		report_profiles(a);
 	svc_platform_migration_hint(a->plat, rb, true);
 	rb_phase(a, rb, "migrating", "");
 	a->state.start_requested = false;
@@ -465,6 +581,28 @@ static int64_t act(struct svc_agent *a, const struct schedule_decision *d, int64
 	return -1;
 }
 
+/* (L) ProfileList by the mapping: again at every decision while nothing
+ * runs (a user may log on for the first time before the migration), once
+ * while a runbook runs (after a restart), then frozen for the run. */
+static void scan_map(struct svc_agent *a)
+{
+	const char *sids[AGENT_MAP_MAX_USERS];
+	size_t n = 0;
+
+	if (a->map.known && a->state.running[0])
+		return;
+	if (agent_map_scan(&a->map, a->plan.map) != FERRY_OK) {
+		svc_log_event(SVC_EV_FAILURE, "ProfileList: %s", ferry_error_detail());
+		return;
+	}
+	/* The server cuts this device's slice from them (sent when they change). */
+	for (size_t i = 0; i < a->map.split.n_mapped && n < AGENT_MAP_MAX_USERS; i++)
+		sids[n++] = a->map.split.mapped[i].source_sid;
+	for (size_t i = 0; i < a->map.split.n_unmapped && n < AGENT_MAP_MAX_USERS; i++)
+		sids[n++] = a->map.split.unmapped[i].source_sid;
+	svc_net_profiles(a->net, sids, n);
+}
+
 static DWORD WINAPI worker(void *arg)
 {
 	struct svc_agent *a = arg;
@@ -475,6 +613,7 @@ static DWORD WINAPI worker(void *arg)
 		int64_t now = agent_clock_now(a->clock), wait = -1;
 
 		apply_pending(a);
+		scan_map(a);
 		if (a->plan.batch) {
 			device_state(a, &st);
 			schedule_decide(&a->decision, a->plan.batch,
@@ -606,7 +745,7 @@ static ferry_err setup_platform(struct svc_agent *a)
 
 	a->run.rehearse = a->opt.rehearse;
 	snprintf(a->run.signing_key, sizeof(a->run.signing_key), "%s", a->opt.signing_key);
-	snprintf(a->run.table, sizeof(a->run.table), "%s", a->opt.table);
+	a->run.map = a->plan.map;
 	snprintf(a->run.bundle_dir, sizeof(a->run.bundle_dir), "%s", a->opt.bundle_dir);
 	if ((err = setup_clock(a)) != FERRY_OK ||
 	    (err = svc_platform_new(&a->plat, a->opt.state_dir, &a->run, agent_clock_now,
@@ -678,8 +817,10 @@ ferry_err svc_agent_start(struct svc_agent **out, const struct svc_options *o,
 		err = ferry_error_set(FERRY_ESYSTEM, "CreateEventW failed");
 		goto fail;
 	}
-	if ((err = load_plan(a)) != FERRY_OK || (err = setup_platform(a)) != FERRY_OK ||
-	    (err = svc_net_run(a->net, bundle_accepted, a, a->opt.poll_s)) != FERRY_OK)
+	if ((err = load_plan(a)) != FERRY_OK || (err = setup_platform(a)) != FERRY_OK)
+		goto fail;
+	scan_map(a); /* the first poll reports the profiles (svc_net_profiles) */
+	if ((err = svc_net_run(a->net, bundle_accepted, a, a->opt.poll_s)) != FERRY_OK)
 		goto fail;
 	device_name(a);
 	restore(a);
@@ -714,6 +855,7 @@ void svc_agent_shutdown_begin(struct svc_agent *a)
 static void free_agent(struct svc_agent *a)
 {
 	agent_engine_free(a->engine);
+	agent_map_clear(&a->map);
 	agent_plan_clear(&a->plan);
 	agent_plan_clear(&a->pending);
 	agent_state_clear(&a->state);

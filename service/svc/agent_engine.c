@@ -57,7 +57,8 @@ void agent_engine_forget(struct agent_engine *e)
 	e->known = false;
 }
 
-static ferry_err ensure(struct agent_engine *e, const struct runbook *rb)
+static ferry_err ensure(struct agent_engine *e, const struct runbook *rb,
+		       const struct ferry_profile *profiles, size_t n_profiles)
 {
 	char name[128];
 	struct engine_step *steps = NULL;
@@ -68,9 +69,9 @@ static ferry_err ensure(struct agent_engine *e, const struct runbook *rb)
 		return FERRY_OK;
 	agent_engine_close(e);
 	snprintf(name, sizeof(name), "%sjournal-%s", e->prefix, rb->id);
-	if ((err = engine_plan(&steps, &n, rb)) != FERRY_OK)
+	if ((err = engine_plan(&steps, &n, rb, profiles, n_profiles)) != FERRY_OK)
 		return err;
-	if ((err = engine_open(&e->engine, e->pf, rb, name)) != FERRY_OK) {
+	if ((err = engine_open(&e->engine, e->pf, rb, name, profiles, n_profiles)) != FERRY_OK) {
 		ferry_free(steps);
 		return err;
 	}
@@ -82,9 +83,10 @@ static ferry_err ensure(struct agent_engine *e, const struct runbook *rb)
 }
 
 ferry_err agent_engine_turn(struct agent_engine *e, const struct runbook *rb,
+			    const struct ferry_profile *profiles, size_t n_profiles,
 			    struct engine_result *res)
 {
-	ferry_err err = ensure(e, rb);
+	ferry_err err = ensure(e, rb, profiles, n_profiles);
 
 	if (err == FERRY_OK)
 		err = engine_run(e->engine, res);

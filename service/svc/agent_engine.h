@@ -23,8 +23,13 @@ ferry_err agent_engine_new(struct agent_engine **out, const struct ferry_platfor
 			   const char *journal_prefix);
 void agent_engine_free(struct agent_engine *e);
 
-/** One turn of runbook `rb`'s engine (opened, or reopened for another runbook). */
+/**
+ * One turn of runbook `rb`'s engine (opened, or reopened for another
+ * runbook) over the mapped profiles (borrowed while the engine is open:
+ * the caller keeps the same array until agent_engine_close).
+ */
 ferry_err agent_engine_turn(struct agent_engine *e, const struct runbook *rb,
+			    const struct ferry_profile *profiles, size_t n_profiles,
 			    struct engine_result *res);
 /** Close the engine (its journal stays); the next turn reopens and replays it. */
 void agent_engine_close(struct agent_engine *e);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "net/agent.h"
+#include "net/idmap.h"
 #include "svc/svc.h"
 #include "util/mem.h"
 
@@ -14,6 +15,7 @@ void agent_plan_clear(struct agent_plan *p)
 		runbook_free(p->rbs[i]);
 	ferry_free(p->rbs);
 	batch_free(p->batch);
+	idmap_free(p->map);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -93,6 +95,12 @@ ferry_err agent_plan_from_bundle(struct agent_plan *out, const struct bundle *b)
 	memset(out, 0, sizeof(*out));
 	if ((err = net_bundle_documents_parse(&d, b)) != FERRY_OK)
 		return err;
+	/* The bundle checked its mapping when it was verified; the plan keeps its
+	 * own copy, since the bundle is freed once accepted. */
+	if (b->idmap && (err = idmap_new(&out->map, b->idmap->rows, "bundle")) != FERRY_OK) {
+		net_bundle_documents_free(d);
+		return err;
+	}
 	out->batch = d->batch;
 	out->rbs = d->runbooks;
 	out->n_rbs = d->n_runbooks;
@@ -100,7 +108,8 @@ ferry_err agent_plan_from_bundle(struct agent_plan *out, const struct bundle *b)
 	d->runbooks = NULL;
 	d->n_runbooks = 0;
 	net_bundle_documents_free(d);
-	svc_log("loaded batch %s with %zu runbook(s) from bundle sequence %llu", out->batch->id,
-		out->n_rbs, (unsigned long long)b->sequence);
+	svc_log("loaded batch %s with %zu runbook(s) and an identity mapping of %zu row(s) from "
+		"bundle sequence %llu", out->batch->id, out->n_rbs, out->map ? out->map->n : 0,
+		(unsigned long long)b->sequence);
 	return FERRY_OK;
 }

@@ -1,7 +1,8 @@
 /*
  * What the agent runs (agent_plan.c): a batch and its runbooks, loaded from
  * files (--batch, or BundleDir\batch.json) or taken from an accepted
- * bundle in memory.
+ * bundle in memory, with the bundle's identity mapping (the only one: a
+ * plan from files has none).
  */
 #ifndef FERRY_SVC_AGENT_PLAN_H
 #define FERRY_SVC_AGENT_PLAN_H
@@ -9,12 +10,14 @@
 #include <stddef.h>
 
 #include "net/bundle.h"
+#include "net/idmap.h"
 #include "runbook/runbook.h"
 
 struct agent_plan {
 	struct batch *batch;  /* NULL: nothing to do */
 	struct runbook **rbs;
 	size_t n_rbs;
+	struct idmap *map;    /* the signed identity mapping; NULL: none */
 };
 
 /** Load the batch file at `path` (UTF-8) and its runbooks beside it. */

@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "sec/account.h"
 #include "util/mem.h"
 
 void agent_state_init(struct agent_state *s)
@@ -19,6 +20,9 @@ void agent_state_clear(struct agent_state *s)
 	for (size_t i = 0; i < s->n_completed; i++)
 		ferry_free(s->completed[i]);
 	ferry_free(s->completed);
+	for (size_t i = 0; i < s->n_cached; i++)
+		ferry_free(s->cached[i]);
+	ferry_free(s->cached);
 	agent_state_init(s);
 }
 
@@ -29,12 +33,39 @@ void agent_state_view(const struct agent_state *s, struct device_state *st)
 	st->credentials_user = s->creds_user[0] ? s->creds_user : NULL;
 	st->completed = (const char *const *)s->completed;
 	st->n_completed = s->n_completed;
+	st->cached_accounts = (const char *const *)s->cached;
+	st->n_cached_accounts = s->n_cached;
 	st->snoozed_until = s->snoozed_until;
 	st->running_runbook = s->running[0] ? s->running : NULL;
 	st->user_logged_on = s->user_logged_on;
 	st->complete_acknowledged = s->complete_ack;
 	st->start_announced_at = s->start_announced_at;
 	st->start_requested = s->start_requested;
+}
+
+/* A list of owned strings grows by one copy; FERRY_ENOMEM leaves it as it was. */
+static ferry_err push(char ***v, size_t *n, const char *text)
+{
+	char **g = ferry_realloc_array(*v, *n + 1, sizeof(**v));
+	char *copy = ferry_strdup(text);
+
+	if (g)
+		*v = g;
+	if (!g || !copy) {
+		ferry_free(copy);
+		return ferry_error_set(FERRY_ENOMEM, "device state: out of memory recording %s",
+				       text);
+	}
+	(*v)[(*n)++] = copy;
+	return FERRY_OK;
+}
+
+ferry_err agent_state_add_cached(struct agent_state *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_cached; i++)
+		if (account_same(s->cached[i], name))
+			return FERRY_OK;
+	return push(&s->cached, &s->n_cached, name);
 }
 
 ferry_err agent_state_add_completed(struct agent_state *s, const char *id)
@@ -74,6 +105,8 @@ ferry_err agent_state_restore(struct agent_state *s, const struct ferry_platform
 		 d->st.credentials_user ? d->st.credentials_user : "");
 	for (size_t i = 0; i < d->st.n_completed && err == FERRY_OK; i++)
 		err = agent_state_add_completed(s, d->st.completed[i]);
+	for (size_t i = 0; i < d->st.n_cached_accounts && err == FERRY_OK; i++)
+		err = agent_state_add_cached(s, d->st.cached_accounts[i]);
 	s->snoozed_until = d->st.snoozed_until;
 	snprintf(s->running, sizeof(s->running), "%s",
 		 d->st.running_runbook ? d->st.running_runbook : "");

@@ -17,8 +17,10 @@
 #include "runbook/schedule.h"
 
 struct agent_state {
-	bool creds;
-	char creds_user[IPC_NAME_MAX * 2 + 2]; /* DOMAIN\user; "" when unknown */
+	bool creds;                            /* some target account was cached */
+	char creds_user[IPC_NAME_MAX * 2 + 2]; /* DOMAIN\user last cached; "" when unknown */
+	char **cached;                         /* every target account cached (DOMAIN\user) */
+	size_t n_cached;
 	char **completed;
 	size_t n_completed;
 	int64_t snoozed_until, start_announced_at; /* RB_TIME_NONE when unset */
@@ -33,6 +35,9 @@ void agent_state_clear(struct agent_state *s);
 
 /** The state as the scheduler reads it (borrowed strings; the caller adds the rest). */
 void agent_state_view(const struct agent_state *s, struct device_state *out);
+
+/** Record target account `name` (DOMAIN\user) as cached, once. */
+ferry_err agent_state_add_cached(struct agent_state *s, const char *name);
 
 /** Record runbook `id` as complete; FERRY_ENOMEM leaves the list as it was. */
 ferry_err agent_state_add_completed(struct agent_state *s, const char *id);

@@ -34,7 +34,6 @@ struct svc_options {
 	wchar_t pipe[256];      /* full pipe path */
 	wchar_t state_dir[MAX_PATH]; /* "" = %ProgramData%\Ferry\state */
 	char batch[MAX_PATH * 3];    /* UTF-8 path of the batch file; "" = <bundle_dir>\batch.json */
-	char table[MAX_PATH * 3];    /* UTF-8 path of the translation table; "" = <bundle_dir>\table.csv|json */
 	char bundle_dir[MAX_PATH * 3]; /* UTF-8, from win_config_load (policy over MSI); may be "" */
 	char signing_key[80];   /* SigningPublicKey (64 hex digits), from win_config_load; may be "" */
 	char device[256];       /* "" = this computer's name */
@@ -116,6 +115,20 @@ void svc_agent_ack_complete(struct svc_agent *a);
  * ownership of `password` and wipes it. An error only when the check could
  * not run.
  */
+/**
+ * Whether `caller` may run `r` (core/ipc/authz), with the signed identity
+ * mapping the agent holds: the caller's own mapped target account, this
+ * PC's profile owners' accounts, the runbook's target domain.
+ */
+struct ipc_authz_decision svc_agent_authorize(struct svc_agent *a, const struct ipc_caller *caller,
+					      const struct ipc_request *r);
+/**
+ * Pre-fill the experience's target account for this caller: an interactive
+ * user's own mapped target account; for SYSTEM (the logon screen's tile)
+ * the last user's, else the only mapped user's. Unchanged when unmapped.
+ */
+void svc_agent_prefill(struct svc_agent *a, const struct ipc_caller *caller,
+		       struct ipc_experience *x);
 ferry_err svc_agent_cache_credentials(struct svc_agent *a, const char *user, const char *domain,
 				      struct ferry_secret *password, enum logon_outcome *out);
 /** A user logged on (SERVICE_CONTROL_SESSIONCHANGE): decide again. */

@@ -8,8 +8,6 @@
 
 #include "svc/svc_platform.h"
 
-struct sec_table;
-
 struct svc_platform {
 	struct ferry_platform ops; /* ops.ctx == this */
 	const struct svc_run *run;
@@ -19,10 +17,6 @@ struct svc_platform {
 	void *escrow_ctx;
 	wchar_t state_dir[MAX_PATH];
 	CRITICAL_SECTION io;       /* storage calls from several threads */
-	/* The profile ops' context: the translation table, loaded at the first
-	 * profile op, and the migrated user's SIDs. */
-	struct sec_table *table;
-	char source_sid[192], target_sid[192];
 	volatile LONG uninstall_scheduled;
 };
 
@@ -35,10 +29,12 @@ ferry_err svc_storage_delete(void *ctx, const char *name);
 
 struct win_profile_ctx;
 /**
- * The profile ops' context (svc_profile.c): the translation table and the
- * migrated user's SIDs, from the run context. Fails naming what is missing
- * (no table, no cached user, user not in the table), with `op` in the message.
+ * The profile ops' context (svc_profile.c): the signed identity mapping's
+ * table and, for a profile op, the profile `pf` (NULL: the configured paths
+ * only). Fails naming what is missing (no mapping; a profile the mapping
+ * does not map so), with `op` in the message.
  */
-ferry_err svc_profile_context(struct svc_platform *p, const char *op, struct win_profile_ctx *out);
+ferry_err svc_profile_context(struct svc_platform *p, const char *op,
+			      const struct ferry_profile *pf, struct win_profile_ctx *out);
 
 #endif

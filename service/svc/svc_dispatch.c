@@ -50,9 +50,8 @@ static void cache_credentials(struct svc_agent *a, struct ipc_request *r, struct
 void svc_dispatch(struct svc_agent *a, const struct ipc_caller *caller, struct ipc_request *r,
 		  struct ipc_reply *reply)
 {
-	/* The target-account mapping comes with the translation table (from the
-	 * migration server, a later issue): until then only SYSTEM may cache. */
-	struct ipc_authz_decision d = ipc_authz_check(caller, r, NULL);
+	/* The agent decides with the signed identity mapping it holds. */
+	struct ipc_authz_decision d = svc_agent_authorize(a, caller, r);
 	int64_t until = 0;
 	char t[RFC3339_BUF];
 
@@ -71,11 +70,13 @@ void svc_dispatch(struct svc_agent *a, const struct ipc_caller *caller, struct i
 		return;
 	case IPC_OP_GET_EXPERIENCE:
 		svc_agent_experience(a, &reply->u.experience);
+		svc_agent_prefill(a, caller, &reply->u.experience);
 		break;
 	case IPC_OP_SUBSCRIBE:
 		reply->u.subscribe.changed = svc_agent_wait(a, r->u.subscribe.since,
 							    r->u.subscribe.timeout_ms,
 							    &reply->u.subscribe.experience);
+		svc_agent_prefill(a, caller, &reply->u.subscribe.experience);
 		break;
 	case IPC_OP_CACHE_CREDENTIALS:
 		cache_credentials(a, r, reply);

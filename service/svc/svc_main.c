@@ -5,7 +5,7 @@
  *   ferrysvc install   [--name N] [--pipe P] [--state DIR] [--batch FILE] [--rehearse]
  *   ferrysvc uninstall [--name N]
  *   ferrysvc start|stop [--name N]
- *   ferrysvc run [--rehearse [--serve [--fast-clock]]] [--batch FILE] [--table FILE] [--device NAME]
+ *   ferrysvc run [--rehearse [--serve [--fast-clock]]] [--batch FILE] [--device NAME]
  *                [--pipe P] [--state DIR] [--name N] [--service]
  *                [--server URL --signing-key B64 [--pin SHA256] [--ca PEM] [--poll-s N]]
  *
@@ -48,7 +48,7 @@ static int usage(void)
 		"usage: ferrysvc --version\n"
 		"       ferrysvc install [--name N] [--pipe P] [--state DIR] [--batch FILE] [--rehearse]\n"
 		"       ferrysvc uninstall|start|stop [--name N]\n"
-		"       ferrysvc run [--rehearse [--serve [--fast-clock]]] [--batch FILE] [--table FILE]\n"
+		"       ferrysvc run [--rehearse [--serve [--fast-clock]]] [--batch FILE]\n"
 		"                    [--device NAME] [--pipe P] [--state DIR] [--name N] [--service]\n"
 		"                    [--server URL --signing-key B64 [--pin SHA256] [--ca PEM] [--poll-s N]]\n");
 	return EXIT_USAGE;
@@ -120,9 +120,6 @@ static bool parse(struct svc_options *o, int argc, wchar_t **argv, bool *serve)
 			i++;
 		else if (!wcscmp(a, L"--fast-clock-pace-ms") &&
 			 (o->pace_ms = (uint32_t)wcstoul(v, NULL, 10)) > 0 && o->pace_ms <= 60000)
-			i++;
-		else if (!wcscmp(a, L"--table") &&
-			 wu_utf8_into(o->table, sizeof(o->table), v))
 			i++;
 		else if (!wcscmp(a, L"--device") &&
 			 wu_utf8_into(o->device, sizeof(o->device), v))

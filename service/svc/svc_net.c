@@ -93,6 +93,11 @@ struct svc_net {
 	void *record_ctx;
 	cJSON *last_status;          /* the last report queued (phase, runbook, step) */
 	int64_t status_at;           /* when it was queued (a heartbeat is one too) */
+	/* The PC's profile SIDs for the server's slice (issue 17 §1): the agent
+	 * hands the current list; the poll thread sends it when it differs from
+	 * the last one the server accepted. */
+	char **profiles, *profiles_sent;
+	size_t n_profiles;
 };
 
 /* --- key store: DPAPI files in <state>\net ------------------------------------ */
@@ -470,6 +475,69 @@ static uint32_t jitter(void)
 	return r;
 }
 
+/* The list as one text, to compare with what was sent (NULL: out of memory). */
+static char *profiles_joined(char *const *v, size_t n)
+{
+	size_t len = 1;
+	char *j;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	if (!(j = ferry_calloc(1, len)))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		strcat(strcat(j, v[i]), ",");
+	return j;
+}
+
+/* (lock held) The profile report, once per change of the list. */
+static void send_profiles(struct svc_net *n)
+{
+	char *joined;
+
+	if (!n->profiles || !(joined = profiles_joined(n->profiles, n->n_profiles)))
+		return;
+	if (n->profiles_sent && !strcmp(joined, n->profiles_sent)) {
+		ferry_free(joined);
+		return;
+	}
+	if (net_agent_profiles(&n->a, (const char *const *)n->profiles, n->n_profiles) != FERRY_OK) {
+		svc_log("net: profile SIDs not sent yet: %s", ferry_error_detail());
+		ferry_free(joined);
+		return;
+	}
+	svc_log("net: reported %zu local profile SID(s) to the server", n->n_profiles);
+	ferry_free(n->profiles_sent);
+	n->profiles_sent = joined;
+}
+
+static void profiles_clear(struct svc_net *n)
+{
+	for (size_t i = 0; i < n->n_profiles; i++)
+		ferry_free(n->profiles[i]);
+	ferry_free(n->profiles);
+	n->profiles = NULL;
+	n->n_profiles = 0;
+}
+
+/* No wake-up: a report costs a request under `lock`, which the agent's
+ * worker waits for in svc_net_reachable; the next poll carries it (the
+ * agent hands the first list before the poll thread starts). */
+void svc_net_profiles(struct svc_net *n, const char *const *sids, size_t count)
+{
+	char **v;
+
+	if (!n || !n->server || !(v = ferry_calloc(count ? count : 1, sizeof(*v))))
+		return;
+	EnterCriticalSection(&n->lock);
+	profiles_clear(n);
+	n->profiles = v;
+	for (size_t i = 0; i < count; i++)
+		if ((v[n->n_profiles] = ferry_strdup(sids[i])))
+			n->n_profiles++;
+	LeaveCriticalSection(&n->lock);
+}
+
 static DWORD WINAPI poll_thread(void *arg)
 {
 	struct svc_net *n = arg;
@@ -499,6 +567,8 @@ static DWORD WINAPI poll_thread(void *arg)
 			heartbeat_locked(n);
 		if (err == FERRY_OK && net_agent_flush(&n->a, &sent) != FERRY_OK)
 			svc_log("net: events not sent yet: %s", ferry_error_detail());
+		if (err == FERRY_OK)
+			send_profiles(n);
 		if (err != FERRY_OK)
 			svc_log("net: poll failed (%u in a row): %s", n->a.failures,
 				ferry_error_detail());
@@ -567,6 +637,8 @@ void svc_net_stop(struct svc_net *n)
 	LeaveCriticalSection(&n->lock);
 	ferry_secret_free(n->enroll_key);
 	cJSON_Delete(n->last_status);
+	profiles_clear(n);
+	ferry_free(n->profiles_sent);
 	DeleteCriticalSection(&n->lock);
 	ferry_free(n);
 }

@@ -55,6 +55,14 @@ bool svc_net_reachable(struct svc_net *n);
  * Nothing without a server.
  */
 void svc_net_status(void *ctx, const char *phase, const char *runbook, const char *step);
+
+/**
+ * The PC's local profile SIDs (account SIDs, text; copied): the poll thread
+ * reports them (POST /v1/agents/{id}/profiles) after its next successful
+ * poll when they differ from the last report. NULL-safe; nothing without a
+ * server.
+ */
+void svc_net_profiles(struct svc_net *n, const char *const *sids, size_t count);
 /** Stop polling, flush the outbox once, free. NULL-safe. */
 void svc_net_stop(struct svc_net *n);
 

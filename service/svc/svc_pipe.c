@@ -50,6 +50,19 @@ struct conn {
 	struct ipc_caller caller;
 };
 
+/* The token user's SID as text (the identity mapping's key); "" if it cannot be said. */
+static void caller_sid(PSID sid, char *out, size_t cap)
+{
+	char *text = NULL;
+
+	out[0] = '\0';
+	if (ConvertSidToStringSidA(sid, &text)) {
+		if (strlen(text) < cap)
+			memcpy(out, text, strlen(text) + 1);
+		LocalFree(text);
+	}
+}
+
 ferry_err svc_caller_from_token(HANDLE token, struct ipc_caller *out)
 {
 	uint8_t user_buf[256], interactive[SECURITY_MAX_SID_SIZE];
@@ -60,11 +73,13 @@ ferry_err svc_caller_from_token(HANDLE token, struct ipc_caller *out)
 
 	out->cls = IPC_CALLER_OTHER;
 	out->session = IPC_NO_SESSION;
+	out->sid[0] = '\0';
 	if (!GetTokenInformation(token, TokenSessionId, &session, sizeof(session), &len))
 		return win_last_error("GetTokenInformation(TokenSessionId)");
 	out->session = session;
 	if (!GetTokenInformation(token, TokenUser, user, sizeof(user_buf), &len))
 		return win_last_error("GetTokenInformation(TokenUser)");
+	caller_sid(user->User.Sid, out->sid, sizeof(out->sid));
 	if (IsWellKnownSid(user->User.Sid, WinLocalSystemSid)) {
 		out->cls = IPC_CALLER_SYSTEM;
 		return FERRY_OK;

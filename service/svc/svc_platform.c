@@ -16,7 +16,6 @@
  * the file is the old or the new one, never a mix.
  */
 /* Core security headers before <windows.h> (see win/profops_int.h). */
-#include "sec/table.h"
 #include "win/profops.h"
 
 #include "svc/svc_binding.h"
@@ -268,9 +267,9 @@ static ferry_err p_import_odj(void *ctx, const char *domain, const char *ou)
 	return logged("import_odj", win_odj_import(path, domain));
 }
 
-/* The profile ops: the table and the migrated user come from svc_profile.c;
- * what is missing is named in the error (the engine's failure policy then
- * retries or stops safely). */
+/* The profile ops: the table (the signed identity mapping) and the profile's
+ * SIDs come from svc_profile.c; what is missing is named in the error (the
+ * engine's failure policy then retries or stops safely). */
 static void log_counts(const char *op, const struct win_reacl_counts *c)
 {
 	svc_log("%s: seen %llu, changed %llu, failed %llu, reparse points skipped %llu", op,
@@ -279,25 +278,30 @@ static void log_counts(const char *op, const struct win_reacl_counts *c)
 }
 
 static ferry_err p_reacl_paths(void *ctx, enum rb_perm_mode mode, const char *const *paths,
-			       size_t n, bool profile)
+			       size_t n, const struct ferry_profile *profile)
 {
 	struct win_profile_ctx pc;
 	struct win_reacl_counts c = { 0 };
-	ferry_err err = svc_profile_context(SP(ctx), "reacl_paths", &pc);
+	ferry_err err = svc_profile_context(SP(ctx), "reacl_paths", profile, &pc);
 
 	if (err == FERRY_OK) {
-		svc_log("reacl_paths: %zu path(s)%s", n, profile ? " and the profile folder" : "");
-		err = win_reacl_paths(&pc, mode, paths, n, profile, &c);
+		if (profile)
+			svc_log("reacl_paths: the profile folder of %s (-> %s)", profile->source_sid,
+				profile->target_sid);
+		else
+			svc_log("reacl_paths: %zu path(s)", n);
+		err = win_reacl_paths(&pc, mode, paths, n, profile != NULL, &c);
 		log_counts("reacl_paths", &c);
 	}
 	return logged("reacl_paths", err);
 }
 
-static ferry_err p_reacl_hives(void *ctx, enum rb_perm_mode mode)
+static ferry_err p_reacl_hives(void *ctx, enum rb_perm_mode mode,
+			       const struct ferry_profile *profile)
 {
 	struct win_profile_ctx pc;
 	struct win_reacl_counts c = { 0 };
-	ferry_err err = svc_profile_context(SP(ctx), "reacl_registry_hives", &pc);
+	ferry_err err = svc_profile_context(SP(ctx), "reacl_registry_hives", profile, &pc);
 
 	if (err == FERRY_OK) {
 		err = win_reacl_hives(&pc, mode, &c);
@@ -306,20 +310,20 @@ static ferry_err p_reacl_hives(void *ctx, enum rb_perm_mode mode)
 	return logged("reacl_registry_hives", err);
 }
 
-static ferry_err p_remap_profile(void *ctx)
+static ferry_err p_remap_profile(void *ctx, const struct ferry_profile *profile)
 {
 	struct win_profile_ctx pc;
-	ferry_err err = svc_profile_context(SP(ctx), "remap_profile", &pc);
+	ferry_err err = svc_profile_context(SP(ctx), "remap_profile", profile, &pc);
 
 	if (err == FERRY_OK)
 		err = win_profile_remap(&pc);
 	return logged("remap_profile", err);
 }
 
-static ferry_err p_reset_apps(void *ctx, unsigned apps)
+static ferry_err p_reset_apps(void *ctx, unsigned apps, const struct ferry_profile *profile)
 {
 	struct win_profile_ctx pc;
-	ferry_err err = svc_profile_context(SP(ctx), "reset_apps", &pc);
+	ferry_err err = svc_profile_context(SP(ctx), "reset_apps", profile, &pc);
 
 	if (err == FERRY_OK) {
 		svc_log("reset_apps: apps=%s%s%s", apps & RB_APP_OFFICE ? "office " : "",
@@ -467,7 +471,6 @@ void svc_platform_free(struct svc_platform *p)
 	if (!p)
 		return;
 	DeleteCriticalSection(&p->io);
-	sec_table_free(p->table);
 	ferry_free(p);
 }
 

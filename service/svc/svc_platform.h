@@ -16,13 +16,15 @@
 #include "engine/platform.h"
 #include "runbook/runbook.h"
 
+struct idmap;
+
 struct svc_run {
 	const struct runbook *rb;        /* the running runbook; NULL between runs */
 	bool creds_cached;               /* the target credentials were checked */
 	char user[IPC_NAME_MAX * 2 + 2]; /* whose (DOMAIN\user); "" when none */
 	char device[256];                /* this device's name ("" = not checked) */
 	char signing_key[80];            /* SigningPublicKey (64 hex digits); "" = none */
-	char table[MAX_PATH * 3];        /* --table (UTF-8); "" = from bundle_dir */
+	const struct idmap *map;         /* the plan's signed identity mapping; NULL = none */
 	char bundle_dir[MAX_PATH * 3];   /* BundleDir (UTF-8); may be "" */
 	bool rehearse;                   /* the binding is under the rehearsal: no hints */
 };

@@ -200,9 +200,7 @@ static void command_line(const struct svc_options *o, wchar_t *cmd, size_t cap)
 	if (o->device[0] && n < cap)
 		n += (size_t)swprintf(cmd + n, cap - n, L" --device \"%hs\"", o->device);
 	if (o->batch[0] && n < cap)
-		n += (size_t)swprintf(cmd + n, cap - n, L" --batch \"%hs\"", o->batch);
-	if (o->table[0] && n < cap)
-		swprintf(cmd + n, cap - n, L" --table \"%hs\"", o->table);
+		swprintf(cmd + n, cap - n, L" --batch \"%hs\"", o->batch);
 }
 
 static bool configure(SC_HANDLE s)

@@ -252,3 +252,79 @@ ferry_err win_profile_rollback(const char *source_sid)
 	}
 	return e;
 }
+
+ferry_err win_profile_list_sids(char ***out, size_t *n)
+{
+	HKEY k = NULL;
+	wchar_t name[256];
+	char **v = NULL;
+	size_t cnt = 0;
+	ferry_err e = FERRY_OK;
+	LONG rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, WIN_PROFILE_LIST, 0, KEY_READ, &k);
+
+	*out = NULL;
+	*n = 0;
+	if (rc == ERROR_FILE_NOT_FOUND)
+		return FERRY_OK; /* no profile at all */
+	if (rc != ERROR_SUCCESS)
+		return reg_fail("RegOpenKeyExW(ProfileList)", rc);
+	for (DWORD i = 0; e == FERRY_OK && i < WIN_PROFILE_LIST_MAX; i++) {
+		DWORD len = 256;
+		char **g;
+
+		rc = RegEnumKeyExW(k, i, name, &len, NULL, NULL, NULL, NULL);
+		if (rc == ERROR_NO_MORE_ITEMS)
+			break;
+		if (rc != ERROR_SUCCESS) {
+			e = reg_fail("RegEnumKeyExW(ProfileList)", rc);
+			break;
+		}
+		/* Windows keeps "<SID>.bak" beside a profile it had to repair: not a profile. */
+		if (wcschr(name, L'.'))
+			continue;
+		if (!(g = ferry_realloc_array(v, cnt + 1, sizeof(*v)))) {
+			e = ferry_error_set(FERRY_ENOMEM, "ProfileList");
+			break;
+		}
+		v = g;
+		if ((e = win_utf8(&v[cnt], name)) == FERRY_OK)
+			cnt++;
+	}
+	RegCloseKey(k);
+	if (e != FERRY_OK) {
+		win_profile_list_free(v, cnt);
+		return e;
+	}
+	*out = v;
+	*n = cnt;
+	return FERRY_OK;
+}
+
+void win_profile_list_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		ferry_free(v[i]);
+	ferry_free(v);
+}
+
+ferry_err win_last_logged_on_sid(char *out, size_t cap)
+{
+	wchar_t w[256];
+	DWORD cb = sizeof(w) - sizeof(wchar_t), type = 0;
+	char *u = NULL;
+	LONG rc;
+
+	out[0] = '\0';
+	memset(w, 0, sizeof(w));
+	rc = RegGetValueW(HKEY_LOCAL_MACHINE, WIN_LOGONUI_KEY, L"LastLoggedOnUserSID",
+			  RRF_RT_REG_SZ, &type, w, &cb);
+	if (rc == ERROR_FILE_NOT_FOUND)
+		return FERRY_OK;
+	if (rc != ERROR_SUCCESS)
+		return reg_fail("RegGetValueW(LastLoggedOnUserSID)", rc);
+	if (win_utf8(&u, w) != FERRY_OK)
+		return ferry_error_set(FERRY_ENOMEM, "LastLoggedOnUserSID");
+	snprintf(out, cap, "%s", u);
+	ferry_free(u);
+	return FERRY_OK;
+}

@@ -259,14 +259,18 @@ ferry_err win_reacl_paths(const struct win_profile_ctx *pc, enum rb_perm_mode mo
 	bool all;
 	ferry_err e;
 
-	if (!pc || !pc->table || win_check_sid(pc->source_sid) || win_check_sid(pc->target_sid))
+	if (!pc || !pc->table ||
+	    (profile_folders && (win_check_sid(pc->source_sid) || win_check_sid(pc->target_sid))))
 		return ferry_error_set(FERRY_EINVAL, "win_reacl_paths: missing profile context");
 	if ((e = win_reacl_mode(&o.mode, mode)) != FERRY_OK)
 		return e;
 	o.table = pc->table;
-	snprintf(salt, sizeof(salt), "files %s>%s", pc->source_sid, pc->target_sid);
+	/* One checkpoint per profile folder, and one for the configured paths. */
+	snprintf(salt, sizeof(salt), "files %s>%s", profile_folders ? pc->source_sid : "paths",
+		 profile_folders ? pc->target_sid : "");
 	o.salt = salt;
-	snprintf(ck.name, sizeof(ck.name), "reacl-files-%s", pc->source_sid);
+	snprintf(ck.name, sizeof(ck.name), "reacl-files-%s",
+		 profile_folders ? pc->source_sid : "paths");
 	if (ck.p && ck.p->storage_read && ck.p->storage_replace) {
 		o.ckpt_read = ck_read;
 		o.ckpt_write = ck_write;

@@ -269,6 +269,8 @@ class ServerFixture(Fixture):
         if table == "fallback":
             return [(a, base64.b64encode(s).decode()) for a, s in
                     self.db("SELECT agent, sealed FROM escrow")]
+        if table == "profiles":
+            return self.db("SELECT device, sids FROM device_profiles")
         raise KeyError(table)
 
     def agent(self, state, *argv, pin=None, enroll_key=True):

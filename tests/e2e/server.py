@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, token_sha256 TEXT, machin
 CREATE TABLE IF NOT EXISTS events(id TEXT PRIMARY KEY, agent TEXT, time REAL, kind TEXT,
   detail TEXT, received REAL);
 CREATE TABLE IF NOT EXISTS fallback(agent TEXT PRIMARY KEY, sealed TEXT, received REAL);
+CREATE TABLE IF NOT EXISTS profiles(agent TEXT PRIMARY KEY, sids TEXT, received REAL);
 CREATE TABLE IF NOT EXISTS odj(agent TEXT, machine TEXT, domain TEXT, sha256 TEXT, source TEXT,
   issued REAL);
 """
@@ -175,6 +176,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.st.q("INSERT OR REPLACE INTO fallback VALUES(?,?,?)", a[0],
                           str(req.get("sealed", "")), time.time())
                 return self.reply(201, {"stored": True})
+            if parts[3] == "profiles":
+                return self.profiles(a, req)
         self.reply(404, {"error": "not found"})
 
     def enroll(self, req):
@@ -189,6 +192,17 @@ class Handler(BaseHTTPRequestHandler):
                   req["os"], req["public_key"], time.time())
         self.reply(201, {"agent_id": agent_id, "token": token,
                          "poll_interval_s": self.st.poll_interval})
+
+    def profiles(self, a, req):
+        """The profile report (docs/protocol.md); ferry-server checks it with
+        idmap_report_check, this fixture only with its shape."""
+        sids = req.get("profiles") if isinstance(req, dict) else None
+        if not isinstance(sids, list) or not all(isinstance(x, str) and x.startswith("S-1-5-21-")
+                                                 for x in sids):
+            return self.reply(400, {"error": "profiles: /profiles must be account SIDs"})
+        self.st.q("INSERT OR REPLACE INTO profiles VALUES(?,?,?)", a[0], json.dumps(sids),
+                  time.time())
+        self.reply(200, {"stored": len(sids)})
 
     def events(self, a, req):
         new = dup = 0
@@ -247,7 +261,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(403, {"error": "control token"})
         tables = {"events": "SELECT agent, kind, detail FROM events ORDER BY received",
                   "odj": "SELECT agent, machine, domain, sha256, source FROM odj",
-                  "fallback": "SELECT agent, sealed FROM fallback"}
+                  "fallback": "SELECT agent, sealed FROM fallback",
+                  "profiles": "SELECT agent, sids FROM profiles"}
         if len(parts) == 2 and parts[1] in tables:
             return self.reply(200, {"rows": self.st.q(tables[parts[1]])})
         self.reply(404, {"error": "not found"})

@@ -120,6 +120,7 @@ static struct ferry_platform platform_on(struct store *s)
 }
 
 static struct runbook *sample;
+static const struct ferry_profile profile = { "S-1-5-21-1-2-3-1105", "S-1-5-21-7-8-9-2201" };
 
 static void load_sample(void)
 {
@@ -149,7 +150,7 @@ static void make_begun(void)
 
 	if (begun.buf)
 		return;
-	if (engine_open(&e, &p, sample, NAME) != FERRY_OK || !begun.buf)
+	if (engine_open(&e, &p, sample, NAME, &profile, 1) != FERRY_OK || !begun.buf)
 		abort();
 	engine_free(e);
 }
@@ -233,7 +234,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		journal_free(again);
 		journal_free(j);
-		(void)engine_open(&e, &p, sample, NAME);
+		(void)engine_open(&e, &p, sample, NAME, &profile, 1);
 		engine_free(e);
 	}
 	free(s.buf);

@@ -21,6 +21,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static const struct ferry_profile profile = { "S-1-5-21-1-2-3-1105", "S-1-5-21-7-8-9-2201" };
 static char dir[64];
 static char csv_path[96];
 
@@ -47,7 +48,7 @@ static void as_documents(const char *text, size_t size)
 		struct engine_step *steps = NULL;
 		size_t n = 0;
 
-		if (engine_plan(&steps, &n, rb) == FERRY_OK)
+		if (engine_plan(&steps, &n, rb, &profile, 1) == FERRY_OK)
 			ferry_free(steps);
 		(void)rb_check_refs(&iss, NULL, "", rbs, files, 1);
 		(void)runbook_is_migration(rb);

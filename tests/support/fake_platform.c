@@ -221,31 +221,56 @@ static ferry_err import_odj(void *ctx, const char *domain, const char *ou)
 	return leave(f);
 }
 
+/* Bit of the mapped profile `pf` names; 0 (and the op refuses) otherwise. */
+static unsigned profile_bit(const struct fake_platform *f, const struct ferry_profile *pf)
+{
+	for (size_t i = 0; pf && i < f->n_profiles; i++)
+		if (!strcmp(f->profiles[i].source_sid, pf->source_sid) &&
+		    !strcmp(f->profiles[i].target_sid, pf->target_sid))
+			return 1u << i;
+	return 0;
+}
+
 static ferry_err reacl_paths(void *ctx, enum rb_perm_mode mode, const char *const *paths,
-			     size_t n, bool profile)
+			     size_t n, const struct ferry_profile *profile)
 {
-	(void)mode, (void)paths, (void)n, (void)profile;
-	ENTER(FX_REACL_PATHS, NULL);
-	F(ctx)->world.reacl_paths = true;
+	unsigned bit = profile_bit(F(ctx), profile);
+
+	(void)mode, (void)paths, (void)n;
+	ENTER(FX_REACL_PATHS, profile ? profile->source_sid : NULL);
+	if (profile && !bit)
+		return ferry_error_set(FERRY_ENOTFOUND, "fake: no profile %s", profile->source_sid);
+	if (profile)
+		F(ctx)->world.profile_folders |= bit;
+	else
+		F(ctx)->world.reacl_paths = true;
 	return leave(F(ctx));
 }
 
-static ferry_err reacl_hives(void *ctx, enum rb_perm_mode mode)
+static ferry_err reacl_hives(void *ctx, enum rb_perm_mode mode, const struct ferry_profile *pf)
 {
+	unsigned bit = profile_bit(F(ctx), pf);
+
 	(void)mode;
-	ENTER(FX_REACL_HIVES, NULL);
-	F(ctx)->world.reacl_hives = true;
+	ENTER(FX_REACL_HIVES, pf ? pf->source_sid : NULL);
+	if (!bit)
+		return ferry_error_set(FERRY_ENOTFOUND, "fake: hives of an unknown profile");
+	F(ctx)->world.reacl_hives |= bit;
 	return leave(F(ctx));
 }
 
-static ferry_err remap_profile(void *ctx)
+static ferry_err remap_profile(void *ctx, const struct ferry_profile *pf)
 {
-	ENTER(FX_REMAP_PROFILE, NULL);
-	F(ctx)->world.profile_remapped = true;
+	unsigned bit = profile_bit(F(ctx), pf);
+
+	ENTER(FX_REMAP_PROFILE, pf ? pf->source_sid : NULL);
+	if (!bit)
+		return ferry_error_set(FERRY_ENOTFOUND, "fake: remap of an unknown profile");
+	F(ctx)->world.profile_remapped |= bit;
 	return leave(F(ctx));
 }
 
-static ferry_err reset_apps(void *ctx, unsigned apps)
+static ferry_err reset_apps(void *ctx, unsigned apps, const struct ferry_profile *pf)
 {
 	char list[40];
 
@@ -258,6 +283,7 @@ static ferry_err reset_apps(void *ctx, unsigned apps)
 		 apps & (RB_APP_OFFICE | RB_APP_TEAMS | RB_APP_ONEDRIVE) ? "" : "none");
 	ENTER(FX_RESET_APPS, list);
 	F(ctx)->world.apps_reset |= apps;
+	F(ctx)->world.profile_apps |= profile_bit(F(ctx), pf);
 	return leave(F(ctx));
 }
 
@@ -481,6 +507,9 @@ void fake_platform_init(struct fake_platform *f, int64_t clock)
 	f->boot_id = 1;
 	f->clock = clock;
 	f->server_odj = FAKE_ODJ_VALID;
+	f->profiles[0].source_sid = FAKE_SOURCE_SID;
+	f->profiles[0].target_sid = FAKE_TARGET_SID;
+	f->n_profiles = 1;
 }
 
 void fake_platform_power_cycle(struct fake_platform *f)

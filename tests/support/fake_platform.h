@@ -31,6 +31,9 @@ enum fake_op {
 };
 
 #define FAKE_MAX_PACKAGES 8
+#define FAKE_MAX_PROFILES 8
+#define FAKE_SOURCE_SID "S-1-5-21-1111-2222-3333-1105"
+#define FAKE_TARGET_SID "S-1-5-21-7777-8888-9999-2201"
 
 /* The sealed ODJ blob: on the PC's disk (world.odj_blob) and what the
  * server hands out (server_odj). */
@@ -47,7 +50,10 @@ struct fake_world {
 	int64_t lease_until; /* 0 = no lease */
 	char packages_done[FAKE_MAX_PACKAGES][64];
 	unsigned n_packages;
-	bool reacl_paths, reacl_hives, profile_remapped;
+	bool reacl_paths;   /* the runbook's configured paths */
+	/* Bit i: profiles[i]'s folder ReACL'd, its hives, its ProfileList entry,
+	 * its apps reset. A profile op for a SID not in profiles[] is refused. */
+	unsigned profile_folders, reacl_hives, profile_remapped, profile_apps;
 	unsigned apps_reset;
 	bool uninstalled;
 	int last_experience;
@@ -58,6 +64,10 @@ struct fake_world {
 struct fake_platform {
 	struct ferry_platform ops; /* ops.ctx points back here */
 	struct fake_world world;
+	/* The PC's mapped local profiles (ProfileList entries whose SID the
+	 * identity mapping names); init sets one, tests may set more. */
+	struct ferry_profile profiles[FAKE_MAX_PROFILES];
+	size_t n_profiles;
 	uint64_t boot_id;
 	int64_t clock;
 
@@ -88,7 +98,8 @@ struct fake_platform {
 	unsigned unjoins_without_blob; /* unjoin_domain called while no valid blob was on disk */
 };
 
-/** A PC joined to source.example and Entra, nothing cached, clock at `now`. */
+/** A PC joined to source.example and Entra, nothing cached, clock at `now`,
+ *  one mapped profile (FAKE_SOURCE_SID -> FAKE_TARGET_SID). */
 void fake_platform_init(struct fake_platform *f, int64_t now);
 
 /** Restart after a crash: unsynced journal bytes are lost and the boot id changes. */

@@ -38,7 +38,8 @@ static enum engine_status drive(struct fake_platform *f, const struct runbook *r
 	struct engine_result r;
 
 	for (int i = 0; i < 1000; i++) {
-		if (!e && engine_open(&e, &f->ops, rb, "journal") != FERRY_OK) {
+		if (!e && engine_open(&e, &f->ops, rb, "journal", f->profiles, f->n_profiles) !=
+			      FERRY_OK) {
 			assert_true(f->crashed);
 			fake_platform_power_cycle(f);
 			continue;
@@ -120,7 +121,7 @@ static void test_engine__plan_follows_the_story(void **state)
 		OP_OBTAIN_ODJ, OP_CREATE_FALLBACK_ACCOUNT, OP_SET_LOCK_SCREEN, OP_SET_LEGAL_NOTICE,
 		OP_SET_PREVENT_LOGIN, OP_RUN_COMMAND_PACKAGE, OP_NOTIFY_USER, OP_CACHE_CREDENTIALS,
 		OP_UNJOIN_DOMAIN, OP_LEAVE_ENTRA, OP_REBOOT, OP_IMPORT_ODJ, OP_REBOOT, OP_REACL_PATHS,
-		OP_REACL_REGISTRY_HIVES, OP_REMAP_PROFILE, OP_RESET_APPS, OP_RUN_COMMAND_PACKAGE,
+		OP_REACL_PATHS, OP_REACL_REGISTRY_HIVES, OP_REMAP_PROFILE, OP_RESET_APPS, OP_RUN_COMMAND_PACKAGE,
 		OP_RESTORE_LOCK_SCREEN, OP_RESTORE_LEGAL_NOTICE, OP_CLEAR_PREVENT_LOGIN, OP_REBOOT,
 		OP_DELETE_FALLBACK_ACCOUNT, OP_UNINSTALL_AGENT,
 	};
@@ -130,8 +131,10 @@ static void test_engine__plan_follows_the_story(void **state)
 	size_t n = 0;
 	enum engine_phase last = PHASE_STARTUP;
 
+	static const struct ferry_profile one = { FAKE_SOURCE_SID, FAKE_TARGET_SID };
+
 	(void)state;
-	assert_int_equal(engine_plan(&s, &n, rb), FERRY_OK);
+	assert_int_equal(engine_plan(&s, &n, rb, &one, 1), FERRY_OK);
 	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < n; i++) {
 		print_message("  %2u %-20s %s%s%s\n", (unsigned)i, engine_phase_name(s[i].phase),
@@ -141,11 +144,15 @@ static void test_engine__plan_follows_the_story(void **state)
 		last = s[i].phase;
 	}
 	assert_string_equal(s[5].arg, "stop-sync-client");
+	/* The configured paths once, then the profile's folder, hives, remap. */
+	assert_null(s[13].profile);
+	assert_ptr_equal(s[14].profile, &one);
+	assert_ptr_equal(s[16].profile, &one);
 	/* The fallback account goes after its delay, and only then the agent. */
 	assert_int_equal(s[n - 2].delay_seconds, 72 * 3600);
 	assert_int_equal(s[n - 1].delay_seconds, 0);
 	ferry_free(s);
-	assert_int_equal(engine_plan(&s, &n, cc), FERRY_OK);
+	assert_int_equal(engine_plan(&s, &n, cc, &one, 1), FERRY_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(s[0].op, OP_CACHE_CREDENTIALS);
 	ferry_free(s);
@@ -170,7 +177,8 @@ static void test_engine__clean_run_migrates_the_pc(void **state)
 	assert_false(f.world.legal_notice_set);
 	assert_int_equal(f.world.lease_until, 0);
 	assert_int_equal(f.world.n_packages, 2);
-	assert_true(f.world.reacl_paths && f.world.reacl_hives && f.world.profile_remapped);
+	assert_true(f.world.reacl_paths);
+	assert_int_equal(f.world.profile_folders & f.world.reacl_hives & f.world.profile_remapped, 1);
 	assert_int_equal(f.world.apps_reset, RB_APP_OFFICE | RB_APP_TEAMS | RB_APP_ONEDRIVE);
 	assert_true(f.world.uninstalled); /* the sample's completion.uninstall_agent */
 	assert_int_equal(f.calls[FX_REBOOT], 3);
@@ -261,6 +269,72 @@ static void test_engine__resumes_after_crash_after_every_effect(void **state)
 	runbook_free(rb);
 }
 
+/* A shared PC: three mapped profiles. Every profile gets its folder, hives and
+ * ProfileList entry exactly as in a clean run, whatever crash comes between
+ * or inside their steps (journal writes and effects alike). */
+static void three_profiles(struct fake_platform *f)
+{
+	static const struct ferry_profile more[] = {
+		{ "S-1-5-21-1111-2222-3333-1106", "S-1-5-21-7777-8888-9999-2202" },
+		{ "S-1-5-21-1111-2222-3333-1107", "S-1-5-21-7777-8888-9999-2203" },
+	};
+
+	f->profiles[1] = more[0];
+	f->profiles[2] = more[1];
+	f->n_profiles = 3;
+}
+
+static void test_engine__every_profile_survives_every_crash(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct fake_platform clean, f;
+	unsigned long writes = 0, effects = 0;
+
+	(void)state;
+	fake_platform_init(&clean, T0);
+	three_profiles(&clean);
+	assert_int_equal(drive(&clean, rb), ENGINE_DONE);
+	assert_int_equal(clean.world.profile_folders, 7);
+	assert_int_equal(clean.world.reacl_hives, 7);
+	assert_int_equal(clean.world.profile_remapped, 7);
+	assert_int_equal(clean.calls[FX_REMAP_PROFILE], 3);
+	for (unsigned long k = 1; k <= clean.writes + clean.effects; k++) {
+		fake_platform_init(&f, T0);
+		three_profiles(&f);
+		if (k <= clean.writes)
+			f.crash_at_write = k, writes++;
+		else
+			f.crash_after_effect = k - clean.writes, effects++;
+		assert_int_equal(drive(&f, rb), ENGINE_DONE);
+		assert_int_equal(f.crashes, 1);
+		assert_same_outcome(&clean, &f);
+		fake_platform_free(&f);
+	}
+	print_message("multi-profile crash sweep (3 profiles): %lu journal-write crashes and %lu "
+		      "effect crashes covered\n", writes, effects);
+	fake_platform_free(&clean);
+	runbook_free(rb);
+}
+
+/* Another set of profiles is another plan: a journal begun for two profiles
+ * is not resumed for three (the caller must fix the set at the start). */
+static void test_engine__refuses_a_journal_for_other_profiles(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct fake_platform f;
+	struct engine *e = NULL;
+
+	(void)state;
+	fake_platform_init(&f, T0);
+	assert_int_equal(engine_open(&e, &f.ops, rb, "journal", f.profiles, 1), FERRY_OK);
+	engine_free(e);
+	three_profiles(&f);
+	assert_int_equal(engine_open(&e, &f.ops, rb, "journal", f.profiles, 3), FERRY_EMISMATCH);
+	assert_null(e);
+	fake_platform_free(&f);
+	runbook_free(rb);
+}
+
 static void test_engine__retries_with_backoff_then_succeeds(void **state)
 {
 	struct runbook *rb = load(SAMPLES "migration.json");
@@ -300,7 +374,7 @@ static void test_engine__stops_where_someone_can_log_on(void **state)
 						   "system call failed: fake: import_odj failed"));
 	/* The stop is durable: reopening does nothing more. */
 	before = f.calls[FX_IMPORT_ODJ] + f.calls[FX_CLEAR_PREVENT_LOGIN];
-	assert_int_equal(engine_open(&e, &f.ops, rb, "journal"), FERRY_OK);
+	assert_int_equal(engine_open(&e, &f.ops, rb, "journal", f.profiles, f.n_profiles), FERRY_OK);
 	assert_int_equal(engine_run(e, &r), FERRY_OK);
 	assert_int_equal(r.status, ENGINE_STOPPED);
 	assert_non_null(strstr(r.reason, "import_odj"));
@@ -366,7 +440,7 @@ static void test_engine__unjoin_refused_without_a_validated_blob(void **state)
 	fake_platform_init(&f, T0);
 	f.crash_after_effect = 2; /* create_fallback_account, after obtain_odj was journaled done */
 	f.odj_at_power_cycle = FAKE_ODJ_CORRUPT;
-	assert_int_equal(engine_open(&e, &f.ops, rb, "journal"), FERRY_OK);
+	assert_int_equal(engine_open(&e, &f.ops, rb, "journal", f.profiles, f.n_profiles), FERRY_OK);
 	assert_int_not_equal(engine_run(e, &r), FERRY_OK);
 	assert_true(f.crashed);
 	engine_free(e);
@@ -425,7 +499,8 @@ static void test_engine__refuses_another_runbooks_journal(void **state)
 	(void)state;
 	fake_platform_init(&f, T0);
 	assert_int_equal(drive(&f, cc), ENGINE_DONE);
-	assert_int_equal(engine_open(&e, &f.ops, rb, "journal"), FERRY_EMISMATCH);
+	assert_int_equal(engine_open(&e, &f.ops, rb, "journal", f.profiles, f.n_profiles),
+			 FERRY_EMISMATCH);
 	assert_null(e);
 	fake_platform_free(&f);
 	runbook_free(rb);
@@ -470,10 +545,10 @@ static void test_engine__layer_forwards_every_op_with_the_inner_ctx(void **state
 	assert_int_equal(p->odj_ready(p->ctx, "target.example", &b), FERRY_OK);
 	assert_true(b);
 	assert_int_equal(p->import_odj(p->ctx, "target.example", NULL), FERRY_OK);
-	assert_int_equal(p->reacl_paths(p->ctx, RB_PERM_ADD, paths, 1, true), FERRY_OK);
-	assert_int_equal(p->reacl_registry_hives(p->ctx, RB_PERM_ADD), FERRY_OK);
-	assert_int_equal(p->remap_profile(p->ctx), FERRY_OK);
-	assert_int_equal(p->reset_apps(p->ctx, 1), FERRY_OK);
+	assert_int_equal(p->reacl_paths(p->ctx, RB_PERM_ADD, paths, 1, NULL), FERRY_OK);
+	assert_int_equal(p->reacl_registry_hives(p->ctx, RB_PERM_ADD, &f.profiles[0]), FERRY_OK);
+	assert_int_equal(p->remap_profile(p->ctx, &f.profiles[0]), FERRY_OK);
+	assert_int_equal(p->reset_apps(p->ctx, 1, &f.profiles[0]), FERRY_OK);
 	assert_int_equal(p->uninstall_agent(p->ctx), FERRY_OK);
 	assert_int_equal(p->reboot(p->ctx), FERRY_OK);
 	assert_int_equal(p->report_event(p->ctx, "e", "r"), FERRY_OK);
@@ -503,6 +578,8 @@ int main(void)
 		cmocka_unit_test(test_engine__resumes_after_crash_at_every_journal_write),
 		cmocka_unit_test(test_engine__resumes_after_torn_write_at_every_byte),
 		cmocka_unit_test(test_engine__resumes_after_crash_after_every_effect),
+		cmocka_unit_test(test_engine__every_profile_survives_every_crash),
+		cmocka_unit_test(test_engine__refuses_a_journal_for_other_profiles),
 		cmocka_unit_test(test_engine__retries_with_backoff_then_succeeds),
 		cmocka_unit_test(test_engine__stops_where_someone_can_log_on),
 		cmocka_unit_test(test_engine__server_unreachable_stops_before_the_unjoin),

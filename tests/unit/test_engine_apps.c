@@ -227,7 +227,8 @@ static enum engine_status drive(struct fake_platform *f, const struct runbook *r
 	struct engine_result r;
 
 	for (int i = 0; i < 1000; i++) {
-		if (!e && engine_open(&e, &f->ops, rb, "journal") != FERRY_OK) {
+		if (!e && engine_open(&e, &f->ops, rb, "journal", f->profiles, f->n_profiles) !=
+			      FERRY_OK) {
 			fake_platform_power_cycle(f);
 			continue;
 		}
@@ -263,7 +264,9 @@ static void test_engine_apps__plan_and_run_with_resets_and_uninstall(void **stat
 
 	(void)state;
 	assert_int_equal(rb->app_reset, RB_APP_OFFICE | RB_APP_ONEDRIVE);
-	assert_int_equal(engine_plan(&s, &n, rb), FERRY_OK);
+	assert_int_equal(engine_plan(&s, &n, rb, &(struct ferry_profile){ FAKE_SOURCE_SID,
+									    FAKE_TARGET_SID }, 1),
+			 FERRY_OK);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i].op == OP_REACL_REGISTRY_HIVES)
 			reacl = i;

@@ -658,39 +658,55 @@ static void test_ipc__parse_wipes_password_from_json_tree(void **state)
 
 static void test_ipc__authz_table(void **state)
 {
-	static const struct ipc_authz_mapping map = { "jdoe", "NEWCORP" };
+	/* Two users on this PC: jdoe (the caller of the interactive rows) and
+	 * asmith, whose UPN differs from her sAMAccountName. */
+	static const struct ipc_authz_account users[] = {
+		{ "jdoe", "jdoe@newcorp.example", "NEWCORP", "newcorp.example" },
+		{ "asmith", "anna.smith@newcorp.example", "NEWCORP", "newcorp.example" },
+	};
+	static const struct ipc_authz_mapping map = { &users[0], users, 2, "newcorp.example" };
+	static const struct ipc_authz_mapping other_target = { &users[0], users, 2, "else.example" };
 	static const struct {
 		enum ipc_caller_class cls;
 		uint32_t caller_session;
 		enum ipc_op op;
 		uint32_t target;
 		const char *user, *domain;
-		bool with_map;
+		const struct ipc_authz_mapping *map;
 		bool allow;
 	} rows[] = {
-		{ IPC_CALLER_SYSTEM, 1, IPC_OP_GET_EXPERIENCE, 2, NULL, NULL, false, true },
-		{ IPC_CALLER_SYSTEM, 0, IPC_OP_CACHE_CREDENTIALS, 3, "anyone", "X", false, true },
-		{ IPC_CALLER_SYSTEM, 1, IPC_OP_START_NOW, IPC_NO_SESSION, NULL, NULL, false, true },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_HELLO, IPC_NO_SESSION, NULL, NULL, false, true },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_GET_EXPERIENCE, IPC_NO_SESSION, NULL, NULL, false, true },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_SNOOZE, 2, NULL, NULL, false, true },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_SNOOZE, 3, NULL, NULL, false, false },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_ACK_COMPLETE, 0, NULL, NULL, false, false },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_SUBSCRIBE, 2, NULL, NULL, false, true },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 2, "jdoe", "NEWCORP", true, true },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, IPC_NO_SESSION, "JDoe", "newcorp", true, true },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 2, "admin", "NEWCORP", true, false },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 2, "jdoe", "OLDCORP", true, false },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 2, "jdoe", "NEWCORP", false, false },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 3, "jdoe", "NEWCORP", true, false },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 2, "jdoe2", "NEWCORP", true, false },
-		{ IPC_CALLER_OTHER, 2, IPC_OP_HELLO, IPC_NO_SESSION, NULL, NULL, false, false },
-		{ IPC_CALLER_OTHER, 2, IPC_OP_GET_EXPERIENCE, 2, NULL, NULL, false, false },
+		{ IPC_CALLER_SYSTEM, 1, IPC_OP_GET_EXPERIENCE, 2, NULL, NULL, NULL, true },
+		{ IPC_CALLER_SYSTEM, 0, IPC_OP_CACHE_CREDENTIALS, 3, "anyone", "X", &map, false },
+		{ IPC_CALLER_SYSTEM, 0, IPC_OP_CACHE_CREDENTIALS, 3, "asmith", "NEWCORP", &map, true },
+		{ IPC_CALLER_SYSTEM, 0, IPC_OP_CACHE_CREDENTIALS, 3, "anna.smith", "newcorp.example", &map, true },
+		{ IPC_CALLER_SYSTEM, 0, IPC_OP_CACHE_CREDENTIALS, 3, "jdoe", "NEWCORP", &map, true },
+		{ IPC_CALLER_SYSTEM, 0, IPC_OP_CACHE_CREDENTIALS, 3, "asmith", "OLDCORP", &map, false },
+		{ IPC_CALLER_SYSTEM, 0, IPC_OP_CACHE_CREDENTIALS, 3, "jdoe", "NEWCORP", NULL, false },
+		{ IPC_CALLER_SYSTEM, 0, IPC_OP_CACHE_CREDENTIALS, 3, "jdoe", "NEWCORP", &other_target, false },
+		{ IPC_CALLER_SYSTEM, 1, IPC_OP_START_NOW, IPC_NO_SESSION, NULL, NULL, NULL, true },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_HELLO, IPC_NO_SESSION, NULL, NULL, NULL, true },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_GET_EXPERIENCE, IPC_NO_SESSION, NULL, NULL, NULL, true },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_SNOOZE, 2, NULL, NULL, NULL, true },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_SNOOZE, 3, NULL, NULL, NULL, false },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_ACK_COMPLETE, 0, NULL, NULL, NULL, false },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_SUBSCRIBE, 2, NULL, NULL, NULL, true },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 2, "jdoe", "NEWCORP", &map, true },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, IPC_NO_SESSION, "JDoe", "newcorp.example", &map, true },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 2, "jdoe@newcorp.example", "", &map, true },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 2, "admin", "NEWCORP", &map, false },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 2, "jdoe", "OLDCORP", &map, false },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 2, "asmith", "NEWCORP", &map, false },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 2, "jdoe", "NEWCORP", NULL, false },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 2, "jdoe", "NEWCORP", &other_target, false },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 3, "jdoe", "NEWCORP", &map, false },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 2, "jdoe2", "NEWCORP", &map, false },
+		{ IPC_CALLER_OTHER, 2, IPC_OP_HELLO, IPC_NO_SESSION, NULL, NULL, NULL, false },
+		{ IPC_CALLER_OTHER, 2, IPC_OP_GET_EXPERIENCE, 2, NULL, NULL, NULL, false },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct ipc_caller c = { rows[i].cls, rows[i].caller_session };
+		struct ipc_caller c = { rows[i].cls, rows[i].caller_session, "" };
 		struct ipc_request r;
 		struct ipc_authz_decision d;
 
@@ -701,13 +717,44 @@ static void test_ipc__authz_table(void **state)
 			strcpy(r.u.creds.user, rows[i].user);
 			strcpy(r.u.creds.domain, rows[i].domain);
 		}
-		d = ipc_authz_check(&c, &r, rows[i].with_map ? &map : NULL);
+		d = ipc_authz_check(&c, &r, rows[i].map);
 		if (d.allow != rows[i].allow)
 			print_message("row %lu: got %d (%s)\n", (unsigned long)i, (int)d.allow,
 				      d.reason);
 		assert_int_equal(d.allow, rows[i].allow);
-		assert_non_null(d.reason);
+		assert_true(d.reason[0]);
 	}
+}
+
+/* A source-domain account is refused with the account to use; a stranger's
+ * account names neither the stranger's nor anybody's password. */
+static void test_ipc__authz_names_the_account_to_use(void **state)
+{
+	static const struct ipc_authz_account jdoe = { "jdoe", "", "NEWCORP", "newcorp.example" };
+	static const struct ipc_authz_mapping map = { &jdoe, &jdoe, 1, "newcorp.example" };
+	struct ipc_caller user = { IPC_CALLER_INTERACTIVE_USER, 2, "S-1-5-21-1-2-3-1105" };
+	struct ipc_caller tile = { IPC_CALLER_SYSTEM, 1, "" };
+	struct ipc_request r;
+	struct ipc_authz_decision d;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.op = IPC_OP_CACHE_CREDENTIALS;
+	r.session = IPC_NO_SESSION;
+	strcpy(r.u.creds.user, "jdoe");
+	strcpy(r.u.creds.domain, "OLDCORP");
+	d = ipc_authz_check(&user, &r, &map);
+	assert_false(d.allow);
+	assert_string_equal(d.reason, "OLDCORP\\jdoe is not the account this user moves to: "
+				      "cache NEWCORP\\jdoe, the target-domain account");
+	d = ipc_authz_check(&tile, &r, &map);
+	assert_false(d.allow);
+	assert_non_null(strstr(d.reason, "cache NEWCORP\\jdoe"));
+	strcpy(r.u.creds.user, "OLDCORP\\jdoe");
+	strcpy(r.u.creds.domain, "");
+	d = ipc_authz_check(&user, &r, &map);
+	assert_false(d.allow);
+	assert_non_null(strstr(d.reason, "cache NEWCORP\\jdoe"));
 }
 
 static void test_ipc__error_codes_map_from_ferry_err(void **state)
@@ -739,6 +786,7 @@ int main(void)
 		cmocka_unit_test(test_ipc__password_never_in_error_detail),
 		cmocka_unit_test(test_ipc__parse_wipes_password_from_json_tree),
 		cmocka_unit_test(test_ipc__authz_table),
+		cmocka_unit_test(test_ipc__authz_names_the_account_to_use),
 		cmocka_unit_test(test_ipc__error_codes_map_from_ferry_err),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,7 +61,8 @@ static void rehearse_run(struct fake_platform *f, struct rehearse *h, const stru
 
 	for (int i = 0; i < 100; i++) {
 		if (!e)
-			assert_int_equal(engine_open(&e, rehearse_platform(h), rb, "rehearsal"),
+			assert_int_equal(engine_open(&e, rehearse_platform(h), rb, "rehearsal",
+						     f->profiles, f->n_profiles),
 					 FERRY_OK);
 		assert_int_equal(engine_run(e, &r), FERRY_OK);
 		switch (r.status) {

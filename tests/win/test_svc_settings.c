@@ -112,7 +112,10 @@ static void test_svc_settings__policy_wins_over_msi(void **state)
 	assert_int_equal(code, 0);
 	/* The policy's Rehearse made it a rehearsal, its BundleDir gave the batch. */
 	assert_non_null(strstr(got, "rehearsal: starting from"));
-	assert_non_null(strstr(got, "reset_apps apps=office,teams,onedrive"));
+	/* A batch from files carries no identity mapping: the configured paths
+	 * are planned, no profile is (issue 17: the mapping is signed only). */
+	assert_non_null(strstr(got, "reacl_paths mode=add"));
+	assert_non_null(strstr(got, "profiles: no signed identity mapping"));
 	assert_non_null(strstr(got, "\nuninstall_agent"));
 	ferry_free(got);
 	DeleteFileW(out_path);
