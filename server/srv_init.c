@@ -441,7 +441,7 @@ static ferry_err build(const char *tmp, const struct srv_init_opts *o, struct sr
 	if (!rc)
 		rc = srv_path(path, sizeof(path), tmp, "ferry.db");
 	if (!rc)
-		rc = srv_store_sqlite_open(&st, path, true);
+		rc = srv_store_sqlite_open(&st, path, SRV_STORE_INIT);
 	if (!rc)
 		rc = srv_token_new(&tok, hash);
 	if (!rc)

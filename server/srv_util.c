@@ -294,7 +294,7 @@ ferry_err srv_open(struct srv *s, const char *dir)
 	if (!rc)
 		rc = srv_path(path, sizeof(path), dir, s->cfg.db_path);
 	if (!rc)
-		rc = srv_store_sqlite_open(&s->store, path, false);
+		rc = srv_store_sqlite_open(&s->store, path, SRV_STORE_USE);
 	if (!rc)
 		rc = srv_catalog_open(s);
 	if (!rc)

@@ -25,7 +25,7 @@ static int setup(void **state)
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/ferry.db", f->dir);
-	if (srv_store_sqlite_open(&f->st, f->path, true))
+	if (srv_store_sqlite_open(&f->st, f->path, SRV_STORE_INIT))
 		return -1;
 	*state = f;
 	return 0;

@@ -70,7 +70,7 @@ static int setup(void **state)
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/ferry.db", f->dir);
-	if (srv_store_sqlite_open(&f->s.store, f->path, true))
+	if (srv_store_sqlite_open(&f->s.store, f->path, SRV_STORE_INIT))
 		return -1;
 	f->s.now = fixed_now;
 	f->src = load_small();
