@@ -378,8 +378,10 @@ static ferry_err simple(PGconn *c, const char *sql, const char *what)
 static ferry_err migrate(struct pgst *p, PGconn *c, enum srv_store_mode mode)
 {
 	static const char lock[] = "SELECT pg_advisory_xact_lock(1179796057, 0)";
-	static const char ver[] = "SELECT CASE WHEN to_regclass('meta') IS NULL THEN 0 ELSE"
-				  " (SELECT value::int FROM meta WHERE key='schema_version') END";
+	/* meta may not exist yet: the query that reads it is planned only then */
+	static const char has[] = "SELECT to_regclass('meta') IS NOT NULL";
+	static const char ver[] = "SELECT coalesce((SELECT value::int FROM meta"
+				  " WHERE key='schema_version'), 0)";
 	ferry_err rc = FERRY_OK;
 	bool first = true;
 
@@ -394,7 +396,11 @@ static ferry_err migrate(struct pgst *p, PGconn *c, enum srv_store_mode mode)
 			rc = simple(c, lock, "migrate");
 		if (rc)
 			break;
-		r = PQexec(c, ver);
+		r = PQexec(c, has);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && !strcmp(PQgetvalue(r, 0, 0), "t")) {
+			PQclear(r);
+			r = PQexec(c, ver);
+		}
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 			rc = pg_err(c, r, "schema version");
 			PQclear(r);

@@ -396,7 +396,6 @@ static ferry_err job_row(struct srv_prov_job *out, sqlite3_stmt *s)
 	sq_col_text(out->error, sizeof(out->error), s, 4);
 	out->state = !strcmp(state, "running") ? SRV_PROV_RUNNING :
 		     !strcmp(state, "failed") ? SRV_PROV_FAILED : SRV_PROV_QUEUED;
-	sqlite3_reset(s);
 	return FERRY_OK;
 }
 
@@ -418,7 +417,10 @@ ferry_err sq_prov_job_enqueue(struct srv_store *st, struct srv_prov_job *out, co
 		rc = sq_prep(st, &s, get, "t", device);
 	if (!rc)
 		rc = sq_step_row(s, "provisioning job");
-	return rc ? rc : job_row(out, s);
+	if (!rc)
+		job_row(out, s);
+	sqlite3_reset(s);
+	return rc;
 }
 
 ferry_err sq_prov_job_claim(struct srv_store *st, struct srv_prov_job *out, const char *node)
@@ -437,7 +439,9 @@ ferry_err sq_prov_job_claim(struct srv_store *st, struct srv_prov_job *out, cons
 	if (!rc) {
 		job_row(out, s);
 		/* RETURNING: the change is made when the statement completes */
-		rc = sq_step_done(s, "provisioning claim");
+		while (sqlite3_step(s) == SQLITE_ROW)
+			;
+		sqlite3_reset(s);
 	}
 	return rc;
 }
