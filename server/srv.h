@@ -138,6 +138,9 @@ ferry_err srv_write_file(const char *path, const void *data, size_t len, unsigne
 ferry_err srv_read_key32(struct ferry_secret **out, const char *path);
 /** Parse a time: Unix seconds or RFC 3339 UTC ("2025-03-01T08:00:00Z"). */
 ferry_err srv_time_parse(int64_t *out, const char *text, const char *what);
+/** Open the database ferry-server.conf names (srv_store.c; mode: srv_schema.h). */
+ferry_err srv_store_open(struct srv_store **out, const struct srv_config *c,
+			 enum srv_store_mode mode);
 /** Open the server in dir: config, keys, store. */
 ferry_err srv_open(struct srv *s, const char *dir);
 void srv_close(struct srv *s);
