@@ -148,7 +148,10 @@ static int cmd_run(int argc, char **argv)
 		return fail(argv[2], rc);
 	rc = srv_provision_attach(&s);
 	if (!rc)
+		rc = srv_jobs_start(&s);
+	if (!rc)
 		rc = srv_serve(&s, listen);
+	srv_jobs_stop(&s);
 	srv_provision_detach(&s);
 	srv_close(&s);
 	return rc ? fail("run", rc) : 0;

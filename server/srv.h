@@ -54,6 +54,7 @@ struct srv {
 	char table_hash[SRV_HASH_HEX];       /* its table's SHA-256, "" when none */
 	struct srv_stats stats;
 	int64_t (*now)(void);                /* the clock (tests may replace it) */
+	char node[96];                       /* this process: "<host>:<pid>" (claims, logs) */
 };
 
 struct srv_req {
@@ -149,5 +150,13 @@ void srv_close(struct srv *s);
 ferry_err srv_provision_attach(struct srv *s);
 /* Stop the provisioning queue's threads (after the HTTP server stopped). */
 void srv_provision_detach(struct srv *s);
+/* From the job thread (srv_jobs.c): whether this node holds the "provision"
+ * lock; on taking it, recover other nodes' claims; then the scheduler's pass. */
+void srv_provision_tick(struct srv *s, bool holding);
+
+/* srv_jobs.c: the node's job thread (every JOBS_TICK_S): the cluster jobs
+ * under their locks (provisioning, retention) and the caches' refresh. */
+ferry_err srv_jobs_start(struct srv *s);
+void srv_jobs_stop(struct srv *s);
 
 #endif

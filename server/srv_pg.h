@@ -15,7 +15,7 @@
 
 #define PG_STMT_CACHE 96  /* more than the distinct statements of the backend */
 #define PG_LOCKS_MAX 8    /* job locks one session holds at most */
-#define PG_LOCK_SPACE 0x46525259 /* "FRRY": the first key of every advisory lock */
+#define PG_LOCK_SPACE 0x46525259 /* 1179800153, "FRRY": job locks (key 2: FNV of the name), migrations (key 2: 0); enrolment uses the next space */
 
 struct pgconn {
 	PGconn *c;

@@ -377,7 +377,7 @@ static ferry_err simple(PGconn *c, const char *sql, const char *what)
  */
 static ferry_err migrate(struct pgst *p, PGconn *c, enum srv_store_mode mode)
 {
-	static const char lock[] = "SELECT pg_advisory_xact_lock(1179796057, 0)";
+	static const char lock[] = "SELECT pg_advisory_xact_lock(1179800153, 0)";
 	/* meta may not exist yet: the query that reads it is planned only then */
 	static const char has[] = "SELECT to_regclass('meta') IS NOT NULL";
 	static const char ver[] = "SELECT coalesce((SELECT value::int FROM meta"

@@ -10,7 +10,7 @@
 #include "util/mem.h"
 
 /* the first key of the enrolment locks (the second: hashtext of the device) */
-#define ENROL_LOCK "1179796058"
+#define ENROL_LOCK "1179800154" /* PG_LOCK_SPACE + 1 */
 
 ferry_err pq_agent_auth(struct srv_store *st, struct srv_agent *out, const char *id,
 			const char *token_sha256, int64_t now)

@@ -382,6 +382,20 @@ static void test_srv_store__job_lock_and_versions(void **state)
 	assert_true(held);
 	assert_int_equal(o->job_lock(f->st, &held, "retention"), FERRY_OK);
 	assert_true(held); /* again, by the holder */
+	assert_int_equal(o->job_lock(f->st, &held, "provision"), FERRY_OK);
+	assert_true(held);
+	if (getenv("FERRY_TEST_PG")) {
+		/* another node (its own sessions) gets neither while this one lives */
+		struct srv_store *other = NULL;
+
+		assert_int_equal(srv_store_pg_open(&other, getenv("FERRY_TEST_PG"), NULL,
+						   SRV_STORE_USE), FERRY_OK);
+		assert_int_equal(other->ops->job_lock(other, &held, "retention"), FERRY_OK);
+		assert_false(held);
+		assert_int_equal(other->ops->job_lock(other, &held, "provision"), FERRY_OK);
+		assert_false(held);
+		other->ops->close(other);
+	}
 	assert_int_equal(o->versions(f->st, &seq, hash), FERRY_OK);
 	assert_int_equal(seq, 0);
 	assert_string_equal(hash, "");
