@@ -30,6 +30,7 @@ struct pgst {
 	char *conninfo;
 	struct ferry_secret *password;
 	char where[96];       /* the database for messages: "PostgreSQL database NAME" */
+	char app[64];         /* application_name: "ferry-server HOST:PID" */
 	pthread_key_t key;
 	pthread_mutex_t lock; /* guards conns */
 	struct pgconn *conns;

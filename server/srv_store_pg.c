@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/mem.h"
 
@@ -58,7 +59,7 @@ static ferry_err conn_open(struct pgconn **out, struct pgst *p)
 	const char *keys[] = { "dbname", "password", "application_name", "connect_timeout",
 			       "client_encoding", NULL };
 	const char *vals[] = { p->conninfo, p->password ? (const char *)p->password->data : NULL,
-			       "ferry-server", "10", "UTF8", NULL };
+			       p->app, "10", "UTF8", NULL };
 	struct pgconn *c = ferry_calloc(1, sizeof(*c));
 	ferry_err rc = FERRY_OK;
 
@@ -66,7 +67,7 @@ static ferry_err conn_open(struct pgconn **out, struct pgst *p)
 		return ferry_error_set(FERRY_ENOMEM, "database connection");
 	if (!p->password) { /* no password given: libpq's own sources (.pgpass, peer) */
 		keys[1] = "application_name";
-		vals[1] = "ferry-server";
+		vals[1] = p->app;
 	}
 	c->c = PQconnectdbParams(keys, vals, 1);
 	if (!c->c || PQstatus(c->c) != CONNECTION_OK) {
@@ -521,6 +522,13 @@ ferry_err srv_store_pg_open(struct srv_store **out, const char *conninfo, const 
 	}
 	PQconninfoFree(opts);
 	describe(p->where, sizeof(p->where), conninfo);
+	{
+		/* which node a session is (pg_stat_activity.application_name) */
+		char host[32] = "";
+
+		gethostname(host, sizeof(host) - 1);
+		snprintf(p->app, sizeof(p->app), "ferry-server %s:%ld", host, (long)getpid());
+	}
 	rc = conn_open(&c, p);
 	if (rc)
 		goto out;
