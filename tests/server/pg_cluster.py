@@ -115,6 +115,30 @@ class Cluster:
     def query(self, db, sql):
         return [l.split("|") for l in self.psql(db, sql).stdout.splitlines() if l]
 
+    def copy(self, db, table, csv_text):
+        """COPY csv_text (CSV, no header) into table ("name(col, ...)")."""
+        r = subprocess.run([os.path.join(self.bin, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                            "-d", self.url(db), "-c", "COPY %s FROM STDIN WITH (FORMAT csv)" % table],
+                           input=csv_text, capture_output=True, text=True, timeout=600)
+        if r.returncode:
+            raise RuntimeError("COPY %s: %s" % (table, r.stderr.strip()))
+
+    def pids(self):
+        """The server's processes (postmaster and every backend), for CPU accounting."""
+        out, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            for d in os.listdir("/proc"):
+                if d.isdigit():
+                    try:
+                        st = open("/proc/%s/stat" % d).read().rsplit(")", 1)[1].split()
+                        if int(st[1]) == pid:
+                            todo.append(int(d))
+                    except (OSError, IndexError):
+                        pass
+        return out
+
     def createdb(self, name):
         self.psql("postgres", "CREATE DATABASE \"%s\"" % name)
         return self.url(name)
