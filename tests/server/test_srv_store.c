@@ -406,6 +406,42 @@ static void test_srv_store__job_lock_and_versions(void **state)
 	assert_string_equal(hash, "ab");
 }
 
+/* A version 1 database: `run` refuses it naming the command; migrate
+ * upgrades it in place (its rows kept) to the current version; migrate again
+ * changes nothing; init refuses a database that holds a schema. */
+static void test_srv_store__migrates_from_version_1(void **state)
+{
+	struct fx *f = *state;
+	struct srv_store *old = NULL;
+	struct srv_status s = { .seq = 1, .phase = "idle", .stage = 1, .json = "{}" };
+	char path[128];
+	bool added, dup;
+	uint64_t deleted = 9;
+
+	f->st->ops->close(f->st); /* the fixture's current-version database */
+	f->st = NULL;
+	snprintf(path, sizeof(path), "%s/v1.db", f->dir);
+	assert_int_equal(srv_test_store_make_v1(path), 0);
+	assert_int_equal(srv_test_store_reopen(&old, path, SRV_STORE_USE), FERRY_EMISMATCH);
+	assert_non_null(strstr(ferry_error_detail(), "schema version 1, this server needs 2: run "
+					"`ferry-server migrate DIR` first"));
+	assert_int_equal(srv_test_store_reopen(&old, path, SRV_STORE_INIT), FERRY_EMISMATCH);
+	assert_non_null(strstr(ferry_error_detail(), "holds a ferry-server database already"));
+	assert_int_equal(srv_test_store_reopen(&old, path, SRV_STORE_MIGRATE), FERRY_OK);
+	assert_int_equal(old->ops->wave_add(old, "w", 1), FERRY_OK);
+	assert_int_equal(old->ops->device_add(old, &added, "w", "PC1", 1), FERRY_OK);
+	old->ops->close(old);
+	assert_int_equal(srv_test_store_reopen(&old, path, SRV_STORE_MIGRATE), FERRY_OK);
+	old->ops->close(old);
+	assert_int_equal(srv_test_store_reopen(&f->st, path, SRV_STORE_USE), FERRY_OK);
+	/* version 2's tables are there */
+	assert_int_equal(f->st->ops->status_add(f->st, &dup, "PC1", &s, 10), FERRY_OK);
+	assert_false(dup);
+	assert_int_equal(f->st->ops->prune(f->st, &deleted, 0, 11, 10), FERRY_OK);
+	assert_int_equal(deleted, 1);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +458,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_srv_store__provisioning_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_srv_store__job_lock_and_versions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_srv_store__migrates_from_version_1, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
