@@ -58,11 +58,13 @@ static ferry_err array_add(struct ferry_buf *b, const char *v, bool first)
 
 ferry_err pq_devices_seen(struct srv_store *st, const struct srv_seen *v, size_t n)
 {
-	/* One statement for the whole batch; rows are locked in name order so
-	 * two nodes' batches over the same devices cannot deadlock. */
+	/* One statement for the whole batch (a device noted several times: its
+	 * latest time); rows are locked in name order so two nodes' batches over
+	 * the same devices cannot deadlock. */
 	static const char q[] =
-		"WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(n, a, t)),"
-		" l AS (SELECT d.name FROM devices d JOIN v ON d.name=v.n ORDER BY d.name FOR UPDATE)"
+		"WITH v AS (SELECT n, a, max(t) AS t FROM unnest($1::text[], $2::text[], $3::bigint[])"
+		" AS u(n, a, t) GROUP BY n, a),"
+		" l AS (SELECT d.name FROM devices d JOIN v ON d.name=v.n ORDER BY d.name FOR UPDATE OF d)"
 		" UPDATE devices d SET last_seen=v.t FROM v WHERE d.name=v.n AND d.agent=v.a"
 		" AND (d.last_seen IS NULL OR d.last_seen<v.t) AND d.name IN (SELECT name FROM l)";
 	struct ferry_buf names = { 0 }, agents = { 0 }, times = { 0 };

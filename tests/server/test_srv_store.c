@@ -406,6 +406,28 @@ static void test_srv_store__job_lock_and_versions(void **state)
 	assert_string_equal(hash, "ab");
 }
 
+/* "Last seen" in one batch: only for the device's current agent, never
+ * moved back, names with characters an array literal must escape are safe. */
+static void test_srv_store__devices_seen_batch(void **state)
+{
+	struct fx *f = *state;
+	const struct srv_store_ops *o = f->st->ops;
+	struct srv_enrol_result res;
+	struct srv_enrol_req r = req("PC1", 1, "a1", true);
+	struct srv_seen v[4] = { { "PC1", "a1", 50 }, { "PC1", "a1", 40 }, { "PC1", "zz", 90 },
+				 { "PC\\\"X", "a\",x", 70 } };
+	cJSON *list = NULL;
+
+	assert_int_equal(o->enrol(f->st, &res, &r), FERRY_OK);
+	assert_int_equal(o->devices_seen(f->st, v, 4), FERRY_OK);
+	assert_int_equal(o->devices_seen(f->st, v + 1, 1), FERRY_OK); /* older: ignored */
+	assert_int_equal(o->devices_seen(f->st, v, 0), FERRY_OK);
+	assert_int_equal(o->list(f->st, &list, SRV_LIST_DEVICES, NULL), FERRY_OK);
+	assert_int_equal(cJSON_GetArraySize(list), 1);
+	assert_int_equal(cJSON_GetObjectItem(list->child, "last_seen")->valueint, 50);
+	cJSON_Delete(list);
+}
+
 /* A version 1 database: `run` refuses it naming the command; migrate
  * upgrades it in place (its rows kept) to the current version; migrate again
  * changes nothing; init refuses a database that holds a schema. */
@@ -459,6 +481,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_srv_store__provisioning_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_srv_store__job_lock_and_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_srv_store__migrates_from_version_1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_srv_store__devices_seen_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
