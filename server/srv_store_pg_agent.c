@@ -303,22 +303,19 @@ ferry_err pq_event_add(struct srv_store *st, bool *dup, const char *agent, const
 ferry_err pq_status_add(struct srv_store *st, bool *dup, const char *device,
 			const struct srv_status *x, int64_t now)
 {
-	/* History first: both statements are idempotent (see srv_store_sqlite_agent.c). */
-	static const char h[] = "INSERT INTO status_history SELECT $1::text, $2::bigint,"
-				" $3::bigint, $4::text, $5::text"
-				" WHERE EXISTS(SELECT 1 FROM devices WHERE name=$1)"
-				" ON CONFLICT(device, seq) DO NOTHING";
-	static const char q[] = "UPDATE devices SET status_seq=$1, phase=$2, status=$3,"
-				" last_seen=$4, stage=greatest(stage, $5), progress_at=CASE WHEN"
-				" $6::int<>0 OR progress_at IS NULL THEN $4 ELSE progress_at END"
-				" WHERE name=$7 AND status_seq<$1";
+	/* The history row and the device in one statement: one commit, and a
+	 * report retried after a failure converges to one row and one update. */
+	static const char q[] =
+		"WITH h AS (INSERT INTO status_history SELECT $7::text, $1::bigint, $4::bigint,"
+		" $2::text, $3::text WHERE EXISTS(SELECT 1 FROM devices WHERE name=$7)"
+		" ON CONFLICT(device, seq) DO NOTHING)"
+		" UPDATE devices SET status_seq=$1, phase=$2, status=$3, last_seen=$4,"
+		" stage=greatest(stage, $5), progress_at=CASE WHEN $6::int<>0 OR progress_at IS NULL"
+		" THEN $4 ELSE progress_at END WHERE name=$7 AND status_seq<$1";
 	PGresult *r = NULL;
-	ferry_err rc = pq_run(st, h, "status history", "tiitt", device, (int64_t)x->seq, now,
-			      x->phase, x->json);
+	ferry_err rc = pq_exec(st, &r, q, "status", "ittiiit", (int64_t)x->seq, x->phase, x->json,
+			       now, (int64_t)x->stage, (int64_t)x->progressed, device);
 
-	if (!rc)
-		rc = pq_exec(st, &r, q, "status", "ittiiit", (int64_t)x->seq, x->phase, x->json, now,
-			     (int64_t)x->stage, (int64_t)x->progressed, device);
 	if (!rc)
 		*dup = pq_changes(r) == 0;
 	PQclear(r);
