@@ -1,7 +1,8 @@
 /*
  * The PostgreSQL backend's parts (srv_store_pg.c: connections, statements,
  * migrations, job locks, the ops table; srv_store_pg_agent.c: the agent's
- * ops; srv_store_pg_admin.c: the admin's, lists, provisioning). Not a
+ * ops; srv_store_pg_admin.c: the admin's, lists, provisioning;
+ * srv_store_pg_console.c: the console's). Not a
  * public interface: only these files include it.
  */
 #ifndef FERRY_SRV_PG_H
@@ -127,5 +128,22 @@ ferry_err pq_prov_job_finish(struct srv_store *st, const char *device, const cha
 			     int64_t now);
 ferry_err pq_prov_job_recover(struct srv_store *st, unsigned *requeued, const char *node);
 ferry_err pq_versions(struct srv_store *st, uint64_t *catalog_seq, char table_hash[SRV_HASH_HEX]);
+
+/* console ops (srv_store_pg_console.c) */
+ferry_err pq_session_add(struct srv_store *st, const char *id_sha256, const char *token_sha256,
+			 const char *csrf, int64_t now, int64_t expires);
+ferry_err pq_session_get(struct srv_store *st, struct srv_session *out, const char *id_sha256,
+			 int64_t now);
+ferry_err pq_session_delete(struct srv_store *st, const char *id_sha256);
+ferry_err pq_device_rows(struct srv_store *st, struct srv_device_row **out, size_t *n,
+			 const char *wave, bool errors);
+ferry_err pq_device_row(struct srv_store *st, struct srv_device_row *out, const char *device);
+ferry_err pq_devices_by_user(struct srv_store *st, cJSON **out, const char *user, unsigned limit);
+ferry_err pq_device_users(struct srv_store *st, cJSON **out);
+ferry_err pq_device_timeline(struct srv_store *st, cJSON **out, const char *device,
+			     unsigned limit);
+ferry_err pq_audit_page(struct srv_store *st, cJSON **out, int64_t *total, const char *text,
+			int64_t offset, unsigned limit);
+ferry_err pq_table_findings(struct srv_store *st, char **json);
 
 #endif

@@ -101,23 +101,32 @@
 	" actor TEXT NOT NULL, imported BIGINT NOT NULL, source BYTEA NOT NULL," \
 	" target BYTEA NOT NULL, rows TEXT NOT NULL, summary TEXT NOT NULL);"
 
-/* 2: status history and the provisioning queue in the database (several
- * nodes share them), and the indexes retention prunes by. */
+/* 2: status history, console sessions and the table's findings (the
+ * console), the provisioning queue in the database (several nodes share
+ * it), and the indexes retention prunes by. IF NOT EXISTS: SQLite
+ * databases made by the console's first release carry some of these
+ * tables at version 1. */
 #define V2_COMMON(INT) \
-	"CREATE TABLE status_history(device TEXT NOT NULL, seq " INT " NOT NULL," \
+	"CREATE TABLE IF NOT EXISTS status_history(device TEXT NOT NULL, seq " INT " NOT NULL," \
 	" received " INT " NOT NULL, phase TEXT NOT NULL, report TEXT NOT NULL," \
 	" PRIMARY KEY(device, seq));" \
-	"CREATE INDEX status_history_received ON status_history(received);" \
-	"CREATE INDEX events_received ON events(received);" \
-	"CREATE TABLE prov_queue(device TEXT PRIMARY KEY, ou TEXT NOT NULL," \
+	"CREATE INDEX IF NOT EXISTS status_history_received ON status_history(received);" \
+	"CREATE INDEX IF NOT EXISTS events_received ON events(received);" \
+	"CREATE INDEX IF NOT EXISTS agents_device ON agents(device);" \
+	"CREATE TABLE IF NOT EXISTS dir_findings(id " INT " PRIMARY KEY CHECK(id=1)," \
+	" findings TEXT NOT NULL);" \
+	"CREATE TABLE IF NOT EXISTS sessions(sha256 TEXT PRIMARY KEY, token_sha256 TEXT NOT NULL," \
+	" csrf TEXT NOT NULL, created " INT " NOT NULL, expires " INT " NOT NULL);" \
+	"CREATE TABLE IF NOT EXISTS prov_queue(device TEXT PRIMARY KEY, ou TEXT NOT NULL," \
 	" state TEXT NOT NULL, queued " INT " NOT NULL, failed_at " INT " NOT NULL DEFAULT 0," \
 	" error TEXT NOT NULL DEFAULT '', node TEXT NOT NULL DEFAULT '');" \
-	"CREATE INDEX prov_queue_state ON prov_queue(state, queued);"
+	"CREATE INDEX IF NOT EXISTS prov_queue_state ON prov_queue(state, queued);"
 
 const struct srv_migration srv_migrations[] = {
 	{ 1, "the first schema (waves, devices, agents, events, escrow, tokens, audit, catalog,"
 	     " assignments, provisioning blobs, the translation table)", V1_SQLITE, V1_PG },
-	{ 2, "status history, the provisioning queue, retention indexes",
+	{ 2, "status history, console sessions, table findings, the provisioning queue,"
+	     " retention indexes",
 	  V2_COMMON("INTEGER"), V2_COMMON("BIGINT") },
 };
 

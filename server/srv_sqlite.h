@@ -1,7 +1,8 @@
 /*
  * The SQLite backend's parts (srv_store_sqlite.c: connections, statements,
  * migrations, the ops table; srv_store_sqlite_agent.c: the agent's ops;
- * srv_store_sqlite_admin.c: the admin's, lists, provisioning, jobs). Not a
+ * srv_store_sqlite_admin.c: the admin's, lists, provisioning, jobs;
+ * srv_store_sqlite_console.c: the console's). Not a
  * public interface: only these files include it.
  */
 #ifndef FERRY_SRV_SQLITE_H
@@ -94,5 +95,17 @@ ferry_err sq_prov_job_claim(struct srv_store *st, struct srv_prov_job *out, cons
 ferry_err sq_prov_job_finish(struct srv_store *st, const char *device, const char *error, int64_t now);
 ferry_err sq_prov_job_recover(struct srv_store *st, unsigned *requeued, const char *node);
 ferry_err sq_versions(struct srv_store *st, uint64_t *catalog_seq, char table_hash[SRV_HASH_HEX]);
+
+/* console ops (srv_store_sqlite_console.c) */
+ferry_err sq_session_add(struct srv_store *st, const char *id_sha256, const char *token_sha256, const char *csrf, int64_t now, int64_t expires);
+ferry_err sq_session_get(struct srv_store *st, struct srv_session *out, const char *id_sha256, int64_t now);
+ferry_err sq_session_delete(struct srv_store *st, const char *id_sha256);
+ferry_err sq_device_rows(struct srv_store *st, struct srv_device_row **out, size_t *n, const char *wave, bool errors);
+ferry_err sq_device_row(struct srv_store *st, struct srv_device_row *out, const char *device);
+ferry_err sq_devices_by_user(struct srv_store *st, cJSON **out, const char *user, unsigned limit);
+ferry_err sq_device_users(struct srv_store *st, cJSON **out);
+ferry_err sq_device_timeline(struct srv_store *st, cJSON **out, const char *device, unsigned limit);
+ferry_err sq_audit_page(struct srv_store *st, cJSON **out, int64_t *total, const char *text, int64_t offset, unsigned limit);
+ferry_err sq_table_findings(struct srv_store *st, char **json);
 
 #endif

@@ -289,9 +289,13 @@ ferry_err pq_table_put(struct srv_store *st, const struct srv_table *t)
 				" actor=excluded.actor, imported=excluded.imported,"
 				" source=excluded.source, target=excluded.target,"
 				" rows=excluded.rows, summary=excluded.summary";
+	static const char f[] = "INSERT INTO dir_findings VALUES(1,$1) ON CONFLICT(id) DO UPDATE"
+				" SET findings=excluded.findings";
+	ferry_err rc = pq_run(st, q, "table put", "ttibbtt", t->hash, t->actor, t->imported,
+			      t->source, t->source_len, t->target, t->target_len, t->rows,
+			      t->summary);
 
-	return pq_run(st, q, "table put", "ttibbtt", t->hash, t->actor, t->imported, t->source,
-		      t->source_len, t->target, t->target_len, t->rows, t->summary);
+	return rc ? rc : pq_run(st, f, "table findings put", "t", t->findings ? t->findings : "[]");
 }
 
 ferry_err pq_table_get(struct srv_store *st, struct srv_table *out, bool with_snapshots)

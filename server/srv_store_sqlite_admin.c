@@ -284,11 +284,16 @@ ferry_err sq_assignment_put(struct srv_store *st, const char *agent, const char 
 ferry_err sq_table_put(struct srv_store *st, const struct srv_table *t)
 {
 	static const char q[] = "INSERT OR REPLACE INTO dir_table VALUES(1,?,?,?,?,?,?,?)";
+	static const char f[] = "INSERT OR REPLACE INTO dir_findings VALUES(1,?)";
 	sqlite3_stmt *s = NULL;
 	ferry_err rc = sq_prep(st, &s, q, "ttibbtt", t->hash, t->actor, t->imported, t->source,
-			    t->source_len, t->target, t->target_len, t->rows, t->summary);
+			       t->source_len, t->target, t->target_len, t->rows, t->summary);
 
-	return rc ? rc : sq_step_done(s, "table put");
+	if (!rc)
+		rc = sq_step_done(s, "table put");
+	if (!rc)
+		rc = sq_prep(st, &s, f, "t", t->findings ? t->findings : "[]");
+	return rc ? rc : sq_step_done(s, "table findings put");
 }
 
 ferry_err sq_table_get(struct srv_store *st, struct srv_table *out, bool with_snapshots)
