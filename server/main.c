@@ -3,8 +3,9 @@
  *
  *   ferry-server init DIR [--name HOST] [--listen ADDR:PORT]
  *                         [--tls-cert PEM --tls-key PEM] [--signing-public-key KEY]
- *                         [--hold-without-key]
+ *                         [--hold-without-key] [--db postgresql://...]
  *   ferry-server run DIR [--listen ADDR:PORT]
+ *   ferry-server migrate DIR
  *   ferry-server token add DIR --name NAME --role admin|operator|helpdesk|auditor
  *   ferry-server --version
  *
@@ -26,8 +27,9 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: ferry-server init DIR [--name HOST] [--listen ADDR:PORT]\n"
 		"                             [--tls-cert PEM --tls-key PEM] [--signing-public-key KEY]\n"
-		"                             [--hold-without-key]\n"
+		"                             [--hold-without-key] [--db postgresql://...]\n"
 		"       ferry-server run DIR [--listen ADDR:PORT]\n"
+		"       ferry-server migrate DIR\n"
 		"       ferry-server token add DIR --name NAME --role admin|operator|helpdesk|auditor\n"
 		"       ferry-server --version\n");
 	return 64;
@@ -86,7 +88,7 @@ static int fail(const char *what, ferry_err rc)
 static int cmd_init(int argc, char **argv)
 {
 	static const char *const opts[] = { "--name", "--listen", "--tls-cert", "--tls-key",
-					    "--signing-public-key", NULL };
+					    "--signing-public-key", "--db", NULL };
 	static const char *const flags[] = { "--hold-without-key", NULL };
 	struct srv_init_opts o = { 0 };
 	struct srv_init_out res;
@@ -103,6 +105,7 @@ static int cmd_init(int argc, char **argv)
 	o.tls_key = opt(argc, argv, 3, "--tls-key", &bad);
 	o.signing_public_key = opt(argc, argv, 3, "--signing-public-key", &bad);
 	o.hold_without_key = flag(argc, argv, 3, "--hold-without-key");
+	o.db_url = opt(argc, argv, 3, "--db", &bad);
 	if (bad)
 		return usage();
 	if (!o.name)
@@ -145,10 +148,33 @@ static int cmd_run(int argc, char **argv)
 		return fail(argv[2], rc);
 	rc = srv_provision_attach(&s);
 	if (!rc)
+		rc = srv_jobs_start(&s);
+	if (!rc)
 		rc = srv_serve(&s, listen);
+	srv_jobs_stop(&s);
 	srv_provision_detach(&s);
 	srv_close(&s);
 	return rc ? fail("run", rc) : 0;
+}
+
+/* Upgrade DIR's database to this server's schema (srv_schema.h). */
+static int cmd_migrate(int argc, char **argv)
+{
+	struct srv_config cfg;
+	struct srv_store *st = NULL;
+	ferry_err rc;
+
+	if (argc != 3)
+		return usage();
+	rc = srv_config_load(&cfg, argv[2]);
+	if (!rc)
+		rc = srv_store_open(&st, &cfg, SRV_STORE_MIGRATE);
+	if (rc)
+		return fail("migrate", rc);
+	st->ops->close(st);
+	printf("ferry-server: %s's %s database is at schema version %d\n", argv[2], cfg.backend,
+	       SRV_SCHEMA_VERSION);
+	return 0;
 }
 
 static int cmd_token(int argc, char **argv)
@@ -211,6 +237,8 @@ int main(int argc, char **argv)
 		return cmd_init(argc, argv);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc, argv);
+	if (!strcmp(argv[1], "migrate"))
+		return cmd_migrate(argc, argv);
 	if (!strcmp(argv[1], "token"))
 		return cmd_token(argc, argv);
 	return usage();

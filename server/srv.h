@@ -54,6 +54,7 @@ struct srv {
 	char table_hash[SRV_HASH_HEX];       /* its table's SHA-256, "" when none */
 	struct srv_stats stats;
 	int64_t (*now)(void);                /* the clock (tests may replace it) */
+	char node[96];                       /* this process: "<host>:<pid>" (claims, logs) */
 };
 
 struct srv_req {
@@ -155,6 +156,9 @@ ferry_err srv_write_file(const char *path, const void *data, size_t len, unsigne
 ferry_err srv_read_key32(struct ferry_secret **out, const char *path);
 /** Parse a time: Unix seconds or RFC 3339 UTC ("2025-03-01T08:00:00Z"). */
 ferry_err srv_time_parse(int64_t *out, const char *text, const char *what);
+/** Open the database ferry-server.conf names (srv_store.c; mode: srv_schema.h). */
+ferry_err srv_store_open(struct srv_store **out, const struct srv_config *c,
+			 enum srv_store_mode mode);
 /** Open the server in dir: config, keys, store. */
 ferry_err srv_open(struct srv *s, const char *dir);
 void srv_close(struct srv *s);
@@ -163,5 +167,13 @@ void srv_close(struct srv *s);
 ferry_err srv_provision_attach(struct srv *s);
 /* Stop the provisioning queue's threads (after the HTTP server stopped). */
 void srv_provision_detach(struct srv *s);
+/* From the job thread (srv_jobs.c): whether this node holds the "provision"
+ * lock; on taking it, recover other nodes' claims; then the scheduler's pass. */
+void srv_provision_tick(struct srv *s, bool holding);
+
+/* srv_jobs.c: the node's job thread (every JOBS_TICK_S): the cluster jobs
+ * under their locks (provisioning, retention) and the caches' refresh. */
+ferry_err srv_jobs_start(struct srv *s);
+void srv_jobs_stop(struct srv *s);
 
 #endif

@@ -48,6 +48,11 @@ static const struct key keys[] = {
 	{ "database", "backend", K_BACKEND, offsetof(struct srv_config, backend),
 	  sizeof(((struct srv_config *)0)->backend), 0, 0 },
 	STR("database", "path", db_path),
+	STR("database", "url", db_url),
+	STR("database", "password_file", db_password_file),
+	UINT("retention", "events_days", events_days, 0, 36500),
+	UINT("retention", "status_days", status_days, 0, 36500),
+	UINT("retention", "prune_batch", prune_batch, 100, 1000000),
 	{ "enrolment", "without_key", K_WITHOUT_KEY, offsetof(struct srv_config, without_key), 0, 0,
 	  0 },
 	UINT("enrolment", "pending_max", pending_max, 1, 1000000),
@@ -95,6 +100,9 @@ void srv_config_defaults(struct srv_config *c, const char *dir)
 	c->prov_workers = 4;
 	c->prov_lead_h = 48;
 	c->lost_after_d = 3;
+	c->events_days = 180;
+	c->status_days = 90;
+	c->prune_batch = 10000;
 }
 
 static char *trim(char *s)
@@ -121,9 +129,9 @@ static ferry_err set_value(struct srv_config *c, const struct key *k, const char
 		if (strlen(v) >= k->cap || !*v)
 			return ferry_error_set(FERRY_ECORRUPT, "%s:%u: %s.%s: empty or longer than %zu bytes",
 					       file, line, k->section, k->name, k->cap - 1);
-		if (k->kind == K_BACKEND && strcmp(v, "sqlite"))
+		if (k->kind == K_BACKEND && strcmp(v, "sqlite") && strcmp(v, "postgresql"))
 			return ferry_error_set(FERRY_ECORRUPT, "%s:%u: database.backend: '%.40s' is not "
-					       "supported by this build (sqlite)", file, line, v);
+					       "sqlite or postgresql", file, line, v);
 		memcpy(field, v, strlen(v) + 1);
 		return FERRY_OK;
 	case K_UINT:

@@ -48,8 +48,14 @@ struct srv_config {
 	char escrow_key[SRV_PATH_MAX];               /* X25519 private key of the escrow */
 	char enroll_key[SRV_PATH_MAX];               /* the enrolment key (ENROLL_KEY) */
 	/* [database] */
-	char backend[16];                            /* "sqlite" */
-	char db_path[SRV_PATH_MAX];
+	char backend[16];                            /* "sqlite" or "postgresql" */
+	char db_path[SRV_PATH_MAX];                  /* sqlite: the file */
+	char db_url[SRV_PATH_MAX];                   /* postgresql: libpq string, no password */
+	char db_password_file[SRV_PATH_MAX];         /* postgresql: its password (0600), or "" */
+	/* [retention] (0 days: keep) */
+	unsigned events_days;                        /* agent events older than this are pruned */
+	unsigned status_days;                        /* status history older than this */
+	unsigned prune_batch;                        /* rows of each pruned per transaction */
 	/* [enrolment] */
 	enum srv_without_key without_key;
 	unsigned pending_max;                        /* held enrolments kept at most */

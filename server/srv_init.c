@@ -18,7 +18,9 @@
  *                              the catalog/bundle signing key, to be moved
  *                              off this machine
  *   DIR/admin.token            the first admin token (0600)
- *   DIR/ferry.db               the database (SQLite, WAL)
+ *   DIR/ferry.db               the database (SQLite, WAL), or with --db the
+ *                              schema made in that PostgreSQL database
+ *                              (which must hold none yet)
  *   DIR/packages/              command packages served to agents
  */
 #include "srv_init.h"
@@ -278,8 +280,13 @@ static void remove_tree(const char *path)
 static ferry_err write_config(const char *dir, const struct srv_init_opts *o,
 			      const char *signing_b64)
 {
-	char *text = NULL;
-	int n = asprintf(&text,
+	char *text = NULL, *db = NULL;
+	int n = o->db_url ? asprintf(&db, "backend = postgresql\nurl = %s\n", o->db_url)
+			  : asprintf(&db, "backend = sqlite\npath = ferry.db\n");
+
+	if (n < 0)
+		db = NULL;
+	n = asprintf(&text,
 		"# ferry-server configuration, written by `ferry-server init`.\n"
 		"# Relative paths are relative to this directory. Every key is known to the\n"
 		"# server: a misspelt key is an error naming its line. docs/server.md.\n"
@@ -317,8 +324,9 @@ static ferry_err write_config(const char *dir, const struct srv_init_opts *o,
 		"enroll_key = keys/enroll.key\n"
 		"\n"
 		"[database]\n"
-		"backend = sqlite\n"
-		"path = ferry.db\n"
+		"# sqlite (path, one node) or postgresql (url: a libpq connection string\n"
+		"# without a password; several nodes copy this directory and share it).\n"
+		"%s"
 		"\n"
 		"[enrolment]\n"
 		"# An enrolment without the enrolment key: refuse (403) or hold it for an\n"
@@ -332,13 +340,21 @@ static ferry_err write_config(const char *dir, const struct srv_init_opts *o,
 		"stuck_after_h = 24\n"
 		"lost_after_d = 3\n"
 		"\n"
+		"[retention]\n"
+		"# Agent events and status history older than this many days are pruned\n"
+		"# (0: kept), at most prune_batch rows of each per transaction.\n"
+		"events_days = 180\n"
+		"status_days = 90\n"
+		"prune_batch = 10000\n"
+		"\n"
 		"[metrics]\n"
 		"# /metrics without a token (true only behind a trusted network).\n"
 		"public = false\n",
-		o->name, o->listen, signing_b64, o->hold_without_key ? "hold" : "refuse");
+		o->name, o->listen, signing_b64, db, o->hold_without_key ? "hold" : "refuse");
 	ferry_err rc;
 
-	if (n < 0)
+	free(db);
+	if (n < 0 || !db)
 		return ferry_error_set(FERRY_ENOMEM, "config");
 	rc = write_in(dir, SRV_CONF_FILE, text, (size_t)n, 0644);
 	free(text);
@@ -347,7 +363,8 @@ static ferry_err write_config(const char *dir, const struct srv_init_opts *o,
 
 static ferry_err build(const char *tmp, const struct srv_init_opts *o, struct srv_init_out *res)
 {
-	char *cert = NULL, *key = NULL, *b64 = NULL, path[SRV_PATH_MAX], hash[SRV_HASH_HEX];
+	char *cert = NULL, *key = NULL, *b64 = NULL, hash[SRV_HASH_HEX];
+	struct srv_config cfg;
 	size_t cert_len = 0, key_len = 0;
 	EVP_PKEY *pk = NULL;
 	uint8_t ed[32], edpub[32], xpub[32];
@@ -439,9 +456,9 @@ static ferry_err build(const char *tmp, const struct srv_init_opts *o, struct sr
 		rc = write_config(tmp, o, res->signing_public_key);
 	/* the database and the first admin token */
 	if (!rc)
-		rc = srv_path(path, sizeof(path), tmp, "ferry.db");
+		rc = srv_config_load(&cfg, tmp);
 	if (!rc)
-		rc = srv_store_sqlite_open(&st, path, true);
+		rc = srv_store_open(&st, &cfg, SRV_STORE_INIT);
 	if (!rc)
 		rc = srv_token_new(&tok, hash);
 	if (!rc)
@@ -481,6 +498,10 @@ ferry_err srv_init(struct srv_init_out *res, const struct srv_init_opts *o)
 	if (!o->name || !*o->name || strlen(o->name) >= SRV_NAME_MAX || strpbrk(o->name, " /\\\n"))
 		return ferry_error_set(FERRY_EINVAL, "--name: '%.60s' is not a host name",
 				       o->name ? o->name : "");
+	if (o->db_url && (!*o->db_url || strlen(o->db_url) >= SRV_PATH_MAX ||
+			  strpbrk(o->db_url, "\r\n")))
+		return ferry_error_set(FERRY_EINVAL, "--db: not a one-line PostgreSQL connection "
+				       "string");
 	if (!!o->tls_cert != !!o->tls_key)
 		return ferry_error_set(FERRY_EINVAL, "--tls-cert and --tls-key go together");
 	if (!stat(o->dir, &st)) {

@@ -14,6 +14,7 @@ struct srv_init_opts {
 	const char *tls_cert, *tls_key;  /* the admin's own, or NULL: self-signed */
 	const char *signing_public_key;  /* the admin's, or NULL: generate one */
 	bool hold_without_key;           /* enrolment.without_key = hold */
+	const char *db_url;              /* PostgreSQL connection string, or NULL: SQLite */
 };
 
 struct srv_init_out {

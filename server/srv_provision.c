@@ -9,10 +9,16 @@
  *     "<domain>/<DEVICE>" if there is one (every retry the same bytes);
  *     otherwise the device is queued and the agent is told to come back
  *     (FERRY_EBUSY, 409 with the job's state or its last failure).
- *   - a scheduler queues, every minute, each enrolled device whose
- *     credentials are cached and whose wave opens within provision.lead_h
- *     hours (or has no available_from), so blobs are ready ahead of the
- *     window rather than made on the agent's first request.
+ *   - the queue is the database's prov_queue (srv_store.h), so every node
+ *     queues into one list; jobs run only on the node that holds the
+ *     "provision" job lock (srv_jobs.c), exactly one at a time. When a node
+ *     takes the lock over it first puts back the jobs another node had
+ *     claimed (that node is gone: its lock was released with its session);
+ *     the engine's intents make a re-run reuse the account it made.
+ *   - on the lock holder, a scheduler queues, every minute, each enrolled
+ *     device whose credentials are cached and whose wave opens within
+ *     provision.lead_h hours (or has no available_from), so blobs are ready
+ *     ahead of the window rather than made on the agent's first request.
  *   - provision.workers threads run the jobs through prov_provision, which
  *     keeps at most provision.max_per_dc of them at the DC.
  *   - release(device), when the agent reports the join: the stored blob is
@@ -36,20 +42,9 @@
 #include "provision.h"
 #include "srv_assign.h"
 
-#define BUCKETS 4096u
 #define RETRY_S 300
 #define PREFIX_MAX 8
-
-enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_FAILED };
-
-struct job {
-	char device[SRV_DEVICE_MAX];
-	char ou[1024];
-	enum job_state state;
-	int64_t failed_at;
-	char error[256];
-	struct job *next_in_bucket, *next_in_queue;
-};
+#define SCHEDULE_S 60
 
 struct queue {
 	struct srv *s;
@@ -60,68 +55,14 @@ struct queue {
 	const char *prefix[PREFIX_MAX + 1];
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct job *buckets[BUCKETS];
-	struct job *head, *tail;
-	pthread_t workers[64], scheduler;
+	pthread_t workers[64];
 	unsigned n_workers;
-	bool stopping, scheduler_started;
+	bool stopping;
+	bool holding;       /* this node holds the "provision" job lock */
+	int64_t scheduled;  /* last scheduler pass */
 };
 
 static struct queue *the_queue;
-
-static unsigned bucket(const char *device)
-{
-	unsigned h = 5381;
-
-	for (; *device; device++)
-		h = h * 33 + (unsigned char)*device;
-	return h % BUCKETS;
-}
-
-static struct job *find(struct queue *q, const char *device)
-{
-	for (struct job *j = q->buckets[bucket(device)]; j; j = j->next_in_bucket)
-		if (!strcmp(j->device, device))
-			return j;
-	return NULL;
-}
-
-static void forget(struct queue *q, struct job *job)
-{
-	struct job **p = &q->buckets[bucket(job->device)];
-
-	while (*p && *p != job)
-		p = &(*p)->next_in_bucket;
-	if (*p)
-		*p = job->next_in_bucket;
-	ferry_free(job);
-}
-
-/* Under the lock: queue device (again) unless it is queued or running. */
-static void enqueue(struct queue *q, const char *device, const char *ou, int64_t now)
-{
-	struct job *j = find(q, device);
-
-	if (j && (j->state != JOB_FAILED || now - j->failed_at < RETRY_S))
-		return;
-	if (!j) {
-		j = ferry_calloc(1, sizeof(*j));
-		if (!j)
-			return;
-		snprintf(j->device, sizeof(j->device), "%s", device);
-		j->next_in_bucket = q->buckets[bucket(device)];
-		q->buckets[bucket(device)] = j;
-	}
-	snprintf(j->ou, sizeof(j->ou), "%s", ou);
-	j->state = JOB_QUEUED;
-	j->next_in_queue = NULL;
-	if (q->tail)
-		q->tail->next_in_queue = j;
-	else
-		q->head = j;
-	q->tail = j;
-	pthread_cond_broadcast(&q->wake); /* the scheduler waits on it too */
-}
 
 /* --- the engine's storage, over the server's database, sealed at rest --- */
 
@@ -184,8 +125,8 @@ static ferry_err q_get(void *ctx, struct ferry_secret **blob, const char *device
 		       const char *domain, const char *ou)
 {
 	struct queue *q = ctx;
+	struct srv_prov_job j;
 	char key[PROV_KEY_MAX];
-	struct job *j;
 	ferry_err rc;
 
 	if (strcasecmp(domain, q->s->cfg.prov_domain))
@@ -199,17 +140,17 @@ static ferry_err q_get(void *ctx, struct ferry_secret **blob, const char *device
 	if (!ou)
 		return ferry_error_set(FERRY_EMISMATCH, "the runbook of %s names no computer_ou to "
 				       "provision into", device);
+	rc = q->s->store->ops->prov_job_enqueue(q->s->store, &j, device, ou, q->s->now(), RETRY_S);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&q->lock);
-	enqueue(q, device, ou, q->s->now());
-	j = find(q, device);
-	if (j && j->state == JOB_FAILED)
-		rc = ferry_error_set(FERRY_EBUSY, "provisioning %s failed (retried within %d s): %s",
-				     device, RETRY_S, j->error);
-	else
-		rc = ferry_error_set(FERRY_EBUSY, "%s", j && j->state == JOB_RUNNING ?
-				     "being provisioned" : "queued for provisioning");
+	pthread_cond_broadcast(&q->wake);
 	pthread_mutex_unlock(&q->lock);
-	return rc;
+	if (j.state == SRV_PROV_FAILED)
+		return ferry_error_set(FERRY_EBUSY, "provisioning %s failed (retried within %d s): %s",
+				       device, RETRY_S, j.error);
+	return ferry_error_set(FERRY_EBUSY, "%s", j.state == SRV_PROV_RUNNING ?
+			       "being provisioned" : "queued for provisioning");
 }
 
 static ferry_err q_peek(void *ctx, struct ferry_secret **blob, const char *device,
@@ -236,44 +177,52 @@ static void q_release(void *ctx, const char *device)
 		(void)q->s->store->ops->prov_blob_delete(q->s->store, key);
 }
 
+/* Wait up to a second for work (an enqueue here, the lock, or the stop). */
+static void nap(struct queue *q)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 1;
+	pthread_cond_timedwait(&q->wake, &q->lock, &until);
+}
+
 static void *worker(void *arg)
 {
 	struct queue *q = arg;
 
 	pthread_mutex_lock(&q->lock);
 	while (!q->stopping) {
-		struct job *j = q->head;
 		struct ferry_secret *blob = NULL;
-		char device[SRV_DEVICE_MAX], ou[1024];
+		struct srv_prov_job j;
 		ferry_err rc;
 
-		if (!j) {
-			pthread_cond_wait(&q->wake, &q->lock);
+		if (!q->holding) {
+			nap(q);
 			continue;
 		}
-		q->head = j->next_in_queue;
-		if (!q->head)
-			q->tail = NULL;
-		j->state = JOB_RUNNING;
-		snprintf(device, sizeof(device), "%s", j->device);
-		snprintf(ou, sizeof(ou), "%s", j->ou);
 		pthread_mutex_unlock(&q->lock);
-		rc = prov_provision(&blob, q->engine, device, ou, q->policy);
+		rc = q->s->store->ops->prov_job_claim(q->s->store, &j, q->s->node);
+		if (rc) {
+			pthread_mutex_lock(&q->lock);
+			if (rc != FERRY_ENOTFOUND)
+				fprintf(stderr, "ferry-server: provisioning queue: %s\n",
+					ferry_error_detail());
+			nap(q);
+			continue;
+		}
+		rc = prov_provision(&blob, q->engine, j.device, j.ou, q->policy);
 		ferry_secret_free(blob);
 		if (rc)
-			fprintf(stderr, "ferry-server: provision %s: %s (%s)\n", device,
+			fprintf(stderr, "ferry-server: provision %s: %s (%s)\n", j.device,
 				ferry_error_detail(), ferry_strerror(rc));
 		else
-			fprintf(stderr, "ferry-server: provision %s: blob ready\n", device);
+			fprintf(stderr, "ferry-server: provision %s: blob ready\n", j.device);
+		if (q->s->store->ops->prov_job_finish(q->s->store, j.device,
+						      rc ? ferry_error_detail() : NULL, q->s->now()))
+			fprintf(stderr, "ferry-server: provision %s: job not recorded: %s\n", j.device,
+				ferry_error_detail());
 		pthread_mutex_lock(&q->lock);
-		j = find(q, device);
-		if (j && !rc) {
-			forget(q, j);
-		} else if (j) {
-			j->state = JOB_FAILED;
-			j->failed_at = q->s->now();
-			snprintf(j->error, sizeof(j->error), "%.200s", ferry_error_detail());
-		}
 	}
 	pthread_mutex_unlock(&q->lock);
 	return NULL;
@@ -316,6 +265,7 @@ static void schedule(struct queue *q)
 		int blob = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "blob"));
 		char domain[256], ou[1024], key[PROV_KEY_MAX];
 		struct ferry_secret *have = NULL;
+		struct srv_prov_job job;
 		int64_t opens;
 
 		if (!name || !wave || !*wave || !agent || !*agent || blob || stage < 2 || stage >= 4)
@@ -330,33 +280,37 @@ static void schedule(struct queue *q)
 			ferry_secret_free(have);
 			continue; /* ready already */
 		}
-		pthread_mutex_lock(&q->lock);
-		enqueue(q, name, ou, now);
-		pthread_mutex_unlock(&q->lock);
+		(void)q->s->store->ops->prov_job_enqueue(q->s->store, &job, name, ou, now, RETRY_S);
 	}
 out:
 	cJSON_Delete(devs);
 	cJSON_Delete(waves);
 }
 
-static void *scheduler(void *arg)
+void srv_provision_tick(struct srv *s, bool holding)
 {
-	struct queue *q = arg;
-	struct timespec until;
+	struct queue *q = the_queue;
+	unsigned requeued = 0;
+	bool took;
 
+	if (!q)
+		return;
 	pthread_mutex_lock(&q->lock);
-	while (!q->stopping) {
-		pthread_mutex_unlock(&q->lock);
-		schedule(q);
-		pthread_mutex_lock(&q->lock);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 60;
-		while (!q->stopping &&
-		       pthread_cond_timedwait(&q->wake, &q->lock, &until) != ETIMEDOUT)
-			;
-	}
+	took = holding && !q->holding;
+	q->holding = holding;
+	pthread_cond_broadcast(&q->wake);
 	pthread_mutex_unlock(&q->lock);
-	return NULL;
+	if (took) {
+		/* jobs claimed by a node that lost the lock: it is gone */
+		if (!s->store->ops->prov_job_recover(s->store, &requeued, s->node) && requeued)
+			fprintf(stderr, "ferry-server: provisioning: %u job(s) of another node put "
+				"back in the queue\n", requeued);
+		q->scheduled = 0;
+	}
+	if (holding && s->now() - q->scheduled >= SCHEDULE_S) {
+		q->scheduled = s->now();
+		schedule(q);
+	}
 }
 
 static ferry_err config_check(const struct srv_config *c)
@@ -436,10 +390,6 @@ ferry_err srv_provision_attach(struct srv *s)
 		else
 			q->n_workers++;
 	}
-	if (!rc && pthread_create(&q->scheduler, NULL, scheduler, q))
-		rc = ferry_error_set(FERRY_ESYSTEM, "provisioning scheduler thread");
-	else if (!rc)
-		q->scheduler_started = true;
 	the_queue = q;
 	if (rc) {
 		srv_provision_detach(s);
@@ -468,12 +418,7 @@ void srv_provision_detach(struct srv *s)
 	pthread_mutex_unlock(&q->lock);
 	for (unsigned i = 0; i < q->n_workers; i++)
 		pthread_join(q->workers[i], NULL);
-	if (q->scheduler_started)
-		pthread_join(q->scheduler, NULL);
 	prov_engine_free(q->engine);
-	for (unsigned b = 0; b < BUCKETS; b++)
-		while (q->buckets[b])
-			forget(q, q->buckets[b]);
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->wake);
 	ferry_free(q);

@@ -1,7 +1,9 @@
 /*
- * The server's storage interface: one table of function pointers, so a
- * PostgreSQL backend can follow without touching a handler. The SQLite
- * backend (srv_store_sqlite.c, WAL mode) is the embedded default.
+ * The server's storage interface: one table of function pointers; the
+ * handlers see only ops. Backends: SQLite (srv_store_sqlite*.c, WAL mode,
+ * the embedded default, one node) and PostgreSQL (srv_store_pg*.c, libpq,
+ * several nodes sharing one database). Both apply the same numbered schema
+ * migrations (srv_schema.h).
  *
  * Rules every backend keeps (the handlers rely on them):
  *   1. Each op is atomic. A handler that changes several things, or a
@@ -23,10 +25,15 @@
  *   4. escrow_put replaces an earlier escrow only in the same transaction
  *      as the caller's audit row (*replaced tells the caller to write it).
  *   5. Every list op returns a cJSON array of objects the caller frees.
- *   6. status_add keeps every accepted (not duplicate) report in the
- *      device's status history as well as the latest one (the console's
- *      timeline, device_timeline).
- *   7. Console sessions (srv_console.c) are stored by the SHA-256 of their
+ *   6. Several server processes may share one database (PostgreSQL): no op
+ *      relies on state kept in the process, each agent op is idempotent
+ *      (an event by (agent, id), a status report by (device, seq)), and
+ *      the provisioning queue is claimed row by row, so two workers never
+ *      hold one device's job.
+ *   7. status_add keeps every distinct report (device, seq) of a known
+ *      device in its status history, once, as well as the latest one on the
+ *      device (the console's timeline, device_timeline; retention prunes it).
+ *   8. Console sessions (srv_console.c) are stored by the SHA-256 of their
  *      cookie only, tied to the token that opened them: session_get finds
  *      none once that token is revoked or the session expired.
  */
@@ -39,6 +46,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "srv_schema.h"
 #include "util/err.h"
 
 #define SRV_ID_MAX 40u
@@ -119,6 +127,17 @@ struct srv_table {
 
 /** Free what srv_table holds (not the struct); NULL-safe. */
 void srv_table_clear(struct srv_table *t);
+
+/* A job of the provisioning queue (prov_queue). */
+enum srv_prov_state { SRV_PROV_QUEUED, SRV_PROV_RUNNING, SRV_PROV_FAILED };
+
+struct srv_prov_job {
+	char device[SRV_DEVICE_MAX];
+	char ou[1024];
+	enum srv_prov_state state;
+	int64_t failed_at;
+	char error[256];
+};
 
 struct srv_principal {
 	char name[SRV_DEVICE_MAX];
@@ -274,13 +293,50 @@ struct srv_store_ops {
 	ferry_err (*table_findings)(struct srv_store *st, char **json);
 	/* Bytes the database takes on disk (metrics, benchmark). */
 	ferry_err (*size)(struct srv_store *st, uint64_t *bytes);
+	/* v2: retention. Delete events received before events_before and status
+	 * history received before status_before (0: keep), at most `limit` rows
+	 * of each per call (short transactions); *deleted counts both. */
+	ferry_err (*prune)(struct srv_store *st, uint64_t *deleted, int64_t events_before,
+			   int64_t status_before, unsigned limit);
+	/* v2: a cluster-wide job lock by name, held by the calling thread's
+	 * session until that session ends (PostgreSQL: a session advisory lock,
+	 * released by the database when the node dies; SQLite: one node, always
+	 * held). Call it again each round: *held false when another node holds
+	 * it or this thread's session was lost since. */
+	ferry_err (*job_lock)(struct srv_store *st, bool *held, const char *job);
+	/* v2: the provisioning queue. enqueue adds device (or re-queues a failed
+	 * job after retry_s) and reports its job; claim takes the oldest queued
+	 * job for `node` (FERRY_ENOTFOUND: none); finish deletes a done job
+	 * (error NULL) or marks it failed; recover puts back every running job
+	 * not claimed by `node` (the lock holder's start after a failover). */
+	ferry_err (*prov_job_enqueue)(struct srv_store *st, struct srv_prov_job *out,
+				      const char *device, const char *ou, int64_t now,
+				      int64_t retry_s);
+	ferry_err (*prov_job_claim)(struct srv_store *st, struct srv_prov_job *out,
+				    const char *node);
+	ferry_err (*prov_job_finish)(struct srv_store *st, const char *device, const char *error,
+				     int64_t now);
+	ferry_err (*prov_job_recover)(struct srv_store *st, unsigned *requeued, const char *node);
+	/* v2: what the nodes cache (the catalog's sequence, 0 none; the table's
+	 * hash, "" none), so each node notices another's upload. */
+	ferry_err (*versions)(struct srv_store *st, uint64_t *catalog_seq,
+			      char table_hash[SRV_HASH_HEX]);
 };
 
 struct srv_store {
 	const struct srv_store_ops *ops;
 };
 
-/** Open (creating the schema when create is set) the SQLite database at path. */
-ferry_err srv_store_sqlite_open(struct srv_store **out, const char *path, bool create);
+/** Open the SQLite database at path (mode: srv_schema.h; SRV_STORE_INIT creates it). */
+ferry_err srv_store_sqlite_open(struct srv_store **out, const char *path, enum srv_store_mode mode);
+
+/**
+ * Open the PostgreSQL database named by a libpq connection string or URI
+ * (mode: srv_schema.h). password, when not NULL, is used instead of one in
+ * the string (ferry-server.conf never holds one). Errors never repeat the
+ * connection string.
+ */
+ferry_err srv_store_pg_open(struct srv_store **out, const char *conninfo, const char *password,
+			    enum srv_store_mode mode);
 
 #endif

@@ -292,9 +292,7 @@ ferry_err srv_open(struct srv *s, const char *dir)
 	if (!rc)
 		rc = sig_public_from_private(s->assign_pub, s->assign_priv->data);
 	if (!rc)
-		rc = srv_path(path, sizeof(path), dir, s->cfg.db_path);
-	if (!rc)
-		rc = srv_store_sqlite_open(&s->store, path, false);
+		rc = srv_store_open(&s->store, &s->cfg, SRV_STORE_USE);
 	if (!rc)
 		rc = srv_catalog_open(s);
 	if (!rc)

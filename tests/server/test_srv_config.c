@@ -52,8 +52,17 @@ static void test_srv_config__errors_name_file_line_and_key(void **state)
 	assert_non_null(strstr(ferry_error_detail(), ":1: unknown section [nope]"));
 	assert_int_equal(parse(&c, "name = x\n"), FERRY_ECORRUPT);
 	assert_non_null(strstr(ferry_error_detail(), "before any [section]"));
-	assert_int_equal(parse(&c, "[database]\nbackend = postgresql\n"), FERRY_ECORRUPT);
-	assert_non_null(strstr(ferry_error_detail(), "not supported by this build"));
+	assert_int_equal(parse(&c, "[database]\nbackend = mysql\n"), FERRY_ECORRUPT);
+	assert_non_null(strstr(ferry_error_detail(), ":2: database.backend: 'mysql' is not sqlite "
+			    "or postgresql"));
+	/* a connection string's own '=' stays in the value (the key is missing: parsed to the end) */
+	assert_int_equal(parse(&c, "[database]\nbackend = postgresql\nurl = host=/run/pg\n"),
+			 FERRY_ECORRUPT);
+	assert_non_null(strstr(ferry_error_detail(), "signing_public_key is missing"));
+	assert_string_equal(c.db_url, "host=/run/pg");
+	assert_int_equal(parse(&c, "[retention]\nevents_days = 0\nprune_batch = 5\n"),
+			 FERRY_ECORRUPT);
+	assert_non_null(strstr(ferry_error_detail(), ":3: retention.prune_batch"));
 	assert_int_equal(parse(&c, "[keys]\nsigning_public_key = AAAA\n"), FERRY_ECORRUPT);
 	assert_non_null(strstr(ferry_error_detail(), ":2: keys.signing_public_key"));
 	assert_int_equal(parse(&c, "[metrics]\npublic = yes\n[keys]\n" PUB), FERRY_ECORRUPT);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "srv_console.h"
+#include "srv_test_store.h"
 #include "srv_status.h"
 
 #define H(c) "000000000000000000000000000000000000000000000000000000000000000" c
@@ -101,7 +102,7 @@ static int setup(void **state)
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/ferry.db", f->dir);
-	if (srv_store_sqlite_open(&f->st, f->path, true))
+	if (srv_test_store_open(&f->st, f->path))
 		return -1;
 	*state = f;
 	return 0;

@@ -12,6 +12,7 @@
 
 #include "dir/snapshot.h"
 #include "srv_table.h"
+#include "srv_test_store.h"
 #include "util/mem.h"
 
 struct fx {
@@ -70,7 +71,7 @@ static int setup(void **state)
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/ferry.db", f->dir);
-	if (srv_store_sqlite_open(&f->s.store, f->path, true))
+	if (srv_test_store_open(&f->s.store, f->path))
 		return -1;
 	f->s.now = fixed_now;
 	f->src = load_small();
