@@ -377,7 +377,15 @@ static bool pump(struct srv_tls_worker *w, struct conn *c)
 			return false;
 		progress = true;
 	}
-	if (!pump_up(w, c, &progress) || !pump_down(w, c, &progress))
+	if (!pump_up(w, c, &progress))
+		return false;
+	/* The request is in the daemon's socket: let it answer now, so the reply
+	 * is read below rather than after one more epoll_wait round trip. */
+	if (w->mhd_due) {
+		w->mhd_due = false;
+		MHD_run(w->mhd);
+	}
+	if (!pump_down(w, c, &progress))
 		return false;
 	if (c->pair_eof && c->down.off == c->down.len) {
 		(void)SSL_shutdown(c->ssl); /* close_notify, best effort (state 3) */
