@@ -259,6 +259,16 @@ static bool hand_off(struct srv_tls_worker *w, struct conn *c)
 	return ep_add(w, c->pair, EPOLLIN | EPOLLET, &c->t_pair) == 0;
 }
 
+/* Handlers run inside MHD_run on this thread and may leave OpenSSL errors
+ * (a bad signature, a bad seal) in the thread's queue, which the next
+ * SSL_get_error would read as this connection's: the queue is emptied. */
+static void run_daemon(struct srv_tls_worker *w)
+{
+	w->mhd_due = false;
+	MHD_run(w->mhd);
+	ERR_clear_error();
+}
+
 /* An SSL_ERROR_WANT_* into the interest it needs; false for a real error. */
 static bool tls_wants(struct srv_tls_worker *w, struct conn *c, int r)
 {
@@ -381,10 +391,8 @@ static bool pump(struct srv_tls_worker *w, struct conn *c)
 		return false;
 	/* The request is in the daemon's socket: let it answer now, so the reply
 	 * is read below rather than after one more epoll_wait round trip. */
-	if (w->mhd_due) {
-		w->mhd_due = false;
-		MHD_run(w->mhd);
-	}
+	if (w->mhd_due)
+		run_daemon(w);
 	if (!pump_down(w, c, &progress))
 		return false;
 	if (c->pair_eof && c->down.off == c->down.len) {
@@ -484,10 +492,8 @@ static void *worker_main(void *arg)
 				conn_close(w, t->c);
 		}
 		deadline = expire(w, now_ms());
-		if (w->mhd_due || timed_out) {
-			w->mhd_due = false;
-			MHD_run(w->mhd);
-		}
+		if (w->mhd_due || timed_out)
+			run_daemon(w);
 		free_dead(w);
 	}
 }

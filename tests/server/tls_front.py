@@ -220,8 +220,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="ferry-srv-tls-") as work:
         os.makedirs(os.path.join(work, "a"))
         fx = ServerFixture(ferry, os.path.join(work, "a"))
-        start(fx, 1)
         try:
+            start(fx, 1)
             scenario(fx, work)
         finally:
             fx.stop()
@@ -230,8 +230,8 @@ def main():
         os.makedirs(os.path.join(work, "b"))
         fx = ServerFixture(ferry, os.path.join(work, "b"))
         root = chain(fx, os.path.join(work, "b"))
-        start(fx, 2)
         try:
+            start(fx, 2)
             st, _ = get(fx, "/v1/health", cafile=root)
             check(st == 200, "an organisation CA's chain: the intermediate is sent, a client "
                   "trusting only the root verifies (health %d)" % st)
