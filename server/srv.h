@@ -3,7 +3,8 @@
  * and the handler entry points (docs/server.md, docs/protocol.md).
  *
  * Layers, top down:
- *   srv_http.c        GNU libmicrohttpd over TLS: bounded bodies, routing,
+ *   srv_tls.c         TLS (OpenSSL), relayed in plaintext to libmicrohttpd
+ *   srv_http.c        GNU libmicrohttpd: bounded bodies, routing,
  *                     /v1/health, /metrics, logging (never bodies or headers)
  *   srv_agent_api.c   the agent protocol (/v1/agents/...)
  *   srv_admin_api.c   the admin API (/v1/admin/...), roles and audit

@@ -1,6 +1,7 @@
 /*
- * HTTPS for ferry-server through GNU libmicrohttpd (TLS by its GnuTLS
- * backend), a thread pool with one SQLite connection per thread.
+ * HTTPS for ferry-server: GNU libmicrohttpd behind an OpenSSL front end
+ * (srv_tls.c), one worker thread per listening socket, one SQLite
+ * connection per thread.
  *
  * Every request body is bounded before it is read: agent routes by
  * server.body_max, admin routes by server.admin_body_max. A larger
@@ -10,6 +11,7 @@
  * duration, never a header or a body.
  */
 #include "srv.h"
+#include "srv_tls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -531,6 +533,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) FERRY_PRINTF(2, 0);
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
+	/* The daemon's sockets are socketpair ends (srv_tls.c), which it takes
+	 * for TCP: its TCP_NODELAY / TCP_CORK pushes fail there, harmlessly
+	 * (a Unix socket has no Nagle delay), and it would say so per reply. */
+	if (!strncmp(fmt, "Setting %s option to %s state failed", 36) ||
+	    !strncmp(fmt, "Failed to push the data from buffers", 36))
+		return;
 	fputs("ferry-server: http: ", stderr);
 	vfprintf(stderr, fmt, ap);
 }
@@ -542,6 +550,9 @@ ferry_err srv_serve(struct srv *s, const char *listen_override)
 	uint8_t *cert = NULL, *key = NULL;
 	size_t cert_len = 0, key_len = 0;
 	struct MHD_Daemon *d[SRV_WORKERS_MAX] = { NULL };
+	struct srv_tls_worker *w[SRV_WORKERS_MAX] = { NULL };
+	SSL_CTX *tls = NULL;
+	unsigned limit;
 	int fd[SRV_WORKERS_MAX];
 	struct sigaction sa = { 0 };
 	unsigned threads = s->cfg.threads;
@@ -582,27 +593,26 @@ ferry_err srv_serve(struct srv *s, const char *listen_override)
 	}
 	if (threads > SRV_WORKERS_MAX)
 		threads = SRV_WORKERS_MAX;
+	limit = (s->cfg.connection_limit + threads - 1) / threads;
 	for (i = 0; i < SRV_WORKERS_MAX; i++)
 		fd[i] = -1;
 	if (!rc)
 		rc = listen_sockets(fd, threads, &port, spec);
+	if (!rc)
+		rc = srv_tls_ctx_new(&tls, (const char *)cert, (const char *)key);
 	if (rc)
 		goto out;
-	/* One daemon with one epoll thread per worker, each on its own socket of
-	 * the reuseport group (listen_sockets), rather than libmicrohttpd's
-	 * thread pool on one socket, where every connection woke every thread. */
+	signal(SIGPIPE, SIG_IGN);
+	/* One worker thread per listening socket of the reuseport group: OpenSSL
+	 * terminates TLS and a libmicrohttpd daemon, run by that thread,
+	 * serves the plaintext (srv_tls.h). */
 	for (i = 0; i < threads; i++) {
 		d[i] = MHD_start_daemon(
-			MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-				MHD_USE_ERROR_LOG,
+			MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG,
 			0, NULL, NULL, on_request, s,
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-			MHD_OPTION_LISTEN_SOCKET, fd[i],
-			MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert,
-			MHD_OPTION_HTTPS_MEM_KEY, (const char *)key,
 			MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.connection_timeout_s,
-			MHD_OPTION_CONNECTION_LIMIT,
-			(s->cfg.connection_limit + threads - 1) / threads,
+			MHD_OPTION_CONNECTION_LIMIT, limit,
 			/* 32 KiB: libmicrohttpd mallocs pools this small; larger ones it
 			 * mmaps, and one munmap per connection (a TLB shootdown across
 			 * the worker threads) cost more CPU than the TLS handshake.
@@ -611,12 +621,15 @@ ferry_err srv_serve(struct srv *s, const char *listen_override)
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 			MHD_OPTION_END);
 		if (!d[i]) {
-			rc = ferry_error_set(FERRY_ESYSTEM, "libmicrohttpd would not start on %s "
-					     "(TLS certificate or key unusable?)", spec);
+			rc = ferry_error_set(FERRY_ESYSTEM, "libmicrohttpd would not start on %s", spec);
 			goto out;
 		}
 		started++;
-		fd[i] = -1; /* the daemon's now: MHD_stop_daemon closes it */
+		rc = srv_tls_worker_start(&w[i], fd[i], tls, d[i], limit,
+					  s->cfg.connection_timeout_s);
+		fd[i] = -1; /* the worker's now, even on failure */
+		if (rc)
+			goto out;
 	}
 	snprintf(url, sizeof(url), "https://%s:%u", s->cfg.name, (unsigned)port);
 	fprintf(stderr, "ferry-server: listening on %s port %u (%s, %u threads)\n", spec,
@@ -631,13 +644,15 @@ ferry_err srv_serve(struct srv *s, const char *listen_override)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	while (!stop_flag)
 		sleep(1);
 	fprintf(stderr, "ferry-server: stopping\n");
 out:
-	for (i = 0; i < started; i++)
+	for (i = 0; i < started; i++) {
+		srv_tls_worker_stop(w[i]);
 		MHD_stop_daemon(d[i]);
+	}
+	SSL_CTX_free(tls);
 	if (started)
 		srv_seen_flush(s);
 	for (i = 0; i < SRV_WORKERS_MAX; i++)
