@@ -354,3 +354,20 @@ ferry_err tree_aside_name(char *out, size_t cap, const char *name, int64_t unix_
 		return ferry_error_set(FERRY_ERANGE, "tree: aside name for %s does not fit", name);
 	return FERRY_OK;
 }
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && same_name(s + n - t, tail);
+}
+
+bool tree_archive_keeps(const char *name)
+{
+	if (!name || !*name)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!strncmp(p, ".untrusted-", 11))
+			return false;
+	return !ends_with(name, ".dpapi") && !ends_with(name, ".sealed") && !ends_with(name, ".tmp");
+}

@@ -124,4 +124,14 @@ void tree_prefixes_free(char **p, size_t n);
  */
 ferry_err tree_aside_name(char *out, size_t cap, const char *name, int64_t unix_utc);
 
+/**
+ * Whether the uninstall archive may copy the file `name` (a file name, no
+ * folder): never a secret at rest ("*.dpapi": the agent's key and token;
+ * "*.sealed": ODJ blobs; any case), never a temporary file ("*.tmp", it may
+ * be a secret being written), never something moved aside
+ * ("*.untrusted-*", never read). Everything else (journals, device state,
+ * agent.json, bundle.json, logs) is kept for audit.
+ */
+bool tree_archive_keeps(const char *name);
+
 #endif

@@ -34,6 +34,7 @@
 #include "win/sysops.h"
 #include "win/win_err.h"
 #include "winutil.h"
+#include "wu_tree.h"
 
 #define DONE_DIR L".done"
 
@@ -145,8 +146,10 @@ static wchar_t *done_path(const wchar_t *packages_dir, const char *id, bool crea
 {
 	wchar_t *dir = win_path_join(packages_dir, DONE_DIR), *wid = NULL, *p = NULL;
 
+	/* Made or judged by its tree rule: SYSTEM and Administrators only, so
+	 * a marker is never one a user planted (a failure shows at the write). */
 	if (dir && create_dir)
-		CreateDirectoryW(dir, NULL); /* exists already is fine; a failure shows at the write */
+		(void)wu_tree_folder(dir, "state\\packages\\.done");
 	if (dir && (wid = wu_wide(id)))
 		p = win_path_join(dir, wid);
 	ferry_free(dir);

@@ -146,6 +146,25 @@ static void test_sec_tree__bad_service_account_is_an_error(void **state)
 	release(s);
 }
 
+/* The uninstall archive: secrets, temporary files and what was moved aside
+ * stay out; the audit trail goes in. */
+static void test_sec_tree__archive_never_keeps_a_secret(void **state)
+{
+	static const char *const out[] = { "agent.key.dpapi", "agent.token.dpapi", "odj.sealed",
+					   "rehearsal-odj.sealed", "ODJ.SEALED", "agent.json.1f2e.tmp",
+					   "journal-x.untrusted-20260101T000000Z", "", NULL };
+	static const char *const in[] = { "journal-migrate", "device-state.json", "agent.json",
+					  "bundle.json", "outbox.jsonl", "ferrysvc.log", "sealed.txt" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++)
+		if (tree_archive_keeps(out[i]))
+			fail_msg("archive keeps %s", out[i] ? out[i] : "(null)");
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		if (!tree_archive_keeps(in[i]))
+			fail_msg("archive drops %s", in[i]);
+}
+
 /* Today's builds: the service made the tree with default security. */
 static void test_sec_tree__programdata_inherited_dacl_is_repaired(void **state)
 {
@@ -559,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_sec_tree__service_account_owner_counts_as_system),
 		cmocka_unit_test(test_sec_tree__service_account_trusts_no_other_user),
 		cmocka_unit_test(test_sec_tree__bad_service_account_is_an_error),
+		cmocka_unit_test(test_sec_tree__archive_never_keeps_a_secret),
 		cmocka_unit_test(test_sec_tree__symlinked_file_is_moved_aside),
 		cmocka_unit_test(test_sec_tree__folder_in_place_of_file_is_moved_aside),
 		cmocka_unit_test(test_sec_tree__every_rule_is_protected_and_admin_owned),
