@@ -328,8 +328,8 @@ static ferry_err sweep(const wchar_t *folder, const struct tree_rule *rule, cons
 	} while (FindNextFileW(f, &fd));
 	FindClose(f);
 	if (bad[0])
-		return ferry_error_set(FERRY_EPERM, "tree: %s: holds %s, which cannot be trusted "
-				       "nor moved aside", rule->rel[0] ? rule->rel : "(root)", bad);
+		return ferry_error_set(FERRY_EPERM, "tree: %s: refuse: holds %s, which cannot be "
+				       "trusted nor moved aside", rule->rel[0] ? rule->rel : "(root)", bad);
 	return FERRY_OK;
 }
 
@@ -404,7 +404,7 @@ ferry_err wu_tree_folder(const wchar_t *path, const char *rel)
 			goto out;
 	}
 	if (d.action == TREE_MOVE_ASIDE || d.action == TREE_REFUSE) {
-		rc = ferry_error_set(FERRY_EPERM, "tree: %s: %s%s", shown, d.reason,
+		rc = ferry_error_set(FERRY_EPERM, "tree: %s: refuse: %s%s", shown, d.reason,
 				     moved ? " (after moving the first one aside)" : "");
 		goto refused;
 	}
@@ -425,7 +425,10 @@ ferry_err wu_tree_folder(const wchar_t *path, const char *rel)
 		    d.action == TREE_TRUST && existed ? "kept" : "applied", rule->sddl);
 	goto out;
 refused:
-	say(true, "tree: %s: refuse: %s", shown, ferry_error_detail());
+	if (!strncmp(ferry_error_detail(), "tree: ", 6))
+		say(true, "%s", ferry_error_detail());
+	else
+		say(true, "tree: %s: refuse: %s", shown, ferry_error_detail());
 out:
 	if (h != INVALID_HANDLE_VALUE)
 		CloseHandle(h);
@@ -453,7 +456,11 @@ ferry_err wu_tree_path_check(const wchar_t *path)
 		attrs[i] = wu_wide_into(w, MAX_PATH * 2, names[i]) ? GetFileAttributesW(w) :
 								     TREE_ATTR_INVALID;
 	}
-	rc = tree_path_check(NULL, (const char *const *)names, attrs, n);
+	/* From the first folder below the volume root: a drive root is not a
+	 * link anyone can plant (a mount point or junction is a folder on a
+	 * volume), and Wine shows Z:\, its door to the Unix root, as one. */
+	rc = n > 1 ? tree_path_check(NULL, (const char *const *)names + 1, attrs + 1, n - 1) :
+		     FERRY_OK;
 out:
 	ferry_free(attrs);
 	tree_prefixes_free(names, n);
