@@ -74,7 +74,7 @@ def serve(fx, work, wine_run, win_bin, bundle2):
     prefix = os.path.join(work, "wineprefix")
     state = os.path.join(work, "svc-state")
     os.makedirs(state)
-    argv = [wine_run, "--prefix", prefix, os.path.join(win_bin, "ferrysvc.exe"), "run",
+    argv = [wine_run, "--prefix", prefix, os.path.join(win_bin, "ferrysvc-test.exe"), "run",
             "--rehearse", "--serve", "--fast-clock", "--fast-clock-pace-ms", str(PACE_MS),
             "--state", winpath(state), "--device", MACHINE, "--server", fx.url,
             "--ca", winpath(fx.cert), "--pin", fx.pin, "--signing-key", fx.sign_pub,

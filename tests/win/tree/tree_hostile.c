@@ -251,7 +251,7 @@ static bool spawn(HANDLE *proc, const wchar_t *args, HANDLE out)
 	STARTUPINFOW si = { .cb = sizeof(si), .dwFlags = STARTF_USESTDHANDLES };
 	PROCESS_INFORMATION pi;
 
-	svc_test_beside(exe, L"ferrysvc.exe");
+	svc_test_beside(exe, L"ferrysvc-test.exe"); /* --fast-clock: the test build */
 	swprintf(cmd, 4096, L"\"%ls\" %ls", exe, args);
 	si.hStdOutput = out;
 	si.hStdError = out;
