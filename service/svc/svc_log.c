@@ -31,6 +31,8 @@
 #define LOG_FILES 5u                 /* ferrysvc.log plus 4 older ones */
 #define LOG_LINE_MAX 2048u
 
+#define EARLY_LINES 8
+
 static struct {
 	bool open;
 	CRITICAL_SECTION lock;
@@ -45,6 +47,12 @@ static struct {
 	SRWLOCK hook_lock;
 	svc_event_hook_fn hook;
 	void *hook_ctx;
+	/* The state tree's lines said before the file was open (svc_log_open). */
+	struct {
+		char line[EARLY_LINES][LOG_LINE_MAX / 2];
+		bool problem[EARLY_LINES];
+		unsigned n;
+	} early;
 } lg = { .file = INVALID_HANDLE_VALUE };
 
 static void log_path(wchar_t *out, size_t cap, unsigned i)
@@ -107,12 +115,6 @@ static void oplog_to_file(enum win_log_level level, const char *op, const char *
 /* The state tree's lines (winutil/wu_tree.h): a folder moved aside or
  * refused is a failure in the Event Log too. Until the file is open they
  * wait in `early` (the logs folder itself is judged before it is opened). */
-#define EARLY_LINES 8
-static struct {
-	char line[EARLY_LINES][LOG_LINE_MAX / 2];
-	bool problem[EARLY_LINES];
-	unsigned n;
-} early;
 
 static void tree_line(void *ctx, bool problem, const char *line)
 {
@@ -126,9 +128,9 @@ static void tree_line(void *ctx, bool problem, const char *line)
 static void tree_early(void *ctx, bool problem, const char *line)
 {
 	(void)ctx;
-	if (early.n < EARLY_LINES) {
-		snprintf(early.line[early.n], sizeof(early.line[0]), "%s", line);
-		early.problem[early.n++] = problem;
+	if (lg.early.n < EARLY_LINES) {
+		snprintf(lg.early.line[lg.early.n], sizeof(lg.early.line[0]), "%s", line);
+		lg.early.problem[lg.early.n++] = problem;
 	}
 }
 
@@ -139,7 +141,7 @@ void svc_log_open(const wchar_t *dir, const wchar_t *event_source, bool echo_std
 	InitializeCriticalSection(&lg.lock);
 	lg.open = true;
 	lg.echo = echo_stderr;
-	early.n = 0;
+	lg.early.n = 0;
 	wu_tree_set_sink(tree_early, NULL);
 	if (dir && *dir)
 		swprintf(lg.dir, MAX_PATH, L"%ls", dir);
@@ -150,8 +152,8 @@ void svc_log_open(const wchar_t *dir, const wchar_t *event_source, bool echo_std
 	if (event_source && *event_source)
 		lg.source = RegisterEventSourceW(NULL, event_source);
 	win_log_hook = oplog_to_file;
-	for (unsigned i = 0; i < early.n; i++)
-		tree_line(NULL, early.problem[i], early.line[i]);
+	for (unsigned i = 0; i < lg.early.n; i++)
+		tree_line(NULL, lg.early.problem[i], lg.early.line[i]);
 	wu_tree_set_sink(tree_line, NULL);
 }
 
