@@ -63,16 +63,18 @@ static ferry_err path_of(char *out, size_t cap, const char *dir, const char *nam
 	return FERRY_OK;
 }
 
-/* Write a file whole through a temporary name, then rename over. */
-static ferry_err write_atomic(const char *dir, const char *name, const void *data, size_t len)
+ferry_err net_agent_write_file(const char *dir, const char *name, const void *data, size_t len)
 {
-	char path[NET_PATH_MAX + 32], tmp[NET_PATH_MAX + 40];
+	char path[NET_PATH_MAX + 32], tmp[NET_PATH_MAX + 80], rnd[33];
 	FILE *f;
 	ferry_err rc = path_of(path, sizeof(path), dir, name);
 
-	if (rc)
+	if (rc || (rc = net_random_hex(rnd, 16)))
 		return rc;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* 128 random bits: nobody can have made this name, or a link there,
+	 * beforehand (portable C has no exclusive create that msvcrt honours;
+	 * the service's own files use CREATE_NEW, winutil/wu_file.h). */
+	snprintf(tmp, sizeof(tmp), "%s.%s.tmp", path, rnd);
 	f = fopen(tmp, "wb");
 	if (!f)
 		return ferry_error_set(FERRY_EIO, "%s: cannot create", tmp);
@@ -82,9 +84,12 @@ static ferry_err write_atomic(const char *dir, const char *name, const void *dat
 		return ferry_error_set(FERRY_EIO, "%s: write failed", tmp);
 	}
 	fclose(f);
-	remove(path); /* rename() does not replace an existing file on Windows */
-	if (rename(tmp, path))
+	/* POSIX rename replaces atomically; Windows' CRT refuses an existing
+	 * target, so only then is the old file removed first. */
+	if (rename(tmp, path) && (remove(path), rename(tmp, path))) {
+		remove(tmp);
 		return ferry_error_set(FERRY_EIO, "%s: rename failed", path);
+	}
 	return FERRY_OK;
 }
 
@@ -186,7 +191,7 @@ ferry_err net_agent_save(struct net_agent *a)
 	    !(text = cJSON_Print(j)))
 		rc = ferry_error_set(FERRY_ENOMEM, "agent.json");
 	if (!rc)
-		rc = write_atomic(a->dir, "agent.json", text, strlen(text));
+		rc = net_agent_write_file(a->dir, "agent.json", text, strlen(text));
 	cJSON_free(text);
 	cJSON_Delete(j);
 	return rc;

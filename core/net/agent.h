@@ -215,4 +215,11 @@ ferry_err net_agent_flush(struct net_agent *a, unsigned *sent);
 /** Random lowercase hex of 2*n characters into out (2n+1 bytes). */
 ferry_err net_random_hex(char *out, size_t n);
 
+/**
+ * Write dir/name whole: through a new temporary file with a random name
+ * ("<name>.<32 hex>.tmp", so never a name or a link someone prepared),
+ * flushed, then renamed over. A failure leaves the old file in place.
+ */
+ferry_err net_agent_write_file(const char *dir, const char *name, const void *data, size_t len);
+
 #endif

@@ -38,21 +38,8 @@ ferry_err net_agent_accept(struct net_agent *a, const uint8_t *buf, size_t len,
 		rc = bundle_check_fresh(b, &a->mark);
 	if (!rc)
 		rc = net_bundle_documents_check(b);
-	if (!rc) {
-		char path[NET_PATH_MAX + 32], tmp[NET_PATH_MAX + 40];
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/bundle.json", a->dir);
-		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-		f = fopen(tmp, "wb");
-		if (!f || fwrite(buf, 1, len, f) != len || fflush(f))
-			rc = ferry_error_set(FERRY_EIO, "%s: cannot write", tmp);
-		if (f)
-			fclose(f);
-		remove(path);
-		if (!rc && rename(tmp, path))
-			rc = ferry_error_set(FERRY_EIO, "%s: rename failed", path);
-	}
+	if (!rc)
+		rc = net_agent_write_file(a->dir, "bundle.json", buf, len);
 	if (!rc) {
 		bundle_mark_of(&a->mark, b);
 		if (b->poll_interval_s)

@@ -6,7 +6,8 @@
  *
  *   <packages>/<id>/manifest.json   UTF-8 JSON, at most 64 KiB, no NUL byte
  *   <packages>/<id>/manifest.sig    base64 of the 64-byte Ed25519 signature
- *                                   over the exact bytes of manifest.json
+ *                                   over "ferry-package-manifest/1\n" and
+ *                                   the exact bytes of manifest.json
  *                                   (ASCII whitespace allowed around it)
  *   <packages>/<id>/<path>...       the files the manifest lists
  *
@@ -323,6 +324,13 @@ out:
 	return rc;
 }
 
+ferry_err package_signed_message(struct ferry_buf *m, const uint8_t *manifest, size_t mlen)
+{
+	ferry_err rc = ferry_buf_puts(m, PACKAGE_SIG_CONTEXT);
+
+	return rc ? rc : ferry_buf_append(m, manifest, mlen);
+}
+
 ferry_err package_manifest_verify(struct package **out, const uint8_t *manifest, size_t mlen,
 				  const uint8_t *sig_text, size_t sig_len, const uint8_t pub[32],
 				  const char *expected_id)
@@ -330,8 +338,10 @@ ferry_err package_manifest_verify(struct package **out, const uint8_t *manifest,
 	uint8_t *sig = NULL;
 	size_t slen = 0;
 	struct package *p = NULL;
+	struct ferry_buf msg;
 	ferry_err rc;
 
+	ferry_buf_init(&msg, PACKAGE_MANIFEST_MAX + sizeof(PACKAGE_SIG_CONTEXT));
 	if (!out || !pub || !expected_id || (!manifest && mlen) || (!sig_text && sig_len))
 		return ferry_error_set(FERRY_EINVAL, "package_manifest_verify: missing argument");
 	*out = NULL;
@@ -346,7 +356,9 @@ ferry_err package_manifest_verify(struct package **out, const uint8_t *manifest,
 				     expected_id);
 		goto out;
 	}
-	rc = sig_verify(pub, manifest, mlen, sig, "package manifest");
+	rc = package_signed_message(&msg, manifest, mlen);
+	if (!rc)
+		rc = sig_verify(pub, msg.data, msg.len, sig, "package manifest");
 	if (rc) {
 		rc = ferry_error_wrap(rc, "package %s: ", expected_id);
 		goto out;
@@ -362,6 +374,7 @@ ferry_err package_manifest_verify(struct package **out, const uint8_t *manifest,
 	*out = p;
 	p = NULL;
 out:
+	ferry_buf_free(&msg);
 	package_free(p);
 	ferry_free(sig);
 	return rc;

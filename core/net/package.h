@@ -54,8 +54,8 @@ struct package {
 ferry_err package_manifest_parse(struct package **out, const uint8_t *buf, size_t len);
 
 /**
- * Check manifest.sig (base64 of a 64-byte Ed25519 signature over the exact
- * manifest bytes) against `pub`, then parse the manifest and require its id
+ * Check manifest.sig (base64 of a 64-byte Ed25519 signature over
+ * PACKAGE_SIG_CONTEXT and the exact manifest bytes) against `pub`, then parse the manifest and require its id
  * to equal `expected_id` (the folder's name). FERRY_EAUTH for a signature
  * that does not verify or an id that is not the folder's; the parse errors
  * otherwise. The signature is checked before any JSON is parsed.
@@ -101,6 +101,18 @@ ferry_err package_manifest_write(struct ferry_buf *out, const struct package *p)
 
 /** manifest.sig text ("<base64>\n") of a signature; the caller frees *out with ferry_free. */
 ferry_err package_sig_encode(char **out, const uint8_t sig[64]);
+
+/* What a manifest signature covers: this context, then the exact bytes of
+ * manifest.json. The context keeps a package signature from being taken
+ * for a bundle's or a catalog's (or the reverse) under the same admin key. */
+#define PACKAGE_SIG_CONTEXT "ferry-package-manifest/1\n"
+
+/** PACKAGE_SIG_CONTEXT || manifest appended to m (the signed message). */
+ferry_err package_signed_message(struct ferry_buf *m, const uint8_t *manifest, size_t mlen);
+
+/** Sign PACKAGE_SIG_CONTEXT || manifest with the admin's key. */
+ferry_err package_manifest_sign(uint8_t sig[64], const uint8_t priv[32], const uint8_t *manifest,
+				size_t mlen);
 
 /** A new Ed25519 key pair from OpenSSL's CSPRNG. */
 ferry_err package_keygen(uint8_t priv[32], uint8_t pub[32]);

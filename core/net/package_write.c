@@ -96,6 +96,20 @@ ferry_err package_sig_encode(char **out, const uint8_t sig[64])
 	return 0;
 }
 
+ferry_err package_manifest_sign(uint8_t sig[64], const uint8_t priv[32], const uint8_t *manifest,
+				size_t mlen)
+{
+	struct ferry_buf m;
+	ferry_err rc;
+
+	ferry_buf_init(&m, PACKAGE_MANIFEST_MAX + sizeof(PACKAGE_SIG_CONTEXT));
+	rc = package_signed_message(&m, manifest, mlen);
+	if (!rc)
+		rc = sig_sign(sig, priv, m.data, m.len);
+	ferry_buf_free(&m);
+	return rc;
+}
+
 ferry_err package_keygen(uint8_t priv[32], uint8_t pub[32])
 {
 	if (RAND_priv_bytes(priv, SIG_ED25519_PRIVATE_LEN) != 1)

@@ -144,12 +144,12 @@ static void say(struct tree_decision *out, enum tree_action a, bool take_owner, 
 	va_end(ap);
 }
 
-/* Judge an object whose owner is trusted: TRUST or REPAIR. */
+/* Judge an object whose owner is trusted: TRUST or REPAIR. owner_sy: the
+ * owner is SYSTEM (or the service's own account). */
 static ferry_err judge_dacl(struct tree_decision *out, const struct tree_rule *rule,
-			    const struct sd_doc *got)
+			    const struct sd_doc *got, bool owner_sy)
 {
 	struct sd_doc *want = NULL;
-	bool owner_sy = sid_equal(&got->owner, &sid_system);
 	bool dacl_ok;
 	ferry_err rc = FERRY_OK;
 
@@ -163,7 +163,8 @@ static ferry_err judge_dacl(struct tree_decision *out, const struct tree_rule *r
 		dacl_ok = file_dacl_inherited(got);
 	}
 	if (dacl_ok && owner_sy)
-		say(out, TREE_TRUST, false, "owner SYSTEM, %s", rule ? "protected DACL as the rule says"
+		say(out, TREE_TRUST, false, "owner %s, %s",
+		    sid_equal(&got->owner, &sid_system) ? "SYSTEM" : "the service's account", rule ? "protected DACL as the rule says"
 									: "DACL inherited from its folder");
 	else if (dacl_ok)
 		say(out, TREE_REPAIR, true, "%s", "owner Administrators: taken by SYSTEM");
@@ -179,12 +180,19 @@ ferry_err tree_decide(struct tree_decision *out, const struct tree_rule *rule,
 		      const struct tree_observed *obs)
 {
 	struct sd_doc *got = NULL;
+	struct sid service;
+	bool owner_sy, has_service = false;
 	char owner[SID_STRING_MAX];
 	const char *what = rule ? "folder" : "file";
 	ferry_err rc = FERRY_OK;
 
 	if (!out || !obs)
 		return ferry_error_set(FERRY_EINVAL, "tree_decide: missing argument");
+	if (obs->service_sid) {
+		if (sid_from_string(&service, obs->service_sid, strlen(obs->service_sid)))
+			return ferry_error_wrap(FERRY_EINVAL, "tree_decide: service account: ");
+		has_service = true;
+	}
 	/* Fail closed: a caller that ignores an error return still refuses. */
 	say(out, TREE_REFUSE, false, "%s", "not decided (out of memory)");
 	if (obs->attributes == TREE_ATTR_INVALID) {
@@ -223,8 +231,10 @@ ferry_err tree_decide(struct tree_decision *out, const struct tree_rule *rule,
 		goto out;
 	}
 	sid_format(&got->owner, owner);
+	owner_sy = sid_equal(&got->owner, &sid_system) ||
+		   (has_service && sid_equal(&got->owner, &service));
 	/* Invariant 2. */
-	if (!sid_equal(&got->owner, &sid_system) && !sid_equal(&got->owner, &sid_admins)) {
+	if (!owner_sy && !sid_equal(&got->owner, &sid_admins)) {
 		/* Just created by us and yet not ours: something raced the service. */
 		if (!obs->existed)
 			say(out, TREE_REFUSE, false,
@@ -238,7 +248,7 @@ ferry_err tree_decide(struct tree_decision *out, const struct tree_rule *rule,
 		say(out, TREE_MOVE_ASIDE, false, "%s", "file has more than one hard link");
 		goto out;
 	}
-	rc = judge_dacl(out, rule, got);
+	rc = judge_dacl(out, rule, got, owner_sy);
 out:
 	sd_doc_free(got);
 	return rc;
@@ -343,4 +353,21 @@ ferry_err tree_aside_name(char *out, size_t cap, const char *name, int64_t unix_
 	if (w < 0 || (size_t)w >= cap)
 		return ferry_error_set(FERRY_ERANGE, "tree: aside name for %s does not fit", name);
 	return FERRY_OK;
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && same_name(s + n - t, tail);
+}
+
+bool tree_archive_keeps(const char *name)
+{
+	if (!name || !*name)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!strncmp(p, ".untrusted-", 11))
+			return false;
+	return !ends_with(name, ".dpapi") && !ends_with(name, ".sealed") && !ends_with(name, ".tmp");
 }

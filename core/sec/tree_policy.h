@@ -12,7 +12,8 @@
  * Invariants the decision keeps:
  *  1. A reparse point (junction, symlink, mount point) is never trusted
  *     and never followed: it is moved aside (the link itself is renamed).
- *  2. A folder or file whose owner is neither SYSTEM nor Administrators was
+ *  2. A folder or file whose owner is neither SYSTEM nor Administrators (nor
+ *     the service's own account, tree_observed.service_sid) was
  *     made by someone else first: its contents are never trusted, it is
  *     moved aside, and the service makes a fresh one.
  *  3. TRUST needs all of: owner SYSTEM, a protected DACL, and exactly the
@@ -69,6 +70,12 @@ struct tree_observed {
 	uint32_t links;      /* files: NumberOfLinks (0 = not known); ignored for folders */
 	const uint8_t *sd;   /* self-relative SD with owner and DACL; NULL = unreadable */
 	size_t sd_len;
+	/* The account the service runs as, when it is not SYSTEM (NULL on a
+	 * real install, where it is SYSTEM). Its objects are the service's own:
+	 * an owner equal to it counts as SYSTEM. It exists so that the same code
+	 * judges a tree under Wine, where every process and every file belongs
+	 * to the prefix's one user; it never widens who else is trusted. */
+	const char *service_sid;
 };
 
 struct tree_decision {
@@ -116,5 +123,15 @@ void tree_prefixes_free(char **p, size_t n);
  * seconds. FERRY_ERANGE when it does not fit in cap.
  */
 ferry_err tree_aside_name(char *out, size_t cap, const char *name, int64_t unix_utc);
+
+/**
+ * Whether the uninstall archive may copy the file `name` (a file name, no
+ * folder): never a secret at rest ("*.dpapi": the agent's key and token;
+ * "*.sealed": ODJ blobs; any case), never a temporary file ("*.tmp", it may
+ * be a secret being written), never something moved aside
+ * ("*.untrusted-*", never read). Everything else (journals, device state,
+ * agent.json, bundle.json, logs) is kept for audit.
+ */
+bool tree_archive_keeps(const char *name);
 
 #endif

@@ -22,6 +22,7 @@
 #include "util/mem.h"
 #include "util/utf.h"
 #include "winutil.h"
+#include "wu_tree.h"
 
 #define CSP_KEY L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\PersonalizationCSP"
 #define LEGAL_KEY L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System"
@@ -50,23 +51,11 @@ static ferry_err to_wide(wchar_t **out, const char *s)
 	return ferry_utf8_to_utf16((uint16_t **)out, &n, s ? s : "", s ? strlen(s) : 0);
 }
 
-/* %ProgramData%\Ferry\lockscreen, created with its parents. */
+/* %ProgramData%\Ferry\lockscreen, made or judged with its parent by their
+ * tree rules (winutil/wu_tree.h: Users may read the picture, nothing else). */
 static ferry_err lockscreen_dir(wchar_t *out, size_t cap)
 {
-	wchar_t base[MAX_PATH];
-	DWORD n = ExpandEnvironmentStringsW(L"%ProgramData%", base, MAX_PATH);
-
-	if (n == 0 || n > MAX_PATH || base[0] == L'%')
-		return ferry_error_set(FERRY_ESYSTEM, "lock screen: %%ProgramData%% is not set");
-	if (wu_fmt(out, cap, L"%ls\\Ferry", base) < 0)
-		return ferry_error_set(FERRY_ERANGE, "lock screen: path too long");
-	if (!CreateDirectoryW(out, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return win_error("CreateDirectoryW(Ferry)", GetLastError());
-	if (wu_fmt(out, cap, L"%ls\\Ferry\\lockscreen", base) < 0)
-		return ferry_error_set(FERRY_ERANGE, "lock screen: path too long");
-	if (!CreateDirectoryW(out, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return win_error("CreateDirectoryW(lockscreen)", GetLastError());
-	return FERRY_OK;
+	return wu_tree_dir(out, cap, "lockscreen");
 }
 
 /* Ferry's default image, installed beside the running program. */

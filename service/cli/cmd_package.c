@@ -260,7 +260,7 @@ static int sign(int argc, char **argv)
 	}
 	ferry_free(path);
 	path = join(a.dir, PACKAGE_MANIFEST_NAME);
-	if (!path || sig_sign(sig, priv, b.data, b.len) || package_sig_encode(&sigtext, sig) ||
+	if (!path || package_manifest_sign(sig, priv, b.data, b.len) || package_sig_encode(&sigtext, sig) ||
 	    write_all(path, b.data, b.len)) {
 		code = fail(1, "sign");
 		goto out;

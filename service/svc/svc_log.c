@@ -24,10 +24,14 @@
 #include "win/oplog.h"
 #include "win/fileio.h"
 #include "win/win_err.h"
+#include "wu_file.h"
+#include "wu_tree.h"
 
 #define LOG_FILE_MAX (1024u * 1024u) /* bytes per file before rotation */
 #define LOG_FILES 5u                 /* ferrysvc.log plus 4 older ones */
 #define LOG_LINE_MAX 2048u
+
+#define EARLY_LINES 8
 
 static struct {
 	bool open;
@@ -43,6 +47,12 @@ static struct {
 	SRWLOCK hook_lock;
 	svc_event_hook_fn hook;
 	void *hook_ctx;
+	/* The state tree's lines said before the file was open (svc_log_open). */
+	struct {
+		char line[EARLY_LINES][LOG_LINE_MAX / 2];
+		bool problem[EARLY_LINES];
+		unsigned n;
+	} early;
 } lg = { .file = INVALID_HANDLE_VALUE };
 
 static void log_path(wchar_t *out, size_t cap, unsigned i)
@@ -53,14 +63,17 @@ static void log_path(wchar_t *out, size_t cap, unsigned i)
 		swprintf(out, cap, L"%ls\\ferrysvc.%u.log", lg.dir, i);
 }
 
+/* Appended to only when it is a plain file the service's side made
+ * (wu_file_open_append); a planted one is left, and the lines go to stderr
+ * and the Event Log only. */
 static void open_file(void)
 {
 	wchar_t path[MAX_PATH + 32];
 	LARGE_INTEGER sz;
 
 	log_path(path, MAX_PATH + 32, 0);
-	lg.file = CreateFileW(path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL,
-			      OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (wu_file_open_append(&lg.file, path) != FERRY_OK)
+		lg.file = INVALID_HANDLE_VALUE;
 	lg.size = 0;
 	if (lg.file != INVALID_HANDLE_VALUE && GetFileSizeEx(lg.file, &sz))
 		lg.size = (uint64_t)sz.QuadPart;
@@ -99,6 +112,28 @@ static void oplog_to_file(enum win_log_level level, const char *op, const char *
 	write_line(text);
 }
 
+/* The state tree's lines (winutil/wu_tree.h): a folder moved aside or
+ * refused is a failure in the Event Log too. Until the file is open they
+ * wait in `early` (the logs folder itself is judged before it is opened). */
+
+static void tree_line(void *ctx, bool problem, const char *line)
+{
+	(void)ctx;
+	if (problem)
+		svc_log_event(SVC_EV_FAILURE, "%s", line);
+	else
+		write_line(line);
+}
+
+static void tree_early(void *ctx, bool problem, const char *line)
+{
+	(void)ctx;
+	if (lg.early.n < EARLY_LINES) {
+		snprintf(lg.early.line[lg.early.n], sizeof(lg.early.line[0]), "%s", line);
+		lg.early.problem[lg.early.n++] = problem;
+	}
+}
+
 void svc_log_open(const wchar_t *dir, const wchar_t *event_source, bool echo_stderr)
 {
 	if (lg.open)
@@ -106,15 +141,20 @@ void svc_log_open(const wchar_t *dir, const wchar_t *event_source, bool echo_std
 	InitializeCriticalSection(&lg.lock);
 	lg.open = true;
 	lg.echo = echo_stderr;
+	lg.early.n = 0;
+	wu_tree_set_sink(tree_early, NULL);
 	if (dir && *dir)
 		swprintf(lg.dir, MAX_PATH, L"%ls", dir);
-	else if (win_program_data(lg.dir, MAX_PATH, L"logs") != FERRY_OK)
+	else if (win_program_data(lg.dir, MAX_PATH, "logs") != FERRY_OK)
 		lg.dir[0] = L'\0';
 	if (lg.dir[0])
 		open_file();
 	if (event_source && *event_source)
 		lg.source = RegisterEventSourceW(NULL, event_source);
 	win_log_hook = oplog_to_file;
+	for (unsigned i = 0; i < lg.early.n; i++)
+		tree_line(NULL, lg.early.problem[i], lg.early.line[i]);
+	wu_tree_set_sink(tree_line, NULL);
 }
 
 void svc_log_close(void)
@@ -122,6 +162,7 @@ void svc_log_close(void)
 	if (!lg.open)
 		return;
 	win_log_hook = NULL;
+	wu_tree_set_sink(NULL, NULL);
 	EnterCriticalSection(&lg.lock);
 	if (lg.file != INVALID_HANDLE_VALUE)
 		CloseHandle(lg.file);

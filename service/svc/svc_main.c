@@ -17,6 +17,9 @@
  * batch with a simulated clock and simulated user answers, prints every
  * planned op and exits; with --serve it serves the pipe on the real clock
  * and records instead of acting (what the service does in rehearsal).
+ * The test clock's switches exist only in ferrysvc-test.exe (built with
+ * FERRY_TEST_SWITCHES for the Wine end-to-end tests); the shipped
+ * ferrysvc.exe refuses them as unknown options.
  * --fast-clock (tests): serving, but on a test clock that jumps to each wake
  * time and never past a wait for the user, who answers over the pipe; the
  * run exits when nothing is left for the device. --simulate-cache-after S:
@@ -48,7 +51,7 @@ static int usage(void)
 		"usage: ferrysvc --version\n"
 		"       ferrysvc install [--name N] [--pipe P] [--state DIR] [--batch FILE] [--rehearse]\n"
 		"       ferrysvc uninstall|start|stop [--name N]\n"
-		"       ferrysvc run [--rehearse [--serve [--fast-clock]]] [--batch FILE]\n"
+		"       ferrysvc run [--rehearse [--serve]] [--batch FILE]\n"
 		"                    [--device NAME] [--pipe P] [--state DIR] [--name N] [--service]\n"
 		"                    [--server URL --signing-key B64 [--pin SHA256] [--ca PEM] [--poll-s N]]\n");
 	return EXIT_USAGE;
@@ -89,8 +92,10 @@ static bool parse(struct svc_options *o, int argc, wchar_t **argv, bool *serve)
 			o->rehearse = true;
 		else if (!wcscmp(a, L"--serve"))
 			*serve = true;
+#ifdef FERRY_TEST_SWITCHES
 		else if (!wcscmp(a, L"--fast-clock"))
 			o->fast_clock = true;
+#endif
 		else if (!wcscmp(a, L"--service"))
 			o->service = true;
 		else if (!v)
@@ -113,14 +118,18 @@ static bool parse(struct svc_options *o, int argc, wchar_t **argv, bool *serve)
 			i++;
 		else if (!wcscmp(a, L"--signing-key") && wu_utf8_into(o->signing_key, sizeof(o->signing_key), v))
 			i++;
+#ifdef FERRY_TEST_SWITCHES
 		else if (!wcscmp(a, L"--simulate-cache-after") &&
 			 (o->simulate_cache_s = (uint32_t)wcstoul(v, NULL, 10)) > 0)
 			i++;
+#endif
 		else if (!wcscmp(a, L"--poll-s") && (o->poll_s = (uint32_t)wcstoul(v, NULL, 10)) > 0)
 			i++;
+#ifdef FERRY_TEST_SWITCHES
 		else if (!wcscmp(a, L"--fast-clock-pace-ms") &&
 			 (o->pace_ms = (uint32_t)wcstoul(v, NULL, 10)) > 0 && o->pace_ms <= 60000)
 			i++;
+#endif
 		else if (!wcscmp(a, L"--device") &&
 			 wu_utf8_into(o->device, sizeof(o->device), v))
 			i++;

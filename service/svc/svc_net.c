@@ -67,6 +67,7 @@
 #include "win/fileio.h"
 #include "win/sysops.h"
 #include "winutil.h"
+#include "wu_tree.h"
 
 #define NET_SECRET_MAX 4096u
 #define FLUSH_EVERY_S 10u
@@ -107,6 +108,8 @@ static void ks_path(struct svc_net *n, wchar_t *out, const char *name)
 	swprintf(out, MAX_PATH, L"%ls\\%hs.dpapi", n->dir, name);
 }
 
+static ferry_err ks_save(void *ctx, const char *name, const uint8_t *data, size_t len);
+
 static ferry_err ks_load(void *ctx, const char *name, struct ferry_secret **out)
 {
 	wchar_t path[MAX_PATH];
@@ -118,6 +121,16 @@ static ferry_err ks_load(void *ctx, const char *name, struct ferry_secret **out)
 	if ((err = win_file_read(&blob, &len, path, NET_SECRET_MAX)) != FERRY_OK)
 		return err;
 	err = win_agent_key_unprotect(out, blob, len);
+	/* An earlier build sealed in machine scope, which any local user can
+	 * open: seal it again for SYSTEM only (agent_key.h). */
+	if (err == FERRY_OK && win_agent_key_machine_scope(blob, len)) {
+		ferry_err re = ks_save(ctx, name, (*out)->data, (*out)->len);
+
+		svc_log_event(SVC_EV_FAILURE, "net: %s was sealed in DPAPI machine scope (any local "
+			      "user could open it): %s", name, re ? "resealing for SYSTEM failed" :
+								  "resealed for SYSTEM only; "
+								  "re-enrol to retire the old key");
+	}
 	ferry_free(blob);
 	return err;
 }
@@ -404,16 +417,18 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struc
 		err = ferry_error_set(FERRY_EINVAL, "a server or signed bundle needs SigningPublicKey");
 		goto fail;
 	}
-	if ((err = win_program_data(n->state, MAX_PATH, L"state")) != FERRY_OK && !o->state_dir[0])
-		goto fail;
-	if (o->state_dir[0])
+	/* The state folder and state\net, each made or judged by its tree rule
+	 * (the start's wu_tree_secure did it already; judging again is cheap
+	 * and keeps this path safe on its own). */
+	if (o->state_dir[0]) {
 		swprintf(n->state, MAX_PATH, L"%ls", o->state_dir);
-	CreateDirectoryW(n->state, NULL);
-	swprintf(n->dir, MAX_PATH, L"%ls\\net", n->state);
-	if (!CreateDirectoryW(n->dir, NULL) && GetLastError() != ERROR_ALREADY_EXISTS) {
-		err = ferry_error_set(FERRY_ESYSTEM, "net: cannot create its state folder");
-		goto fail;
+		err = wu_tree_folder(n->state, "state");
+	} else {
+		err = win_program_data(n->state, MAX_PATH, "state");
 	}
+	swprintf(n->dir, MAX_PATH, L"%ls\\net", n->state);
+	if (err != FERRY_OK || (err = wu_tree_folder(n->dir, "state\\net")) != FERRY_OK)
+		goto fail;
 	wu_utf8_into(dir8, sizeof(dir8), n->dir);
 	n->ks = (struct net_keystore){ ks_load, ks_save, n };
 	{

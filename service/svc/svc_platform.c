@@ -36,6 +36,7 @@
 #include "win/uninstall.h"
 #include "win/fileio.h"
 #include "win/win_err.h"
+#include "wu_tree.h"
 
 #define SP(ctx) ((struct svc_platform *)(ctx))
 #define REBOOT_GRACE_SECONDS 60
@@ -180,10 +181,11 @@ static ferry_err p_clear_prevent_login(void *ctx)
 }
 
 /* Command packages sit in <state>\packages; the key is the MSI's SigningPublicKey. */
+/* state\packages, judged again by its tree rule before every use. */
 static ferry_err package_dir(void *ctx, wchar_t *dir)
 {
 	swprintf(dir, MAX_PATH, L"%ls\\packages", SP(ctx)->state_dir);
-	return FERRY_OK;
+	return wu_tree_folder(dir, "state\\packages");
 }
 
 /* SigningPublicKey (policy over MSI, read at start by svc_options_load_config). */
@@ -385,9 +387,9 @@ static ferry_err p_account_exists(void *ctx, const char *username, bool *exists)
 static ferry_err p_package_done(void *ctx, const char *id, bool *done)
 {
 	wchar_t dir[MAX_PATH];
+	ferry_err err = package_dir(ctx, dir);
 
-	package_dir(ctx, dir);
-	return win_package_done(dir, id, done);
+	return err ? err : win_package_done(dir, id, done);
 }
 
 static ferry_err p_boot_id(void *ctx, uint64_t *out)
@@ -452,10 +454,9 @@ ferry_err svc_platform_new(struct svc_platform **out, const wchar_t *state_dir,
 	p->clock_ctx = clock_ctx;
 	if (state_dir && *state_dir) {
 		swprintf(p->state_dir, MAX_PATH, L"%ls", state_dir);
-		if (!CreateDirectoryW(p->state_dir, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-			err = win_last_error("CreateDirectoryW(state)");
+		err = wu_tree_folder(p->state_dir, "state");
 	} else {
-		err = win_program_data(p->state_dir, MAX_PATH, L"state");
+		err = win_program_data(p->state_dir, MAX_PATH, "state");
 	}
 	if (err != FERRY_OK) {
 		ferry_free(p);

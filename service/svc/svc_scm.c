@@ -15,6 +15,7 @@
 
 #include "win/session.h"
 #include "win/win_err.h"
+#include "wu_tree.h"
 
 #define SCM_WAIT_MS 15000
 
@@ -83,7 +84,14 @@ static int serve_until(HANDLE stop, bool service)
 	ferry_err err;
 	int code = 0;
 
-	err = svc_agent_start(&svc.agent, &svc.opt, request_stop);
+	/* At every start, before anything is read from the state tree
+	 * (docs/security.md §3): each folder made or judged, repaired, moved
+	 * aside or refused, one log line each with the SDDL applied. */
+	err = wu_tree_secure(NULL, svc.opt.state_dir);
+	if (err != FERRY_OK)
+		svc_log_event(SVC_EV_FAILURE, "the state tree is refused; nothing runs");
+	if (err == FERRY_OK)
+		err = svc_agent_start(&svc.agent, &svc.opt, request_stop);
 	if (err == FERRY_OK && !svc.opt.simulate)
 		err = svc_pipe_start(&pipe, svc.opt.pipe, svc.agent);
 	if (err != FERRY_OK) {

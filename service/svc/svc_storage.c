@@ -7,9 +7,19 @@
  *   2. storage_append bytes are durable after storage_sync, which opens the
  *      file and FlushFileBuffers it (the OS flushes the whole file, not
  *      only this handle's writes).
- *   3. storage_replace is durable and atomic when it returns: <name>.tmp is
- *      written and flushed, then MoveFileExW(REPLACE_EXISTING |
- *      WRITE_THROUGH) renames it over <name>.
+ *   3. storage_replace is durable and atomic when it returns: a new file
+ *      <name>.<random>.tmp is created with CREATE_NEW (a pre-created name or
+ *      a planted link is never written through), written and flushed, then
+ *      MoveFileExW(REPLACE_EXISTING | WRITE_THROUGH) renames it over <name>
+ *      (wu_file_replace).
+ *   4. storage_append never opens a file someone else prepared: an existing
+ *      file is opened without following links and must be a plain file with
+ *      one link owned by SYSTEM, Administrators or the service's account
+ *      (tree_decide), else the append is refused naming why; a missing one
+ *      is created with CREATE_NEW (wu_file_open_append). A forged journal
+ *      planted before the tree was protected is moved aside at start
+ *      (wu_tree's sweep) and refused here if it appears later.
+ *   5. Reads open the file without following a link at its name.
  */
 #include "svc/svc_binding.h"
 
@@ -18,6 +28,7 @@
 
 #include "util/mem.h"
 #include "win/win_err.h"
+#include "wu_file.h"
 
 #define NAME_MAX_CHARS 128
 #define READ_MAX (64u * 1024u * 1024u)
@@ -59,7 +70,8 @@ ferry_err svc_storage_read(void *ctx, const char *name, uint8_t **data, size_t *
 		return err;
 	EnterCriticalSection(&p->io);
 	h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-			NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+			NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT,
+			NULL);
 	if (h == INVALID_HANDLE_VALUE) {
 		DWORD e = GetLastError();
 
@@ -119,11 +131,7 @@ ferry_err svc_storage_append(void *ctx, const char *name, const uint8_t *data, s
 	if ((err = path_of(p, name, L"", path)) != FERRY_OK)
 		return err;
 	EnterCriticalSection(&p->io);
-	h = CreateFileW(path, FILE_APPEND_DATA, FILE_SHARE_READ, NULL, OPEN_ALWAYS,
-			FILE_ATTRIBUTE_NORMAL, NULL);
-	if (h == INVALID_HANDLE_VALUE) {
-		err = win_error(FERRY_EIO, "CreateFileW(storage append)", GetLastError());
-	} else {
+	if ((err = wu_file_open_append(&h, path)) == FERRY_OK) {
 		err = write_all(h, data, len);
 		CloseHandle(h);
 	}
@@ -142,7 +150,7 @@ ferry_err svc_storage_sync(void *ctx, const char *name)
 		return err;
 	EnterCriticalSection(&p->io);
 	h = CreateFileW(path, GENERIC_WRITE, FILE_SHARE_READ, NULL, OPEN_EXISTING,
-			FILE_ATTRIBUTE_NORMAL, NULL);
+			FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
 	if (h == INVALID_HANDLE_VALUE)
 		err = win_error(FERRY_EIO, "CreateFileW(storage sync)", GetLastError());
 	else if (!FlushFileBuffers(h))
@@ -156,28 +164,13 @@ ferry_err svc_storage_sync(void *ctx, const char *name)
 ferry_err svc_storage_replace(void *ctx, const char *name, const uint8_t *data, size_t len)
 {
 	struct svc_platform *p = ctx;
-	wchar_t path[MAX_PATH], tmp[MAX_PATH];
-	HANDLE h;
+	wchar_t path[MAX_PATH];
 	ferry_err err;
 
-	if ((err = path_of(p, name, L"", path)) != FERRY_OK ||
-	    (err = path_of(p, name, L".tmp", tmp)) != FERRY_OK)
+	if ((err = path_of(p, name, L"", path)) != FERRY_OK)
 		return err;
 	EnterCriticalSection(&p->io);
-	h = CreateFileW(tmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-	if (h == INVALID_HANDLE_VALUE) {
-		err = win_error(FERRY_EIO, "CreateFileW(storage temp)", GetLastError());
-		goto out;
-	}
-	if ((err = write_all(h, data, len)) == FERRY_OK && !FlushFileBuffers(h))
-		err = win_error(FERRY_EIO, "FlushFileBuffers(storage temp)", GetLastError());
-	CloseHandle(h);
-	if (err == FERRY_OK &&
-	    !MoveFileExW(tmp, path, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
-		err = win_error(FERRY_EIO, "MoveFileExW(storage)", GetLastError());
-	if (err != FERRY_OK)
-		DeleteFileW(tmp);
-out:
+	err = wu_file_replace(path, data, len);
 	LeaveCriticalSection(&p->io);
 	return err;
 }

@@ -69,6 +69,63 @@ static void unrecord(const struct env *v, const wchar_t *id)
 	RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, v->rec, id);
 }
 
+/*
+ * A user's hive is the user's: any key in it may be a registry symbolic
+ * link (REG_LINK value SymbolicLinkValue, made with REG_OPTION_CREATE_LINK)
+ * pointing anywhere SYSTEM can write. Every key this file opens in it is
+ * opened with REG_OPTION_OPEN_LINK, component by component, and a link is
+ * refused, never followed, copied or deleted through.
+ */
+/* open_nolink's answer for a link on the path (no Win32 code means it). */
+#define KEY_IS_A_LINK ((LONG)0x7fff0001)
+
+static bool is_link(HKEY parent, const wchar_t *name)
+{
+	HKEY k;
+	DWORD type = 0;
+	LONG rc;
+
+	if (RegOpenKeyExW(parent, name, REG_OPTION_OPEN_LINK, KEY_QUERY_VALUE, &k) != ERROR_SUCCESS)
+		return false;
+	rc = RegQueryValueExW(k, L"SymbolicLinkValue", NULL, &type, NULL, NULL);
+	RegCloseKey(k);
+	return rc == ERROR_SUCCESS && type == REG_LINK;
+}
+
+/* root\path opened one component at a time, none of them a link. */
+static LONG open_nolink(HKEY root, const wchar_t *path, REGSAM access, HKEY *out)
+{
+	wchar_t part[MAX_PATH * 2];
+	const wchar_t *p = path;
+	HKEY cur = root, next = NULL;
+	LONG rc = ERROR_SUCCESS;
+
+	*out = NULL;
+	while (rc == ERROR_SUCCESS && *p) {
+		size_t n = wcscspn(p, L"\\");
+		bool last = !p[n];
+
+		if (n == 0 || n >= MAX_PATH * 2) {
+			rc = ERROR_INVALID_PARAMETER;
+			break;
+		}
+		memcpy(part, p, n * sizeof(*part));
+		part[n] = L'\0';
+		if (is_link(cur, part))
+			rc = KEY_IS_A_LINK;
+		else
+			rc = RegOpenKeyExW(cur, part, REG_OPTION_OPEN_LINK, last ? access : KEY_READ,
+					   &next);
+		if (cur != root)
+			RegCloseKey(cur);
+		cur = rc == ERROR_SUCCESS ? next : root;
+		p += n + (last ? 0 : 1);
+	}
+	if (rc == ERROR_SUCCESS)
+		*out = cur;
+	return rc;
+}
+
 static bool key_exists(HKEY parent, const wchar_t *name)
 {
 	HKEY k;
@@ -130,10 +187,14 @@ static ferry_err rename_obj(HKEY parent, const wchar_t *dir, const wchar_t *name
 {
 	if (parent) {
 		HKEY s = NULL, d = NULL;
-		LONG rc = delete_tree(parent, newname);
+		LONG rc;
 
+		if (is_link(parent, name) || is_link(parent, newname))
+			return ferry_error_set(FERRY_EPERM, "%ls or %ls is a registry link: never "
+					       "followed, copied or deleted through", name, newname);
+		rc = delete_tree(parent, newname);
 		if (rc == ERROR_SUCCESS)
-			rc = RegOpenKeyExW(parent, name, 0, KEY_READ, &s);
+			rc = RegOpenKeyExW(parent, name, REG_OPTION_OPEN_LINK, KEY_READ, &s);
 		if (rc == ERROR_SUCCESS)
 			rc = RegCreateKeyExW(parent, newname, 0, NULL, 0, KEY_ALL_ACCESS, NULL, &d, NULL);
 		if (rc == ERROR_SUCCESS)
@@ -181,7 +242,8 @@ static ferry_err move_one(const struct env *v, HKEY parent, const wchar_t *dir, 
 		if (parent) {
 			HKEY k;
 
-			if (RegOpenKeyExW(parent, name, 0, KEY_READ, &k) == ERROR_SUCCESS) {
+			if (!is_link(parent, name) &&
+			    RegOpenKeyExW(parent, name, REG_OPTION_OPEN_LINK, KEY_READ, &k) == ERROR_SUCCESS) {
 				win_key_stats(k, &a, &b, &c);
 				RegCloseKey(k);
 			}
@@ -349,6 +411,7 @@ static ferry_err do_item(const struct env *v, const struct app_item *it, bool un
 {
 	wchar_t parent[MAX_PATH * 2], name[256], id[300], dir[MAX_PATH * 4], what[MAX_PATH * 2];
 	HKEY pk = NULL;
+	LONG lrc;
 	ferry_err e;
 
 	swprintf(id, 300, L"%hs", it->id);
@@ -367,7 +430,13 @@ static ferry_err do_item(const struct env *v, const struct app_item *it, bool un
 		return FERRY_OK;
 	if (it->kind == APP_ITEM_KEY_PREFIX)
 		swprintf(parent, MAX_PATH * 2, L"%hs", it->path);
-	if (RegOpenKeyExW(v->hive.root, parent, 0, KEY_ALL_ACCESS, &pk) != ERROR_SUCCESS) {
+	if ((lrc = open_nolink(v->hive.root, parent, KEY_ALL_ACCESS, &pk)) != ERROR_SUCCESS) {
+		if (lrc == KEY_IS_A_LINK) {
+			win_plog("reset %s: HKU\\%ls\\%ls passes through a registry link: refused, "
+				 "not followed", it->id, v->hive.name, parent);
+			return ferry_error_set(FERRY_EPERM, "reset %s: a registry link in the path",
+					       it->id);
+		}
 		if (!undo)
 			win_plog("reset %s: HKU\\%ls\\%ls absent; nothing to do", it->id, v->hive.name, parent);
 		return FERRY_OK;

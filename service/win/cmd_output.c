@@ -169,11 +169,45 @@ struct child {
 	struct reader r;
 };
 
+/*
+ * The child's environment: the service's, with
+ * NoDefaultCurrentDirectoryInExePath set, so that neither cmd.exe nor
+ * CreateProcess/SearchPath in the child looks for a program in the current
+ * directory before PATH ("NeedCurrentDirectoryForExePathW",
+ * learn.microsoft.com). ferry_free.
+ */
+#define NO_CWD_VAR L"NoDefaultCurrentDirectoryInExePath="
+
+static wchar_t *child_env(void)
+{
+	wchar_t *env = GetEnvironmentStringsW(), *out = NULL;
+	size_t total = 0, k = 0, add = wcslen(NO_CWD_VAR) + 2;
+
+	if (!env)
+		return NULL;
+	for (const wchar_t *e = env; *e; e += wcslen(e) + 1)
+		total += wcslen(e) + 1;
+	if ((out = ferry_calloc(total + add + 1, sizeof(*out)))) {
+		for (const wchar_t *e = env; *e; e += wcslen(e) + 1) {
+			size_t n = wcslen(e) + 1;
+
+			if (_wcsnicmp(e, NO_CWD_VAR, wcslen(NO_CWD_VAR))) {
+				memcpy(out + k, e, n * sizeof(*out));
+				k += n;
+			}
+		}
+		memcpy(out + k, NO_CWD_VAR L"1", (add - 1) * sizeof(*out));
+		k += add; /* its NUL, then the block's final NUL (calloc) */
+	}
+	FreeEnvironmentStringsW(env);
+	return out;
+}
+
 /* Everything up to a running child in its job, with the reader started. */
 static ferry_err start_child(struct child *c, const wchar_t *cmdline, const wchar_t *cwd)
 {
 	SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
-	wchar_t *cmd = NULL;
+	wchar_t *cmd = NULL, *env = NULL;
 	size_t n = wcslen(cmdline);
 	ferry_err rc;
 
@@ -193,17 +227,21 @@ static ferry_err start_child(struct child *c, const wchar_t *cmdline, const wcha
 	if (rc)
 		return rc;
 	cmd = ferry_calloc(n + 1, sizeof *cmd); /* CreateProcessW may write into it */
-	if (!cmd)
-		return ferry_error_set(FERRY_ENOMEM, "command line");
+	if (!cmd || !(env = child_env())) {
+		ferry_free(cmd);
+		return ferry_error_set(FERRY_ENOMEM, "command line and environment");
+	}
 	memcpy(cmd, cmdline, n * sizeof *cmd);
 	if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE,
 			    CREATE_SUSPENDED | CREATE_NO_WINDOW | EXTENDED_STARTUPINFO_PRESENT |
-			    CREATE_UNICODE_ENVIRONMENT, NULL, cwd, &c->si.StartupInfo, &c->pi)) {
+			    CREATE_UNICODE_ENVIRONMENT, env, cwd, &c->si.StartupInfo, &c->pi)) {
 		rc = win_last_error("CreateProcessW");
 		ferry_free(cmd);
+		ferry_free(env);
 		return rc;
 	}
 	ferry_free(cmd);
+	ferry_free(env);
 	if (!AssignProcessToJobObject(c->job, c->pi.hProcess)) {
 		rc = win_last_error("AssignProcessToJobObject");
 		TerminateProcess(c->pi.hProcess, 1);

@@ -4,14 +4,17 @@
  * Sealed file (win_odj_store writes it, win_odj_import reads it):
  *
  *   offset 0  8 bytes  magic "FRYODJ01" (says what the file is; not secret)
- *   offset 8  rest     CryptProtectData output, machine scope
- *                      (CRYPTPROTECT_LOCAL_MACHINE), no UI, no entropy
+ *   offset 8  rest     win_agent_key_protect output: DPAPI in the scope of
+ *                      the service's account, SYSTEM (agent_key.h: not
+ *                      machine scope, which any local user can open), no UI,
+ *                      no entropy
  *
  * The plaintext is the ODJ provision in its binary form (what
  * NetRequestOfflineDomainJoin takes) or in djoin's text form (UTF-16LE with
  * a BOM), which import decodes first. Invariants:
- *   1. The file is written to "<path>.tmp", flushed, and renamed over
- *      <path> (MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH): after a
+ *   1. The file is written to a new randomly named temporary file
+ *      (CREATE_NEW), flushed, and renamed over <path>
+ *      (MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH): after a
  *      power cut it holds the old or the new blob, never a mix.
  *   2. Import validates (odj_validate: the runbook's domain, this computer's
  *      NetBIOS name) before any join call; a blob for another machine or
@@ -23,13 +26,13 @@
  *      every path.
  */
 #include <windows.h>
-#include <wincrypt.h>
 
 #include <string.h>
 
 #include "odj/odj.h"
 #include "util/mem.h"
 #include "util/utf.h"
+#include "win/agent_key.h"
 #include "win/fileio.h"
 #include "win/netapi_dyn.h"
 #include "win/oplog.h"
@@ -43,30 +46,27 @@
 ferry_err win_odj_store(const wchar_t *path, const struct ferry_secret *blob)
 {
 	static const char op[] = "odj_store";
-	DATA_BLOB in, sealed = { 0, NULL };
-	uint8_t *file = NULL;
+	uint8_t *sealed = NULL, *file = NULL;
+	size_t slen = 0;
 	ferry_err rc;
 
 	if (!path || !blob || !blob->data || blob->len == 0 || blob->len > ODJ_MAX_BLOB_BYTES * 2u)
 		return ferry_error_set(FERRY_EINVAL, "win_odj_store: missing path or blob of a bad size");
-	win_op_log(WIN_LOG_INFO, op, "sealing an ODJ blob of %zu bytes (DPAPI, machine scope)", blob->len);
-	in.pbData = blob->data;
-	in.cbData = (DWORD)blob->len;
-	if (!CryptProtectData(&in, L"Ferry ODJ blob", NULL, NULL, NULL,
-			      CRYPTPROTECT_LOCAL_MACHINE | CRYPTPROTECT_UI_FORBIDDEN, &sealed))
-		return win_op_result(op, win_last_error("CryptProtectData"));
-	file = ferry_malloc(SEAL_MAGIC_LEN + (size_t)sealed.cbData);
+	win_op_log(WIN_LOG_INFO, op, "sealing an ODJ blob of %zu bytes (DPAPI, SYSTEM's scope)", blob->len);
+	if ((rc = win_agent_key_protect(&sealed, &slen, blob->data, blob->len)) != FERRY_OK)
+		return win_op_result(op, rc);
+	file = ferry_malloc(SEAL_MAGIC_LEN + slen);
 	if (!file) {
 		rc = ferry_error_set(FERRY_ENOMEM, "sealed ODJ blob");
 	} else {
 		memcpy(file, SEAL_MAGIC, SEAL_MAGIC_LEN);
-		memcpy(file + SEAL_MAGIC_LEN, sealed.pbData, sealed.cbData);
-		rc = win_file_write_atomic(path, file, SEAL_MAGIC_LEN + (size_t)sealed.cbData);
+		memcpy(file + SEAL_MAGIC_LEN, sealed, slen);
+		rc = win_file_write_atomic(path, file, SEAL_MAGIC_LEN + slen);
 		if (rc)
 			rc = ferry_error_wrap(rc, "sealed ODJ blob: ");
 	}
 	ferry_free(file);
-	LocalFree(sealed.pbData);
+	ferry_free(sealed);
 	return win_op_result(op, rc);
 }
 
@@ -84,27 +84,19 @@ static ferry_err read_sealed(uint8_t **out, size_t *len, const wchar_t *path)
 	return FERRY_OK;
 }
 
-/* DPAPI-unseal into a secret; DPAPI's own copy is wiped and freed. */
+/* Unseal into a secret (win_agent_key_unprotect wipes DPAPI's own copy). */
 static ferry_err unseal(struct ferry_secret **out, const wchar_t *path)
 {
 	uint8_t *sealed = NULL;
 	size_t len = 0;
-	DATA_BLOB in, plain = { 0, NULL };
 	ferry_err rc = read_sealed(&sealed, &len, path);
 
 	*out = NULL;
 	if (rc)
 		return rc;
-	in.pbData = sealed + SEAL_MAGIC_LEN;
-	in.cbData = (DWORD)(len - SEAL_MAGIC_LEN);
-	if (!CryptUnprotectData(&in, NULL, NULL, NULL, NULL, CRYPTPROTECT_UI_FORBIDDEN, &plain)) {
-		rc = win_error(FERRY_EAUTH, "CryptUnprotectData(sealed ODJ blob)", GetLastError());
-		goto out;
-	}
-	rc = ferry_secret_from(out, plain.pbData, plain.cbData);
-	SecureZeroMemory(plain.pbData, plain.cbData);
-	LocalFree(plain.pbData);
-out:
+	rc = win_agent_key_unprotect(out, sealed + SEAL_MAGIC_LEN, len - SEAL_MAGIC_LEN);
+	if (rc)
+		rc = ferry_error_wrap(FERRY_EAUTH, "sealed ODJ blob: ");
 	ferry_free(sealed);
 	return rc;
 }

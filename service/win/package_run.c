@@ -8,11 +8,15 @@
  *   3. Every listed file is opened with FILE_SHARE_READ only and hashed;
  *      the handles stay open until the command has finished, so nobody can
  *      swap a file between its check and its use. A reparse point is
- *      refused (it could point outside the signed folder).
+ *      refused (it could point outside the signed folder), at the file and
+ *      at every folder of its path from the volume root (wu_tree_path_check).
  *   4. Only then does the command run: as SYSTEM (the service's own token),
- *      in <packages>\<id>, in a job object with the manifest's timeout
- *      (cmd_run.h). Any failure in 1-3 returns before anything runs, with
- *      FERRY_EAUTH for signature, id and hash failures.
+ *      in <packages>\<id> (a folder of the state tree: SYSTEM and
+ *      Administrators only), with NoDefaultCurrentDirectoryInExePath set
+ *      (no program is looked up in that folder before PATH), in a job
+ *      object with the manifest's timeout (cmd_run.h). Any failure in 1-3
+ *      returns before anything runs, with FERRY_EAUTH for signature, id,
+ *      path and hash failures.
  *   5. An exit code of 0 is recorded durably in
  *      <packages>\.done\<id> (atomic replace), which win_package_done reads.
  *      A non-zero exit or a timeout is not recorded, so the engine may run
@@ -34,6 +38,7 @@
 #include "win/sysops.h"
 #include "win/win_err.h"
 #include "winutil.h"
+#include "wu_tree.h"
 
 #define DONE_DIR L".done"
 
@@ -55,6 +60,19 @@ static ferry_err open_locked(HANDLE *h, const wchar_t *dir, const char *rel)
 	ferry_free(wrel);
 	if (!path)
 		return ferry_error_set(FERRY_ENOMEM, "package file path");
+	/* Every folder from the volume root to the file's, not only the last
+	 * component: a junction in the middle would lead outside the package. */
+	{
+		wchar_t *slash = wcsrchr(path, L'\\');
+
+		*slash = L'\0'; /* path is dir\rel: it has one */
+		rc = wu_tree_path_check(path);
+		*slash = L'\\';
+		if (rc) {
+			ferry_free(path);
+			return ferry_error_wrap(FERRY_EAUTH, "package file \"%s\": ", rel);
+		}
+	}
 	*h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
 			 FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_SEQUENTIAL_SCAN, NULL);
 	ferry_free(path);
@@ -145,8 +163,10 @@ static wchar_t *done_path(const wchar_t *packages_dir, const char *id, bool crea
 {
 	wchar_t *dir = win_path_join(packages_dir, DONE_DIR), *wid = NULL, *p = NULL;
 
+	/* Made or judged by its tree rule: SYSTEM and Administrators only, so
+	 * a marker is never one a user planted (a failure shows at the write). */
 	if (dir && create_dir)
-		CreateDirectoryW(dir, NULL); /* exists already is fine; a failure shows at the write */
+		(void)wu_tree_folder(dir, "state\\packages\\.done");
 	if (dir && (wid = wu_wide(id)))
 		p = win_path_join(dir, wid);
 	ferry_free(dir);

@@ -11,6 +11,7 @@
 
 #include "win/win_err.h"
 #include "winutil.h"
+#include "wu_tree.h"
 
 #define PATH_CAP 1024
 #define CMD_CAP 2048
@@ -123,26 +124,45 @@ ferry_err win_uninstall_wait_and_run(DWORD *msi_exit, const wchar_t *service,
 	return rc;
 }
 
-/* %ProgramData%\Ferry\uninstall\ferry-uninstall.exe, copied from the
- * ferry.exe beside the running program. */
-static ferry_err stage_waiter(wchar_t *out, const wchar_t *data_dir)
+/*
+ * %ProgramData%\Ferry\uninstall\ferry-uninstall.exe, copied from the
+ * ferry.exe beside the running program. The folder is made or judged by its
+ * tree rule (SYSTEM and Administrators only, so nobody else can plant a DLL
+ * beside the waiter or swap it), every component of its path is checked for
+ * reparse points, the copy is a new file (an old waiter is deleted first,
+ * never written through), and *hold keeps it open, shared for reading
+ * only, until the waiter has started.
+ */
+static ferry_err stage_waiter(wchar_t *out, HANDLE *hold)
 {
 	wchar_t src[PATH_CAP], *slash;
 	DWORD n = GetModuleFileNameW(NULL, src, PATH_CAP);
+	BY_HANDLE_FILE_INFORMATION bi;
+	ferry_err rc;
 
+	*hold = INVALID_HANDLE_VALUE;
 	if (n == 0 || n >= PATH_CAP)
 		return win_last_error("GetModuleFileNameW");
 	slash = wcsrchr(src, L'\\');
 	if (!slash || (size_t)(slash - src) + 12 >= PATH_CAP)
 		return ferry_error_set(FERRY_ERANGE, "uninstall: module path too long");
 	wcscpy(slash + 1, L"ferry.exe");
-	if (wu_fmt(out, PATH_CAP, L"%ls\\uninstall", data_dir) < 0)
-		return ferry_error_set(FERRY_ERANGE, "uninstall: path too long");
-	if (!CreateDirectoryW(out, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return win_last_error("CreateDirectoryW(uninstall)");
+	if ((rc = wu_tree_dir(out, PATH_CAP - 32, "uninstall")) != FERRY_OK ||
+	    (rc = wu_tree_path_check(out)) != FERRY_OK)
+		return rc;
 	wcscat(out, L"\\ferry-uninstall.exe");
-	if (!CopyFileW(src, out, FALSE))
-		return win_last_error("CopyFileW(ferry.exe -> waiter)");
+	if (!DeleteFileW(out) && GetLastError() != ERROR_FILE_NOT_FOUND)
+		return win_last_error("DeleteFileW(old waiter)");
+	if (!CopyFileExW(src, out, NULL, NULL, NULL, COPY_FILE_FAIL_IF_EXISTS))
+		return win_last_error("CopyFileExW(ferry.exe -> waiter)");
+	*hold = CreateFileW(out, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+			    FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+	if (*hold == INVALID_HANDLE_VALUE)
+		return win_last_error("CreateFileW(waiter)");
+	if (!GetFileInformationByHandle(*hold, &bi) || bi.nNumberOfLinks != 1 ||
+	    (bi.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY)))
+		return ferry_error_set(FERRY_EPERM, "uninstall: the staged waiter is not a plain file "
+						    "with one link");
 	return FERRY_OK;
 }
 
@@ -166,28 +186,34 @@ static ferry_err spawn_detached(wchar_t *cmd, const wchar_t *cwd)
 ferry_err win_uninstall_agent(void)
 {
 	wchar_t data[MAX_PATH], archive[PATH_CAP], log[PATH_CAP], waiter[PATH_CAP], cmd[CMD_CAP];
-	wchar_t code[WIN_GUID_CHARS];
+	wchar_t code[WIN_GUID_CHARS], sysdir[MAX_PATH];
 	SYSTEMTIME now;
-	DWORD n = ExpandEnvironmentStringsW(L"%ProgramData%\\Ferry", data, MAX_PATH);
+	HANDLE hold = INVALID_HANDLE_VALUE;
+	UINT n = GetSystemDirectoryW(sysdir, MAX_PATH);
 	ferry_err rc;
 
-	if (n == 0 || n > MAX_PATH || data[0] == L'%')
-		return ferry_error_set(FERRY_ESYSTEM, "uninstall: %%ProgramData%% is not set");
+	if (n == 0 || n >= MAX_PATH)
+		return win_last_error("GetSystemDirectoryW");
 	/* Find the product first: with nothing to uninstall, archive nothing. */
 	rc = win_uninstall_product_code(code);
 	if (rc)
 		return rc;
-	if (!CreateDirectoryW(data, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return win_last_error("CreateDirectoryW(ProgramData\\Ferry)");
+	if ((rc = wu_tree_root(data, MAX_PATH)) != FERRY_OK ||
+	    (rc = wu_tree_folder(data, "")) != FERRY_OK)
+		return rc;
 	GetSystemTime(&now);
 	rc = win_uninstall_archive(archive, PATH_CAP, data, &now);
 	if (!rc && wu_fmt(log, PATH_CAP, L"%ls\\msiexec-uninstall.log", archive) < 0)
 		rc = ferry_error_set(FERRY_ERANGE, "uninstall: path too long");
 	if (!rc)
-		rc = stage_waiter(waiter, data);
+		rc = stage_waiter(waiter, &hold);
 	if (!rc)
 		rc = win_uninstall_waiter_cmdline(cmd, CMD_CAP, waiter, WIN_UNINSTALL_SERVICE, code, log);
+	/* Working directory System32: nothing is searched for in a folder a
+	 * user could write. */
 	if (!rc)
-		rc = spawn_detached(cmd, data);
+		rc = spawn_detached(cmd, sysdir);
+	if (hold != INVALID_HANDLE_VALUE)
+		CloseHandle(hold);
 	return rc;
 }

@@ -4,12 +4,15 @@
  * win_uninstall_agent, bound to the engine's uninstall_agent op:
  *  1. copies %ProgramData%\Ferry\state and \logs to
  *     %ProgramData%\Ferry\archive\<UTC yyyymmddThhmmssZ>\ (kept for audit;
- *     the MSI does not own ProgramData, so the archive survives);
+ *     the MSI does not own ProgramData, so the archive survives; SYSTEM and
+ *     Administrators only, no secret copied, no link followed);
  *  2. finds Ferry's ProductCode (MsiEnumRelatedProductsW with the
  *     UpgradeCode, else HKLM\SOFTWARE\Ferry\ProductCode written by the MSI);
  *  3. copies ferry.exe (from beside the running program) to
- *     %ProgramData%\Ferry\uninstall\ferry-uninstall.exe and starts it
- *     detached: `ferry-uninstall.exe uninstall-wait --service Ferry
+ *     %ProgramData%\Ferry\uninstall\ferry-uninstall.exe (a folder of the
+ *     state tree: SYSTEM and Administrators only, every path component
+ *     checked for reparse points, the copy a new file held open against
+ *     writers until started) and starts it detached, in System32: `ferry-uninstall.exe uninstall-wait --service Ferry
  *     --product {GUID} --log <archive>\msiexec-uninstall.log`.
  *     That waiter polls the SCM until the Ferry service reports
  *     SERVICE_STOPPED (or 10 minutes pass, after which msiexec's own

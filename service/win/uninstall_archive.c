@@ -3,7 +3,11 @@
  * (state\) and the logs (logs\) copied, never moved, into
  * archive\<UTC stamp>\. A folder that already exists (the op re-run within
  * the same second after a crash) gets a -2, -3, ... suffix, so an earlier
- * archive is never overwritten.
+ * archive is never overwritten. The archive folder is made or judged by its
+ * tree rule (SYSTEM and Administrators only); no secret is copied
+ * (tree_archive_keeps: no *.dpapi, *.sealed, *.tmp, nothing moved aside);
+ * a reparse point is never followed, neither while walking nor when a file
+ * is copied (COPY_FILE_COPY_SYMLINK copies a link as a link).
  */
 #include "win/uninstall.h"
 
@@ -11,7 +15,9 @@
 #include <wchar.h>
 
 #include "win/win_err.h"
+#include "sec/tree_policy.h"
 #include "winutil.h"
+#include "wu_tree.h"
 
 #define PATH_CAP 1024
 #define MAX_DEPTH 16
@@ -21,6 +27,13 @@ static ferry_err make_dir(const wchar_t *path)
 	if (!CreateDirectoryW(path, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
 		return win_last_error("CreateDirectoryW(archive)");
 	return FERRY_OK;
+}
+
+static bool keeps(const wchar_t *name)
+{
+	char n8[MAX_PATH * 3];
+
+	return wu_utf8_into(n8, sizeof(n8), name) && tree_archive_keeps(n8);
 }
 
 /* Copy the tree at src into dst (created); a missing src is nothing to do. */
@@ -54,8 +67,11 @@ static ferry_err copy_tree(const wchar_t *src, const wchar_t *dst, int depth)
 			continue; /* never follow a link out of Ferry's folders */
 		} else if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
 			rc = copy_tree(from, to, depth + 1);
-		} else if (!CopyFileW(from, to, TRUE)) {
-			rc = win_last_error("CopyFileW(archive)");
+		} else if (!keeps(fd.cFileName)) {
+			continue; /* a secret or a temporary file: never archived */
+		} else if (!CopyFileExW(from, to, NULL, NULL, NULL,
+					COPY_FILE_FAIL_IF_EXISTS | COPY_FILE_COPY_SYMLINK)) {
+			rc = win_last_error("CopyFileExW(archive)");
 		}
 	} while (!rc && FindNextFileW(h, &fd));
 	FindClose(h);
@@ -71,7 +87,7 @@ static ferry_err new_archive_dir(wchar_t *out, size_t cap, const wchar_t *data_d
 
 	if (wu_fmt(base, PATH_CAP, L"%ls\\archive", data_dir) < 0)
 		return ferry_error_set(FERRY_ERANGE, "archive: path too long");
-	rc = make_dir(base);
+	rc = wu_tree_folder(base, "archive");
 	for (unsigned n = 1; !rc && n < 100; n++) {
 		int w = n == 1 ? wu_fmt(out, cap, L"%ls\\%04u%02u%02uT%02u%02u%02uZ", base, t->wYear,
 					  t->wMonth, t->wDay, t->wHour, t->wMinute, t->wSecond)

@@ -77,7 +77,7 @@ def serve(fx, work, wine_run, win_bin, bundle2):
     os.makedirs(state)
     check(wine_policy_enroll_key(wine_run, prefix, fx.enroll_key_file, work) == 0,
           "policy EnrollKey written into the Wine prefix's registry")
-    argv = [wine_run, "--prefix", prefix, os.path.join(win_bin, "ferrysvc.exe"), "run",
+    argv = [wine_run, "--prefix", prefix, os.path.join(win_bin, "ferrysvc-test.exe"), "run",
             "--rehearse", "--serve", "--fast-clock", "--fast-clock-pace-ms", str(PACE_MS),
             "--state", winpath(state), "--device", MACHINE, "--server", fx.url,
             "--ca", winpath(fx.cert), "--pin", fx.pin, "--signing-key", fx.sign_pub,

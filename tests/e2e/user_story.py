@@ -183,7 +183,7 @@ def run_service(fx, work, wine, machine, drive, state_name="svc-state",
     """ferrysvc.exe serving on the test clock; `drive` answers its turns."""
     state = os.path.join(work, state_name)
     os.makedirs(state)
-    argv = wine.argv("ferrysvc.exe", "run", "--rehearse", "--serve", "--fast-clock",
+    argv = wine.argv("ferrysvc-test.exe", "run", "--rehearse", "--serve", "--fast-clock",
                      "--simulate-cache-after", str(simulate_after), "--state",
                      winpath(state), "--device", machine, "--server", fx.url, "--ca",
                      winpath(fx.cert), "--pin", fx.pin, "--signing-key", fx.sign_pub,

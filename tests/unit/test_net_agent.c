@@ -212,6 +212,37 @@ static void test_net_agent__state_numbers_in_range_load(void **state)
 	assert_int_equal(a.last_ok, 1733400000);
 }
 
+/* A file planted at the old fixed temporary names is never written
+ * through nor consumed: the agent writes under a new random name. */
+static void test_net_agent__planted_tmp_is_never_used(void **state)
+{
+	struct net_agent a;
+	struct bundle *b = NULL;
+	size_t len = 0;
+	char path[128], *env = signed_samples(5, &len), *text = NULL;
+	FILE *f;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s.tmp", dir, i ? "agent.json" : "bundle.json");
+		assert_non_null(f = fopen(path, "wb"));
+		fputs("planted", f);
+		fclose(f);
+	}
+	assert_int_equal(net_agent_open(&a, dir, NULL, pub), FERRY_OK);
+	assert_int_equal(net_agent_accept(&a, (const uint8_t *)env, len, NULL), FERRY_OK);
+	assert_int_equal(net_agent_load_bundle(&a, &b), FERRY_OK);
+	assert_int_equal(b->sequence, 5);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s.tmp", dir, i ? "agent.json" : "bundle.json");
+		assert_int_equal(rb_read_file(&text, &len, path, 64), FERRY_OK);
+		assert_string_equal(text, "planted");
+		ferry_free(text);
+	}
+	bundle_free(b);
+	ferry_free(env);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +255,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_net_agent__state_numbers_out_of_range_are_refused,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_net_agent__state_numbers_in_range_load, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_net_agent__planted_tmp_is_never_used, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,7 +34,7 @@ static void sign_into(struct fixture *f)
 {
 	uint8_t sig[64];
 	ferry_free(f->sig);
-	assert_int_equal(sig_sign(sig, f->priv, f->manifest, f->mlen), 0);
+	assert_int_equal(package_manifest_sign(sig, f->priv, f->manifest, f->mlen), 0);
 	assert_int_equal(package_sig_encode(&f->sig, sig), 0);
 }
 
@@ -103,6 +103,30 @@ static void test_package__bad_signature_is_eauth(void **state)
 	assert_int_equal(package_manifest_verify(&p, f->manifest, f->mlen, (const uint8_t *)f->sig,
 						 strlen(f->sig), otherpub, "office-reset"), FERRY_EAUTH);
 	assert_null(p);
+}
+
+/* The admin's key signs bundles and catalogs too: a signature over the bare
+ * manifest, or over it under another document's context, is not a package
+ * signature. */
+static void test_package__signature_without_package_context_is_eauth(void **state)
+{
+	static const char *const contexts[] = { "", "ferry-bundle/1\n", "ferry-catalog/1\n" };
+	struct fixture *f = *state;
+	struct package *p = NULL;
+
+	for (size_t i = 0; i < sizeof(contexts) / sizeof(contexts[0]); i++) {
+		size_t n = strlen(contexts[i]);
+		uint8_t sig[64], *msg = ferry_malloc(n + f->mlen);
+
+		memcpy(msg, contexts[i], n);
+		memcpy(msg + n, f->manifest, f->mlen);
+		assert_int_equal(sig_sign(sig, f->priv, msg, n + f->mlen), 0);
+		ferry_free(msg);
+		ferry_free(f->sig);
+		assert_int_equal(package_sig_encode(&f->sig, sig), 0);
+		assert_int_equal(verify(f, &p, "office-reset"), FERRY_EAUTH);
+		assert_null(p);
+	}
 }
 
 static void test_package__tampered_manifest_is_eauth(void **state)
@@ -280,6 +304,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_package__good_package_verifies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_package__bad_signature_is_eauth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_package__signature_without_package_context_is_eauth,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_package__tampered_manifest_is_eauth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_package__tampered_file_is_eauth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_package__replayed_under_other_id_is_eauth, setup, teardown),

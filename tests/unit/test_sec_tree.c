@@ -103,6 +103,68 @@ static void test_sec_tree__ace_order_does_not_matter(void **state)
 	       TREE_TRUST, false, NULL);
 }
 
+/* Under Wine every object belongs to the prefix's one user, the account the
+ * service runs as: that account counts as SYSTEM, and only that one. */
+#define WINE_USER "S-1-5-21-0-0-0-1000"
+
+static struct tree_decision decide_as(const char *rel, struct seen *s, const char *service)
+{
+	s->obs.service_sid = service;
+	return decide(rel, s);
+}
+
+static void test_sec_tree__service_account_owner_counts_as_system(void **state)
+{
+	(void)state;
+	expect(decide_as("state", observe(true, DIR_ATTR, "O:" WINE_USER "G:SYD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"),
+			 WINE_USER),
+	       TREE_TRUST, false, "the service's account");
+	expect(decide_as("state", observe(true, DIR_ATTR, "O:" WINE_USER "G:SY" PROGRAMDATA_INHERITED),
+			 WINE_USER),
+	       TREE_REPAIR, false, "re-applied");
+}
+
+static void test_sec_tree__service_account_trusts_no_other_user(void **state)
+{
+	(void)state;
+	expect(decide_as("state", observe(true, DIR_ATTR, "O:" USER_SID "G:SYD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"),
+			 WINE_USER),
+	       TREE_MOVE_ASIDE, false, USER_SID);
+	/* Without a service account (a real install), the Wine user is a user. */
+	expect(decide("state", observe(true, DIR_ATTR, "O:" WINE_USER "G:SYD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)")),
+	       TREE_MOVE_ASIDE, false, WINE_USER);
+}
+
+static void test_sec_tree__bad_service_account_is_an_error(void **state)
+{
+	struct tree_decision d;
+	struct seen *s = observe(true, DIR_ATTR, tree_rule_find("state")->sddl);
+
+	(void)state;
+	s->obs.service_sid = "S-1-x";
+	assert_int_equal(tree_decide(&d, tree_rule_find("state"), &s->obs), FERRY_EINVAL);
+	release(s);
+}
+
+/* The uninstall archive: secrets, temporary files and what was moved aside
+ * stay out; the audit trail goes in. */
+static void test_sec_tree__archive_never_keeps_a_secret(void **state)
+{
+	static const char *const out[] = { "agent.key.dpapi", "agent.token.dpapi", "odj.sealed",
+					   "rehearsal-odj.sealed", "ODJ.SEALED", "agent.json.1f2e.tmp",
+					   "journal-x.untrusted-20260101T000000Z", "", NULL };
+	static const char *const in[] = { "journal-migrate", "device-state.json", "agent.json",
+					  "bundle.json", "outbox.jsonl", "ferrysvc.log", "sealed.txt" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++)
+		if (tree_archive_keeps(out[i]))
+			fail_msg("archive keeps %s", out[i] ? out[i] : "(null)");
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		if (!tree_archive_keeps(in[i]))
+			fail_msg("archive drops %s", in[i]);
+}
+
 /* Today's builds: the service made the tree with default security. */
 static void test_sec_tree__programdata_inherited_dacl_is_repaired(void **state)
 {
@@ -513,6 +575,10 @@ int main(void)
 		cmocka_unit_test(test_sec_tree__file_with_explicit_dacl_is_repaired),
 		cmocka_unit_test(test_sec_tree__protected_file_dacl_is_repaired),
 		cmocka_unit_test(test_sec_tree__hard_linked_file_is_moved_aside),
+		cmocka_unit_test(test_sec_tree__service_account_owner_counts_as_system),
+		cmocka_unit_test(test_sec_tree__service_account_trusts_no_other_user),
+		cmocka_unit_test(test_sec_tree__bad_service_account_is_an_error),
+		cmocka_unit_test(test_sec_tree__archive_never_keeps_a_secret),
 		cmocka_unit_test(test_sec_tree__symlinked_file_is_moved_aside),
 		cmocka_unit_test(test_sec_tree__folder_in_place_of_file_is_moved_aside),
 		cmocka_unit_test(test_sec_tree__every_rule_is_protected_and_admin_owned),

@@ -444,6 +444,46 @@ static void test_profops_apps__missing_apps_are_nothing_to_do(void **state)
 	sec_table_free(t);
 }
 
+/* The user made Office's Identity key a registry link to a key of the
+ * machine's (REG_OPTION_CREATE_LINK, SymbolicLinkValue): the reset refuses
+ * it and neither copies, moves nor deletes through it. */
+static void test_profops_apps__registry_link_is_refused_not_followed(void **state)
+{
+	static const wchar_t target[] = L"SOFTWARE\\FerryLinkTarget";
+	struct sec_table *t = NULL;
+	struct win_profile_ctx pc = ctx(&t);
+	wchar_t link[512], nt[256];
+	HKEY k = NULL;
+	DWORD v = 7;
+
+	(void)state;
+	assert_int_equal(RegSetKeyValueW(HKEY_LOCAL_MACHINE, target, L"keep", REG_DWORD, &v,
+					 sizeof(v)), ERROR_SUCCESS);
+	swprintf(link, 512, L"%ls\\Software\\Microsoft\\Office\\16.0\\Common\\Identity", HIVE_NAME);
+	RegDeleteTreeW(HKEY_USERS, link);
+	RegDeleteKeyW(HKEY_USERS, link);
+	assert_int_equal(RegCreateKeyExW(HKEY_USERS, link, 0, NULL,
+					 REG_OPTION_CREATE_LINK | REG_OPTION_VOLATILE,
+					 KEY_ALL_ACCESS | KEY_CREATE_LINK, NULL, &k, NULL), ERROR_SUCCESS);
+	swprintf(nt, 256, L"\\Registry\\Machine\\%ls", target);
+	assert_int_equal(RegSetValueExW(k, L"SymbolicLinkValue", 0, REG_LINK, (const BYTE *)nt,
+					(DWORD)(wcslen(nt) * sizeof(wchar_t))), ERROR_SUCCESS);
+	RegCloseKey(k);
+	assert_int_equal(win_apps_reset(&pc, RB_APP_OFFICE), FERRY_EPERM);
+	assert_non_null(strstr(ferry_error_detail(), "registry link"));
+	assert_true(hkey_exists(HKEY_LOCAL_MACHINE, target));
+	v = 0;
+	{
+		DWORD len = sizeof(v);
+
+		assert_int_equal(RegGetValueW(HKEY_LOCAL_MACHINE, target, L"keep", RRF_RT_REG_DWORD, NULL,
+					      &v, &len), ERROR_SUCCESS);
+	}
+	assert_int_equal(v, 7);
+	RegDeleteTreeW(HKEY_LOCAL_MACHINE, target);
+	sec_table_free(t);
+}
+
 int wmain(void);
 
 int wmain(void)
@@ -451,6 +491,7 @@ int wmain(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_profops_apps__reset_remap_and_rollback),
 		cmocka_unit_test(test_profops_apps__missing_apps_are_nothing_to_do),
+		cmocka_unit_test(test_profops_apps__registry_link_is_refused_not_followed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -65,7 +65,7 @@ static void make_package(const char *id, const char *command, uint32_t timeout, 
 	ferry_buf_init(&b, PACKAGE_MANIFEST_MAX);
 	assert_int_equal(package_manifest_write(&b, &p), 0);
 	m = ferry_buf_detach(&b, &mlen);
-	assert_int_equal(sig_sign(sig, priv, m, mlen), 0);
+	assert_int_equal(package_manifest_sign(sig, priv, m, mlen), 0);
 	assert_int_equal(package_sig_encode(&sigtext, sig), 0);
 	put_file(id, PACKAGE_MANIFEST_NAME, m, mlen);
 	put_file(id, PACKAGE_SIG_NAME, sigtext, strlen(sigtext));
@@ -136,6 +136,20 @@ static void test_sysops_package__success_is_recorded(void **state)
 	win_cmd_output_clear(&out);
 	assert_int_equal(win_package_done(root, "fine", &done), 0);
 	assert_true(done);
+}
+
+/* The package runs with NoDefaultCurrentDirectoryInExePath set, so cmd.exe
+ * never runs a program planted in its working directory before PATH's. */
+static void test_sysops_package__no_current_directory_search(void **state)
+{
+	struct win_cmd_output out;
+
+	(void)state;
+	make_package("nocwd", "cmd.exe /c echo [%NoDefaultCurrentDirectoryInExePath%]", 60, NULL,
+		     NULL);
+	assert_int_equal(win_package_run(root, "nocwd", pub, &out), 0);
+	assert_string_equal(out.text, "[1]\r\n");
+	win_cmd_output_clear(&out);
 }
 
 static void test_sysops_package__timeout_kills_it(void **state)
@@ -227,6 +241,7 @@ int wmain(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sysops_package__echo_output_and_exit_code),
 		cmocka_unit_test(test_sysops_package__success_is_recorded),
+		cmocka_unit_test(test_sysops_package__no_current_directory_search),
 		cmocka_unit_test(test_sysops_package__timeout_kills_it),
 		cmocka_unit_test(test_sysops_package__output_is_capped),
 		cmocka_unit_test(test_sysops_package__bad_signature_runs_nothing),
