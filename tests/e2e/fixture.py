@@ -100,7 +100,8 @@ class Fixture:
             if dj and "domain" in dj:
                 dj["domain"] = self.target_domain
                 dj.pop("computer_ou", None)
-        return {"sequence": sequence, "issued": "2025-03-01T00:00:00Z", "agent": agent,
+        return {"sequence": sequence, "issued": "2025-03-01T00:00:00Z",
+                "not_after": "2099-01-01T00:00:00Z", "agent": agent,
                 "poll_interval_s": 900, "escrow_public_key": self.escrow_pub,
                 "batch": batch, "runbooks": rbs, "packages": []}
 
