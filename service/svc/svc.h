@@ -33,7 +33,7 @@ struct svc_options {
 	wchar_t name[128];      /* SCM service name (tests use their own) */
 	wchar_t pipe[256];      /* full pipe path */
 	wchar_t state_dir[MAX_PATH]; /* "" = %ProgramData%\Ferry\state */
-	char batch[MAX_PATH * 3];    /* UTF-8 path of the batch file; "" = <bundle_dir>\batch.json */
+	char batch[MAX_PATH * 3];    /* UTF-8 path of an admin's batch file; "" = only a signed bundle */
 	char table[MAX_PATH * 3];    /* UTF-8 path of the translation table; "" = <bundle_dir>\table.csv|json */
 	char bundle_dir[MAX_PATH * 3]; /* UTF-8, from win_config_load (policy over MSI); may be "" */
 	char signing_key[80];   /* SigningPublicKey (64 hex digits), from win_config_load; may be "" */

@@ -283,7 +283,7 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struc
 	if (!n->server && !bundle_file) {
 		DeleteCriticalSection(&n->lock);
 		ferry_free(n);
-		return FERRY_OK; /* neither: the plain BundleDir\batch.json path */
+		return FERRY_OK; /* neither: only an admin's --batch runs (agent.c) */
 	}
 	if (!have_pub) {
 		err = ferry_error_set(FERRY_EINVAL, "a server or signed bundle needs SigningPublicKey");
