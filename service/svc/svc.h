@@ -26,6 +26,9 @@
 #define SVC_DEFAULT_PIPE L"\\\\.\\pipe\\Ferry.Agent"
 #define SVC_PIPE_INSTANCES 24       /* >= 16 concurrent clients, bounded */
 #define SVC_READ_TIMEOUT_MS 30000   /* a connection idle this long is closed */
+#define SVC_PIPE_RESERVED_SYSTEM 4  /* instances only SYSTEM (LogonUI) may hold */
+#define SVC_PIPE_PER_SESSION 4      /* connections one session's callers may hold */
+#define SVC_CONN_LIFETIME_MS 360000 /* any connection's whole life: > a 300 s subscribe */
 #define SVC_STOP_BUDGET_MS 5000     /* SERVICE_CONTROL_STOP finishes within this */
 #define SVC_REG_KEY L"SOFTWARE\\Ferry"
 
