@@ -178,8 +178,23 @@ void svc_agent_start_now(struct svc_agent *a)
 
 ferry_err svc_agent_snooze(struct svc_agent *a, uint32_t minutes, int64_t *until)
 {
+	int64_t now;
+	uint32_t max;
+
 	EnterCriticalSection(&a->lock);
-	*until = agent_clock_now(a->clock) + (int64_t)minutes * 60;
+	now = agent_clock_now(a->clock);
+	/* The runbook's window, enforced here, not only in the dialog's
+	 * choices: no snooze past enforced-after, none when none is offered. */
+	max = ux_snooze_max_minutes(&a->decision, now);
+	if (minutes > max) {
+		LeaveCriticalSection(&a->lock);
+		svc_log("user: snooze of %u minutes refused (at most %u now)", (unsigned)minutes,
+			(unsigned)max);
+		return max ? ferry_error_set(FERRY_ERANGE, "snooze: at most %u minutes now (the "
+					     "runbook's enforced-after)", (unsigned)max)
+			   : ferry_error_set(FERRY_EPERM, "snooze: the runbook offers no snooze now");
+	}
+	*until = now + (int64_t)minutes * 60;
 	a->state.snoozed_until = *until;
 	a->state.start_requested = false;
 	svc_log("user: snooze %u minutes", (unsigned)minutes);

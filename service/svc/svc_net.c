@@ -469,17 +469,21 @@ static ferry_err escrow_locked(struct svc_net *n, const struct ferry_secret *pw)
 	return err;
 }
 
-void svc_net_escrow(void *ctx, const struct ferry_secret *pw)
+/* With a server, a password nobody holds must not stay: the caller fails
+ * the fallback step and deletes the account (svc_platform.c). */
+ferry_err svc_net_escrow(void *ctx, const struct ferry_secret *pw)
 {
 	struct svc_net *n = ctx;
+	ferry_err err;
 
 	if (!n || !pw)
-		return;
+		return FERRY_OK;
 	EnterCriticalSection(&n->lock);
-	if (escrow_locked(n, pw) != FERRY_OK)
-		svc_log_event(SVC_EV_FAILURE, "fallback password not escrowed: %s; helpdesk resets "
-					      "it locally", ferry_error_detail());
+	if ((err = escrow_locked(n, pw)) != FERRY_OK)
+		svc_log_event(SVC_EV_FAILURE, "fallback password not escrowed: %s",
+			      ferry_error_detail());
 	LeaveCriticalSection(&n->lock);
+	return err;
 }
 
 /* --- the platform layer ---------------------------------------------------------------- */
@@ -578,7 +582,7 @@ static ferry_err l_create_fallback(void *ctx, const char *username)
 	 * real one: a freshly generated password that unlocks nothing. (The
 	 * real account's password reaches svc_net_escrow from the binding.) */
 	if (err == FERRY_OK && n->rehearse && pwgen_generate(&pw, 24, rng, NULL) == FERRY_OK) {
-		svc_net_escrow(n, pw);
+		(void)svc_net_escrow(n, pw); /* a rehearsal's throwaway password */
 		ferry_secret_free(pw);
 	}
 	return err;
