@@ -66,6 +66,8 @@ struct srv_req {
 	size_t body_len;
 	const char *authorization;      /* header or NULL */
 	const char *if_none_match;
+	const char *cookie;             /* Cookie header or NULL (the console) */
+	const char *content_type;       /* Content-Type header or NULL */
 	const char *(*query)(void *ctx, const char *name); /* query-string lookup */
 	void *query_ctx;
 	char client[64];                /* peer address, for the log */
@@ -79,6 +81,9 @@ struct srv_reply {
 	char retry_after[16];
 	bool secret;                    /* the body holds a secret: wiped after sending */
 	char log_note[160];             /* what the log line says besides the request line */
+	char set_cookie[192];           /* the console's session cookie, "" for none */
+	char location[160];             /* a redirect's target, "" for none */
+	bool html;                      /* the console's pages: their security headers */
 };
 
 /* srv_http.c */
@@ -107,6 +112,18 @@ void srv_agent_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp);
 /* srv_admin_api.c: /v1/admin/... and /metrics */
 void srv_admin_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp);
 void srv_metrics(struct srv *s, struct srv_req *rq, struct srv_reply *rp);
+/* One admin API call for an authenticated principal (the console's actions):
+ * the same routes, role check, transaction and audit row as srv_admin_api. */
+void srv_admin_call(struct srv *s, const struct srv_principal *who, struct srv_req *rq,
+		    struct srv_reply *rp);
+/* May role do the admin API's action (routes' names, e.g. "devices.list")? */
+bool srv_admin_may(const char *role, const char *action);
+/* An audit row as the admin API writes them ("HTTP status; detail"). */
+void srv_admin_audit(struct srv *s, const struct srv_principal *who, const char *action,
+		     const char *target, int status, const char *detail);
+
+/* srv_console.c: the web console (/console, docs/server.md "Console"). */
+void srv_console(struct srv *s, struct srv_req *rq, struct srv_reply *rp);
 
 /* srv_devices.c: device names from {"names":[...]} or {"csv":"..."} into names_out
  * (upper-cased strings); on failure why says which entry or line. */

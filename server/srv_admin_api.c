@@ -677,20 +677,32 @@ static void audit_outcome(struct call *c, const char *action)
 					  c->s->now());
 }
 
-void srv_admin_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
+bool srv_admin_may(const char *role, const char *action)
 {
-	struct call c = { .s = s, .rq = rq, .rp = rp };
-	const char *tok = srv_bearer(rq->authorization);
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (!strcmp(routes[i].action, action))
+			return (routes[i].roles & role_bit(role)) != 0;
+	return false;
+}
+
+void srv_admin_audit(struct srv *s, const struct srv_principal *who, const char *action,
+		     const char *target, int status, const char *detail)
+{
+	char text[700];
+
+	snprintf(text, sizeof(text), "HTTP %d%s%s", status, detail && *detail ? "; " : "",
+		 detail ? detail : "");
+	(void)s->store->ops->audit_add(s->store, who, action, target, text, s->now());
+}
+
+void srv_admin_call(struct srv *s, const struct srv_principal *who, struct srv_req *rq,
+		    struct srv_reply *rp)
+{
+	struct call c = { .s = s, .rq = rq, .rp = rp, .who = *who };
 	const struct route *r;
-	char hash[SRV_HASH_HEX];
 	bool known;
 	ferry_err rc;
 
-	if (!tok || strlen(tok) > 256 || srv_token_hash(hash, tok, strlen(tok)) ||
-	    s->store->ops->token_auth(s->store, &c.who, hash)) {
-		srv_reply_error(rp, 401, "admin API: unknown or revoked token");
-		return;
-	}
 	r = match(rq, &known);
 	if (!r) {
 		srv_reply_error(rp, known ? 405 : 404, "%s: no such admin endpoint%s", rq->path,
@@ -726,6 +738,20 @@ void srv_admin_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 		/* stored, but agents keep the table before until a restart loads it */
 		srv_reply_ferr(rp, rc, "table import (stored, not yet served)");
 	}
+}
+
+void srv_admin_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
+{
+	struct srv_principal who;
+	const char *tok = srv_bearer(rq->authorization);
+	char hash[SRV_HASH_HEX];
+
+	if (!tok || strlen(tok) > 256 || srv_token_hash(hash, tok, strlen(tok)) ||
+	    s->store->ops->token_auth(s->store, &who, hash)) {
+		srv_reply_error(rp, 401, "admin API: unknown or revoked token");
+		return;
+	}
+	srv_admin_call(s, &who, rq, rp);
 }
 
 static void metric(struct ferry_buf *b, const char *name, const char *help, const char *type)

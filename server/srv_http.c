@@ -194,6 +194,10 @@ void srv_handle(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 		srv_admin_api(s, rq, rp);
 		return;
 	}
+	if (rq->nparts >= 1 && !strcmp(rq->parts[0], "console")) {
+		srv_console(s, rq, rp);
+		return;
+	}
 	srv_reply_error(rp, 404, "%s: no such endpoint", rq->path);
 }
 
@@ -233,6 +237,21 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct srv_reply *rp
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, rp->etag);
 	if (rp->retry_after[0])
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, rp->retry_after);
+	if (rp->set_cookie[0])
+		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, rp->set_cookie);
+	if (rp->location[0])
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, rp->location);
+	if (rp->html) {
+		/* nothing but the console's own files; no framing, no sniffing */
+		MHD_add_response_header(r, "Content-Security-Policy",
+					"default-src 'none'; script-src 'self'; style-src 'self'; "
+					"img-src 'self'; connect-src 'self'; form-action 'self'; "
+					"frame-ancestors 'none'; base-uri 'none'");
+		MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+		MHD_add_response_header(r, "X-Frame-Options", "DENY");
+		MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
+	}
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	ok = MHD_queue_response(c, (unsigned)rp->status, r);
 	MHD_destroy_response(r);
@@ -310,6 +329,9 @@ static enum MHD_Result answer(struct srv *s, struct MHD_Connection *c, const cha
 							       MHD_HTTP_HEADER_AUTHORIZATION);
 		rq.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							       MHD_HTTP_HEADER_IF_NONE_MATCH);
+		rq.cookie = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
+		rq.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							      MHD_HTTP_HEADER_CONTENT_TYPE);
 		rq.query = query_lookup;
 		rq.query_ctx = c;
 		srv_handle(s, &rq, &rp);

@@ -1,6 +1,7 @@
 /* Status reports: vocabulary, validation, the funnel and the stuck rule (srv_status.h). */
 #include "srv_status.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *const srv_stage_names[SRV_STAGE_COUNT] = {
@@ -121,21 +122,53 @@ static const char *str(const cJSON *o, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
+const char *srv_row_state(const struct srv_device_row *r, int64_t now, int64_t stuck_after_s,
+			  int64_t lost_after_s)
+{
+	if (!r->agent[0])
+		return "waiting";
+	if (!strcmp(r->phase, "complete"))
+		return "complete";
+	if (srv_phase_stopped(r->phase))
+		return "failed";
+	if ((r->last_seen && now - r->last_seen > lost_after_s) ||
+	    (r->progress_at && now - r->progress_at > stuck_after_s))
+		return "stuck";
+	return "active";
+}
+
+int srv_row_funnel_stage(const struct srv_device_row *r)
+{
+	int stage = r->stage;
+
+	if (r->agent[0] && stage < SRV_STAGE_ENROLLED)
+		stage = SRV_STAGE_ENROLLED;
+	if (stage < SRV_STAGE_BLOB && r->blob && r->agent[0])
+		stage = SRV_STAGE_BLOB;
+	if (stage >= SRV_STAGE_COUNT)
+		stage = SRV_STAGE_COUNT - 1;
+	return stage < 0 ? 0 : stage;
+}
+
+/* The members of a SRV_LIST_DEVICES object the rules read. */
+static void row_of(struct srv_device_row *r, const cJSON *dev)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->agent, sizeof(r->agent), "%s", str(dev, "agent"));
+	snprintf(r->phase, sizeof(r->phase), "%s", str(dev, "phase"));
+	r->stage = (int)num(dev, "stage");
+	r->last_seen = num(dev, "last_seen");
+	r->progress_at = num(dev, "progress_at");
+	r->blob = num(dev, "blob") > 0;
+}
+
 const char *srv_device_state(const cJSON *dev, int64_t now, int64_t stuck_after_s,
 			     int64_t lost_after_s)
 {
-	const char *phase = str(dev, "phase");
-	int64_t seen = num(dev, "last_seen"), progress = num(dev, "progress_at");
+	struct srv_device_row r;
 
-	if (!*str(dev, "agent"))
-		return "waiting";
-	if (!strcmp(phase, "complete"))
-		return "complete";
-	if (srv_phase_stopped(phase))
-		return "failed";
-	if ((seen && now - seen > lost_after_s) || (progress && now - progress > stuck_after_s))
-		return "stuck";
-	return "active";
+	row_of(&r, dev);
+	return srv_row_state(&r, now, stuck_after_s, lost_after_s);
 }
 
 cJSON *srv_funnel(const cJSON *devices, const char *wave, int64_t now, int64_t stuck_after_s,
@@ -148,15 +181,13 @@ cJSON *srv_funnel(const cJSON *devices, const char *wave, int64_t now, int64_t s
 	if (!j)
 		return NULL;
 	cJSON_ArrayForEach(d, devices) {
-		int stage = (int)num(d, "stage");
-		const char *state = srv_device_state(d, now, stuck_after_s, lost_after_s);
+		struct srv_device_row r;
+		const char *state;
+		int stage;
 
-		if (*str(d, "agent") && stage < SRV_STAGE_ENROLLED)
-			stage = SRV_STAGE_ENROLLED;
-		if (stage < SRV_STAGE_BLOB && num(d, "blob") > 0 && *str(d, "agent"))
-			stage = SRV_STAGE_BLOB;
-		if (stage >= SRV_STAGE_COUNT)
-			stage = SRV_STAGE_COUNT - 1;
+		row_of(&r, d);
+		state = srv_row_state(&r, now, stuck_after_s, lost_after_s);
+		stage = srv_row_funnel_stage(&r);
 		for (int i = 0; i <= stage; i++)
 			counts[i]++;
 		stopped += !strcmp(state, "failed");

@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "srv_store.h"
 #include "util/err.h"
 
 enum srv_stage {
@@ -52,6 +53,14 @@ ferry_err srv_status_check(const cJSON *j, uint64_t *seq, const char **phase);
  */
 const char *srv_device_state(const cJSON *dev, int64_t now, int64_t stuck_after_s,
 			     int64_t lost_after_s);
+
+/** srv_device_state for a store row (the one home of the rule; the JSON form calls it). */
+const char *srv_row_state(const struct srv_device_row *r, int64_t now, int64_t stuck_after_s,
+			  int64_t lost_after_s);
+
+/** The funnel stage a device counts up to: its reported stage, at least enrolled
+ *  once it has an agent, at least blob_ready once a blob waits for it. */
+int srv_row_funnel_stage(const struct srv_device_row *r);
 
 /**
  * The funnel of a wave from its device list (srv_store SRV_LIST_DEVICES):

@@ -23,6 +23,12 @@
  *   4. escrow_put replaces an earlier escrow only in the same transaction
  *      as the caller's audit row (*replaced tells the caller to write it).
  *   5. Every list op returns a cJSON array of objects the caller frees.
+ *   6. status_add keeps every accepted (not duplicate) report in the
+ *      device's status history as well as the latest one (the console's
+ *      timeline, device_timeline).
+ *   7. Console sessions (srv_console.c) are stored by the SHA-256 of their
+ *      cookie only, tied to the token that opened them: session_get finds
+ *      none once that token is revoked or the session expired.
  */
 #ifndef FERRY_SRV_STORE_H
 #define FERRY_SRV_STORE_H
@@ -108,6 +114,7 @@ struct srv_table {
 	uint8_t *source, *target;       /* snapshot texts; NULL unless asked for */
 	size_t source_len, target_len;
 	char *rows, *summary;           /* NUL-terminated JSON */
+	char *findings;                 /* the builder's report, JSON array; put only */
 };
 
 /** Free what srv_table holds (not the struct); NULL-safe. */
@@ -116,6 +123,26 @@ void srv_table_clear(struct srv_table *t);
 struct srv_principal {
 	char name[SRV_DEVICE_MAX];
 	char role[16];
+};
+
+/* One device as the console's lists and funnels need it (device_rows). */
+struct srv_device_row {
+	char name[SRV_DEVICE_MAX];
+	char wave[SRV_DEVICE_MAX];      /* "" when in no wave */
+	char agent[SRV_ID_MAX];         /* "" when not enrolled */
+	char phase[24];                 /* the last report's phase, "" before one */
+	int stage;                      /* the highest stage reported (srv_status.h) */
+	int64_t last_seen, progress_at; /* Unix seconds; 0 = never */
+	bool blob;                      /* a sealed ODJ blob is ready */
+	bool escrow;                    /* a fallback password is escrowed */
+	char error[96];                 /* the last report's error message (cut), "" when none */
+};
+
+/* A console session (srv_console.c): who opened it and its CSRF token. */
+struct srv_session {
+	struct srv_principal who;
+	char csrf[SRV_HASH_HEX];
+	int64_t expires;
 };
 
 struct srv_store_ops {
@@ -200,6 +227,44 @@ struct srv_store_ops {
 	 * FERRY_ENOTFOUND: none imported yet. */
 	ferry_err (*table_put)(struct srv_store *st, const struct srv_table *t);
 	ferry_err (*table_get)(struct srv_store *st, struct srv_table *out, bool with_snapshots);
+	/* The console (srv_console.c). A session by its cookie's SHA-256, bound
+	 * to the token (by its SHA-256) that opened it; add also drops expired
+	 * sessions. get: FERRY_ENOTFOUND when unknown, expired or its token is
+	 * revoked. */
+	ferry_err (*session_add)(struct srv_store *st, const char *id_sha256,
+				 const char *token_sha256, const char *csrf, int64_t now,
+				 int64_t expires);
+	ferry_err (*session_get)(struct srv_store *st, struct srv_session *out,
+				 const char *id_sha256, int64_t now);
+	ferry_err (*session_delete)(struct srv_store *st, const char *id_sha256);
+	/* Every device (of wave; NULL = all) in name order; *out (ferry_free).
+	 * error and escrow are filled only when errors is set (reading them
+	 * parses every device's last report; device_row always fills them). */
+	ferry_err (*device_rows)(struct srv_store *st, struct srv_device_row **out, size_t *n,
+				 const char *wave, bool errors);
+	/* One device's row; FERRY_ENOTFOUND when there is no such device. */
+	ferry_err (*device_row)(struct srv_store *st, struct srv_device_row *out,
+				const char *device);
+	/* Names of the devices whose last report's cached_users holds user (any
+	 * case, a part of the name), at most limit, in name order. */
+	ferry_err (*devices_by_user)(struct srv_store *st, cJSON **out, const char *user,
+				     unsigned limit);
+	/* [{"device","users":[...]}] for every device whose last report names cached users. */
+	ferry_err (*device_users)(struct srv_store *st, cJSON **out);
+	/* A device's timeline, newest first, at most limit entries:
+	 * [{"time","source","seq","report","agent","id","kind","detail"}]:
+	 * source "status" (seq and report, the others "") by the time it was
+	 * received, or "event" (agent, id, kind, detail; seq 0, report null)
+	 * by its own time or, without one, when it was received. */
+	ferry_err (*device_timeline)(struct srv_store *st, cJSON **out, const char *device,
+				     unsigned limit);
+	/* Audit rows newest first, from offset, at most limit; *total counts
+	 * every row that matches (text: actor, action or target holds it; NULL = all). */
+	ferry_err (*audit_page)(struct srv_store *st, cJSON **out, int64_t *total,
+				const char *text, int64_t offset, unsigned limit);
+	/* The last table import's findings (the builder's report, a JSON array
+	 * text, ferry_free); FERRY_ENOTFOUND: no table imported yet. */
+	ferry_err (*table_findings)(struct srv_store *st, char **json);
 	/* Bytes the database takes on disk (metrics, benchmark). */
 	ferry_err (*size)(struct srv_store *st, uint64_t *bytes);
 };

@@ -60,6 +60,14 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS dir_table(id INTEGER PRIMARY KEY CHECK(id=1), hash TEXT NOT NULL,"
 	" actor TEXT NOT NULL, imported INTEGER NOT NULL, source BLOB NOT NULL, target BLOB NOT NULL,"
 	" rows TEXT NOT NULL, summary TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS dir_findings(id INTEGER PRIMARY KEY CHECK(id=1),"
+	" findings TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS status_history(device TEXT NOT NULL, seq INTEGER NOT NULL,"
+	" received INTEGER NOT NULL, phase TEXT NOT NULL, report TEXT NOT NULL,"
+	" PRIMARY KEY(device, seq));"
+	"CREATE INDEX IF NOT EXISTS agents_device ON agents(device);"
+	"CREATE TABLE IF NOT EXISTS sessions(sha256 TEXT PRIMARY KEY, token_sha256 TEXT NOT NULL,"
+	" csrf TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL);"
 	"INSERT OR IGNORE INTO meta VALUES('schema_version', '" SCHEMA_VERSION "');";
 
 struct conn {
@@ -547,10 +555,16 @@ static ferry_err sq_status_add(struct srv_store *st, bool *dup, const char *devi
 	ferry_err rc = prep(st, &s, q, "ittiiiiti", (int64_t)x->seq, x->phase, x->json, now,
 			    (int64_t)x->stage, (int64_t)x->progressed, now, device, (int64_t)x->seq);
 
+	static const char h[] = "INSERT OR IGNORE INTO status_history VALUES(?,?,?,?,?)";
+
 	if (!rc)
 		rc = step_done(s, "status");
 	if (!rc)
 		*dup = sqlite3_changes(sqlite3_db_handle(s)) == 0;
+	if (!rc && !*dup)
+		rc = prep(st, &s, h, "tiitt", device, (int64_t)x->seq, now, x->phase, x->json);
+	if (!rc && !*dup)
+		rc = step_done(s, "status history");
 	return rc;
 }
 
@@ -947,10 +961,15 @@ static ferry_err sq_table_put(struct srv_store *st, const struct srv_table *t)
 {
 	static const char q[] = "INSERT OR REPLACE INTO dir_table VALUES(1,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = NULL;
+	static const char f[] = "INSERT OR REPLACE INTO dir_findings VALUES(1,?)";
 	ferry_err rc = prep(st, &s, q, "ttibbtt", t->hash, t->actor, t->imported, t->source,
 			    t->source_len, t->target, t->target_len, t->rows, t->summary);
 
-	return rc ? rc : step_done(s, "table put");
+	if (!rc)
+		rc = step_done(s, "table put");
+	if (!rc)
+		rc = prep(st, &s, f, "t", t->findings ? t->findings : "[]");
+	return rc ? rc : step_done(s, "table findings put");
 }
 
 static ferry_err col_string(char **out, sqlite3_stmt *s, int i)
@@ -1046,6 +1065,241 @@ static ferry_err sq_prov_intent_get(struct srv_store *st, const char *key)
 	return rc;
 }
 
+/* --- the console (srv_console.c) --------------------------------------------------------- */
+
+static ferry_err sq_session_add(struct srv_store *st, const char *id_sha256,
+				const char *token_sha256, const char *csrf, int64_t now,
+				int64_t expires)
+{
+	static const char gc[] = "DELETE FROM sessions WHERE expires<=?";
+	static const char q[] = "INSERT INTO sessions VALUES(?,?,?,?,?)";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, gc, "i", now);
+
+	if (!rc)
+		rc = step_done(s, "session expiry");
+	if (!rc)
+		rc = prep(st, &s, q, "tttii", id_sha256, token_sha256, csrf, now, expires);
+	return rc ? rc : step_done(s, "session add");
+}
+
+static ferry_err sq_session_get(struct srv_store *st, struct srv_session *out,
+				const char *id_sha256, int64_t now)
+{
+	static const char q[] = "SELECT t.name, t.role, s.csrf, s.expires FROM sessions s"
+				" JOIN tokens t ON t.sha256=s.token_sha256 AND t.revoked=0"
+				" WHERE s.sha256=? AND s.expires>?";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "ti", id_sha256, now);
+
+	if (!rc)
+		rc = step_row(s, "session");
+	if (rc)
+		return rc == FERRY_ENOTFOUND ? ferry_error_set(rc, "no such session") : rc;
+	col_text(out->who.name, sizeof(out->who.name), s, 0);
+	col_text(out->who.role, sizeof(out->who.role), s, 1);
+	col_text(out->csrf, sizeof(out->csrf), s, 2);
+	out->expires = sqlite3_column_int64(s, 3);
+	sqlite3_reset(s);
+	return FERRY_OK;
+}
+
+static ferry_err sq_session_delete(struct srv_store *st, const char *id_sha256)
+{
+	static const char q[] = "DELETE FROM sessions WHERE sha256=?";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "t", id_sha256);
+
+	return rc ? rc : step_done(s, "session delete");
+}
+
+#define DEVICE_ROW_BASE \
+	"d.name, coalesce(d.wave, ''), coalesce(d.agent, ''), coalesce(d.phase, ''), d.stage," \
+	" coalesce(d.last_seen, 0), coalesce(d.progress_at, 0)," \
+	" EXISTS(SELECT 1 FROM odj o WHERE o.device=d.name), "
+#define DEVICE_ROW_COLS DEVICE_ROW_BASE \
+	"EXISTS(SELECT 1 FROM escrow e WHERE e.device=d.name), " \
+	"substr(coalesce(json_extract(d.status, '$.error.message'), ''), 1, 95)"
+
+static void device_row_fill(struct srv_device_row *r, sqlite3_stmt *s)
+{
+	col_text(r->name, sizeof(r->name), s, 0);
+	col_text(r->wave, sizeof(r->wave), s, 1);
+	col_text(r->agent, sizeof(r->agent), s, 2);
+	col_text(r->phase, sizeof(r->phase), s, 3);
+	r->stage = sqlite3_column_int(s, 4);
+	r->last_seen = sqlite3_column_int64(s, 5);
+	r->progress_at = sqlite3_column_int64(s, 6);
+	r->blob = sqlite3_column_int(s, 7) != 0;
+	r->escrow = sqlite3_column_int(s, 8) != 0;
+	col_text(r->error, sizeof(r->error), s, 9);
+}
+
+static ferry_err sq_device_rows(struct srv_store *st, struct srv_device_row **out, size_t *n,
+				const char *wave, bool errors)
+{
+	static const char q[] = "SELECT " DEVICE_ROW_COLS " FROM devices d"
+				" WHERE ?1 IS NULL OR d.wave=?1 ORDER BY d.name";
+	static const char qn[] = "SELECT " DEVICE_ROW_BASE "0, '' FROM devices d"
+				 " WHERE ?1 IS NULL OR d.wave=?1 ORDER BY d.name";
+	struct srv_device_row *v = NULL;
+	size_t len = 0, cap = 0;
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, errors ? q : qn, "t", wave);
+	int src = SQLITE_DONE;
+
+	while (!rc && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct srv_device_row *nv = ferry_realloc_array(v, ncap, sizeof(*v));
+
+			if (!nv) {
+				rc = ferry_error_set(FERRY_ENOMEM, "device rows");
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		device_row_fill(&v[len++], s);
+	}
+	if (!rc && src != SQLITE_DONE)
+		rc = db_err(sqlite3_db_handle(s), sqlite3_reset(s), "device rows");
+	if (s)
+		sqlite3_reset(s);
+	if (rc) {
+		ferry_free(v);
+		v = NULL;
+		len = 0;
+	}
+	*out = v;
+	*n = len;
+	return rc;
+}
+
+static ferry_err sq_device_row(struct srv_store *st, struct srv_device_row *out,
+			       const char *device)
+{
+	static const char q[] = "SELECT " DEVICE_ROW_COLS " FROM devices d WHERE d.name=?";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "t", device);
+
+	if (!rc)
+		rc = step_row(s, "device");
+	if (rc == FERRY_ENOTFOUND)
+		return ferry_error_set(rc, "no device named '%s'", device);
+	if (rc)
+		return rc;
+	device_row_fill(out, s);
+	sqlite3_reset(s);
+	return FERRY_OK;
+}
+
+/* Step every row of s into a JSON array (row_json's column kinds). */
+static ferry_err rows_into(cJSON **out, sqlite3_stmt *s, const char *cols, const char *what)
+{
+	cJSON *arr = cJSON_CreateArray();
+	ferry_err rc = arr ? FERRY_OK : ferry_error_set(FERRY_ENOMEM, "%s", what);
+	int src = SQLITE_DONE;
+
+	while (!rc && (src = sqlite3_step(s)) == SQLITE_ROW)
+		rc = row_json(arr, s, cols);
+	if (!rc && src != SQLITE_DONE)
+		rc = db_err(sqlite3_db_handle(s), sqlite3_reset(s), what);
+	sqlite3_reset(s);
+	if (rc) {
+		cJSON_Delete(arr);
+		arr = NULL;
+	}
+	*out = arr;
+	return rc;
+}
+
+static ferry_err sq_devices_by_user(struct srv_store *st, cJSON **out, const char *user,
+				    unsigned limit)
+{
+	static const char q[] = "SELECT d.name FROM devices d WHERE d.status IS NOT NULL AND EXISTS("
+				"SELECT 1 FROM json_each(d.status, '$.cached_users') u"
+				" WHERE instr(lower(u.value), lower(?1)) > 0) ORDER BY d.name LIMIT ?2";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "ti", user, (int64_t)limit);
+
+	*out = NULL;
+	return rc ? rc : rows_into(out, s, "name:t", "devices by user");
+}
+
+static ferry_err sq_device_users(struct srv_store *st, cJSON **out)
+{
+	static const char q[] = "SELECT d.name, json_extract(d.status, '$.cached_users') FROM devices d"
+				" WHERE json_array_length(d.status, '$.cached_users') > 0";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "");
+
+	*out = NULL;
+	return rc ? rc : rows_into(out, s, "device:t,users:j", "device users");
+}
+
+static ferry_err sq_device_timeline(struct srv_store *st, cJSON **out, const char *device,
+				    unsigned limit)
+{
+	static const char q[] =
+		"SELECT time, source, seq, report, agent, id, kind, detail FROM ("
+		" SELECT received AS time, 'status' AS source, seq, report, '' AS agent, '' AS id,"
+		"  '' AS kind, '' AS detail FROM status_history WHERE device=?1"
+		" UNION ALL"
+		" SELECT coalesce(nullif(e.time, 0), e.received), 'event', 0, 'null', e.agent, e.id,"
+		"  e.kind, e.detail FROM events e WHERE e.agent IN (SELECT id FROM agents WHERE device=?1)"
+		") ORDER BY time DESC, seq DESC LIMIT ?2";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "ti", device, (int64_t)limit);
+
+	*out = NULL;
+	if (!rc)
+		rc = rows_into(out, s, "time:i,source:t,seq:i,report:j,agent:t,id:t,kind:t,detail:t",
+			       "timeline");
+	return rc;
+}
+
+static ferry_err sq_audit_page(struct srv_store *st, cJSON **out, int64_t *total,
+			       const char *text, int64_t offset, unsigned limit)
+{
+	static const char qn[] = "SELECT count(*) FROM audit"
+				 " WHERE ?1 IS NULL OR instr(actor, ?1) > 0"
+				 " OR instr(action, ?1) > 0 OR instr(target, ?1) > 0";
+	static const char q[] = "SELECT id, time, actor, role, action, target, detail FROM audit"
+				" WHERE ?1 IS NULL OR instr(actor, ?1) > 0"
+				" OR instr(action, ?1) > 0 OR instr(target, ?1) > 0"
+				" ORDER BY id DESC LIMIT ?3 OFFSET ?2";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, qn, "t", text);
+
+	*out = NULL;
+	if (!rc)
+		rc = step_row(s, "audit count");
+	if (rc)
+		return rc == FERRY_ENOTFOUND ? FERRY_EIO : rc;
+	*total = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	rc = prep(st, &s, q, "tii", text, offset, (int64_t)limit);
+	return rc ? rc : rows_into(out, s, "id:i,time:i,actor:t,role:t,action:t,target:t,detail:t",
+				   "audit page");
+}
+
+static ferry_err sq_table_findings(struct srv_store *st, char **json)
+{
+	static const char q[] = "SELECT findings FROM dir_findings WHERE id=1";
+	sqlite3_stmt *s = NULL;
+	ferry_err rc = prep(st, &s, q, "");
+
+	*json = NULL;
+	if (!rc)
+		rc = step_row(s, "table findings");
+	if (!rc) {
+		rc = col_string(json, s, 0);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
 static ferry_err sq_size(struct srv_store *st, uint64_t *bytes)
 {
 	struct sq *q = (struct sq *)st;
@@ -1121,6 +1375,16 @@ static const struct srv_store_ops sqlite_ops = {
 	.prov_intent_get = sq_prov_intent_get,
 	.table_put = sq_table_put,
 	.table_get = sq_table_get,
+	.session_add = sq_session_add,
+	.session_get = sq_session_get,
+	.session_delete = sq_session_delete,
+	.device_rows = sq_device_rows,
+	.device_row = sq_device_row,
+	.devices_by_user = sq_devices_by_user,
+	.device_users = sq_device_users,
+	.device_timeline = sq_device_timeline,
+	.audit_page = sq_audit_page,
+	.table_findings = sq_table_findings,
 	.size = sq_size,
 };
 

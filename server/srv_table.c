@@ -238,6 +238,38 @@ static ferry_err rows_json(cJSON **out, const struct dir_build *b, const struct 
 	return FERRY_OK;
 }
 
+/* The builder's report, one object per finding (the console's mapping review). */
+static ferry_err findings_json(char **out, const struct dir_build *b,
+			       const struct dir_snapshot *src, const struct dir_snapshot *dst)
+{
+	cJSON *a = cJSON_CreateArray();
+	bool ok = a != NULL;
+
+	for (size_t i = 0; ok && i < b->n_findings; i++) {
+		const struct dir_finding *f = &b->findings[i];
+		cJSON *r = cJSON_CreateObject();
+
+		ok = r && cJSON_AddItemToArray(a, r) &&
+		     cJSON_AddStringToObject(r, "reason", dir_reason_name(f->reason)) &&
+		     cJSON_AddStringToObject(r, "severity", dir_reason_severity(f->reason)) &&
+		     cJSON_AddStringToObject(r, "rule", f->rule ? f->rule : "") &&
+		     cJSON_AddStringToObject(r, "detail", f->detail);
+		if (ok && f->src != DIR_NONE)
+			ok = cJSON_AddStringToObject(r, "source_sam", src->obj[f->src].sam) &&
+			     cJSON_AddStringToObject(r, "source_sid", src->obj[f->src].sid) &&
+			     cJSON_AddStringToObject(r, "source_domain", src->netbios);
+		if (ok && f->dst != DIR_NONE)
+			ok = cJSON_AddStringToObject(r, "target_sam", dst->obj[f->dst].sam) &&
+			     cJSON_AddStringToObject(r, "target_sid", dst->obj[f->dst].sid) &&
+			     cJSON_AddStringToObject(r, "target_domain", dst->netbios);
+		if (!ok && r && !cJSON_GetArrayItem(a, (int)i))
+			cJSON_Delete(r);
+	}
+	*out = ok ? cJSON_PrintUnformatted(a) : NULL;
+	cJSON_Delete(a);
+	return *out ? FERRY_OK : ferry_error_set(FERRY_ENOMEM, "table findings");
+}
+
 ferry_err srv_table_import(struct srv *s, cJSON **summary, char hash[SRV_HASH_HEX],
 			   const char *actor, const cJSON *body)
 {
@@ -306,6 +338,8 @@ ferry_err srv_table_import(struct srv *s, cJSON **summary, char hash[SRV_HASH_HE
 	t.target_len = strlen(dst_text);
 	t.rows = cJSON_PrintUnformatted(rows);
 	t.summary = cJSON_PrintUnformatted(*summary);
+	if (t.rows && t.summary && (rc = findings_json(&t.findings, b, src, dst)))
+		goto out;
 	if (!t.rows || !t.summary)
 		rc = ferry_error_set(FERRY_ENOMEM, "table");
 	else if (strlen(t.rows) > ASSIGNMENT_MAX - ASSIGNMENT_HEADROOM)
@@ -324,6 +358,7 @@ out:
 	cJSON_Delete(rows);
 	cJSON_free(t.rows);
 	cJSON_free(t.summary);
+	cJSON_free(t.findings);
 	ferry_free(csv);
 	dir_build_free(b);
 	dir_overrides_free(ov);
