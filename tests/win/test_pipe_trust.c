@@ -121,9 +121,17 @@ static void expect(const wchar_t *sid, const wchar_t *image_beside)
 				 FERRY_OK);
 }
 
+static HANDLE service; /* a ferrysvc.exe this suite started; ended by the teardown */
+
 static int clear_expectations(void **state)
 {
 	(void)state;
+	if (service) { /* a failed assertion must not leave it serving */
+		TerminateProcess(service, 0);
+		WaitForSingleObject(service, 5000);
+		CloseHandle(service);
+		service = NULL;
+	}
 	wu_reg_delete(HKEY_LOCAL_MACHINE, WU_TEST_KEY, L"PipeServerImage");
 	wu_reg_delete(HKEY_LOCAL_MACHINE, WU_TEST_KEY, L"PipeServerSid");
 	return 0;
@@ -208,6 +216,7 @@ static HANDLE real_service(wchar_t *pipe)
 		 L"--device FIN-PC-001 --batch \"%hs/batch-01.json\"",
 		 pipe + 9, tmp, svc_test_unique(), SVC_TEST_SAMPLES);
 	assert_true(svc_test_spawn(&proc, args, NULL));
+	service = proc;
 	h = svc_test_connect_live(pipe, 20000);
 	assert_true(h != INVALID_HANDLE_VALUE);
 	CloseHandle(h);
@@ -238,6 +247,7 @@ static void stop(HANDLE proc)
 	TerminateProcess(proc, 0);
 	WaitForSingleObject(proc, 5000);
 	CloseHandle(proc);
+	service = NULL;
 }
 
 /* The installed image, run as the expected principal: accepted; then a
