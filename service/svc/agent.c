@@ -455,10 +455,15 @@ static void refuse_unsigned(const struct svc_agent *a)
 	if ((w = wu_wide(path)))
 		attr = GetFileAttributesW(w);
 	ferry_free(w);
-	if (attr != INVALID_FILE_ATTRIBUTES)
-		svc_log_event(SVC_EV_FAILURE, "refused %s and the runbooks it names: unsigned (no "
-			      "signed bundle.json accepted from BundleDir or the server); Ferry runs "
-			      "only a signed bundle, so nothing from them runs", path);
+	if (attr == INVALID_FILE_ATTRIBUTES)
+		return;
+	svc_log_event(SVC_EV_FAILURE, "refused %s and the runbooks it names: unsigned (no signed "
+		      "bundle.json accepted from BundleDir or the server); Ferry runs only a signed "
+		      "bundle, so nothing from them runs", path);
+	if (a->opt.simulate) { /* a simulated rehearsal's story says it too */
+		printf("refused %s: unsigned; nothing from it runs\n", path);
+		fflush(stdout);
+	}
 }
 
 /* Only the admin's own --batch on the command line is read unsigned. */
