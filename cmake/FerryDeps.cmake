@@ -47,6 +47,20 @@ ferry_find_lib(cjson cjson/cJSON.h cjson)
 if(WIN32)
   # Static archives, and headers told not to mark symbols dllimport/dllexport.
   target_compile_definitions(ferry::cjson INTERFACE CJSON_HIDE_SYMBOLS)
+  # The archive itself was built with CJSON_EXPORT_SYMBOLS: each object
+  # carries "-export:cJSON_..." linker directives (.drectve), so a DLL that
+  # links it exports cJSON's 78 functions whatever its .def says. Link a
+  # copy without those directives (win.credprov_exports checks ferrycp.dll).
+  set(_cjson_noexport ${CMAKE_BINARY_DIR}/deps/libcjson-noexport.a)
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/deps)
+  execute_process(COMMAND ${CMAKE_OBJCOPY} --remove-section .drectve
+                          ${FERRY_cjson_LIBRARY} ${_cjson_noexport}
+                  RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "cjson: ${CMAKE_OBJCOPY} could not strip ${FERRY_cjson_LIBRARY}")
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${FERRY_cjson_LIBRARY})
+  set_property(TARGET ferry::cjson PROPERTY INTERFACE_LINK_LIBRARIES ${_cjson_noexport})
   ferry_find_lib(cmocka cmocka.h "cmocka-static;cmocka")
 else()
   ferry_find_lib(cmocka cmocka.h cmocka)

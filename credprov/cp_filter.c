@@ -1,12 +1,22 @@
 /*
  * The filter (ICredentialProviderFilter). While the prevent-login lease is
  * held, LogonUI shows only Ferry's provider and the admin's allow-list;
- * otherwise every provider stays. The decision reads the registry and the
- * clock and nothing else: no pipe call, no wait (cp_state.h, ux/lease.h).
+ * otherwise every provider stays. The decision reads the registry, the
+ * clock, the local SAM and what LogonUI passed, and nothing else: no pipe
+ * call, no wait (cp_state.h, ux/lease.h, ux/logon_policy.h).
  *
- * Fail open: the lease absent, lapsed, beyond its cap or malformed, a
- * scenario other than logon/unlock, or any bad argument leaves rgbAllow as
- * LogonUI passed it. Ferry's own provider is never hidden.
+ * It hides only when all of these hold (filter_decide): the scenario is
+ * CPUS_LOGON (never at unlock: the locked session's owner keeps their own
+ * providers); the lease is held; Ferry's provider is among the providers
+ * LogonUI passed and LogonUI allowed it (rgbAllow TRUE: not disabled by
+ * policy); the FallbackAccount hint names a local account that exists and
+ * is enabled. Otherwise rgbAllow is left as LogonUI passed it.
+ *
+ * LogonUI calls Filter each time it enumerates providers; every call
+ * decides again from the current state, so a lapsed or cleared lease shows
+ * everything at the next enumeration. Within one enumeration the hidden
+ * providers stay hidden (LogonUI does not ask again), but Ferry's fallback
+ * tile is there the whole time (docs/credprov.md, "Filter").
  */
 #include <string.h>
 
@@ -16,6 +26,7 @@
 #include "cp_provider.h"
 #include "cp_state.h"
 #include "util/mem.h"
+#include "ux/logon_policy.h"
 
 struct cp_filter {
 	ICredentialProviderFilter iface;
@@ -68,16 +79,26 @@ static HRESULT STDMETHODCALLTYPE f_filter(ICredentialProviderFilter *This,
 					  GUID *clsids, BOOL *allow, DWORD n)
 {
 	GUID list[CP_ALLOW_MAX];
+	wchar_t fallback[CP_ACCOUNT_MAX];
+	struct filter_inputs in = { 0 };
 	size_t n_list;
 	const char *reason = "";
 
 	(void)This, (void)flags;
-	if (cpus != CPUS_LOGON && cpus != CPUS_UNLOCK_WORKSTATION)
-		return S_OK;
 	if (n && (!clsids || !allow))
 		return S_OK; /* fail open: nothing to change that we could see */
-	if (!cp_state_lease_held(&reason)) {
-		cp_log("filter: %s: hiding nothing", reason);
+	in.logon = cpus == CPUS_LOGON;
+	in.lease_held = in.logon && cp_state_lease_held(&reason);
+	for (DWORD i = 0; i < n; i++) {
+		if (IsEqualCLSID(&clsids[i], &CLSID_FerryProvider)) {
+			in.ferry_present = true;
+			in.ferry_allowed = allow[i] != FALSE;
+		}
+	}
+	in.fallback_exists = in.lease_held && cp_state_fallback_account(fallback, CP_ACCOUNT_MAX) &&
+			     cp_state_account_exists(fallback);
+	if (filter_decide(&in, &reason) != FILTER_HIDE_OTHERS) {
+		cp_log("filter: scenario %d: %s: hiding nothing", (int)cpus, reason);
 		return S_OK;
 	}
 	n_list = cp_state_allow_list(list, CP_ALLOW_MAX);

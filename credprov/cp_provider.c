@@ -2,24 +2,34 @@
  * The provider: ICredentialProvider (first member) and
  * ICredentialProviderSetUserArray (second member).
  *
- * Which tiles exist is decided from the view of the service (cp_watch.h)
- * and two registry hints (cp_state.h), in rebuild_tiles:
+ * Which tiles exist is decided from the view of the service (cp_watch.h),
+ * two registry hints (cp_state.h) and the user array, in plan_tiles:
  *
- *   service answered, screen credentials  -> cache tile
- *   service answered, screen progress     -> progress tile (phase, percent)
- *   service answered, screen failed       -> progress tile (texts only)
+ *   service answered, screen credentials  -> cache tile (V1)
+ *   service answered, screen progress     -> progress tile (V1) + one per listed user (V2)
+ *   service answered, screen failed       -> the same, texts only
  *   service answered, any other screen    -> no Ferry tile
- *   pipe failed, migration running        -> service-unavailable tile
+ *   pipe failed, migration running        -> service-unavailable tile (V1)
  *   pipe failed, no migration             -> no Ferry tile
- *   fallback account exists (registry)    -> fallback tile, in addition, always
+ *   FallbackAccount names an account      -> fallback tile (V1), in addition, always
+ *
+ * V1 tiles (no ICredentialProviderCredential2) are shown by LogonUI as
+ * tiles of their own: unlike an "Other user" credential they need no
+ * domain membership, and unlike a per-user credential no user array
+ * (docs/credprov.md, "Rules LogonUI imposes"). Per-user status tiles put
+ * the migration's progress under each listed user's own tile as well.
  *
  * Scenarios: CPUS_LOGON and CPUS_UNLOCK_WORKSTATION show the tiles above;
  * CPUS_CREDUI is accepted with no tiles; every other scenario, including
  * CPUS_CHANGE_PASSWORD, is E_NOTIMPL.
  *
- * LogonUI's thread waits for the pipe only in SetUsageScenario
- * (get_experience, at most CP_CALL_BUDGET_MS); afterwards changes arrive
- * through the subscribe thread and are taken in GetCredentialCount.
+ * Threads: LogonUI's thread waits for the pipe only in SetUsageScenario
+ * (get_experience, at most CP_CALL_BUDGET_MS). Afterwards the subscribe
+ * thread brings changes: when the same tiles stay, their texts change in
+ * place (apply_in_place, under p->lock); when the set changes, LogonUI is
+ * told (CredentialsChanged) and the new set is built in GetCredentialCount.
+ * Lock order: the watch's lock, then p->lock; LogonUI's thread takes the
+ * watch's lock (cp_watch_take) before p->lock, never while holding it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,14 +45,19 @@
 #include "util/utf.h"
 #include "ux/texts.h"
 
-#define CP_TILES_MAX 2
+#define CP_USERS_MAX 16 /* per-user status tiles; more listed users get none */
+#define CP_TILES_MAX (2 + CP_USERS_MAX)
 
 struct cp_provider {
 	ICredentialProvider iface;
 	ICredentialProviderSetUserArray users_iface;
 	volatile LONG refs;
+	CRITICAL_SECTION lock; /* tiles, n_tiles, view */
 	CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus;
 	ICredentialProviderUserArray *users;
+	CREDENTIAL_PROVIDER_ACCOUNT_OPTIONS account_options;
+	wchar_t *user_sids[CP_USERS_MAX]; /* from the user array, ferry_malloc'ed */
+	DWORD n_users;
 	struct cp_watch *watch;
 	struct cp_view view;
 	struct cp_tile *tiles[CP_TILES_MAX];
@@ -53,19 +68,24 @@ struct cp_provider {
 #define PROV_FROM_USERS(p) \
 	((struct cp_provider *)(void *)((char *)(p) - offsetof(struct cp_provider, users_iface)))
 
+/* What one tile will show; texts borrowed from the view or from `tx`. */
+struct plan {
+	struct cp_tile_init tiles[CP_TILES_MAX];
+	DWORD n;
+	struct ux_texts tx;       /* built-in texts (service unavailable, fallback) */
+	struct ux_texts fb_tx;
+	char percent[16];
+	char fb_account[CP_ACCOUNT_MAX * 6 + 2];
+	wchar_t fb_user[CP_ACCOUNT_MAX];
+	wchar_t fb_domain[MAX_COMPUTERNAME_LENGTH + 1];
+	struct cache_account cache;
+};
+
 static void drop_tiles(struct cp_provider *p)
 {
 	for (DWORD i = 0; i < p->n_tiles; i++)
 		cp_tile_release(p->tiles[i]);
 	p->n_tiles = 0;
-}
-
-static void add_tile(struct cp_provider *p, const struct cp_tile_init *in)
-{
-	struct cp_tile *t = NULL;
-
-	if (p->n_tiles < CP_TILES_MAX && SUCCEEDED(cp_tile_new(&t, in)))
-		p->tiles[p->n_tiles++] = t;
 }
 
 /* Built-in texts for the screens the service cannot word (it is not answering). */
@@ -77,70 +97,131 @@ static void builtin_texts(struct ux_texts *tx, enum ux_screen s)
 	ux_texts_get(tx, NULL, s, &vars);
 }
 
-static void add_fallback(struct cp_provider *p)
+static struct cp_tile_init *plan_add(struct plan *pl, enum cp_tile_kind kind,
+				     CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus)
 {
-	wchar_t name[CP_ACCOUNT_MAX];
-	char *name8 = NULL, user[CP_ACCOUNT_MAX * 3 + 3];
-	size_t n = 0;
-	struct ux_texts *tx;
-	struct cp_tile_init in = { .kind = CP_TILE_FALLBACK, .cpus = p->cpus };
+	struct cp_tile_init *in;
 
-	if (!cp_state_fallback_account(name, CP_ACCOUNT_MAX) ||
-	    ferry_utf16_to_utf8(&name8, &n, (const uint16_t *)name, wcslen(name)) != FERRY_OK)
-		return;
-	tx = ferry_malloc(sizeof(*tx));
-	if (tx) {
-		builtin_texts(tx, UX_SCREEN_FALLBACK);
-		snprintf(user, sizeof(user), ".\\%s", name8);
-		in.title = tx->title;
-		in.text = tx->body;
-		in.user = user;
-		add_tile(p, &in);
-	}
-	ferry_free(tx);
-	ferry_free(name8);
+	if (pl->n >= CP_TILES_MAX)
+		return NULL;
+	in = &pl->tiles[pl->n++];
+	memset(in, 0, sizeof(*in));
+	in->kind = kind;
+	in->cpus = cpus;
+	in->image = "";
+	return in;
 }
 
-static void rebuild_tiles(struct cp_provider *p)
+/* The helpdesk's tile: only while the hint names an account, for that
+ * account on this computer (COMPUTERNAME\name), shown as a label. */
+static void plan_fallback(struct cp_provider *p, struct plan *pl)
 {
-	const struct ipc_experience *e = &p->view.exp;
-	struct cp_tile_init in = { .cpus = p->cpus, .image = "" };
-	char percent[16];
+	struct cp_tile_init *in;
+	char *name8 = NULL, *host8 = NULL;
+	size_t n = 0;
 
-	drop_tiles(p);
+	if (!cp_state_fallback_account(pl->fb_user, CP_ACCOUNT_MAX) ||
+	    !cp_state_computer_name(pl->fb_domain, MAX_COMPUTERNAME_LENGTH + 1) ||
+	    ferry_utf16_to_utf8(&name8, &n, (const uint16_t *)pl->fb_user, wcslen(pl->fb_user)) ||
+	    ferry_utf16_to_utf8(&host8, &n, (const uint16_t *)pl->fb_domain,
+				wcslen(pl->fb_domain)) ||
+	    !(in = plan_add(pl, CP_TILE_FALLBACK, p->cpus))) {
+		ferry_free(name8);
+		ferry_free(host8);
+		return;
+	}
+	builtin_texts(&pl->fb_tx, UX_SCREEN_FALLBACK);
+	snprintf(pl->fb_account, sizeof(pl->fb_account), "%s\\%s", host8, name8);
+	in->title = pl->fb_tx.title;
+	in->text = pl->fb_tx.body;
+	in->account = pl->fb_account;
+	in->fallback_user = pl->fb_user;
+	in->fallback_domain = pl->fb_domain;
+	ferry_free(name8);
+	ferry_free(host8);
+}
+
+static void plan_tiles(struct cp_provider *p, const struct cp_view *v, struct plan *pl)
+{
+	const struct ipc_experience *e = &v->exp;
+	struct cp_tile_init *in;
+
+	pl->n = 0;
 	if (p->cpus != CPUS_LOGON && p->cpus != CPUS_UNLOCK_WORKSTATION)
 		return;
-	if (p->view.answered) {
-		in.title = e->title;
-		in.text = e->body;
-		in.image = e->image;
-		if (e->screen == IPC_SCREEN_CREDENTIALS) {
-			in.kind = CP_TILE_CACHE;
-			in.user = e->target_user;
-			in.qr_url = e->qr_url;
-			add_tile(p, &in);
-		} else if (e->screen == IPC_SCREEN_PROGRESS || e->screen == IPC_SCREEN_FAILED) {
-			in.kind = CP_TILE_PROGRESS;
-			if (e->screen == IPC_SCREEN_PROGRESS) {
-				snprintf(percent, sizeof(percent), "%u%%", (unsigned)e->percent);
-				in.phase = e->step;
-				in.percent = percent;
-			}
-			add_tile(p, &in);
+	if (v->answered && e->screen == IPC_SCREEN_CREDENTIALS) {
+		if ((in = plan_add(pl, CP_TILE_CACHE, p->cpus))) {
+			in->title = e->title;
+			in->text = e->body;
+			in->image = e->image;
+			in->qr_url = e->qr_url;
+			in->account = e->target_user;
+			if (cache_account_parse(&pl->cache, e->target_user) == FERRY_OK)
+				in->cache = &pl->cache;
 		}
-	} else if (cp_state_migrating()) {
-		struct ux_texts *tx = ferry_malloc(sizeof(*tx));
-
-		if (tx) {
-			builtin_texts(tx, UX_SCREEN_SERVICE_UNAVAILABLE);
-			in.kind = CP_TILE_UNAVAILABLE;
-			in.title = tx->title;
-			in.text = tx->body;
-			add_tile(p, &in);
+	} else if (v->answered &&
+		   (e->screen == IPC_SCREEN_PROGRESS || e->screen == IPC_SCREEN_FAILED)) {
+		if (e->screen == IPC_SCREEN_PROGRESS)
+			snprintf(pl->percent, sizeof(pl->percent), "%u%%", (unsigned)e->percent);
+		for (DWORD u = 0; u <= p->n_users; u++) {
+			if (!(in = plan_add(pl, CP_TILE_PROGRESS, p->cpus)))
+				break;
+			in->title = e->title;
+			in->text = e->body;
+			in->image = e->image;
+			in->phase = e->screen == IPC_SCREEN_PROGRESS ? e->step : "";
+			in->percent = e->screen == IPC_SCREEN_PROGRESS ? pl->percent : "";
+			in->sid = u ? p->user_sids[u - 1] : NULL; /* first: the V1 tile */
 		}
-		ferry_free(tx);
+	} else if (!v->answered && cp_state_migrating()) {
+		if ((in = plan_add(pl, CP_TILE_UNAVAILABLE, p->cpus))) {
+			builtin_texts(&pl->tx, UX_SCREEN_SERVICE_UNAVAILABLE);
+			in->title = pl->tx.title;
+			in->text = pl->tx.body;
+		}
 	}
-	add_fallback(p);
+	plan_fallback(p, pl);
+}
+
+/* Under p->lock. */
+static void rebuild_tiles(struct cp_provider *p)
+{
+	struct plan *pl = ferry_calloc(1, sizeof(*pl));
+	struct cp_tile *t = NULL;
+
+	drop_tiles(p);
+	if (!pl)
+		return;
+	plan_tiles(p, &p->view, pl);
+	for (DWORD i = 0; i < pl->n; i++)
+		if (SUCCEEDED(cp_tile_new(&t, &pl->tiles[i])))
+			p->tiles[p->n_tiles++] = t;
+	ferry_free(pl);
+}
+
+/* The subscribe thread's change, in place when the same tiles stay (see top). */
+static bool apply_in_place(void *ctx, const struct cp_view *v)
+{
+	struct cp_provider *p = ctx;
+	struct plan *pl = ferry_calloc(1, sizeof(*pl));
+	bool same;
+
+	if (!pl)
+		return false;
+	EnterCriticalSection(&p->lock);
+	plan_tiles(p, v, pl);
+	same = pl->n == p->n_tiles;
+	for (DWORD i = 0; same && i < pl->n; i++)
+		same = cp_tile_kind_of(p->tiles[i]) == pl->tiles[i].kind &&
+		       pl->tiles[i].kind != CP_TILE_CACHE; /* a new account means a new tile */
+	if (same) {
+		for (DWORD i = 0; i < pl->n; i++)
+			cp_tile_update_texts(p->tiles[i], &pl->tiles[i]);
+		p->view = *v;
+	}
+	LeaveCriticalSection(&p->lock);
+	ferry_free(pl);
+	return same;
 }
 
 /* --- IUnknown ------------------------------------------------------------- */
@@ -160,12 +241,22 @@ static HRESULT provider_query(struct cp_provider *p, REFIID iid, void **out)
 	return S_OK;
 }
 
+static void drop_users(struct cp_provider *p)
+{
+	for (DWORD i = 0; i < p->n_users; i++)
+		ferry_free(p->user_sids[i]);
+	p->n_users = 0;
+	if (p->users)
+		p->users->lpVtbl->Release(p->users);
+	p->users = NULL;
+}
+
 static void provider_destroy(struct cp_provider *p)
 {
 	cp_watch_stop(p->watch);
 	drop_tiles(p);
-	if (p->users)
-		p->users->lpVtbl->Release(p->users);
+	drop_users(p);
+	DeleteCriticalSection(&p->lock);
 	ferry_free(p);
 	cp_dll_release();
 }
@@ -202,15 +293,19 @@ static HRESULT STDMETHODCALLTYPE p_set_usage_scenario(ICredentialProvider *This,
 	switch (cpus) {
 	case CPUS_LOGON:
 	case CPUS_UNLOCK_WORKSTATION:
+		EnterCriticalSection(&p->lock);
 		p->cpus = cpus;
 		cp_view_fetch(&p->view);
 		cp_log("scenario %d: service %s", (int)cpus,
 		       p->view.answered ? "answered" : "not answering");
 		rebuild_tiles(p);
+		LeaveCriticalSection(&p->lock);
 		return S_OK;
 	case CPUS_CREDUI:
+		EnterCriticalSection(&p->lock);
 		p->cpus = cpus;
 		drop_tiles(p);
+		LeaveCriticalSection(&p->lock);
 		return S_OK;
 	default:
 		return E_NOTIMPL;
@@ -235,7 +330,7 @@ static HRESULT STDMETHODCALLTYPE p_advise(ICredentialProvider *This,
 		return E_POINTER;
 	if (p->cpus != CPUS_LOGON && p->cpus != CPUS_UNLOCK_WORKSTATION)
 		return S_OK; /* nothing to refresh */
-	return cp_watch_start(&p->watch, events, ctx, &p->view);
+	return cp_watch_start(&p->watch, events, ctx, &p->view, apply_in_place, p);
 }
 
 static HRESULT STDMETHODCALLTYPE p_unadvise(ICredentialProvider *This)
@@ -268,12 +363,23 @@ static HRESULT STDMETHODCALLTYPE p_get_credential_count(ICredentialProvider *Thi
 {
 	struct cp_provider *p = PROV(This);
 
+	struct cp_view *v;
+	bool changed;
+
 	if (!n || !def || !auto_logon)
 		return E_POINTER;
-	/* Changes from the subscribe thread are applied here, on LogonUI's thread. */
-	if (p->watch && cp_watch_take(p->watch, &p->view))
+	/* A new set of tiles from the subscribe thread is built here, on
+	 * LogonUI's thread (the watch's lock is taken before p->lock). */
+	v = p->watch ? ferry_malloc(sizeof(*v)) : NULL;
+	changed = v && cp_watch_take(p->watch, v);
+	EnterCriticalSection(&p->lock);
+	if (changed) {
+		p->view = *v;
 		rebuild_tiles(p);
+	}
 	*n = p->n_tiles;
+	LeaveCriticalSection(&p->lock);
+	ferry_free(v);
 	*def = CREDENTIAL_PROVIDER_NO_DEFAULT;
 	*auto_logon = FALSE;
 	return S_OK;
@@ -283,13 +389,16 @@ static HRESULT STDMETHODCALLTYPE p_get_credential_at(ICredentialProvider *This, 
 						     ICredentialProviderCredential **out)
 {
 	struct cp_provider *p = PROV(This);
+	HRESULT hr = E_INVALIDARG;
 
 	if (!out)
 		return E_POINTER;
 	*out = NULL;
-	if (i >= p->n_tiles)
-		return E_INVALIDARG;
-	return cp_tile_query(p->tiles[i], &CP_IID_ICredentialProviderCredential, (void **)out);
+	EnterCriticalSection(&p->lock);
+	if (i < p->n_tiles)
+		hr = cp_tile_query(p->tiles[i], &CP_IID_ICredentialProviderCredential, (void **)out);
+	LeaveCriticalSection(&p->lock);
+	return hr;
 }
 
 static const ICredentialProviderVtbl provider_vtbl = {
@@ -324,18 +433,56 @@ static ULONG STDMETHODCALLTYPE u_release(ICredentialProviderSetUserArray *This)
 	return p_release(&PROV_FROM_USERS(This)->iface);
 }
 
+/* The listed users' SIDs, for the per-user status tiles. */
+static void read_users(struct cp_provider *p)
+{
+	ICredentialProviderUserArray *ua = p->users;
+	ICredentialProviderUser *u;
+	DWORD count = 0;
+	LPWSTR sid;
+
+	/* Whether LogonUI shows an empty "Other user" tile for local or
+	 * Microsoft accounts: logged, since Ferry's own tiles are V1 and do not
+	 * depend on it (GetAccountOptions page). */
+	if (FAILED(ua->lpVtbl->GetAccountOptions(ua, &p->account_options)))
+		p->account_options = CPAO_NONE;
+	if (FAILED(ua->lpVtbl->GetCount(ua, &count)))
+		count = 0;
+	for (DWORD i = 0; i < count && p->n_users < CP_USERS_MAX; i++) {
+		u = NULL;
+		sid = NULL;
+		if (FAILED(ua->lpVtbl->GetAt(ua, i, &u)) || !u)
+			continue;
+		if (SUCCEEDED(u->lpVtbl->GetSid(u, &sid)) && sid && sid[0]) {
+			size_t n = wcslen(sid) + 1;
+
+			if ((p->user_sids[p->n_users] = ferry_calloc(n, sizeof(wchar_t)))) {
+				memcpy(p->user_sids[p->n_users], sid, n * sizeof(wchar_t));
+				p->n_users++;
+			}
+		}
+		CoTaskMemFree(sid);
+		u->lpVtbl->Release(u);
+	}
+	cp_log("user array: %lu users (%lu with a tile), account options 0x%x",
+	       (unsigned long)count, (unsigned long)p->n_users, (unsigned)p->account_options);
+}
+
 static HRESULT STDMETHODCALLTYPE u_set_user_array(ICredentialProviderSetUserArray *This,
 						  ICredentialProviderUserArray *users)
 {
 	struct cp_provider *p = PROV_FROM_USERS(This);
 
-	/* Kept for the provider's life; Ferry's tiles are not per-user, so the
-	 * array is only held as LogonUI's V2 contract expects. */
-	if (p->users)
-		p->users->lpVtbl->Release(p->users);
+	/* LogonUI calls this before GetCredentialCount (ICredentialProviderCredential2 page). */
+	EnterCriticalSection(&p->lock);
+	drop_users(p);
 	p->users = users;
-	if (users)
+	if (users) {
 		users->lpVtbl->AddRef(users);
+		read_users(p);
+	}
+	rebuild_tiles(p);
+	LeaveCriticalSection(&p->lock);
 	return S_OK;
 }
 
@@ -383,6 +530,7 @@ HRESULT cp_provider_create(REFIID iid, void **out)
 	p->iface.lpVtbl = &provider_vtbl;
 	p->users_iface.lpVtbl = &users_vtbl;
 	p->refs = 1;
+	InitializeCriticalSection(&p->lock);
 	cp_dll_addref();
 	/* _new -> QueryInterface -> Release: a failed QI frees the object. */
 	hr = provider_query(p, iid, out);

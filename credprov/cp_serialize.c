@@ -9,26 +9,8 @@
 #include <wchar.h>
 
 #include "cp_guids.h"
-#include "sec/account.h"
 #include "ux/kerb_logon.h"
 #include "util/utf.h"
-
-/* "DOMAIN\name" or "name@domain" into user/domain (UTF-8, bounded): the
- * grammar is core/sec/account's, shared with the service. */
-bool cp_split_account(const wchar_t *in, char *user, char *domain, size_t cap)
-{
-	struct account_name a;
-	char *s = NULL;
-	size_t n = 0;
-	bool ok;
-
-	if (!in || ferry_utf16_to_utf8(&s, &n, (const uint16_t *)in, wcslen(in)) != FERRY_OK)
-		return false;
-	ok = account_split(&a, s) == FERRY_OK && snprintf(domain, cap, "%s", a.domain) < (int)cap &&
-	     snprintf(user, cap, "%s", a.user) < (int)cap;
-	ferry_free(s);
-	return ok;
-}
 
 /* The typed password as a UTF-8 secret; NULL when there is none or it is invalid. */
 struct ferry_secret *cp_password_utf8(const wchar_t *w)
@@ -47,10 +29,11 @@ struct ferry_secret *cp_password_utf8(const wchar_t *w)
 }
 
 HRESULT cp_fallback_serialize(CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION *cs, ULONG package,
-			      CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus, const wchar_t *account,
-			      const wchar_t *password)
+			      CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus, const wchar_t *domain,
+			      const wchar_t *user, const wchar_t *password)
 {
-	char user[257], domain[257];
+	char *user8 = NULL, *domain8 = NULL;
+	size_t n = 0;
 	struct ferry_secret *pw = NULL, *packed = NULL;
 	enum kerb_submit_type type = cpus == CPUS_UNLOCK_WORKSTATION
 					     ? KERB_SUBMIT_WORKSTATION_UNLOCK
@@ -58,9 +41,11 @@ HRESULT cp_fallback_serialize(CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION *cs, 
 	HRESULT hr = S_OK;
 
 	ZeroMemory(cs, sizeof(*cs));
-	if (!cp_split_account(account, user, domain, sizeof(user)) ||
+	if (!domain || !user || !*domain || !*user || wcspbrk(user, L"\\/@") ||
+	    ferry_utf16_to_utf8(&domain8, &n, (const uint16_t *)domain, wcslen(domain)) != FERRY_OK ||
+	    ferry_utf16_to_utf8(&user8, &n, (const uint16_t *)user, wcslen(user)) != FERRY_OK ||
 	    !(pw = cp_password_utf8(password)) ||
-	    kerb_logon_pack(&packed, type, domain, user, pw) != FERRY_OK)
+	    kerb_logon_pack(&packed, type, domain8, user8, pw) != FERRY_OK)
 		hr = E_INVALIDARG;
 	else if (!(cs->rgbSerialization = CoTaskMemAlloc(packed->len)))
 		hr = E_OUTOFMEMORY;
@@ -72,5 +57,7 @@ HRESULT cp_fallback_serialize(CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION *cs, 
 	}
 	ferry_secret_free(packed);
 	ferry_secret_free(pw);
+	ferry_free(user8);
+	ferry_free(domain8);
 	return hr;
 }

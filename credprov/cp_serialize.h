@@ -13,22 +13,20 @@
 #include "cpapi.h"
 #include "util/mem.h"
 
-/** "DOMAIN\name" or "name@domain" into user/domain[cap] (UTF-8); false if malformed. */
-bool cp_split_account(const wchar_t *in, char *user, char *domain, size_t cap);
-
 /** The typed password as a new UTF-8 secret; NULL if invalid or out of memory. */
 struct ferry_secret *cp_password_utf8(const wchar_t *w);
 
 /**
- * Fill cs for a logon of the local account `account` (".\name") with
- * `password`: a KERB_INTERACTIVE_UNLOCK_LOGON from kerb_logon_pack
+ * Fill cs for a logon of the local account `domain`\`user` (the computer
+ * name and the fallback account's name, as Microsoft's samples pass a
+ * local account) with `password`: a KERB_INTERACTIVE_UNLOCK_LOGON from kerb_logon_pack
  * (KerbWorkstationUnlockLogon under CPUS_UNLOCK_WORKSTATION, else
  * KerbInteractiveLogon), in a CoTaskMemAlloc'ed buffer LogonUI frees, for
  * authentication package `package` and Ferry's provider CLSID.
  * E_INVALIDARG for a malformed account or password, E_OUTOFMEMORY.
  */
 HRESULT cp_fallback_serialize(CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION *cs, ULONG package,
-			      CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus, const wchar_t *account,
-			      const wchar_t *password);
+			      CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus, const wchar_t *domain,
+			      const wchar_t *user, const wchar_t *password);
 
 #endif

@@ -6,6 +6,7 @@
 #include "cp_state.h"
 
 #include <objbase.h>
+#include <lm.h>
 
 #include <wchar.h>
 
@@ -74,6 +75,24 @@ bool cp_state_fallback_account(wchar_t *out, size_t cap)
 		return false;
 	}
 	return true;
+}
+
+bool cp_state_account_exists(const wchar_t *name)
+{
+	USER_INFO_1 *ui = NULL;
+	NET_API_STATUS st = NetUserGetInfo(NULL, name, 1, (LPBYTE *)&ui);
+	bool ok = st == NERR_Success && ui && !(ui->usri1_flags & UF_ACCOUNTDISABLE);
+
+	if (ui)
+		NetApiBufferFree(ui);
+	return ok;
+}
+
+bool cp_state_computer_name(wchar_t *out, size_t cap)
+{
+	DWORD n = (DWORD)cap;
+
+	return cap > 0 && GetComputerNameW(out, &n) && n > 0;
 }
 
 size_t cp_state_allow_list(GUID *out, size_t cap)

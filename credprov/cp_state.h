@@ -43,6 +43,16 @@ bool cp_state_migrating(void);
 bool cp_state_fallback_account(wchar_t *out, size_t cap);
 
 /**
+ * Whether local account `name` exists and is enabled (NetUserGetInfo on
+ * this computer's SAM: local, no network). The filter hides nothing
+ * without it.
+ */
+bool cp_state_account_exists(const wchar_t *name);
+
+/** This computer's NetBIOS name into out[cap] (the domain of a local account). */
+bool cp_state_computer_name(wchar_t *out, size_t cap);
+
+/**
  * The admin allow-list: up to CP_ALLOW_MAX CLSIDs into out; returns how
  * many. Entries that do not parse as a CLSID are skipped.
  */

@@ -1,13 +1,23 @@
 /*
  * What the two tiles with a submit button do with what was typed.
  *
- * Cache credentials: the account and password go to the service
- * (cache_credentials) within CP_CALL_BUDGET_MS; the outcome is shown in the
- * tile's status line and returned as LogonUI's status text with
- * CPGSR_NO_CREDENTIAL_FINISHED (nobody is logged on by this tile).
+ * Cache credentials: LogonUI calls Connect when the user submits (the
+ * IConnectableCredentialProviderCredential::Connect page: after Submit and
+ * before GetSerialization). Connect sends cache_credentials for the
+ * account the runbook names (never a typed one) with a budget for a logon
+ * through a trust, asks IQueryContinueWithStatus every CP_CONNECT_TICK_MS
+ * whether to go on (the user may cancel) and says how long it has been
+ * waiting. GetSerialization then reports the outcome once, as LogonUI's
+ * status text: CPGSR_NO_CREDENTIAL_NOT_FINISHED when the user may try
+ * again, CPGSR_NO_CREDENTIAL_FINISHED when it is done. If LogonUI did not
+ * call Connect, GetSerialization makes the check itself within
+ * CP_CALL_BUDGET_MS (docs/windows-test-plan.md checks which one Windows
+ * does). Attempts are rate-limited (core/ux/logon_policy.h).
  *
- * Fallback: a KERB_INTERACTIVE_UNLOCK_LOGON for `.\name` (kerb_logon_pack),
- * for the Negotiate package, returned to LogonUI for a real logon.
+ * Fallback: a KERB_INTERACTIVE_UNLOCK_LOGON for COMPUTERNAME\<hint's name>
+ * (the name the FallbackAccount hint gave when the tile was made, never
+ * typed), the password passed through CredProtect as Microsoft's sample
+ * does, for the Negotiate package.
  *
  * Both wipe the typed password on every path before returning.
  */
@@ -17,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
+#include <wincred.h>
 
 #include "cp_guids.h"
 #include "cp_pipe.h"
@@ -25,23 +36,17 @@
 #include "util/mem.h"
 #include "util/utf.h"
 #include "ux/logon_outcome.h"
+#include "winutil.h"
 
-/* Show msg (UTF-8) in the status field and as LogonUI's status text. */
-static HRESULT show_status(struct cp_tile *t, const char *msg, CREDENTIAL_PROVIDER_STATUS_ICON ic,
-			   LPWSTR *status, CREDENTIAL_PROVIDER_STATUS_ICON *icon)
-{
-	uint16_t *w = NULL;
-	size_t n = 0;
-	HRESULT hr;
+/* A logon through a trust to a far DC takes seconds, tens of seconds
+ * without a reachable DC (issue 16, finding 4); the service's own
+ * LogonUserExW bounds the rest. */
+#define CP_CHECK_BUDGET_MS 120000u
+#define CP_CONNECT_TICK_MS 100u
 
-	if (ferry_utf8_to_utf16(&w, &n, msg, strlen(msg)) != FERRY_OK)
-		return E_OUTOFMEMORY;
-	cp_tile_set_text(t, CP_FID_STATUS, (const wchar_t *)w);
-	hr = SHStrDupW((const wchar_t *)w, status);
-	ferry_free(w);
-	*icon = ic;
-	return hr;
-}
+/* Process-wide: a tile rebuilt by LogonUI must not reset the count. */
+static SRWLOCK rl_lock = SRWLOCK_INIT;
+static struct logon_ratelimit rl;
 
 static CREDENTIAL_PROVIDER_STATUS_ICON icon_of(enum logon_severity sev)
 {
@@ -53,14 +58,17 @@ static CREDENTIAL_PROVIDER_STATUS_ICON icon_of(enum logon_severity sev)
 	return CPSI_ERROR;
 }
 
-/* The service's answer, in words a user can act on. A logon outcome's code
- * maps to its text and icon through core/ux (the one vocabulary); the
- * other codes are the pipe's own. */
+/* The service's answer, in words a user can act on; *o = the logon outcome
+ * it carried (OTHER when it carried none). */
 static CREDENTIAL_PROVIDER_STATUS_ICON outcome(char *msg, size_t cap, ferry_err rc,
-					       const struct ipc_reply *rep)
+					       const struct ipc_reply *rep, const char *cancel,
+					       enum logon_outcome *o)
 {
-	enum logon_outcome o;
-
+	*o = LOGON_OUTCOME_OTHER;
+	if (rc == FERRY_ETIMEOUT && cancel) {
+		snprintf(msg, cap, "%s", cancel);
+		return CPSI_WARNING;
+	}
 	if (rc == FERRY_ETIMEOUT) {
 		snprintf(msg, cap, "The migration service did not answer in time. "
 				   "Wait a minute, then try again.");
@@ -72,13 +80,13 @@ static CREDENTIAL_PROVIDER_STATUS_ICON outcome(char *msg, size_t cap, ferry_err 
 		return CPSI_ERROR;
 	}
 	if (rep->ok) {
-		snprintf(msg, cap, "Your new account is saved on this PC. "
-				   "You can sign in with it after the move.");
+		*o = LOGON_OUTCOME_OK;
+		snprintf(msg, cap, "%s", logon_outcome_text(LOGON_OUTCOME_OK));
 		return CPSI_SUCCESS;
 	}
-	if (logon_outcome_from_code(&o, rep->u.error.code)) {
-		snprintf(msg, cap, "%s", logon_outcome_text(o));
-		return icon_of(logon_outcome_severity(o));
+	if (logon_outcome_from_code(o, rep->u.error.code)) {
+		snprintf(msg, cap, "%s", logon_outcome_text(*o));
+		return icon_of(logon_outcome_severity(*o));
 	}
 	if (!strcmp(rep->u.error.code, "busy")) {
 		snprintf(msg, cap, "The migration service is busy. Try again in a minute.");
@@ -89,45 +97,180 @@ static CREDENTIAL_PROVIDER_STATUS_ICON outcome(char *msg, size_t cap, ferry_err 
 	return CPSI_ERROR;
 }
 
+static void set_result(struct cp_tile *t, const char *msg, CREDENTIAL_PROVIDER_STATUS_ICON ic,
+		       bool retry)
+{
+	wchar_t *w = wu_wide(msg);
+
+	EnterCriticalSection(&t->lock);
+	ferry_free(t->result.msg);
+	t->result.msg = w;
+	t->result.icon = ic;
+	t->result.retry = retry;
+	t->result.done = w != NULL;
+	LeaveCriticalSection(&t->lock);
+}
+
+/* The request for the tile's account and the typed password; NULL with msg
+ * set when there is nothing to send. The password field is cleared. */
+static struct ipc_request *cache_request(struct cp_tile *t, char *msg, size_t cap,
+					 CREDENTIAL_PROVIDER_STATUS_ICON *ic)
+{
+	struct ipc_request *req = ferry_calloc(1, sizeof(*req));
+	uint64_t wait = 0;
+	bool ok;
+
+	EnterCriticalSection(&t->lock);
+	if (!req) {
+		snprintf(msg, cap, "Out of memory.");
+		*ic = CPSI_ERROR;
+	} else if (!t->password || !t->password[0]) {
+		snprintf(msg, cap, "Enter your password.");
+		*ic = CPSI_WARNING;
+	} else if (!t->cache.user[0]) {
+		snprintf(msg, cap, "This PC does not know your new account yet. Call the service desk.");
+		*ic = CPSI_ERROR;
+	} else if (!(req->u.creds.password = cp_password_utf8(t->password)) ||
+		   req->u.creds.password->len > IPC_PASSWORD_MAX) {
+		snprintf(msg, cap, "This password cannot be used (too long or invalid).");
+		*ic = CPSI_ERROR;
+	} else {
+		AcquireSRWLockExclusive(&rl_lock);
+		ok = logon_ratelimit_allow(&rl, GetTickCount64(), &wait);
+		ReleaseSRWLockExclusive(&rl_lock);
+		if (!ok) {
+			snprintf(msg, cap, "Too many attempts. Wait %u seconds, then try again.",
+				 (unsigned)((wait + 999) / 1000));
+			*ic = CPSI_WARNING;
+		} else {
+			req->op = IPC_OP_CACHE_CREDENTIALS;
+			req->session = IPC_NO_SESSION;
+			req->id = cp_pipe_next_id();
+			snprintf(req->u.creds.user, sizeof(req->u.creds.user), "%s", t->cache.user);
+			snprintf(req->u.creds.domain, sizeof(req->u.creds.domain), "%s",
+				 t->cache.domain);
+			LeaveCriticalSection(&t->lock);
+			cp_tile_clear_password(t);
+			return req;
+		}
+	}
+	LeaveCriticalSection(&t->lock);
+	ipc_request_free(req);
+	cp_tile_clear_password(t);
+	return NULL;
+}
+
+/* The reply, in words; the rate limiter learns the outcome. */
+static void cache_result(struct cp_tile *t, ferry_err rc, const struct ipc_reply *rep,
+			 const char *cancel)
+{
+	char msg[IPC_TEXT_MAX + 128];
+	enum logon_outcome o;
+	CREDENTIAL_PROVIDER_STATUS_ICON ic = outcome(msg, sizeof(msg), rc, rep, cancel, &o);
+
+	AcquireSRWLockExclusive(&rl_lock);
+	logon_ratelimit_record(&rl, GetTickCount64(), o);
+	ReleaseSRWLockExclusive(&rl_lock);
+	cp_log("cache_credentials: %s", rc ? ferry_strerror(rc) : rep->ok ? "ok" : rep->u.error.code);
+	set_result(t, msg, ic, o != LOGON_OUTCOME_OK);
+}
+
+struct connect_job {
+	struct ipc_request *req;
+	struct ipc_reply *rep;
+	HANDLE cancel;
+	ferry_err rc;
+};
+
+static DWORD WINAPI connect_call(LPVOID arg)
+{
+	struct connect_job *j = arg;
+
+	j->rc = cp_pipe_call(&j->rep, j->req, CP_CHECK_BUDGET_MS, j->cancel);
+	return 0;
+}
+
+HRESULT cp_submit_connect(struct cp_tile *t, IQueryContinueWithStatus *qc)
+{
+	struct connect_job j = { 0 };
+	CREDENTIAL_PROVIDER_STATUS_ICON ic = CPSI_ERROR;
+	char msg[256];
+	wchar_t line[160];
+	HANDLE th = NULL;
+	ULONGLONG start = GetTickCount64();
+	bool cancelled = false;
+	unsigned shown = 0;
+
+	if (!(j.req = cache_request(t, msg, sizeof(msg), &ic))) {
+		set_result(t, msg, ic, true);
+		return S_OK;
+	}
+	cp_log("cache_credentials for %s%s%s (Connect)", j.req->u.creds.domain,
+	       j.req->u.creds.domain[0] ? "\\" : "", j.req->u.creds.user);
+	j.cancel = CreateEventW(NULL, TRUE, FALSE, NULL);
+	if (j.cancel)
+		th = CreateThread(NULL, 0, connect_call, &j, 0, NULL);
+	if (!th) {
+		/* No thread: check here, within the short budget. */
+		j.rc = cp_pipe_call(&j.rep, j.req, CP_CALL_BUDGET_MS, NULL);
+	} else {
+		while (WaitForSingleObject(th, CP_CONNECT_TICK_MS) == WAIT_TIMEOUT) {
+			unsigned secs = (unsigned)((GetTickCount64() - start) / 1000);
+
+			if (qc && !cancelled && qc->lpVtbl->QueryContinue(qc) != S_OK) {
+				cancelled = true;
+				SetEvent(j.cancel); /* the pipe call returns at once */
+			}
+			if (qc && secs != shown) {
+				shown = secs;
+				swprintf(line, sizeof(line) / sizeof(line[0]),
+					 L"Checking your new account with its domain... %u s", secs);
+				qc->lpVtbl->SetStatusMessage(qc, line);
+			}
+		}
+		CloseHandle(th);
+	}
+	cache_result(t, j.rc, j.rep,
+		     cancelled ? "Cancelled. Your new account was not saved; try again when "
+				 "you are ready." : NULL);
+	if (j.cancel)
+		CloseHandle(j.cancel);
+	ipc_request_free(j.req);
+	ferry_free(j.rep);
+	return S_OK;
+}
+
 HRESULT cp_submit_cache(struct cp_tile *t, CREDENTIAL_PROVIDER_GET_SERIALIZATION_RESPONSE *resp,
 			LPWSTR *status, CREDENTIAL_PROVIDER_STATUS_ICON *icon)
 {
-	struct ipc_request *req = NULL;
+	struct ipc_request *req;
 	struct ipc_reply *rep = NULL;
-	char msg[IPC_TEXT_MAX + 128];
+	char msg[256];
 	CREDENTIAL_PROVIDER_STATUS_ICON ic = CPSI_ERROR;
-	ferry_err rc;
+	HRESULT hr;
 
-	*resp = CPGSR_NO_CREDENTIAL_FINISHED;
-	req = ferry_calloc(1, sizeof(*req));
-	if (!req) {
-		cp_tile_clear_password(t);
-		return E_OUTOFMEMORY;
+	if (!t->result.done) {
+		/* LogonUI did not call Connect: the check within a LogonUI call's budget. */
+		if ((req = cache_request(t, msg, sizeof(msg), &ic))) {
+			ferry_err rc = cp_pipe_call(&rep, req, CP_CALL_BUDGET_MS, NULL);
+
+			cache_result(t, rc, rep, NULL);
+			ipc_request_free(req);
+			ferry_free(rep);
+		} else {
+			set_result(t, msg, ic, true);
+		}
 	}
-	req->op = IPC_OP_CACHE_CREDENTIALS;
-	req->session = IPC_NO_SESSION;
-	if (!t->password || !t->password[0]) {
-		snprintf(msg, sizeof(msg), "Enter your password.");
-		ic = CPSI_WARNING;
-	} else if (!cp_split_account(t->text[CP_FID_USER], req->u.creds.user, req->u.creds.domain,
-				  sizeof(req->u.creds.user))) {
-		snprintf(msg, sizeof(msg), "Enter your account as DOMAIN\\name or name@domain.");
-		ic = CPSI_WARNING;
-	} else if (!(req->u.creds.password = cp_password_utf8(t->password)) ||
-		   req->u.creds.password->len > IPC_PASSWORD_MAX) {
-		snprintf(msg, sizeof(msg), "This password cannot be used (too long or invalid).");
-	} else {
-		req->id = cp_pipe_next_id();
-		cp_log("cache_credentials for %s\\%s", req->u.creds.domain, req->u.creds.user);
-		rc = cp_pipe_call(&rep, req, CP_CALL_BUDGET_MS, NULL);
-		ic = outcome(msg, sizeof(msg), rc, rep);
-		cp_log("cache_credentials: %s", rc ? ferry_strerror(rc) : rep->ok ? "ok" : rep->u.error.code);
-	}
-	/* Sent or not, the password goes now: the request copy and the field. */
-	ipc_request_free(req);
 	cp_tile_clear_password(t);
-	ferry_free(rep);
-	return show_status(t, msg, ic, status, icon);
+	EnterCriticalSection(&t->lock);
+	/* Shown once, by LogonUI: not also in a field of the tile. */
+	hr = t->result.msg ? SHStrDupW(t->result.msg, status) : E_OUTOFMEMORY;
+	*icon = t->result.icon;
+	*resp = t->result.retry ? CPGSR_NO_CREDENTIAL_NOT_FINISHED : CPGSR_NO_CREDENTIAL_FINISHED;
+	ferry_free(t->result.msg);
+	memset(&t->result, 0, sizeof(t->result));
+	LeaveCriticalSection(&t->lock);
+	return hr;
 }
 
 /* The Negotiate package's id, as LsaLogonUser will be called with it. */
@@ -149,31 +292,87 @@ static HRESULT negotiate_package(ULONG *out)
 	return st == 0 ? S_OK : HRESULT_FROM_NT(st);
 }
 
+typedef BOOL(WINAPI *cred_protect_fn)(BOOL, LPWSTR, DWORD, LPWSTR, DWORD *,
+				      CRED_PROTECTION_TYPE *);
+
+/*
+ * The password as Microsoft's credential provider sample hands it to
+ * LogonUI: protected with CredProtect(fAsSelf = FALSE) unless it already
+ * is. Looked up at run time (advapi32 forwards it to sechost; Wine 8 has
+ * it only in sechost). NULL when it cannot be protected: the caller then
+ * sends the plain password, which the package also accepts.
+ */
+static wchar_t *protect_password(const wchar_t *pw)
+{
+	HMODULE m = GetModuleHandleW(L"advapi32.dll");
+	cred_protect_fn protect = m ? (cred_protect_fn)(void *)GetProcAddress(m, "CredProtectW") : NULL;
+	DWORD n = 0;
+	wchar_t *out = NULL, *in = NULL;
+	CRED_PROTECTION_TYPE type;
+
+	if (!protect && (m = GetModuleHandleW(L"sechost.dll")))
+		protect = (cred_protect_fn)(void *)GetProcAddress(m, "CredProtectW");
+	if (!protect || !pw[0])
+		return NULL;
+	/* CredProtectW takes a writable buffer. */
+	if (!(in = ferry_calloc(wcslen(pw) + 1, sizeof(wchar_t))))
+		return NULL;
+	wcscpy(in, pw);
+	if (!protect(FALSE, in, (DWORD)wcslen(in) + 1, NULL, &n, &type) &&
+	    GetLastError() == ERROR_INSUFFICIENT_BUFFER && n && (out = ferry_calloc(n, sizeof(wchar_t))) &&
+	    !protect(FALSE, in, (DWORD)wcslen(in) + 1, out, &n, &type)) {
+		ferry_free(out);
+		out = NULL;
+	}
+	ferry_wipe(in, wcslen(in) * sizeof(wchar_t));
+	ferry_free(in);
+	return out;
+}
+
 HRESULT cp_submit_fallback(struct cp_tile *t,
 			   CREDENTIAL_PROVIDER_GET_SERIALIZATION_RESPONSE *resp,
 			   CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION *cs, LPWSTR *status,
 			   CREDENTIAL_PROVIDER_STATUS_ICON *icon)
 {
-	const char *msg = NULL;
+	const wchar_t *msg = NULL;
+	wchar_t *pw = NULL, *protected_pw = NULL;
 	ULONG package = 0;
 	HRESULT hr;
 
-	*resp = CPGSR_NO_CREDENTIAL_FINISHED;
+	*resp = CPGSR_NO_CREDENTIAL_NOT_FINISHED;
+	EnterCriticalSection(&t->lock);
+	pw = t->password;
+	t->password = NULL; /* ours now: wiped below */
+	LeaveCriticalSection(&t->lock);
 	hr = negotiate_package(&package);
 	if (FAILED(hr)) {
-		msg = "Windows' logon service (LSA) did not answer. Restart the PC.";
+		msg = L"Windows' logon service (LSA) did not answer. Restart the PC.";
 	} else {
-		hr = cp_fallback_serialize(cs, package, t->cpus, t->text[CP_FID_USER],
-					   t->password ? t->password : L"");
+		protected_pw = protect_password(pw ? pw : L"");
+		if (!protected_pw && pw && pw[0])
+			cp_log("fallback: CredProtect unavailable: the password goes unprotected");
+		/* The account is the hint's, read when the tile was made: never typed. */
+		hr = cp_fallback_serialize(cs, package, t->cpus, t->fb_domain, t->fb_user,
+					   protected_pw ? protected_pw : pw ? pw : L"");
 		if (hr == E_INVALIDARG)
-			msg = "Enter the fallback account as .\\name, and its password.";
+			msg = L"The fallback account's name cannot be used. Call the service desk.";
 		else if (SUCCEEDED(hr))
 			*resp = CPGSR_RETURN_CREDENTIAL_FINISHED;
 	}
 	if (FAILED(hr))
 		cp_log("fallback: no credential (0x%08lx)", (unsigned long)hr);
+	if (pw) {
+		ferry_wipe(pw, wcslen(pw) * sizeof(wchar_t));
+		ferry_free(pw);
+	}
+	if (protected_pw) {
+		ferry_wipe(protected_pw, wcslen(protected_pw) * sizeof(wchar_t));
+		ferry_free(protected_pw);
+	}
 	cp_tile_clear_password(t);
-	if (msg)
-		return show_status(t, msg, CPSI_ERROR, status, icon);
+	if (msg) {
+		*icon = CPSI_ERROR;
+		return SHStrDupW(msg, status);
+	}
 	return hr;
 }

@@ -26,6 +26,8 @@ struct cp_watch {
 	UINT_PTR ctx;
 	struct cp_view view; /* last view published; under lock */
 	bool changed;        /* view not yet taken; under lock */
+	cp_watch_apply_fn apply; /* NULL after stop; under lock */
+	void *apply_ctx;
 };
 
 void cp_view_fetch(struct cp_view *out)
@@ -66,6 +68,13 @@ static void publish(struct cp_watch *w, const struct cp_view *v)
 	EnterCriticalSection(&w->lock);
 	w->view = *v;
 	w->changed = true;
+	/* Texts that change within the same tiles go straight into their fields
+	 * (CredentialsChanged would rebuild every tile and lose what was typed). */
+	if (w->apply && w->apply(w->apply_ctx, v)) {
+		w->changed = false;
+		LeaveCriticalSection(&w->lock);
+		return;
+	}
 	ev = w->events;
 	if (ev)
 		ev->lpVtbl->AddRef(ev);
@@ -132,7 +141,7 @@ static DWORD WINAPI watch_thread(LPVOID arg)
 }
 
 HRESULT cp_watch_start(struct cp_watch **out, ICredentialProviderEvents *events, UINT_PTR ctx,
-		       const struct cp_view *initial)
+		       const struct cp_view *initial, cp_watch_apply_fn apply, void *apply_ctx)
 {
 	struct cp_watch *w = ferry_calloc(1, sizeof(*w));
 
@@ -150,6 +159,8 @@ HRESULT cp_watch_start(struct cp_watch **out, ICredentialProviderEvents *events,
 	events->lpVtbl->AddRef(events);
 	w->ctx = ctx;
 	w->view = *initial;
+	w->apply = apply;
+	w->apply_ctx = apply_ctx;
 	w->thread = CreateThread(NULL, 0, watch_thread, w, 0, NULL);
 	if (!w->thread) {
 		HRESULT hr = HRESULT_FROM_WIN32(GetLastError());
@@ -173,6 +184,7 @@ void cp_watch_stop(struct cp_watch *w)
 	EnterCriticalSection(&w->lock);
 	ev = w->events;
 	w->events = NULL;
+	w->apply = NULL;
 	LeaveCriticalSection(&w->lock);
 	SetEvent(w->stop);
 	/* Bounded: the thread's pipe wait watches w->stop and cancels at once. */

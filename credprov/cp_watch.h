@@ -29,11 +29,20 @@ void cp_view_fetch(struct cp_view *out);
 struct cp_watch;
 
 /**
- * Start the subscribe thread from view `initial`. It AddRefs events and
- * calls events->CredentialsChanged(ctx) after each change.
+ * Applied on the subscribe thread to a new view: true when the change was
+ * made in place (fields updated through ICredentialProviderCredentialEvents),
+ * false when the set of tiles changes and LogonUI must enumerate again.
+ * Called under the watch's lock; never after cp_watch_stop returns.
+ */
+typedef bool (*cp_watch_apply_fn)(void *ctx, const struct cp_view *v);
+
+/**
+ * Start the subscribe thread from view `initial`. After each change it
+ * calls apply(apply_ctx, view) (may be NULL) and, when that did not apply
+ * the change in place, events->CredentialsChanged(ctx) (AddRef'd events).
  */
 HRESULT cp_watch_start(struct cp_watch **out, ICredentialProviderEvents *events, UINT_PTR ctx,
-		       const struct cp_view *initial);
+		       const struct cp_view *initial, cp_watch_apply_fn apply, void *apply_ctx);
 
 /** Stop the thread (bounded wait) and drop the caller's reference. NULL-safe. */
 void cp_watch_stop(struct cp_watch *w);

@@ -28,6 +28,13 @@
 #endif
 #endif
 
+/* Ferry's vtables are `static const`: the SDK's (and mingw-w64 11+'s)
+ * headers declare lpVtbl const only under CONST_VTABLE, which credprov's
+ * CMakeLists defines for every file (it must be seen before <windows.h>). */
+#if defined(FERRY_CP_SDK_HEADER) && !defined(CONST_VTABLE)
+#error "ferrycp.dll is built with CONST_VTABLE (credprov/CMakeLists.txt)"
+#endif
+
 #ifdef FERRY_CP_SDK_HEADER
 #include <credentialprovider.h>
 #else
@@ -202,6 +209,29 @@ struct ICredentialProviderCredential2 {
 	const ICredentialProviderCredential2Vtbl *lpVtbl;
 };
 
+/* IQueryContinue (shobjidl) + SetStatusMessage: what LogonUI hands Connect. */
+typedef struct IQueryContinueWithStatus IQueryContinueWithStatus;
+typedef struct IQueryContinueWithStatusVtbl {
+	CP_IUNKNOWN_METHODS(IQueryContinueWithStatus);
+	HRESULT(STDMETHODCALLTYPE *QueryContinue)(IQueryContinueWithStatus *This);
+	HRESULT(STDMETHODCALLTYPE *SetStatusMessage)(IQueryContinueWithStatus *This, LPCWSTR psz);
+} IQueryContinueWithStatusVtbl;
+struct IQueryContinueWithStatus {
+	const IQueryContinueWithStatusVtbl *lpVtbl;
+};
+
+/* ICredentialProviderCredential's methods, then Connect and Disconnect. */
+typedef struct IConnectableCredentialProviderCredential IConnectableCredentialProviderCredential;
+typedef struct IConnectableCredentialProviderCredentialVtbl {
+	CP_CREDENTIAL_METHODS(IConnectableCredentialProviderCredential);
+	HRESULT(STDMETHODCALLTYPE *Connect)(IConnectableCredentialProviderCredential *This,
+					    IQueryContinueWithStatus *pqcws);
+	HRESULT(STDMETHODCALLTYPE *Disconnect)(IConnectableCredentialProviderCredential *This);
+} IConnectableCredentialProviderCredentialVtbl;
+struct IConnectableCredentialProviderCredential {
+	const IConnectableCredentialProviderCredentialVtbl *lpVtbl;
+};
+
 typedef struct ICredentialProviderCredentialWithFieldOptionsVtbl {
 	CP_IUNKNOWN_METHODS(ICredentialProviderCredentialWithFieldOptions);
 	HRESULT(STDMETHODCALLTYPE *GetFieldOptions)(
@@ -347,6 +377,10 @@ CP_GUID(CP_IID_ICredentialProviderCredentialWithFieldOptions, 0xdbc6fb30, 0xc843
 	0x45, 0x57, 0x3e, 0x6f, 0x39, 0x44, 0x6a);
 CP_GUID(CP_IID_ICredentialProviderSetUserArray, 0x095c1484, 0x1c0c, 0x4388, 0x9c, 0x6d, 0x50,
 	0x0e, 0x61, 0xbf, 0x84, 0xbd);
+CP_GUID(CP_IID_IConnectableCredentialProviderCredential, 0x9387928b, 0xac75, 0x4bf9, 0x8a, 0xb2,
+	0x2b, 0x93, 0xc4, 0xa5, 0x52, 0x90);
+CP_GUID(CP_IID_IQueryContinueWithStatus, 0x9090be5b, 0x502b, 0x41fb, 0xbc, 0xcc, 0x00, 0x49, 0xa6,
+	0xc7, 0x25, 0x4b);
 CP_GUID(CP_IID_ICredentialProviderFilter, 0xa5da53f9, 0xd475, 0x4080, 0xa1, 0x20, 0x91, 0x0c,
 	0x4a, 0x73, 0x98, 0x80);
 CP_GUID(CP_IID_ICredentialProviderEvents, 0x34201e5a, 0xa787, 0x41a3, 0xa5, 0xa4, 0xbd, 0x6d,

@@ -20,6 +20,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -370,10 +371,34 @@ out:
 	cJSON_Delete(j);
 }
 
+/*
+ * A rehearsal's report ("rehearsal": true): recorded, never acted on. It is
+ * kept as a `rehearsal_status` event (idempotent by agent and seq), so the
+ * device's phase, funnel stage and progress stay what its real runs made
+ * them, and a rehearsed "joined" never deletes the device's ODJ blob.
+ */
+static ferry_err status_rehearsal(struct srv *s, bool *dup, const struct srv_agent *a,
+				  uint64_t seq, const char *text)
+{
+	char key[SRV_ID_MAX + 64], id[33], hex[SRV_HASH_HEX];
+	uint8_t d[32];
+	ferry_err rc;
+
+	snprintf(key, sizeof(key), "rehearsal-status:%s:%llu", a->id, (unsigned long long)seq);
+	rc = net_sha256(d, (const uint8_t *)key, strlen(key));
+	if (rc)
+		return rc;
+	ferry_hex_encode(hex, d, sizeof(d));
+	snprintf(id, sizeof(id), "%.32s", hex);
+	return s->store->ops->event_add(s->store, dup, a->id, id, s->now(), "rehearsal_status",
+					text, s->now());
+}
+
 static void status(struct srv *s, struct srv_req *rq, struct srv_reply *rp,
 		   const struct srv_agent *a)
 {
 	cJSON *j = srv_body_json(rq, rp), *out = NULL;
+	bool rehearsal = false;
 	struct srv_status st = { 0 };
 	char *text = NULL;
 	bool dup = false;
@@ -382,11 +407,18 @@ static void status(struct srv *s, struct srv_req *rq, struct srv_reply *rp,
 	if (!j)
 		return;
 	rc = srv_status_check(j, &st.seq, &st.phase);
+	if (!rc)
+		rc = srv_status_rehearsal(j, &rehearsal);
 	if (rc) {
 		srv_reply_error(rp, 400, "%s", ferry_error_detail());
 		goto out;
 	}
 	text = cJSON_PrintUnformatted(j);
+	if (rehearsal) {
+		rc = text ? status_rehearsal(s, &dup, a, st.seq, text)
+			  : ferry_error_set(FERRY_ENOMEM, "status");
+		goto reply;
+	}
 	st.stage = srv_phase_stage(st.phase);
 	st.json = text;
 	/* Progress: anything but a heartbeat repeating the same phase and step. */
@@ -399,12 +431,15 @@ static void status(struct srv *s, struct srv_req *rq, struct srv_reply *rp,
 		if (!rc && s->odj.release)
 			s->odj.release(s->odj.ctx, a->device);
 	}
+reply:
 	if (rc) {
 		srv_reply_ferr(rp, rc, "status");
 		goto out;
 	}
 	out = cJSON_CreateObject();
 	cJSON_AddBoolToObject(out, "duplicate", dup);
+	if (rehearsal)
+		cJSON_AddBoolToObject(out, "rehearsal", true);
 	srv_reply_json(rp, 200, out);
 out:
 	cJSON_free(text);
@@ -412,14 +447,10 @@ out:
 	cJSON_Delete(j);
 }
 
-/* Validate blob for (device, domain), seal it to the agent, store it. */
-ferry_err srv_odj_store(struct srv *s, const char *device, const char *agent,
-			const uint8_t pub[32], const char *domain, const uint8_t *blob,
-			size_t len, const char *source, uint8_t **sealed, size_t *sealed_len);
-
-ferry_err srv_odj_store(struct srv *s, const char *device, const char *agent,
-			const uint8_t pub[32], const char *domain, const uint8_t *blob,
-			size_t len, const char *source, uint8_t **sealed, size_t *sealed_len)
+/* Validate blob for (device, domain) and seal it to the agent; stored only when store. */
+static ferry_err odj_seal(struct srv *s, const char *device, const char *agent,
+			  const uint8_t pub[32], const char *domain, const uint8_t *blob, size_t len,
+			  const char *source, bool store, uint8_t **sealed, size_t *sealed_len)
 {
 	struct ferry_secret *bin = NULL;
 	struct odj_provision *p = NULL;
@@ -441,7 +472,7 @@ ferry_err srv_odj_store(struct srv *s, const char *device, const char *agent,
 		ferry_hex_encode(hex, digest, sizeof(digest));
 		rc = seal_box(sealed, sealed_len, pub, agent, blob, len);
 	}
-	if (!rc)
+	if (!rc && store)
 		rc = s->store->ops->odj_put(s->store, device, agent, *sealed, *sealed_len, hex, source,
 					    s->now());
 out:
@@ -454,51 +485,102 @@ out:
 	return rc;
 }
 
-static void odj(struct srv *s, struct srv_reply *rp, const struct srv_agent *a)
+/* Validate blob for (device, domain), seal it to the agent, store it. */
+ferry_err srv_odj_store(struct srv *s, const char *device, const char *agent,
+			const uint8_t pub[32], const char *domain, const uint8_t *blob,
+			size_t len, const char *source, uint8_t **sealed, size_t *sealed_len);
+
+ferry_err srv_odj_store(struct srv *s, const char *device, const char *agent,
+			const uint8_t pub[32], const char *domain, const uint8_t *blob,
+			size_t len, const char *source, uint8_t **sealed, size_t *sealed_len)
 {
-	char domain[256], ou[512], *b64 = NULL;
-	uint8_t *sealed = NULL;
-	size_t len = 0;
+	return odj_seal(s, device, agent, pub, domain, blob, len, source, true, sealed, sealed_len);
+}
+
+/* The device's blob from the provider: made now or already (the provider
+ * gives the same bytes on every call), or FERRY_EBUSY with why. A dry run
+ * only peeks at a blob already made. */
+static ferry_err odj_from_provider(struct srv *s, const struct srv_agent *a, const char *domain,
+				   const char *ou, bool dry_run, uint8_t **sealed, size_t *len)
+{
 	struct ferry_secret *blob = NULL;
-	cJSON *out = NULL;
 	ferry_err rc;
 
-	/* The request body is ignored: the enrolled device and its assignment decide. */
-	rc = s->store->ops->odj_get(s->store, &sealed, &len, a->device, a->id);
-	if (rc == FERRY_ENOTFOUND) {
-		rc = srv_device_target(s, a->device, domain, sizeof(domain), ou, sizeof(ou));
-		if (rc) {
-			srv_reply_error(rp, rc == FERRY_ENOTFOUND ? 404 : 409, "odj: %s",
-					ferry_error_detail());
-			return;
-		}
-		if (!s->odj.get) {
-			srv_reply_error(rp, 409, "odj: no blob for %s yet (import one with ferry-admin "
-					"odj import)", a->device);
-			return;
-		}
+	if (dry_run && s->odj.peek)
+		rc = s->odj.peek(s->odj.ctx, &blob, a->device, domain);
+	else if (dry_run || !s->odj.get)
+		rc = FERRY_ENOTFOUND;
+	else
 		rc = s->odj.get(s->odj.ctx, &blob, a->device, domain, ou[0] ? ou : NULL);
-		if (rc == FERRY_EBUSY) {
-			srv_reply_error(rp, 409, "odj: %s: %s", a->device, ferry_error_detail());
-			return;
-		}
-		if (!rc)
-			rc = srv_odj_store(s, a->device, a->id, a->public_key, domain, blob->data,
-					   blob->len, s->odj.name ? s->odj.name : "provider", &sealed,
-					   &len);
-		ferry_secret_free(blob);
+	if (rc == FERRY_ENOTFOUND && dry_run)
+		rc = ferry_error_set(FERRY_EBUSY, "dry run: no blob for %s yet; a real run would %s "
+				     "(domain %s, OU %s); nothing was queued", a->device,
+				     s->odj.get ? "queue it for provisioning" : "wait for ferry-admin "
+				     "odj import", domain, ou[0] ? ou : "(default)");
+	else if (rc == FERRY_ENOTFOUND)
+		rc = ferry_error_set(FERRY_EBUSY, "no blob for %s yet (import one with ferry-admin "
+				     "odj import)", a->device);
+	if (!rc)
+		rc = odj_seal(s, a->device, a->id, a->public_key, domain, blob->data, blob->len,
+			      s->odj.name ? s->odj.name : "provider", !dry_run, sealed, len);
+	ferry_secret_free(blob);
+	return rc;
+}
+
+static void odj(struct srv *s, struct srv_req *rq, struct srv_reply *rp, const struct srv_agent *a)
+{
+	char domain[256], ou[512], *b64 = NULL;
+	const char *asked_ou = NULL;
+	uint8_t *sealed = NULL;
+	size_t len = 0;
+	bool dry_run = false;
+	cJSON *j = srv_body_json(rq, rp), *out = NULL;
+	ferry_err rc;
+
+	if (!j)
+		return;
+	if ((rc = srv_odj_request_check(j, &asked_ou, &dry_run)) != FERRY_OK) {
+		srv_reply_error(rp, 400, "%s", ferry_error_detail());
+		goto out;
+	}
+	/* The enrolled device and its assignment decide; the body is only checked. */
+	rc = srv_device_target(s, a->device, domain, sizeof(domain), ou, sizeof(ou));
+	if (rc) {
+		srv_reply_error(rp, rc == FERRY_ENOTFOUND ? 404 : 409, "odj: %s", ferry_error_detail());
+		goto out;
+	}
+	/* Refusals, not "not yet": the agent's step fails and says why. */
+	if (asked_ou && strcasecmp(asked_ou, ou))
+		rc = ferry_error_set(FERRY_EMISMATCH, "the runbook's computer_ou \"%s\" is not the OU "
+				     "of %s's assignment (\"%s\")", asked_ou, a->device, ou);
+	if (!rc)
+		rc = srv_catalog_allows_ou(s, domain, ou);
+	if (rc) {
+		srv_reply_error(rp, 403, "odj: %s", ferry_error_detail());
+		goto out;
+	}
+	rc = s->store->ops->odj_get(s->store, &sealed, &len, a->device, a->id);
+	if (rc == FERRY_ENOTFOUND)
+		rc = odj_from_provider(s, a, domain, ou, dry_run, &sealed, &len);
+	if (rc == FERRY_EBUSY) {
+		srv_reply_error(rp, 409, "odj: %s: %s", a->device, ferry_error_detail());
+		goto out;
 	}
 	if (rc) {
 		srv_reply_ferr(rp, rc, "odj");
-		return;
+		goto out;
 	}
 	if (ferry_base64_encode(&b64, sealed, len) || !(out = cJSON_CreateObject()) ||
-	    !cJSON_AddStringToObject(out, "sealed", b64))
+	    !cJSON_AddStringToObject(out, "sealed", b64) ||
+	    (dry_run && !cJSON_AddBoolToObject(out, "dry_run", true)))
 		srv_reply_error(rp, 500, "odj: out of memory");
 	else
 		srv_reply_json(rp, 200, out);
-	snprintf(rp->log_note, sizeof(rp->log_note), "sealed blob for %s", a->device);
+	snprintf(rp->log_note, sizeof(rp->log_note), "sealed blob for %s%s", a->device,
+		 dry_run ? " (dry run)" : "");
+out:
 	cJSON_Delete(out);
+	cJSON_Delete(j);
 	ferry_free(b64);
 	ferry_free(sealed);
 }
@@ -612,7 +694,7 @@ void srv_agent_api(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 	else if (post && rq->nparts == 4 && !strcmp(what, "status"))
 		status(s, rq, rp, &a);
 	else if (post && rq->nparts == 4 && !strcmp(what, "odj"))
-		odj(s, rp, &a);
+		odj(s, rq, rp, &a);
 	else if (post && rq->nparts == 4 && !strcmp(what, "fallback"))
 		fallback(s, rq, rp, &a);
 	else

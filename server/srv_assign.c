@@ -102,6 +102,17 @@ ferry_err srv_catalog_allows_domain(struct srv *s, const char *dns_domain)
 	return rc ? ferry_error_wrap(rc, "the table's target domain: ") : FERRY_OK;
 }
 
+ferry_err srv_catalog_allows_ou(struct srv *s, const char *dns_domain, const char *ou)
+{
+	ferry_err rc = FERRY_OK;
+
+	pthread_rwlock_rdlock(&catalog_lock);
+	if (s->catalog)
+		rc = catalog_check_target(s->catalog, dns_domain, ou && *ou ? ou : NULL);
+	pthread_rwlock_unlock(&catalog_lock);
+	return rc ? ferry_error_wrap(rc, "the signed catalog: ") : FERRY_OK;
+}
+
 ferry_err srv_catalog_has_runbook(struct srv *s, const char *id, bool *loaded)
 {
 	ferry_err rc = FERRY_OK;

@@ -11,6 +11,12 @@
 /** FERRY_EMISMATCH when a catalog is loaded and does not allow dns_domain (identity_map rows). */
 ferry_err srv_catalog_allows_domain(struct srv *s, const char *dns_domain);
 
+/**
+ * FERRY_EMISMATCH when a catalog is loaded and does not allow joining
+ * dns_domain or, when ou is not "", that OU of it (what /odj provisions).
+ */
+ferry_err srv_catalog_allows_ou(struct srv *s, const char *dns_domain, const char *ou);
+
 /** Load the stored catalog (if any) and verify it again; at server start. */
 ferry_err srv_catalog_open(struct srv *s);
 void srv_catalog_close(struct srv *s);

@@ -22,6 +22,10 @@
 struct srv_odj_provider {
 	ferry_err (*get)(void *ctx, struct ferry_secret **blob, const char *device,
 			 const char *domain, const char *ou);
+	/* The blob when it is already made (FERRY_ENOTFOUND otherwise); never
+	 * queues nor provisions anything: a rehearsal's dry run asks this. */
+	ferry_err (*peek)(void *ctx, struct ferry_secret **blob, const char *device,
+			  const char *domain);
 	/* The agent reported its join: the provider may forget the blob. */
 	void (*release)(void *ctx, const char *device);
 	void *ctx;

@@ -212,6 +212,21 @@ static ferry_err q_get(void *ctx, struct ferry_secret **blob, const char *device
 	return rc;
 }
 
+static ferry_err q_peek(void *ctx, struct ferry_secret **blob, const char *device,
+			const char *domain)
+{
+	struct queue *q = ctx;
+	char key[PROV_KEY_MAX];
+	ferry_err rc;
+
+	*blob = NULL;
+	if (strcasecmp(domain, q->s->cfg.prov_domain))
+		return ferry_error_set(FERRY_ENOTFOUND, "this server provisions for %s, not %s",
+				       q->s->cfg.prov_domain, domain);
+	rc = prov_key(key, domain, device);
+	return rc ? rc : st_blob_get(q, key, blob);
+}
+
 static void q_release(void *ctx, const char *device)
 {
 	struct queue *q = ctx;
@@ -376,6 +391,7 @@ ferry_err srv_provision_attach(struct srv *s)
 	ferry_err rc;
 
 	s->odj.get = NULL;
+	s->odj.peek = NULL;
 	s->odj.release = NULL;
 	s->odj.ctx = NULL;
 	s->odj.name = "import";
@@ -430,6 +446,7 @@ ferry_err srv_provision_attach(struct srv *s)
 		return rc;
 	}
 	s->odj.get = q_get;
+	s->odj.peek = q_peek;
 	s->odj.release = q_release;
 	s->odj.ctx = q;
 	s->odj.name = "provision";
@@ -462,6 +479,7 @@ void srv_provision_detach(struct srv *s)
 	ferry_free(q);
 	the_queue = NULL;
 	s->odj.get = NULL;
+	s->odj.peek = NULL;
 	s->odj.release = NULL;
 	s->odj.ctx = NULL;
 }

@@ -108,6 +108,36 @@ ferry_err srv_status_check(const cJSON *j, uint64_t *seq, const char **phase)
 	return FERRY_OK;
 }
 
+ferry_err srv_status_rehearsal(const cJSON *j, bool *rehearsal)
+{
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "rehearsal");
+
+	*rehearsal = cJSON_IsTrue(r);
+	if (r && !cJSON_IsBool(r))
+		return ferry_error_set(FERRY_ECORRUPT, "status: /rehearsal must be true or false");
+	return FERRY_OK;
+}
+
+ferry_err srv_odj_request_check(const cJSON *j, const char **ou, bool *dry_run)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, "ou");
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "dry_run");
+
+	*ou = NULL;
+	*dry_run = cJSON_IsTrue(d);
+	if (d && !cJSON_IsBool(d))
+		return ferry_error_set(FERRY_ECORRUPT, "odj: /dry_run must be true or false");
+	if (!o || cJSON_IsNull(o))
+		return FERRY_OK;
+	if (!str_ok(j, "ou", 512, false))
+		return ferry_error_set(FERRY_ECORRUPT, "odj: /ou must be text of at most 512 bytes");
+	for (const char *c = o->valuestring; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			return ferry_error_set(FERRY_ECORRUPT, "odj: /ou holds a control character");
+	*ou = o->valuestring;
+	return FERRY_OK;
+}
+
 static int64_t num(const cJSON *o, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);

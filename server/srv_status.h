@@ -46,6 +46,19 @@ bool srv_phase_stopped(const char *phase);
 ferry_err srv_status_check(const cJSON *j, uint64_t *seq, const char **phase);
 
 /**
+ * A status report's "rehearsal" member (absent = false): a rehearsal's
+ * report is recorded and never acted on. FERRY_ECORRUPT when not a boolean.
+ */
+ferry_err srv_status_rehearsal(const cJSON *j, bool *rehearsal);
+
+/**
+ * POST /odj's body: "ou" (optional text of at most 512 bytes, the runbook's
+ * computer_ou; *ou borrowed from j or NULL) and "dry_run" (optional
+ * boolean). FERRY_ECORRUPT naming the member otherwise.
+ */
+ferry_err srv_odj_request_check(const cJSON *j, const char **ou, bool *dry_run);
+
+/**
  * One device's state for filters and the funnel: "complete", "failed"
  * (stopped), "stuck" (enrolled, not finished, and no progress for
  * stuck_after_s or not seen for lost_after_s), otherwise "active" or

@@ -232,6 +232,8 @@ static ferry_err call_op(struct engine *e, const struct engine_step *s)
 	case OP_REBOOT: return p->reboot(c);
 	case OP_IMPORT_ODJ:
 		return p->import_odj(c, rb->device_state.domain, rb->device_state.computer_ou);
+	case OP_OBTAIN_ODJ:
+		return p->obtain_odj(c, rb->device_state.domain, rb->device_state.computer_ou);
 	case OP_REACL_PATHS:
 		return p->reacl_paths(c, rb->permission_updates.mode,
 				      (const char *const *)rb->permission_updates.paths.v,
@@ -355,6 +357,38 @@ static ferry_err mark_done(struct engine *e)
 	return journal_compact(e->j, keep, 2);
 }
 
+/*
+ * unjoin_domain's guard (design.md §1.4: no PC is ever stranded in a
+ * workgroup): a validated blob for the runbook's domain must be on disk.
+ * One that went missing or bad since obtain_odj (a corrupt file, one for
+ * another machine) is obtained again (the op is idempotent and the server
+ * gives the same bytes); if there is still none, the unjoin fails as a step,
+ * so the failure policy retries it and at last stops with the PC still in
+ * its source domain.
+ */
+static ferry_err odj_in_hand(struct engine *e)
+{
+	const struct ferry_platform *p = e->p;
+	const char *domain = e->rb->device_state.domain;
+	bool ready = false;
+	ferry_err err;
+
+	if (e->rb->device_state.join_type != RB_JOIN_ACTIVE_DIRECTORY || !domain)
+		return ferry_error_set(FERRY_EPERM, "unjoin_domain refused: the runbook joins no "
+				       "domain, and a PC is never left in a workgroup");
+	if ((err = p->odj_ready(p->ctx, domain, &ready)) != FERRY_OK)
+		return err;
+	if (!ready && (err = p->obtain_odj(p->ctx, domain, e->rb->device_state.computer_ou)))
+		return ferry_error_wrap(err, "unjoin_domain refused: no validated ODJ blob for %s "
+					"on disk, and obtaining it again failed: ", domain);
+	if (!ready && (err = p->odj_ready(p->ctx, domain, &ready)) != FERRY_OK)
+		return err;
+	if (!ready)
+		return ferry_error_set(FERRY_ENOTFOUND, "unjoin_domain refused: no validated ODJ "
+				       "blob for %s on disk", domain);
+	return FERRY_OK;
+}
+
 /* One step. Returns an error only for storage failures; sets res->status
  * and *stop when the run must return. */
 static ferry_err run_step(struct engine *e, struct engine_result *res, bool *stop)
@@ -371,6 +405,8 @@ static ferry_err run_step(struct engine *e, struct engine_result *res, bool *sto
 		if (done)
 			return mark_done(e);
 	}
+	if (s->op == OP_UNJOIN_DOMAIN && (err = odj_in_hand(e)) != FERRY_OK)
+		return *stop = true, fail_step(e, s, err, res);
 	if ((err = p->boot_id(p->ctx, &boot)) != FERRY_OK)
 		return *stop = true, fail_step(e, s, err, res);
 	if ((err = journal_append(e->j, JREC_STARTED, (uint16_t)e->next, (uint16_t)(e->failures + 1),

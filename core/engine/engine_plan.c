@@ -1,8 +1,11 @@
 /*
- * From a runbook to its steps. The order follows design.md §1 with one
- * deliberate change: the fallback account is created before the lock
+ * From a runbook to its steps. The order follows design.md §1 with two
+ * deliberate changes: the fallback account is created before the lock
  * screen, notice and prevent-login lease, so there is never a moment when
- * logon is blocked and no fallback account exists.
+ * logon is blocked and no fallback account exists; and a runbook that joins
+ * a domain obtains its ODJ blob first of all, so a server or DC that cannot
+ * give one stops the migration before anything on the PC changed (the join
+ * in hand before the unjoin, design.md §1.4).
  */
 #include "engine/engine.h"
 
@@ -32,6 +35,7 @@ static const struct {
 	[OP_CLEAR_PREVENT_LOGIN] = { "clear_prevent_login", OP_IDEMPOTENT },
 	[OP_UNINSTALL_AGENT] = { "uninstall_agent", OP_IDEMPOTENT },
 	[OP_DELETE_FALLBACK_ACCOUNT] = { "delete_fallback_account", OP_IDEMPOTENT },
+	[OP_OBTAIN_ODJ] = { "obtain_odj", OP_IDEMPOTENT },
 };
 
 enum engine_op_class engine_op_class(enum engine_op op)
@@ -71,6 +75,8 @@ static void add(struct plan *pl, enum engine_phase ph, enum engine_op op, const 
 
 static void plan_startup(struct plan *pl, const struct runbook *rb)
 {
+	if (rb->device_state.join_type == RB_JOIN_ACTIVE_DIRECTORY)
+		add(pl, PHASE_STARTUP, OP_OBTAIN_ODJ, NULL, 0);
 	if (!rb->startup.run)
 		return;
 	if (rb->startup.fallback.enabled)
@@ -139,7 +145,7 @@ static void plan_completion(struct plan *pl, const struct runbook *rb, bool chan
 ferry_err engine_plan(struct engine_step **out, size_t *n, const struct runbook *rb)
 {
 	struct plan pl = { NULL, 0 };
-	size_t max = 24 + rb->startup.command_packages.n + rb->completion.command_packages.n;
+	size_t max = 25 + rb->startup.command_packages.n + rb->completion.command_packages.n;
 	bool changed = runbook_is_migration(rb) || rb->permission_updates.mode != RB_PERM_NONE;
 
 	*out = NULL;

@@ -29,7 +29,11 @@
  *   clear_prevent_login      idempotent
  *   run_command_package      check-then-act  command_package_done(id)
  *   notify_user              idempotent
- *   unjoin_domain            check-then-act  query_join: not in an AD domain
+ *   obtain_odj               idempotent      (a validated blob on disk is kept; the
+ *                                            server gives the same bytes on retry)
+ *   unjoin_domain            check-then-act  query_join: not in an AD domain; and it
+ *                                            runs only when odj_ready says a validated
+ *                                            blob is on disk (the engine asks first)
  *   leave_entra              check-then-act  query_join: not Entra-joined
  *   import_odj               check-then-act  query_join: joined to the target
  *   reacl_paths              idempotent      (translating translated ACEs is a no-op)
@@ -84,8 +88,16 @@ struct ferry_platform {
 	ferry_err (*unjoin_domain)(void *ctx);
 	/* dsregcmd /leave. */
 	ferry_err (*leave_entra)(void *ctx);
-	/* Fetch the sealed ODJ blob, validate it (this machine, this domain) and
-	 * NetRequestOfflineDomainJoin it. computer_ou may be NULL. */
+	/* Obtain the sealed ODJ blob for this device (the migration server, for
+	 * the runbook's domain and computer_ou, which may be NULL), validate it
+	 * (this machine, `domain`) and keep it on disk in its sealed form for
+	 * import_odj. FERRY_EBUSY while the server has not provisioned it yet. A
+	 * rehearsal obtains it without any side effect (docs/protocol.md). */
+	ferry_err (*obtain_odj)(void *ctx, const char *domain, const char *computer_ou);
+	/* Import the blob obtain_odj kept (validated again: this machine, this
+	 * domain) with NetRequestOfflineDomainJoin; the blob on disk is deleted
+	 * after the import, whether it succeeded or failed (a failed import
+	 * obtains it again from the server on its retry). */
 	ferry_err (*import_odj)(void *ctx, const char *domain, const char *computer_ou);
 	/* Rewrite source SIDs to target SIDs in the given paths and, with
 	 * profile_folders, in the user's profile folders. */
@@ -114,6 +126,9 @@ struct ferry_platform {
 
 	/* --- checks for the check-then-act ops ------------------------------ */
 	ferry_err (*query_join)(void *ctx, struct ferry_join_state *out);
+	/* unjoin_domain's guard: *ready when a sealed blob on disk opens and
+	 * validates for this machine and `domain`. */
+	ferry_err (*odj_ready)(void *ctx, const char *domain, bool *ready);
 	ferry_err (*account_exists)(void *ctx, const char *username, bool *exists);
 	ferry_err (*command_package_done)(void *ctx, const char *package_id, bool *done);
 	/* A value that changes at every boot (on Windows, from the boot count). */

@@ -58,6 +58,14 @@ static ferry_err f_leave_entra(void *ctx)
 {
 	return IN(ctx)->leave_entra(IN(ctx)->ctx);
 }
+static ferry_err f_obtain_odj(void *ctx, const char *d, const char *ou)
+{
+	return IN(ctx)->obtain_odj(IN(ctx)->ctx, d, ou);
+}
+static ferry_err f_odj_ready(void *ctx, const char *d, bool *r)
+{
+	return IN(ctx)->odj_ready(IN(ctx)->ctx, d, r);
+}
 static ferry_err f_import_odj(void *ctx, const char *d, const char *ou)
 {
 	return IN(ctx)->import_odj(IN(ctx)->ctx, d, ou);
@@ -146,6 +154,7 @@ void platform_layer_init(struct platform_layer *l, const struct ferry_platform *
 		.notify_user = f_notify_user,
 		.unjoin_domain = f_unjoin_domain,
 		.leave_entra = f_leave_entra,
+		.obtain_odj = f_obtain_odj,
 		.import_odj = f_import_odj,
 		.reacl_paths = f_reacl_paths,
 		.reacl_registry_hives = f_reacl_registry_hives,
@@ -155,6 +164,7 @@ void platform_layer_init(struct platform_layer *l, const struct ferry_platform *
 		.reboot = f_reboot,
 		.report_event = f_report_event,
 		.query_join = f_query_join,
+		.odj_ready = f_odj_ready,
 		.account_exists = f_account_exists,
 		.command_package_done = f_command_package_done,
 		.boot_id = f_boot_id,

@@ -32,6 +32,7 @@ struct rehearse {
 
 	/* The simulated PC. */
 	char ad_domain[256];
+	char odj_domain[256]; /* the domain of the blob obtain_odj would keep; "" = none */
 	bool entra_joined;
 	uint64_t boot_id;
 	struct namelist accounts;
@@ -273,6 +274,17 @@ static ferry_err r_leave_entra(void *ctx)
 	return emit(h, "leave_entra", NULL);
 }
 
+static ferry_err r_obtain_odj(void *ctx, const char *domain, const char *computer_ou)
+{
+	struct rehearse *h = ctx;
+	struct rec a = { .n = 0 };
+
+	rec_str(&a, "domain", domain);
+	rec_str(&a, "computer_ou", computer_ou);
+	snprintf(h->odj_domain, sizeof(h->odj_domain), "%s", domain ? domain : "");
+	return emit(h, "obtain_odj", &a);
+}
+
 static ferry_err r_import_odj(void *ctx, const char *domain, const char *computer_ou)
 {
 	struct rehearse *h = ctx;
@@ -281,6 +293,7 @@ static ferry_err r_import_odj(void *ctx, const char *domain, const char *compute
 	rec_str(&a, "domain", domain);
 	rec_str(&a, "computer_ou", computer_ou);
 	snprintf(h->ad_domain, sizeof(h->ad_domain), "%s", domain ? domain : "");
+	h->odj_domain[0] = '\0'; /* deleted after the import */
 	return emit(h, "import_odj", &a);
 }
 
@@ -380,6 +393,14 @@ static ferry_err r_query_join(void *ctx, struct ferry_join_state *out)
 	return FERRY_OK;
 }
 
+static ferry_err r_odj_ready(void *ctx, const char *domain, bool *ready)
+{
+	const struct rehearse *h = ctx;
+
+	*ready = domain && h->odj_domain[0] && !strcmp(h->odj_domain, domain);
+	return FERRY_OK;
+}
+
 static ferry_err r_account_exists(void *ctx, const char *username, bool *exists)
 {
 	const struct rehearse *h = ctx;
@@ -453,6 +474,7 @@ static const struct ferry_platform rehearse_ops = {
 	.notify_user = r_notify_user,
 	.unjoin_domain = r_unjoin_domain,
 	.leave_entra = r_leave_entra,
+	.obtain_odj = r_obtain_odj,
 	.import_odj = r_import_odj,
 	.reacl_paths = r_reacl_paths,
 	.reacl_registry_hives = r_reacl_registry_hives,
@@ -463,6 +485,7 @@ static const struct ferry_platform rehearse_ops = {
 	.report_event = r_report_event,
 	.check_logon = r_check_logon,
 	.query_join = r_query_join,
+	.odj_ready = r_odj_ready,
 	.account_exists = r_account_exists,
 	.command_package_done = r_package_done,
 	.boot_id = r_boot_id,

@@ -8,8 +8,10 @@
  *     and changes nothing: the inner platform's effect ops are never called;
  *   - answers the CHECKS (query_join, account_exists, command_package_done,
  *     boot_id) from a simulated PC kept consistent with the recorded effects
- *     (after unjoin_domain the PC is in no AD domain; after import_odj it is
- *     joined to the target; a reboot changes the boot id; ...), so the engine
+ *     (after unjoin_domain the PC is in no AD domain; after obtain_odj a blob
+ *     for its domain is "on disk" for odj_ready; after import_odj the PC is
+ *     joined to the target and the blob gone; a reboot changes the boot id;
+ *     ...), so the engine
  *     walks the whole plan as it would on a real PC.
  *
  * No op carries a secret (platform.h), so records never hold one either.

@@ -80,9 +80,11 @@ static ferry_err parse_creds(struct ipc_request *r, const cJSON *o)
 	size_t len;
 
 	rc = ipcj_string(o, "cache_credentials", "user", true, r->u.creds.user, IPC_NAME_MAX);
+	/* A UPN (user@suffix) travels whole with an empty domain: LogonUser takes
+	 * a UPN only with lpszDomain NULL, and its suffix may be an alternate one. */
 	if (!rc)
-		rc = ipcj_string(o, "cache_credentials", "domain", true, r->u.creds.domain,
-				 IPC_NAME_MAX);
+		rc = ipcj_string(o, "cache_credentials", "domain", !strchr(r->u.creds.user, '@'),
+				 r->u.creds.domain, IPC_NAME_MAX);
 	if (rc)
 		return rc;
 	if (!pw)

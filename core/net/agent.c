@@ -156,6 +156,8 @@ ferry_err net_agent_open(struct net_agent *a, const char *dir, const struct net_
 	if (!rc)
 		rc = get_whole(j, path, "last_ok", 9007199254740991.0, &num);
 	a->last_ok = (int64_t)num;
+	if (!rc)
+		rc = get_whole(j, path, "status_seq", 9007199254740991.0, &a->status_seq);
 	cJSON_Delete(j);
 	net_agent_bind(a);
 	return rc;
@@ -180,6 +182,7 @@ ferry_err net_agent_save(struct net_agent *a)
 	    !cJSON_AddNumberToObject(j, "poll_interval_s", a->poll_s) ||
 	    !cJSON_AddNumberToObject(j, "failures", a->failures) ||
 	    !cJSON_AddNumberToObject(j, "last_ok", (double)a->last_ok) ||
+	    !cJSON_AddNumberToObject(j, "status_seq", (double)a->status_seq) ||
 	    !(text = cJSON_Print(j)))
 		rc = ferry_error_set(FERRY_ENOMEM, "agent.json");
 	if (!rc)

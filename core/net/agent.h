@@ -57,6 +57,7 @@ struct net_agent {
 	unsigned failures;
 	int64_t last_ok;
 	uint32_t retry_after_s;            /* from the last reply; 0 = none */
+	uint64_t status_seq;               /* the last status report's seq (agent.json) */
 	uint64_t bytes_up, bytes_down;     /* HTTP bytes of the polls so far (not persisted) */
 	struct net_config cfg;             /* points into the strings above */
 	uint8_t signing_pub[SIG_ED25519_PUBLIC_LEN];
@@ -160,11 +161,34 @@ ferry_err net_bundle_documents_check(const struct bundle *b);
  */
 ferry_err net_agent_target_domain(struct net_agent *a, char *out, size_t cap);
 
+/* What the agent asks POST /v1/agents/{id}/odj for. */
+struct net_odj_request {
+	const char *domain;  /* the runbook's target domain */
+	const char *ou;      /* the runbook's computer_ou; NULL = none named */
+	bool dry_run;        /* a rehearsal: the server provisions and stores nothing */
+};
+
 /**
- * POST /v1/agents/{id}/odj, open the sealed reply, decode it and check it
- * is for this machine and target_domain (odj_validate). *out receives the
- * ODJ file bytes (djoin's text form); refusals queue an event.
+ * POST /v1/agents/{id}/odj. *sealed (ferry_free) receives the server's
+ * sealed blob, only after net_agent_odj_open said it opens and validates
+ * for this machine and rq->domain. FERRY_EBUSY when the server has no blob
+ * yet (404/409: not provisioned, or a dry run found none; the detail says
+ * the server's reason); FERRY_EIO when it cannot be reached. Refusals of
+ * what the server sent queue an `odj_refused` event.
  */
+ferry_err net_agent_odj_sealed(struct net_agent *a, const struct net_odj_request *rq,
+			       uint8_t **sealed, size_t *len);
+
+/**
+ * Open a sealed blob (from the server, or kept on disk) with the agent key
+ * and id, decode it and check it is for this machine and `domain`
+ * (odj_validate). *out (may be NULL: a check only) receives the ODJ file
+ * bytes (djoin's text form).
+ */
+ferry_err net_agent_odj_open(struct net_agent *a, const uint8_t *sealed, size_t len,
+			     const char *domain, struct ferry_secret **out);
+
+/** net_agent_odj_sealed (no OU, not a dry run), then net_agent_odj_open. */
 ferry_err net_agent_fetch_odj(struct net_agent *a, const char *target_domain,
 			      struct ferry_secret **out);
 
@@ -183,7 +207,21 @@ ferry_err net_agent_status(struct net_agent *a, const cJSON *report, bool *dupli
 /** Queue one event (kind, detail: never secrets) in the outbox. */
 ferry_err net_agent_event(struct net_agent *a, const char *kind, const char *detail);
 
-/** POST the outbox (idempotent by event id); empties it on success. */
+/**
+ * Queue a status report in the same outbox: `report` (an object with
+ * "phase" at least; never secrets) gets the next "seq" (kept in
+ * agent.json, so it keeps rising across restarts) and is sent by
+ * net_agent_flush through net_agent_status.
+ */
+ferry_err net_agent_queue_status(struct net_agent *a, cJSON *report);
+
+/**
+ * POST the outbox: its status reports first, in order, one
+ * net_agent_status each (idempotent by seq: one already stored is answered
+ * as a duplicate; one the server refuses as malformed is dropped), then its
+ * events in one request (idempotent by event id). Empties it only when all
+ * went through; *sent counts events and reports.
+ */
 ferry_err net_agent_flush(struct net_agent *a, unsigned *sent);
 
 /** Random lowercase hex of 2*n characters into out (2n+1 bytes). */

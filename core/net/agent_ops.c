@@ -199,35 +199,26 @@ ferry_err net_agent_bundle_dir(struct net_agent *a, const char *bundle_dir, stru
 	return rc;
 }
 
-/* Sealed reply -> ODJ file bytes, checked for this machine and domain. */
-static ferry_err open_odj(struct net_agent *a, const struct net_reply *r, const char *domain,
-			  struct ferry_secret **out)
+ferry_err net_agent_odj_open(struct net_agent *a, const uint8_t *sealed, size_t len,
+			     const char *domain, struct ferry_secret **out)
 {
-	cJSON *j = cJSON_ParseWithLength((const char *)r->body.data, r->body.len);
-	const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "sealed");
 	struct ferry_secret *priv = NULL, *text = NULL, *bin = NULL;
 	struct odj_provision *p = NULL;
-	uint8_t *sealed = NULL;
-	size_t slen = 0;
-	ferry_err rc = FERRY_OK;
+	ferry_err rc = a->ks->load(a->ks->ctx, "agent.key", &priv);
 
-	if (!cJSON_IsString(s))
-		rc = ferry_error_set(FERRY_ECORRUPT, "odj: reply has no /sealed string");
-	if (!rc)
-		rc = ferry_base64_decode(&sealed, &slen, s->valuestring, strlen(s->valuestring));
-	if (!rc)
-		rc = a->ks->load(a->ks->ctx, "agent.key", &priv);
+	if (out)
+		*out = NULL;
 	if (!rc && priv->len != SEAL_KEY_LEN)
 		rc = ferry_error_set(FERRY_ECORRUPT, "agent.key: not %u bytes", SEAL_KEY_LEN);
 	if (!rc)
-		rc = seal_open(&text, priv->data, a->id, sealed, slen);
+		rc = seal_open(&text, priv->data, a->id, sealed, len);
 	if (!rc)
 		rc = odj_text_decode(&bin, text->data, text->len);
 	if (!rc)
 		rc = odj_decode(&p, bin->data, bin->len);
 	if (!rc)
 		rc = odj_validate(p, domain, a->machine);
-	if (!rc) {
+	if (!rc && out) {
 		*out = text;
 		text = NULL;
 	}
@@ -235,53 +226,103 @@ static ferry_err open_odj(struct net_agent *a, const struct net_reply *r, const 
 	ferry_secret_free(bin);
 	ferry_secret_free(text);
 	ferry_secret_free(priv);
-	if (sealed)
-		ferry_wipe(sealed, slen);
-	ferry_free(sealed);
-	cJSON_Delete(j);
 	return rc;
 }
 
-ferry_err net_agent_fetch_odj(struct net_agent *a, const char *target_domain,
-			      struct ferry_secret **out)
+static cJSON *odj_body(const struct net_agent *a, const struct net_odj_request *rq)
+{
+	cJSON *req = cJSON_CreateObject();
+
+	if (!req || !cJSON_AddStringToObject(req, "machine", a->machine) ||
+	    !cJSON_AddStringToObject(req, "domain", rq->domain) ||
+	    (rq->ou && !cJSON_AddStringToObject(req, "ou", rq->ou)) ||
+	    (rq->dry_run && !cJSON_AddBoolToObject(req, "dry_run", true))) {
+		cJSON_Delete(req);
+		return NULL;
+	}
+	return req;
+}
+
+/* The server's error text, for the detail of a 404/409 (bounded; never a secret). */
+static const char *reply_error(const struct net_reply *r, cJSON **j)
+{
+	const cJSON *e;
+
+	*j = cJSON_ParseWithLength((const char *)r->body.data, r->body.len);
+	e = cJSON_GetObjectItemCaseSensitive(*j, "error");
+	return cJSON_IsString(e) ? e->valuestring : "";
+}
+
+ferry_err net_agent_odj_sealed(struct net_agent *a, const struct net_odj_request *rq,
+			       uint8_t **sealed, size_t *len)
 {
 	struct ferry_secret *tok = NULL;
 	struct net_reply r = { 0 };
 	char url[NET_AGENT_ID_MAX + 32], *body = NULL;
-	cJSON *req = NULL;
+	cJSON *req = NULL, *rj = NULL;
+	const cJSON *s;
 	ferry_err rc;
 
-	*out = NULL;
+	*sealed = NULL;
+	*len = 0;
 	if (!a->id[0])
 		return ferry_error_set(FERRY_EPERM, "agent is not enrolled");
 	rc = a->ks->load(a->ks->ctx, "agent.token", &tok);
 	if (rc)
 		return rc;
 	snprintf(url, sizeof(url), "/v1/agents/%s/odj", a->id);
-	req = cJSON_CreateObject();
-	if (!req || !cJSON_AddStringToObject(req, "machine", a->machine) ||
-	    !cJSON_AddStringToObject(req, "domain", target_domain) ||
-	    !(body = cJSON_PrintUnformatted(req))) {
+	if (!(req = odj_body(a, rq)) || !(body = cJSON_PrintUnformatted(req))) {
 		rc = ferry_error_set(FERRY_ENOMEM, "odj request");
 		goto out;
 	}
 	rc = net_http(&r, &a->cfg, "POST", url, tok, body, strlen(body), NULL);
-	if (!rc && r.status != 200)
+	if (!rc && r.status != 200) {
 		rc = ferry_error_set(r.status == 404 || r.status == 409 ? FERRY_EBUSY : FERRY_EIO,
-				     "odj: server answered HTTP %ld", r.status);
-	else if (!rc)
-		rc = open_odj(a, &r, target_domain, out);
-	if (rc && rc != FERRY_EIO && rc != FERRY_EBUSY) {
+				     "odj: server answered HTTP %ld: %.300s", r.status,
+				     reply_error(&r, &rj));
+		goto out;
+	}
+	if (rc)
+		goto out;
+	rj = cJSON_ParseWithLength((const char *)r.body.data, r.body.len);
+	s = cJSON_GetObjectItemCaseSensitive(rj, "sealed");
+	if (!cJSON_IsString(s))
+		rc = ferry_error_set(FERRY_ECORRUPT, "odj: reply has no /sealed string");
+	else
+		rc = ferry_base64_decode(sealed, len, s->valuestring, strlen(s->valuestring));
+	if (!rc)
+		rc = net_agent_odj_open(a, *sealed, *len, rq->domain, NULL);
+	if (rc) {
 		char detail[512];
+
 		snprintf(detail, sizeof(detail), "%s: %s", ferry_strerror(rc), ferry_error_detail());
 		(void)net_agent_event(a, "odj_refused", detail);
 		ferry_error_set(rc, "%s", detail);
+		ferry_free(*sealed);
+		*sealed = NULL;
+		*len = 0;
 	}
 out:
 	cJSON_free(body);
 	cJSON_Delete(req);
+	cJSON_Delete(rj);
 	net_reply_free(&r);
 	ferry_secret_free(tok);
+	return rc;
+}
+
+ferry_err net_agent_fetch_odj(struct net_agent *a, const char *target_domain,
+			      struct ferry_secret **out)
+{
+	struct net_odj_request rq = { target_domain, NULL, false };
+	uint8_t *sealed = NULL;
+	size_t len = 0;
+	ferry_err rc = net_agent_odj_sealed(a, &rq, &sealed, &len);
+
+	*out = NULL;
+	if (!rc)
+		rc = net_agent_odj_open(a, sealed, len, target_domain, out);
+	ferry_free(sealed);
 	return rc;
 }
 

@@ -203,21 +203,19 @@ ferry_err net_agent_poll(struct net_agent *a, enum net_poll_result *res, struct 
 	return rc;
 }
 
-ferry_err net_agent_event(struct net_agent *a, const char *kind, const char *detail)
+/* One line appended to outbox.jsonl: {"id","time",...members}. */
+static ferry_err outbox_append(struct net_agent *a, cJSON *e, const char *what)
 {
 	char path[NET_PATH_MAX + 32], id[33], *line = NULL;
-	cJSON *e = cJSON_CreateObject();
 	ferry_err rc = net_random_hex(id, 16);
 	FILE *f = NULL;
 
-	if (!rc && (!e || !cJSON_AddStringToObject(e, "id", id) ||
+	if (!rc && (!cJSON_AddStringToObject(e, "id", id) ||
 		    !cJSON_AddNumberToObject(e, "time", (double)time(NULL)) ||
-		    !cJSON_AddStringToObject(e, "kind", kind) ||
-		    !cJSON_AddStringToObject(e, "detail", detail ? detail : "") ||
 		    !(line = cJSON_PrintUnformatted(e))))
-		rc = ferry_error_set(FERRY_ENOMEM, "event");
+		rc = ferry_error_set(FERRY_ENOMEM, "%s", what);
 	if (!rc && strlen(line) >= OUTBOX_LINE_MAX)
-		rc = ferry_error_set(FERRY_ERANGE, "event: longer than %u bytes", OUTBOX_LINE_MAX);
+		rc = ferry_error_set(FERRY_ERANGE, "%s: longer than %u bytes", what, OUTBOX_LINE_MAX);
 	if (!rc) {
 		snprintf(path, sizeof(path), "%s/outbox.jsonl", a->dir);
 		f = fopen(path, "ab");
@@ -227,35 +225,96 @@ ferry_err net_agent_event(struct net_agent *a, const char *kind, const char *det
 	if (f)
 		fclose(f);
 	cJSON_free(line);
+	return rc;
+}
+
+ferry_err net_agent_event(struct net_agent *a, const char *kind, const char *detail)
+{
+	cJSON *e = cJSON_CreateObject();
+	ferry_err rc = FERRY_OK;
+
+	if (!e || !cJSON_AddStringToObject(e, "kind", kind) ||
+	    !cJSON_AddStringToObject(e, "detail", detail ? detail : ""))
+		rc = ferry_error_set(FERRY_ENOMEM, "event");
+	if (!rc)
+		rc = outbox_append(a, e, "event");
 	cJSON_Delete(e);
 	return rc;
 }
 
-/* outbox.jsonl -> {"events":[...]} (at most NET_OUTBOX_MAX, bad lines dropped). */
-static ferry_err outbox_body(char **out, unsigned *n, const char *path)
+ferry_err net_agent_queue_status(struct net_agent *a, cJSON *report)
+{
+	cJSON *e = cJSON_CreateObject(), *copy = NULL;
+	ferry_err rc = FERRY_OK;
+
+	if (!cJSON_IsObject(report))
+		rc = ferry_error_set(FERRY_EINVAL, "status report: not an object");
+	cJSON_DeleteItemFromObjectCaseSensitive(report, "seq");
+	if (!rc && (!e || !cJSON_AddNumberToObject(report, "seq", (double)(a->status_seq + 1)) ||
+		    !(copy = cJSON_Duplicate(report, true)) ||
+		    !cJSON_AddItemToObject(e, "report", copy)))
+		rc = ferry_error_set(FERRY_ENOMEM, "status report");
+	if (!rc)
+		rc = outbox_append(a, e, "status report");
+	if (!rc) {
+		a->status_seq++;
+		rc = net_agent_save(a); /* the seq never goes back, even after a restart */
+	}
+	cJSON_Delete(e);
+	return rc;
+}
+
+/*
+ * outbox.jsonl -> its status reports (array `reports`, in order) and
+ * {"events":[...]} (at most NET_OUTBOX_MAX lines, bad lines dropped).
+ */
+static ferry_err outbox_read(char **events, unsigned *n, cJSON **reports, const char *path)
 {
 	cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "events");
 	char line[OUTBOX_LINE_MAX + 2];
 	FILE *f = fopen(path, "rb");
 	ferry_err rc = FERRY_OK;
+	unsigned lines = 0;
 
-	*out = NULL;
+	*events = NULL;
 	*n = 0;
-	if (!root || !arr)
+	if (!(*reports = cJSON_CreateArray()) || !root || !arr)
 		rc = ferry_error_set(FERRY_ENOMEM, "outbox");
-	while (!rc && f && *n < NET_OUTBOX_MAX && fgets(line, sizeof(line), f)) {
-		cJSON *e = cJSON_Parse(line);
-		if (cJSON_IsObject(e) && cJSON_AddItemToArray(arr, e))
-			(*n)++;
-		else
-			cJSON_Delete(e);
+	while (!rc && f && lines < NET_OUTBOX_MAX && fgets(line, sizeof(line), f)) {
+		cJSON *e = cJSON_Parse(line), *r = cJSON_DetachItemFromObjectCaseSensitive(e, "report");
+
+		lines++;
+		if (cJSON_IsObject(r) && cJSON_AddItemToArray(*reports, r))
+			r = NULL;
+		else if (!r && cJSON_IsObject(e) && cJSON_AddItemToArray(arr, e))
+			(*n)++, e = NULL;
+		cJSON_Delete(r);
+		cJSON_Delete(e);
 	}
 	if (f)
 		fclose(f);
-	if (!rc && *n && !(*out = cJSON_PrintUnformatted(root)))
+	if (!rc && *n && !(*events = cJSON_PrintUnformatted(root)))
 		rc = ferry_error_set(FERRY_ENOMEM, "outbox");
 	cJSON_Delete(root);
 	return rc;
+}
+
+/* The queued status reports, in order; a malformed one (400) is dropped. */
+static ferry_err flush_reports(struct net_agent *a, const cJSON *reports, unsigned *sent)
+{
+	const cJSON *r;
+	ferry_err rc;
+	bool dup;
+
+	cJSON_ArrayForEach(r, reports) {
+		rc = net_agent_status(a, r, &dup);
+		if (rc == FERRY_ECORRUPT)
+			continue; /* resending it would be refused for ever */
+		if (rc)
+			return rc;
+		(*sent)++;
+	}
+	return FERRY_OK;
 }
 
 ferry_err net_agent_flush(struct net_agent *a, unsigned *sent)
@@ -263,28 +322,34 @@ ferry_err net_agent_flush(struct net_agent *a, unsigned *sent)
 	struct ferry_secret *tok = NULL;
 	struct net_reply r = { 0 };
 	char path[NET_PATH_MAX + 32], url[ASSIGN_PATH_MAX], *body = NULL;
-	unsigned n = 0;
+	cJSON *reports = NULL;
+	unsigned n = 0, done = 0;
 	ferry_err rc;
 
 	if (sent)
 		*sent = 0;
 	snprintf(path, sizeof(path), "%s/outbox.jsonl", a->dir);
-	rc = outbox_body(&body, &n, path);
-	if (rc || !n)
+	rc = outbox_read(&body, &n, &reports, path);
+	if (rc || (!n && !cJSON_GetArraySize(reports)))
 		goto out;
 	rc = token(a, &tok);
-	if (rc)
-		goto out;
+	if (!rc)
+		rc = flush_reports(a, reports, &done);
+	if (rc || !n)
+		goto sent;
 	snprintf(url, sizeof(url), "/v1/agents/%s/events", a->id);
 	rc = net_http(&r, &a->cfg, "POST", url, tok, body, strlen(body), NULL);
 	if (!rc && (r.status < 200 || r.status > 299))
 		rc = ferry_error_set(FERRY_EIO, "events: server answered HTTP %ld", r.status);
-	if (!rc) {
+	if (!rc)
+		done += n;
+sent:
+	if (!rc)
 		remove(path);
-		if (sent)
-			*sent = n;
-	}
+	if (sent)
+		*sent = done;
 out:
+	cJSON_Delete(reports);
 	cJSON_free(body);
 	net_reply_free(&r);
 	ferry_secret_free(tok);

@@ -206,6 +206,22 @@ const struct odj_prov3 *odj_provision_prov3(const struct odj_provision *p);
 ferry_err odj_validate(const struct odj_provision *p, const char *expected_domain,
 		       const char *expected_machine);
 
+/*
+ * What NetRequestOfflineDomainJoin's status means for the migration. It
+ * returns NERR_Success (0) when the join is staged, and may return
+ * NERR_JoinPerformedMustRestart (2713, lmerr.h: "the join operation
+ * succeeded; a restart is required", Microsoft Learn, "Network Management
+ * Error Codes") when the join is done and only the reboot is left: the
+ * engine's next step is that reboot, so both are success. Anything else
+ * is a failure.
+ */
+#define ODJ_NERR_JOIN_PERFORMED_MUST_RESTART 2713u
+
+enum odj_join_result { ODJ_JOIN_DONE, ODJ_JOIN_DONE_RESTART, ODJ_JOIN_FAILED };
+
+/** The meaning of NetRequestOfflineDomainJoin's return value (see above). */
+enum odj_join_result odj_join_result_of(uint32_t status);
+
 /* --- JSON (odj_json.c) --- */
 
 /** The redacted inspect view (see docs/odj.md); the caller cJSON_Deletes it. */

@@ -112,3 +112,12 @@ ferry_err odj_validate(const struct odj_provision *p, const char *expected_domai
 		return ferry_error_set(FERRY_EMISMATCH, "ODJ: lpMachinePassword is missing or empty");
 	return check_agree(p, w);
 }
+
+enum odj_join_result odj_join_result_of(uint32_t status)
+{
+	if (status == 0)
+		return ODJ_JOIN_DONE;
+	if (status == ODJ_NERR_JOIN_PERFORMED_MUST_RESTART)
+		return ODJ_JOIN_DONE_RESTART;
+	return ODJ_JOIN_FAILED;
+}

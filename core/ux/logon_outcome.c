@@ -93,6 +93,16 @@ static const struct outcome_text texts[LOGON_OUTCOME_COUNT_] = {
 		"Try again later or contact the helpdesk." },
 	[LOGON_OUTCOME_OTHER] = { "other",
 		"Your new account could not be checked. Try again later or contact the helpdesk." },
+	[LOGON_OUTCOME_WRONG_ACCOUNT] = { "wrong_account",
+		"This is not the account this PC is moving to. Type the password of the account "
+		"shown, not your old one." },
+	[LOGON_OUTCOME_NOT_CACHED_POLICY] = { "not_cached_policy",
+		"Your password is right, but this PC keeps no cached logons (CachedLogonsCount "
+		"is 0). Your administrator must allow cached logons before the move." },
+	[LOGON_OUTCOME_NOT_CACHED_PROTECTED] = { "not_cached_protected",
+		"Your password is right, but your new account is in Protected Users, which "
+		"Windows never caches. Your administrator must take it out of that group before "
+		"the move." },
 };
 
 const char *logon_outcome_code(enum logon_outcome o)

@@ -27,6 +27,10 @@ enum logon_outcome {
 	LOGON_OUTCOME_NO_SERVERS,     /* no DC reachable: connect to the VPN */
 	LOGON_OUTCOME_TRUST_FAILURE,  /* the source-target trust failed */
 	LOGON_OUTCOME_OTHER,
+	/* Appended with issue 16 (values above unchanged): */
+	LOGON_OUTCOME_WRONG_ACCOUNT,  /* not the account this PC expects (an old account?) */
+	LOGON_OUTCOME_NOT_CACHED_POLICY,    /* logon ok, but CachedLogonsCount is 0 */
+	LOGON_OUTCOME_NOT_CACHED_PROTECTED, /* logon ok, but Protected Users keeps no verifier */
 	LOGON_OUTCOME_COUNT_
 };
 

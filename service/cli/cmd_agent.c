@@ -4,11 +4,12 @@
  *
  *   ferry agent enroll --state DIR --server URL --machine M --domain D [--os OS]
  *                      [--enroll-key-file FILE]
- *   ferry agent status --state DIR --seq N --phase P [--runbook R] [--step S]
- *                      [--cached-user NAME]
+ *   ferry agent status --state DIR --seq N|--queue --phase P [--runbook R]
+ *                      [--step S] [--cached-user NAME] [--rehearsal]
  *   ferry agent poll --state DIR
  *   ferry agent bundle-dir --state DIR --dir BUNDLE_DIR
- *   ferry agent fetch-odj --state DIR --out FILE [--target-domain D]
+ *   ferry agent fetch-odj --state DIR --out FILE [--target-domain D] [--ou OU]
+ *                         [--dry-run]
  *   ferry agent escrow --state DIR --server-key PUB --password-file FILE
  *   ferry agent event --state DIR --kind K [--detail TEXT]
  *   ferry agent flush --state DIR
@@ -58,6 +59,16 @@ static const char *opt(const struct ctx *c, const char *name)
 			return c->argv[i + 1];
 	}
 	return NULL;
+}
+
+/* A flag without a value (--queue). */
+static bool has(const struct ctx *c, const char *name)
+{
+	for (int i = 1; i < c->argc; i++) {
+		if (!strcmp(c->argv[i], name))
+			return true;
+	}
+	return false;
 }
 
 static int report(ferry_err rc)
@@ -195,9 +206,11 @@ static int do_bundle_dir(struct ctx *c)
 static int do_fetch_odj(struct ctx *c)
 {
 	const char *out = opt(c, "--out"), *dom = opt(c, "--target-domain");
+	struct net_odj_request rq = { NULL, opt(c, "--ou"), has(c, "--dry-run") };
 	struct ferry_secret *blob = NULL;
 	char domain[NET_NAME_MAX], hex[65];
-	uint8_t h[32];
+	uint8_t h[32], *sealed = NULL;
+	size_t slen = 0;
 	ferry_err rc = FERRY_OK;
 
 	if (!out)
@@ -206,8 +219,12 @@ static int do_fetch_odj(struct ctx *c)
 		snprintf(domain, sizeof(domain), "%s", dom);
 	else
 		rc = net_agent_target_domain(&c->a, domain, sizeof(domain));
+	rq.domain = domain;
 	if (!rc)
-		rc = net_agent_fetch_odj(&c->a, domain, &blob);
+		rc = net_agent_odj_sealed(&c->a, &rq, &sealed, &slen);
+	if (!rc)
+		rc = net_agent_odj_open(&c->a, sealed, slen, domain, &blob);
+	ferry_free(sealed);
 	if (!rc)
 		rc = cli_write_private_file(out, blob->data, blob->len);
 	if (!rc)
@@ -248,33 +265,47 @@ static int do_event(struct ctx *c)
 	return report(net_agent_event(&c->a, opt(c, "--kind"), opt(c, "--detail")));
 }
 
-/* One status report from options (the service sends them on its own; this is for tests and admins). */
+/*
+ * One status report from options (the service sends them on its own; this is
+ * for tests and admins): posted now with --seq N, or with --queue put in the
+ * outbox with the next seq, as the service does, for `flush` to send.
+ */
 static int do_status(struct ctx *c)
 {
 	const char *seq = opt(c, "--seq"), *phase = opt(c, "--phase");
+	bool queue = has(c, "--queue");
 	cJSON *j = cJSON_CreateObject();
 	bool dup = false;
 	ferry_err rc;
 
-	if (!seq || !phase || !j) {
+	if ((!seq && !queue) || !phase || !j) {
 		cJSON_Delete(j);
 		return CLI_EXIT_USAGE;
 	}
-	cJSON_AddNumberToObject(j, "seq", (double)strtoull(seq, NULL, 10));
+	if (seq)
+		cJSON_AddNumberToObject(j, "seq", (double)strtoull(seq, NULL, 10));
 	cJSON_AddStringToObject(j, "phase", phase);
 	if (opt(c, "--runbook"))
 		cJSON_AddStringToObject(j, "runbook", opt(c, "--runbook"));
 	if (opt(c, "--step"))
 		cJSON_AddStringToObject(j, "step", opt(c, "--step"));
+	if (has(c, "--rehearsal"))
+		cJSON_AddBoolToObject(j, "rehearsal", true);
 	if (opt(c, "--cached-user")) {
 		cJSON *u = cJSON_AddArrayToObject(j, "cached_users");
 
 		cJSON_AddItemToArray(u, cJSON_CreateString(opt(c, "--cached-user")));
 	}
-	rc = net_agent_status(&c->a, j, &dup);
+	if (queue) {
+		rc = net_agent_queue_status(&c->a, j);
+		if (!rc)
+			printf("status: queued as seq %llu\n", (unsigned long long)c->a.status_seq);
+	} else {
+		rc = net_agent_status(&c->a, j, &dup);
+		if (!rc)
+			printf("status: %s\n", dup ? "duplicate" : "stored");
+	}
 	cJSON_Delete(j);
-	if (!rc)
-		printf("status: %s\n", dup ? "duplicate" : "stored");
 	return report(rc);
 }
 
@@ -284,7 +315,7 @@ static int do_flush(struct ctx *c)
 	ferry_err rc = net_agent_flush(&c->a, &n);
 
 	if (!rc)
-		printf("sent: %u events\n", n);
+		printf("sent: %u events and status reports\n", n);
 	return report(rc);
 }
 

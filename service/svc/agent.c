@@ -38,6 +38,9 @@
 #include "svc/svc_platform.h"
 #include "svc/svc_texts.h"
 #include "util/mem.h"
+#include "sec/account.h"
+#include "ux/logon_policy.h"
+#include "ux/texts.h"
 #include "ux/experience.h"
 #include "win/sysops.h"
 #include "winutil.h"
@@ -80,6 +83,16 @@ struct svc_agent {
 };
 
 #define say(a, ...) agent_story_say(&(a)->story, __VA_ARGS__)
+#define phase(a, p, rb, step) agent_story_phase(&(a)->story, p, rb, step)
+
+/* A runbook's transition: only a migration's run is the device's funnel (a
+ * credentials-only runbook completing is not the device's "complete"). */
+static void rb_phase(struct svc_agent *a, const struct runbook *rb, const char *p,
+		     const char *step)
+{
+	if (rb && runbook_is_migration(rb))
+		phase(a, p, rb->id, step);
+}
 
 /* --- device state and experience (L) ------------------------------------------ */
 
@@ -100,6 +113,45 @@ static void device_state(struct svc_agent *a, struct device_state *st)
 	st->device_name = a->device[0] ? a->device : NULL;
 }
 
+/*
+ * (L) The account the cache prompt is for (issue 16, finding 3): the
+ * runbook's username placeholder expanded, where {target_user} is, until
+ * the identity mapping names the target account, the account part of who
+ * last signed in here; in the runbook's target domain, or the batch's
+ * when the cache runbook names none (a UPN may carry an alternate suffix). *shown is what the tile shows ("" when unknown).
+ */
+static bool expected_account(struct svc_agent *a, const struct runbook *rb,
+			     struct cache_account *acct, char *shown, size_t cap)
+{
+	char src[IPC_NAME_MAX * 2 + 2] = "", part[ACCOUNT_PART_MAX + 1], expanded[IPC_NAME_MAX + 1];
+	const char *tmpl = rb ? rb->user_experience.cache_credentials.username_placeholder : NULL;
+	struct ux_vars v = { 0 };
+
+	const char *domain = rb ? rb->device_state.domain : NULL;
+
+	shown[0] = '\0';
+	/* A cache-only runbook names no domain: the batch's migration does. */
+	for (size_t i = 0; !domain && i < a->plan.n_rbs; i++)
+		domain = a->plan.rbs[i]->device_state.domain;
+	if (!rb || !domain || !*domain || !a->plat)
+		return false;
+	svc_platform_source_user(a->plat, src, sizeof(src));
+	account_part(part, sizeof(part), src);
+	v.target_user = part;
+	v.source_user = src;
+	v.target_domain = domain;
+	v.device_name = a->device;
+	if (ux_expand(expanded, sizeof(expanded), tmpl && *tmpl ? tmpl : "{target_user}", &v) !=
+		    FERRY_OK ||
+	    cache_account_expected(acct, expanded, domain) != FERRY_OK)
+		return false;
+	if (acct->upn)
+		snprintf(shown, cap, "%s", acct->user);
+	else
+		snprintf(shown, cap, "%s\\%s", acct->domain, acct->user);
+	return true;
+}
+
 static void refresh_experience(struct svc_agent *a)
 {
 	const struct runbook *rb = agent_plan_find(&a->plan, a->decision.runbook);
@@ -107,9 +159,12 @@ static void refresh_experience(struct svc_agent *a)
 	struct ux_experience_input in = { 0 };
 	static const struct ipc_experience empty;
 	struct ipc_experience x;
+	struct cache_account acct;
+	char shown[IPC_NAME_MAX + 1];
 	uint64_t g;
 
-	v.target_user = a->state.creds_user;
+	expected_account(a, rb, &acct, shown, sizeof(shown));
+	v.target_user = a->state.creds_user[0] ? a->state.creds_user : shown;
 	v.target_domain = rb ? rb->device_state.domain : NULL;
 	v.device_name = a->device;
 	in.decision = &a->decision;
@@ -213,10 +268,26 @@ void svc_agent_ack_complete(struct svc_agent *a)
 ferry_err svc_agent_cache_credentials(struct svc_agent *a, const char *user, const char *domain,
 				      struct ferry_secret *password, enum logon_outcome *out)
 {
+	struct cache_account acct;
+	char shown[IPC_NAME_MAX + 1];
+	bool known;
 	ferry_err err;
 
-	/* The ordinary platform: the Windows logon, or the rehearsal's record. */
+	/* Only the account this PC moves to, in the runbook's target domain:
+	 * never "whoever typed a valid account" (issue 16, finding 3). */
 	*out = LOGON_OUTCOME_OTHER;
+	EnterCriticalSection(&a->lock);
+	known = expected_account(a, agent_plan_find(&a->plan, a->decision.runbook), &acct, shown,
+				 sizeof(shown));
+	LeaveCriticalSection(&a->lock);
+	if (!known || !cache_account_matches(&acct, user, domain)) {
+		svc_log("cache_credentials: %s%s%s is not the expected account %s: refused unchecked",
+			domain, *domain ? "\\" : "", user, known ? shown : "(unknown)");
+		ferry_secret_free(password);
+		*out = LOGON_OUTCOME_WRONG_ACCOUNT;
+		return FERRY_OK;
+	}
+	/* The ordinary platform: the Windows logon, or the rehearsal's record. */
 	err = a->pf->check_logon(a->pf->ctx, user, domain, password, out);
 	if (err != FERRY_OK || *out != LOGON_OUTCOME_OK)
 		return err;
@@ -225,6 +296,7 @@ ferry_err svc_agent_cache_credentials(struct svc_agent *a, const char *user, con
 	snprintf(a->state.creds_user, sizeof(a->state.creds_user), "%s%s%s", domain ? domain : "",
 		 domain && *domain ? "\\" : "", user ? user : "");
 	say(a, "user: caches the target credentials of %s (pipe)", a->state.creds_user);
+	phase(a, "credentials_cached", "", "");
 	answered(a);
 	return FERRY_OK;
 }
@@ -285,6 +357,7 @@ static int64_t user_turn(struct svc_agent *a, const struct schedule_decision *d)
 		snprintf(a->state.creds_user, sizeof(a->state.creds_user), "%s", "(target user)");
 		if (a->rh)
 			agent_story_record(&a->story, "cache_credentials_prompt", "answer=cached");
+		phase(a, "credentials_cached", "", "");
 		return 0;
 	case AGENT_ANSWER_START:
 		a->state.start_requested = true;
@@ -301,6 +374,7 @@ static int64_t user_turn(struct svc_agent *a, const struct schedule_decision *d)
 static int64_t runbook_done(struct svc_agent *a, const struct runbook *rb)
 {
 	say(a, "runbook %s complete", rb->id);
+	rb_phase(a, rb, "complete", "");
 	svc_log_event(a->opt.rehearse ? SVC_EV_REHEARSAL : SVC_EV_RUNBOOK_COMPLETE,
 		      "runbook %s complete", rb->id);
 	if (agent_state_add_completed(&a->state, rb->id) != FERRY_OK)
@@ -332,6 +406,11 @@ static int64_t engine_turn(struct svc_agent *a, const struct runbook *rb, int64_
 			      ferry_strerror(err), ferry_error_detail());
 		return RETRY_AFTER_STORAGE_FAILURE_S;
 	}
+	if (res.status != ENGINE_DONE && res.status != ENGINE_STOPPED) {
+		const char *step, *stage = agent_engine_stage(a->engine, &step);
+
+		rb_phase(a, rb, stage, step);
+	}
 	switch (res.status) {
 	case ENGINE_DONE:
 		return runbook_done(a, rb);
@@ -347,6 +426,7 @@ static int64_t engine_turn(struct svc_agent *a, const struct runbook *rb, int64_
 		return res.wake_at > now ? res.wake_at - now : 1;
 	case ENGINE_STOPPED:
 		svc_log_event(SVC_EV_RUNBOOK_STOPPED, "runbook %s: %s", rb->id, res.reason);
+		rb_phase(a, rb, "stopped", "");
 		return -1; /* nothing more to do for it */
 	}
 	return MAX_WAIT_S;
@@ -360,6 +440,7 @@ static void runbook_start(struct svc_agent *a, const struct schedule_decision *d
 		      "runbook %s started", d->runbook);
 	snprintf(a->state.running, sizeof(a->state.running), "%s", d->runbook);
 	svc_platform_migration_hint(a->plat, rb, true);
+	rb_phase(a, rb, "migrating", "");
 	a->state.start_requested = false;
 	a->state.start_announced_at = a->state.snoozed_until = RB_TIME_NONE;
 	agent_engine_forget(a->engine);
@@ -576,8 +657,11 @@ static ferry_err setup_platform(struct svc_agent *a)
 	if ((err = svc_texts_new(&a->texts, below, &a->run)) != FERRY_OK)
 		return err;
 	a->pf = svc_net_wrap(a->net, svc_texts_platform(a->texts), agent_story_record, &a->story);
-	if (a->net)
+	if (a->net) {
 		svc_platform_set_escrow(a->plat, svc_net_escrow, a->net);
+		a->story.on_phase = svc_net_status; /* transitions become status reports */
+		a->story.on_phase_ctx = a->net;
+	}
 	return agent_engine_new(&a->engine, a->pf, a->opt.rehearse ? "rehearsal-" : "");
 }
 

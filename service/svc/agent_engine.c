@@ -127,3 +127,27 @@ void agent_engine_progress(const struct agent_engine *e, const char *running,
 	}
 	in->fallback_available = running[0] && e->known && fallback_available(e);
 }
+
+const char *agent_engine_stage(const struct agent_engine *e, const char **next_step)
+{
+	const char *stage = "migrating";
+	int rank = 0;
+
+	*next_step = "";
+	if (!e->known || !e->steps)
+		return stage;
+	for (size_t i = 0; i < e->n_steps && i < e->last.step; i++) {
+		enum engine_op op = e->steps[i].op;
+
+		if (rank < 3 && (op == OP_REACL_PATHS || op == OP_REACL_REGISTRY_HIVES ||
+				 op == OP_REMAP_PROFILE))
+			stage = "reacl_done", rank = 3;
+		else if (rank < 2 && op == OP_IMPORT_ODJ)
+			stage = "joined", rank = 2;
+		else if (rank < 1 && op == OP_UNJOIN_DOMAIN)
+			stage = "unjoined", rank = 1;
+	}
+	if (e->last.step < e->n_steps)
+		*next_step = engine_op_name(e->steps[e->last.step].op);
+	return stage;
+}

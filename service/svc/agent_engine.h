@@ -35,4 +35,12 @@ void agent_engine_forget(struct agent_engine *e);
 void agent_engine_progress(const struct agent_engine *e, const char *running,
 			   struct ux_experience_input *in);
 
+/**
+ * Where the run stands in docs/protocol.md's status phases, from the steps
+ * done so far: "reacl_done" once a ReACL or profile remap step is done,
+ * else "joined" once the ODJ import is, else "unjoined" once the unjoin is,
+ * else "migrating". *next_step: the next step's op name ("" when none).
+ */
+const char *agent_engine_stage(const struct agent_engine *e, const char **next_step);
+
 #endif

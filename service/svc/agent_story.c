@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "engine/rehearse.h"
 #include "runbook/rfc3339.h"
@@ -32,6 +33,22 @@ void agent_story_say(struct agent_story *s, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	agent_story_line(s, text);
+}
+
+void agent_story_phase(struct agent_story *s, const char *phase, const char *runbook,
+		       const char *step)
+{
+	char told[sizeof(s->told)];
+
+	snprintf(told, sizeof(told), "%s/%s/%s", phase, runbook, step);
+	if (!strcmp(told, s->told))
+		return;
+	memcpy(s->told, told, sizeof(told));
+	/* The log only: the test clock's stdout is the rehearsal's golden story. */
+	svc_log("phase %s%s%s%s%s", phase, runbook[0] ? ", runbook " : "", runbook,
+		step[0] ? ", next step " : "", step);
+	if (s->on_phase)
+		s->on_phase(s->on_phase_ctx, phase, runbook, step);
 }
 
 void agent_story_record(void *story, const char *op, const char *args)

@@ -12,14 +12,28 @@
  *             the event outbox, and track "server unreachable". A new
  *             bundle goes to the agent, which applies it at its next safe
  *             point (no runbook in a phase).
- *   platform  a platform_layer over the agent's platform: import_odj
- *             first fetches the sealed blob and stores it DPAPI-sealed
- *             where the import op reads it; report_event queues an event.
+ *   platform  a platform_layer over the agent's platform: obtain_odj
+ *             fetches the sealed blob (POST /odj with the runbook's
+ *             computer_ou), which core/net opens and validates, and keeps
+ *             it in the server's sealed form in <state>\odj.sealed;
+ *             odj_ready opens and validates that file (unjoin_domain's
+ *             guard); import_odj opens it again, imports it and deletes it
+ *             (fetched again when missing); report_event queues an event.
+ *   rehearsal no network side effect: obtain_odj is the server's dry run
+ *             (nothing provisioned nor stored), checked in memory and kept
+ *             nowhere; no escrow; status reports carry "rehearsal": true,
+ *             which the server records and never acts on.
  *   escrow    svc_net_escrow, the one place a fallback password goes to
  *             the server: the Windows binding hands it the password it
- *             made; a rehearsal's layer a throwaway one.
+ *             made (never in a rehearsal).
  *   events    the log's event hook (svc_log_set_event_hook) queues every
  *             milestone while the client runs.
+ *   status    svc_net_status, the agent story's phase hook, queues a
+ *             status report (POST /v1/agents/{id}/status) in the same
+ *             outbox on every transition; the poll thread adds a heartbeat
+ *             repeating the last one at its first good poll and whenever a
+ *             day passed without a report.
+ *             The outbox's flush sends them, idempotent by seq.
  *
  * The same accept path serves a signed bundle an admin dropped in BundleDir
  * (bundle.json) when no server is configured.
@@ -48,7 +62,6 @@
 #include "util/base64.h"
 #include "util/hex.h"
 #include "util/mem.h"
-#include "ux/pwgen.h"
 #include "win/agent_key.h"
 #include "win/config.h"
 #include "win/fileio.h"
@@ -57,6 +70,8 @@
 
 #define NET_SECRET_MAX 4096u
 #define FLUSH_EVERY_S 10u
+#define HEARTBEAT_S 86400u /* a status report at least daily, even with no transition */
+#define LAST_STATUS "status-last" /* <state>\net\status-last.json: the heartbeat repeats it */
 
 struct svc_net {
 	struct platform_layer layer; /* first: the layer's ctx is this struct */
@@ -68,6 +83,7 @@ struct svc_net {
 	bool rehearse, server;
 	uint8_t escrow_pub[SEAL_KEY_LEN];
 	bool have_escrow;
+	struct ferry_secret *enroll_key; /* ENROLL_KEY (policy/MSI); NULL = none; never logged */
 	HANDLE thread, wake;
 	uint32_t poll_override_s;   /* tests: poll this often instead (0 = the server's) */
 	volatile LONG stopping;
@@ -75,6 +91,8 @@ struct svc_net {
 	void *on_bundle_ctx;
 	rehearse_sink_fn record;     /* rehearsal records this layer makes */
 	void *record_ctx;
+	cJSON *last_status;          /* the last report queued (phase, runbook, step) */
+	int64_t status_at;           /* when it was queued (a heartbeat is one too) */
 };
 
 /* --- key store: DPAPI files in <state>\net ------------------------------------ */
@@ -147,6 +165,9 @@ static ferry_err configure(struct svc_net *n, const struct svc_options *o, uint8
 			 "sha256//" : "", pin);
 	if (!err)
 		err = set_str(n->a.ca_file, sizeof(n->a.ca_file), o->ca);
+	/* The enrolment key comes from the registry only: never a command line. */
+	if (!err && c && c->enroll_key)
+		err = ferry_secret_from(&n->enroll_key, c->enroll_key, strlen(c->enroll_key));
 	*have_pub = false;
 	if (!err && key && *key) {
 		err = sig_public_key_parse(pub, key, "SigningPublicKey");
@@ -208,7 +229,95 @@ static void use_previous(struct svc_net *n, struct bundle **out)
 			      ferry_error_detail());
 }
 
+/* --- status reports -------------------------------------------------------------------- */
+
+/* Queue one report (under `lock`) and keep it as the heartbeat's model. */
+static void status_queue_locked(struct svc_net *n, cJSON *report, const char *what)
+{
+	if (net_agent_queue_status(&n->a, report) != FERRY_OK) {
+		svc_log("net: status report (%s) not queued: %s", what, ferry_error_detail());
+		cJSON_Delete(report);
+		return;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(report, "seq");
+	cJSON_DeleteItemFromObjectCaseSensitive(report, "heartbeat");
+	if (write_json(n->dir, LAST_STATUS, report) != FERRY_OK)
+		svc_log("net: %s not kept: %s", LAST_STATUS, ferry_error_detail());
+	cJSON_Delete(n->last_status);
+	n->last_status = report;
+	n->status_at = (int64_t)time(NULL);
+}
+
+void svc_net_status(void *ctx, const char *phase, const char *runbook, const char *step)
+{
+	struct svc_net *n = ctx;
+	cJSON *r;
+
+	if (!n || !n->server)
+		return;
+	/* A rehearsal's reports say so: the server records them and acts on none. */
+	if (!(r = cJSON_CreateObject()) || !cJSON_AddStringToObject(r, "phase", phase) ||
+	    (runbook[0] && !cJSON_AddStringToObject(r, "runbook", runbook)) ||
+	    (step[0] && !cJSON_AddStringToObject(r, "step", step)) ||
+	    (n->rehearse && !cJSON_AddBoolToObject(r, "rehearsal", true)) ||
+	    !cJSON_AddBoolToObject(r, "heartbeat", false)) {
+		cJSON_Delete(r);
+		svc_log("net: status report (%s) not queued: out of memory", phase);
+		return;
+	}
+	EnterCriticalSection(&n->lock);
+	status_queue_locked(n, r, phase);
+	LeaveCriticalSection(&n->lock);
+	if (n->wake)
+		SetEvent(n->wake); /* sent at once rather than at the next poll */
+}
+
+/* The daily heartbeat (under `lock`): the last report again, marked as one. */
+static void heartbeat_locked(struct svc_net *n)
+{
+	cJSON *r;
+
+	if (!n->a.id[0] || (int64_t)time(NULL) - n->status_at < (int64_t)HEARTBEAT_S)
+		return;
+	r = n->last_status ? cJSON_Duplicate(n->last_status, true) : cJSON_CreateObject();
+	if (r && !n->last_status && !cJSON_AddStringToObject(r, "phase", "idle"))
+		cJSON_Delete(r), r = NULL;
+	if (r && n->rehearse && !cJSON_GetObjectItemCaseSensitive(r, "rehearsal") &&
+	    !cJSON_AddBoolToObject(r, "rehearsal", true))
+		cJSON_Delete(r), r = NULL;
+	if (!r || !cJSON_AddBoolToObject(r, "heartbeat", true)) {
+		cJSON_Delete(r);
+		return;
+	}
+	status_queue_locked(n, r, "heartbeat");
+}
+
+/* The last report of an earlier run, so that a heartbeat never goes back to "idle". */
+static void status_load(struct svc_net *n)
+{
+	wchar_t path[MAX_PATH];
+	uint8_t *text = NULL;
+	size_t len = 0;
+	cJSON *j;
+
+	swprintf(path, MAX_PATH, L"%ls\%hs.json", n->dir, LAST_STATUS);
+	if (win_file_read(&text, &len, path, 4096) != FERRY_OK)
+		return;
+	j = cJSON_ParseWithLength((const char *)text, len);
+	ferry_free(text);
+	if (cJSON_IsObject(j) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "phase")))
+		n->last_status = j;
+	else
+		cJSON_Delete(j);
+}
+
 /* --- start ------------------------------------------------------------------------- */
+
+/* Enrol with the server's enrolment key when one is configured. */
+static ferry_err enroll(struct svc_net *n)
+{
+	return net_agent_enroll_key(&n->a, "Windows", n->enroll_key);
+}
 
 static ferry_err first_contact(struct svc_net *n, const char *bundle_dir, struct bundle **out)
 {
@@ -223,7 +332,7 @@ static ferry_err first_contact(struct svc_net *n, const char *bundle_dir, struct
 			svc_log_event(SVC_EV_FAILURE, "BundleDir bundle refused: %s", ferry_error_detail());
 		return err;
 	}
-	if (!n->a.id[0] && (err = net_agent_enroll(&n->a, "Windows")) != FERRY_OK) {
+	if (!n->a.id[0] && (err = enroll(n)) != FERRY_OK) {
 		svc_log("net: enrolment failed: %s", ferry_error_detail());
 		use_previous(n, out);
 		return FERRY_OK;
@@ -281,6 +390,7 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struc
 			bundle_file = true, fclose(f);
 	}
 	if (!n->server && !bundle_file) {
+		ferry_secret_free(n->enroll_key);
 		DeleteCriticalSection(&n->lock);
 		ferry_free(n);
 		return FERRY_OK; /* neither: only an admin's --batch runs (agent.c) */
@@ -326,6 +436,7 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struc
 	if (!n->a.domain[0])
 		snprintf(n->a.domain, sizeof(n->a.domain), "%s", "(current domain)");
 	net_agent_bind(&n->a);
+	status_load(n);
 	if ((err = first_contact(n, bundle_dir, bundle)) != FERRY_OK)
 		goto fail;
 	svc_log_set_event_hook(event_hook, n);
@@ -333,6 +444,8 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struc
 	return FERRY_OK;
 fail:
 	svc_log_event(SVC_EV_FAILURE, "migration server client: %s", ferry_error_detail());
+	ferry_secret_free(n->enroll_key);
+	cJSON_Delete(n->last_status);
 	DeleteCriticalSection(&n->lock);
 	ferry_free(n);
 	return err;
@@ -371,7 +484,7 @@ static DWORD WINAPI poll_thread(void *arg)
 		if (WaitForSingleObject(n->wake, wait * 1000u) == WAIT_OBJECT_0 && n->stopping)
 			break;
 		EnterCriticalSection(&n->lock);
-		if (!n->a.id[0] && net_agent_enroll(&n->a, "Windows") != FERRY_OK)
+		if (!n->a.id[0] && enroll(n) != FERRY_OK)
 			err = FERRY_EIO;
 		else
 			err = net_agent_poll(&n->a, &res, &b);
@@ -382,6 +495,8 @@ static DWORD WINAPI poll_thread(void *arg)
 			svc_log("net: bundle sequence %llu accepted; applied at the agent's next safe "
 				"point", (unsigned long long)b->sequence);
 		}
+		if (err == FERRY_OK)
+			heartbeat_locked(n);
 		if (err == FERRY_OK && net_agent_flush(&n->a, &sent) != FERRY_OK)
 			svc_log("net: events not sent yet: %s", ferry_error_detail());
 		if (err != FERRY_OK)
@@ -450,6 +565,8 @@ void svc_net_stop(struct svc_net *n)
 	else if (n->server)
 		svc_log("net: %u event(s) sent at stop", sent);
 	LeaveCriticalSection(&n->lock);
+	ferry_secret_free(n->enroll_key);
+	cJSON_Delete(n->last_status);
 	DeleteCriticalSection(&n->lock);
 	ferry_free(n);
 }
@@ -488,104 +605,173 @@ ferry_err svc_net_escrow(void *ctx, const struct ferry_secret *pw)
 
 /* --- the platform layer ---------------------------------------------------------------- */
 
-static ferry_err rng(void *ctx, uint8_t *buf, size_t len)
+/* <state>\odj.sealed: the server's sealed form (core/net/seal.h, sealed to
+ * this agent's key and id), kept from obtain_odj until the import. */
+static void odj_path(const struct svc_net *n, wchar_t *path)
 {
-	(void)ctx;
-	return svc_random(buf, len);
+	swprintf(path, MAX_PATH, L"%ls\\odj.sealed", n->state);
 }
 
-/* What reached the import op, for the rehearsal's record: the sealed file
- * opened as win_odj_import opens it, hashed and inspected (redacted: the
- * inspection carries the password's length, never the password). */
-static void rehearsal_witness(struct svc_net *n, const wchar_t *path)
+/* The blob on disk opened and validated (this machine, domain); *plain
+ * (may be NULL: a check only) receives its text form. Under `lock`. */
+static ferry_err odj_on_disk_locked(struct svc_net *n, const char *domain,
+				    struct ferry_secret **plain)
 {
-	uint8_t *sealed = NULL, h[32];
-	size_t len = 0;
-	DATA_BLOB in, plain = { 0, NULL };
-	struct ferry_secret *bin = NULL;
-	struct odj_provision *p = NULL;
-	cJSON *j = NULL;
-	char hex[65], args[160];
-
-	if (win_file_read(&sealed, &len, path, 1u << 20) != FERRY_OK || len <= 8)
-		goto out;
-	in.pbData = sealed + 8;
-	in.cbData = (DWORD)(len - 8);
-	if (!CryptUnprotectData(&in, NULL, NULL, NULL, NULL, CRYPTPROTECT_UI_FORBIDDEN, &plain))
-		goto out;
-	if (net_sha256(h, plain.pbData, plain.cbData) == FERRY_OK) {
-		ferry_hex_encode(hex, h, 32);
-		snprintf(args, sizeof(args), "bytes=%lu sha256=%s", (unsigned long)plain.cbData, hex);
-		if (n->record)
-			n->record(n->record_ctx, "odj_sealed_for_import", args);
-	}
-	if (plain.cbData >= 2 && plain.pbData[0] == 0xFF && plain.pbData[1] == 0xFE &&
-	    odj_text_decode(&bin, plain.pbData, plain.cbData) == FERRY_OK &&
-	    odj_decode(&p, bin->data, bin->len) == FERRY_OK &&
-	    odj_provision_to_json(&j, p) == FERRY_OK)
-		(void)write_json(n->state, "rehearsal-odj-inspect", j);
-	SecureZeroMemory(plain.pbData, plain.cbData);
-	LocalFree(plain.pbData);
-out:
-	cJSON_Delete(j);
-	odj_provision_free(p);
-	ferry_secret_free(bin);
-	ferry_free(sealed);
-}
-
-/* Fetch the sealed blob, check it, and store it DPAPI-sealed where import reads it. */
-static ferry_err fetch_odj(struct svc_net *n, const char *domain)
-{
-	struct ferry_secret *blob = NULL;
 	wchar_t path[MAX_PATH];
+	uint8_t *sealed = NULL;
+	size_t len = 0;
 	ferry_err err;
 
-	EnterCriticalSection(&n->lock);
-	err = net_agent_fetch_odj(&n->a, domain, &blob);
-	LeaveCriticalSection(&n->lock);
-	if (err != FERRY_OK)
+	odj_path(n, path);
+	if ((err = win_file_read(&sealed, &len, path, SEAL_OVERHEAD + 2u * ODJ_MAX_BLOB_BYTES)))
 		return err;
-	/* Rehearsal keeps its own file: the real import path is never primed. */
-	swprintf(path, MAX_PATH, L"%ls\\%ls", n->state,
-		 n->rehearse ? L"rehearsal-odj.sealed" : L"odj.sealed");
-	err = win_odj_store(path, blob);
-	ferry_secret_free(blob);
-	if (err == FERRY_OK) {
-		svc_log("net: ODJ blob for %s received, validated and sealed", domain);
-		if (n->rehearse)
-			rehearsal_witness(n, path);
-	}
+	err = net_agent_odj_open(&n->a, sealed, len, domain, plain);
+	ferry_free(sealed);
 	return err;
 }
 
-static ferry_err l_import_odj(void *ctx, const char *domain, const char *ou)
+/* The server's blob (validated by core/net before it returns), kept on disk. */
+static ferry_err odj_fetch_locked(struct svc_net *n, const char *domain, const char *ou)
+{
+	struct net_odj_request rq = { domain, ou, false };
+	wchar_t path[MAX_PATH];
+	uint8_t *sealed = NULL;
+	size_t len = 0;
+	ferry_err err = net_agent_odj_sealed(&n->a, &rq, &sealed, &len);
+
+	odj_path(n, path);
+	if (!err)
+		err = win_file_write_atomic(path, sealed, len);
+	if (!err)
+		svc_log("net: ODJ blob for %s obtained, validated for this PC and kept in the "
+			"server's sealed form (%lu bytes)", domain, (unsigned long)len);
+	ferry_free(sealed);
+	return err;
+}
+
+/* A rehearsal's obtain_odj: the server's dry run (nothing provisioned nor
+ * stored there), the blob opened and validated in memory, its hash and
+ * redacted inspection recorded, nothing kept on disk. */
+static ferry_err odj_rehearse_locked(struct svc_net *n, const char *domain, const char *ou)
+{
+	struct net_odj_request rq = { domain, ou, true };
+	struct ferry_secret *plain = NULL, *bin = NULL;
+	struct odj_provision *p = NULL;
+	uint8_t *sealed = NULL, h[32];
+	size_t len = 0;
+	cJSON *j = NULL;
+	char hex[65], args[200];
+	ferry_err err = net_agent_odj_sealed(&n->a, &rq, &sealed, &len);
+
+	if (!err)
+		err = net_agent_odj_open(&n->a, sealed, len, domain, &plain);
+	if (!err)
+		err = net_sha256(h, plain->data, plain->len);
+	if (!err) {
+		ferry_hex_encode(hex, h, 32);
+		snprintf(args, sizeof(args), "dry_run=true bytes=%lu sha256=%s",
+			 (unsigned long)plain->len, hex);
+		if (n->record)
+			n->record(n->record_ctx, "odj_checked", args);
+		if (odj_text_decode(&bin, plain->data, plain->len) == FERRY_OK &&
+		    odj_decode(&p, bin->data, bin->len) == FERRY_OK &&
+		    odj_provision_to_json(&j, p) == FERRY_OK)
+			(void)write_json(n->state, "rehearsal-odj-inspect", j);
+		svc_log("net: rehearsal: the server holds a valid ODJ blob for this PC in %s; "
+			"checked read-only, nothing kept", domain);
+	}
+	cJSON_Delete(j);
+	odj_provision_free(p);
+	ferry_secret_free(bin);
+	ferry_secret_free(plain);
+	ferry_free(sealed);
+	return err;
+}
+
+static ferry_err l_obtain_odj(void *ctx, const char *domain, const char *ou)
 {
 	struct svc_net *n = ctx;
 	const struct ferry_platform *in = platform_layer_inner(ctx);
 	ferry_err err;
 
-	if ((err = fetch_odj(n, domain)) != FERRY_OK) {
+	EnterCriticalSection(&n->lock);
+	if (n->rehearse)
+		err = odj_rehearse_locked(n, domain, ou);
+	else if ((err = odj_on_disk_locked(n, domain, NULL)) != FERRY_OK)
+		err = odj_fetch_locked(n, domain, ou); /* idempotent: a valid one on disk is kept */
+	LeaveCriticalSection(&n->lock);
+	if (err == FERRY_EBUSY) {
+		svc_log("net: ODJ blob not ready yet: %s", ferry_error_detail());
+		return err;
+	}
+	if (err != FERRY_OK) {
 		svc_log_event(SVC_EV_FAILURE, "ODJ blob not obtained: %s", ferry_error_detail());
 		return err;
 	}
-	return in->import_odj(in->ctx, domain, ou);
+	/* A rehearsal's inner table records the op and simulates the blob on disk. */
+	return n->rehearse ? in->obtain_odj(in->ctx, domain, ou) : FERRY_OK;
+}
+
+static ferry_err l_odj_ready(void *ctx, const char *domain, bool *ready)
+{
+	struct svc_net *n = ctx;
+	const struct ferry_platform *in = platform_layer_inner(ctx);
+	ferry_err err;
+
+	if (n->rehearse)
+		return in->odj_ready(in->ctx, domain, ready);
+	EnterCriticalSection(&n->lock);
+	err = odj_on_disk_locked(n, domain, NULL);
+	LeaveCriticalSection(&n->lock);
+	*ready = err == FERRY_OK;
+	if (!*ready && err != FERRY_ENOTFOUND)
+		svc_log("net: the ODJ blob on disk is not usable: %s", ferry_error_detail());
+	return FERRY_OK;
+}
+
+/* The import from the server's sealed form: opened and validated again,
+ * fetched again when missing or bad (the server gives the same bytes until
+ * the join is reported), and deleted after the import whatever its result. */
+static ferry_err l_import_odj(void *ctx, const char *domain, const char *ou)
+{
+	struct svc_net *n = ctx;
+	const struct ferry_platform *in = platform_layer_inner(ctx);
+	struct ferry_secret *plain = NULL;
+	wchar_t path[MAX_PATH];
+	ferry_err err;
+
+	if (n->rehearse)
+		return in->import_odj(in->ctx, domain, ou);
+	EnterCriticalSection(&n->lock);
+	if ((err = odj_on_disk_locked(n, domain, &plain)) != FERRY_OK &&
+	    (err = odj_fetch_locked(n, domain, ou)) == FERRY_OK)
+		err = odj_on_disk_locked(n, domain, &plain);
+	LeaveCriticalSection(&n->lock);
+	if (err != FERRY_OK) {
+		svc_log_event(SVC_EV_FAILURE, "ODJ blob not obtained for the import: %s",
+			      ferry_error_detail());
+		return err;
+	}
+	svc_log("import_odj: domain %s, OU %s", domain, ou ? ou : "(default)");
+	err = win_odj_import_blob(plain, domain);
+	ferry_secret_free(plain);
+	odj_path(n, path);
+	if (!DeleteFileW(path) && GetLastError() != ERROR_FILE_NOT_FOUND)
+		MoveFileExW(path, NULL, MOVEFILE_DELAY_UNTIL_REBOOT);
+	return err;
 }
 
 static ferry_err l_create_fallback(void *ctx, const char *username)
 {
 	struct svc_net *n = ctx;
 	const struct ferry_platform *in = platform_layer_inner(ctx);
-	struct ferry_secret *pw = NULL;
-	ferry_err err = in->create_fallback_account(in->ctx, username);
 
-	/* Rehearsing, no account exists, but the escrow conversation is the
-	 * real one: a freshly generated password that unlocks nothing. (The
-	 * real account's password reaches svc_net_escrow from the binding.) */
-	if (err == FERRY_OK && n->rehearse && pwgen_generate(&pw, 24, rng, NULL) == FERRY_OK) {
-		(void)svc_net_escrow(n, pw); /* a rehearsal's throwaway password */
-		ferry_secret_free(pw);
-	}
-	return err;
+	/* Rehearsing, no account exists and nothing is escrowed: an escrow would
+	 * replace the device's real one on the server. (The real account's
+	 * password reaches svc_net_escrow from the Windows binding.) */
+	if (n->rehearse)
+		svc_log("net: rehearsal: no fallback password is escrowed");
+	return in->create_fallback_account(in->ctx, username);
 }
 
 static ferry_err l_report_event(void *ctx, const char *event, const char *reason)
@@ -602,6 +788,8 @@ const struct ferry_platform *svc_net_wrap(struct svc_net *n, const struct ferry_
 	if (!n || !n->server)
 		return inner;
 	platform_layer_init(&n->layer, inner);
+	n->layer.table.obtain_odj = l_obtain_odj;
+	n->layer.table.odj_ready = l_odj_ready;
 	n->layer.table.import_odj = l_import_odj;
 	n->layer.table.create_fallback_account = l_create_fallback;
 	n->layer.table.report_event = l_report_event;

@@ -33,10 +33,12 @@ ferry_err svc_net_run(struct svc_net *n, svc_net_bundle_fn on_bundle, void *ctx,
 
 /**
  * The agent's platform with the server's steps layered over `inner`:
- * import_odj first fetches the sealed blob, create_fallback_account's
- * rehearsal escrows a throwaway password, report_event queues an event.
- * `record` receives rehearsal records the layer makes (what reached the
- * import op). Returns `inner` itself when there is no server.
+ * obtain_odj fetches the sealed blob and keeps it in the server's sealed
+ * form, odj_ready and import_odj open and validate it, report_event queues
+ * an event. A rehearsal's obtain_odj is the server's read-only dry run, and
+ * it escrows nothing. `record` receives the rehearsal records the layer
+ * makes (the blob it checked: "odj_checked"). Returns `inner` itself when
+ * there is no server.
  */
 const struct ferry_platform *svc_net_wrap(struct svc_net *n, const struct ferry_platform *inner,
 					  rehearse_sink_fn record, void *record_ctx);
@@ -46,6 +48,13 @@ ferry_err svc_net_escrow(void *n, const struct ferry_secret *pw);
 
 /** Whether the engine should see the server as reachable (no server: true). */
 bool svc_net_reachable(struct svc_net *n);
+
+/**
+ * The agent story's phase hook (agent_phase_fn; ctx is the svc_net): one
+ * status report queued in the outbox and the poll thread woken to send it.
+ * Nothing without a server.
+ */
+void svc_net_status(void *ctx, const char *phase, const char *runbook, const char *step);
 /** Stop polling, flush the outbox once, free. NULL-safe. */
 void svc_net_stop(struct svc_net *n);
 

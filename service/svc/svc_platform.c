@@ -99,6 +99,14 @@ static ferry_err p_create_fallback(void *ctx, const char *username)
 				      "account was deleted again and the step fails", why);
 	}
 	ferry_secret_free(pw);
+	if (err != FERRY_OK) {
+		bool exists = false;
+
+		/* The hint names an account only while it exists: the filter hides
+		 * other providers only with a fallback account (issue 16). */
+		if (win_fallback_exists(username, &exists) != FERRY_OK || !exists)
+			win_hint_fallback_account(NULL);
+	}
 	return logged("create_fallback_account", err);
 }
 
@@ -241,6 +249,24 @@ static ferry_err p_leave_entra(void *ctx)
 		svc_log("leave_entra: dsregcmd exit code %lu", out.exit_code);
 	win_cmd_output_clear(&out);
 	return logged("leave_entra", err);
+}
+
+/* Without a migration server there is no source of a sealed blob yet (the
+ * server's layer, svc_net.c, replaces these two when one is configured), so
+ * the step fails and the engine stops before any unjoin, saying why. */
+static ferry_err p_obtain_odj(void *ctx, const char *domain, const char *ou)
+{
+	(void)ctx, (void)ou;
+	return logged("obtain_odj", ferry_error_set(FERRY_EUNSUPPORTED, "no migration server is "
+			"configured: the ODJ blob for %s comes only from the server (ServerUrl), so "
+			"this PC is not removed from its domain", domain ? domain : "(none)"));
+}
+
+static ferry_err p_odj_ready(void *ctx, const char *domain, bool *ready)
+{
+	(void)ctx, (void)domain;
+	*ready = false;
+	return FERRY_OK;
 }
 
 static ferry_err p_import_odj(void *ctx, const char *domain, const char *ou)
@@ -398,6 +424,7 @@ ferry_err svc_platform_new(struct svc_platform **out, const wchar_t *state_dir,
 		.notify_user = p_notify_user,
 		.unjoin_domain = p_unjoin,
 		.leave_entra = p_leave_entra,
+		.obtain_odj = p_obtain_odj,
 		.import_odj = p_import_odj,
 		.reacl_paths = p_reacl_paths,
 		.reacl_registry_hives = p_reacl_hives,
@@ -408,6 +435,7 @@ ferry_err svc_platform_new(struct svc_platform **out, const wchar_t *state_dir,
 		.report_event = p_report_event,
 		.check_logon = p_check_logon,
 		.query_join = p_query_join,
+		.odj_ready = p_odj_ready,
 		.account_exists = p_account_exists,
 		.command_package_done = p_package_done,
 		.boot_id = p_boot_id,
@@ -472,4 +500,12 @@ bool svc_platform_uninstall_scheduled(struct svc_platform *p)
 ferry_err svc_platform_storage_delete(struct svc_platform *p, const char *name)
 {
 	return svc_storage_delete(p, name);
+}
+
+void svc_platform_source_user(struct svc_platform *p, char *out, size_t cap)
+{
+	(void)p;
+	/* Read-only, so a rehearsal reads it too; the identity mapping replaces it. */
+	if (win_last_logon_user(out, cap) != FERRY_OK)
+		out[0] = '\0';
 }

@@ -60,6 +60,9 @@ void svc_platform_migration_hint(struct svc_platform *p, const struct runbook *r
 /** Whether uninstall_agent scheduled the MSI removal (the worker then stops the service). */
 bool svc_platform_uninstall_scheduled(struct svc_platform *p);
 
+/** The account last signed in here ("DOMAIN\\user", "" when unknown): whose target account the cache prompt asks for. */
+void svc_platform_source_user(struct svc_platform *p, char *out, size_t cap);
+
 /** Delete a storage file (absent = success). */
 ferry_err svc_platform_storage_delete(struct svc_platform *p, const char *name);
 

@@ -4,6 +4,7 @@
 #include <windows.h>
 
 #include <stdint.h>
+#include <string.h>
 
 #include "util/mem.h"
 #include "util/utf.h"
@@ -13,7 +14,8 @@
 #define VALUE_MAX_UNITS 8192
 
 static const wchar_t *const value_names[WIN_CONFIG_FIELDS] = {
-	L"ServerUrl", L"ServerPinSha256", L"SigningPublicKey", L"BundleDir", L"Rehearse",
+	L"ServerUrl", L"ServerPinSha256", L"SigningPublicKey", L"BundleDir", L"EnrollKey",
+	L"Rehearse",
 };
 
 const wchar_t *win_config_value_name(enum win_config_field f)
@@ -47,10 +49,11 @@ static ferry_err raw_get(const wchar_t *key, const wchar_t *name, DWORD *type, u
 	return FERRY_OK;
 }
 
-/* A string setting from one key; *out stays NULL when absent or empty. */
-static ferry_err string_get(char **out, const wchar_t *key, const wchar_t *name)
+/* A string setting from one key; *out stays NULL when absent or empty. The
+ * stack copies are wiped: one of the settings is the enrolment key. */
+static ferry_err string_read(char **out, const wchar_t *key, const wchar_t *name, wchar_t *buf,
+			     wchar_t *expanded)
 {
-	wchar_t buf[VALUE_MAX_UNITS + 1], expanded[VALUE_MAX_UNITS + 1]; /* 32 KiB of stack */
 	DWORD type = 0, len = VALUE_MAX_UNITS * sizeof(wchar_t);
 	const wchar_t *s = buf;
 	size_t n;
@@ -78,6 +81,16 @@ static ferry_err string_get(char **out, const wchar_t *key, const wchar_t *name)
 	if (rc)
 		return ferry_error_wrap(rc, "config %ls\\%ls: ", key, name);
 	return FERRY_OK;
+}
+
+static ferry_err string_get(char **out, const wchar_t *key, const wchar_t *name)
+{
+	wchar_t buf[VALUE_MAX_UNITS + 1], expanded[VALUE_MAX_UNITS + 1]; /* 32 KiB of stack */
+	ferry_err rc = string_read(out, key, name, buf, expanded);
+
+	SecureZeroMemory(buf, sizeof(buf));
+	SecureZeroMemory(expanded, sizeof(expanded));
+	return rc;
 }
 
 /* Rehearse: REG_DWORD (ADMX) or REG_SZ "0"/"1" (MSI); *val = -1 when unset. */
@@ -119,6 +132,7 @@ static char **string_field(struct win_config *c, enum win_config_field f)
 	case WIN_CONFIG_SERVER_PIN_SHA256: return &c->server_pin_sha256;
 	case WIN_CONFIG_SIGNING_PUBLIC_KEY: return &c->signing_public_key;
 	case WIN_CONFIG_BUNDLE_DIR: return &c->bundle_dir;
+	case WIN_CONFIG_ENROLL_KEY: return &c->enroll_key;
 	default: return NULL;
 	}
 }
@@ -178,5 +192,9 @@ void win_config_free(struct win_config *c)
 	ferry_free(c->server_pin_sha256);
 	ferry_free(c->signing_public_key);
 	ferry_free(c->bundle_dir);
+	if (c->enroll_key) {
+		SecureZeroMemory(c->enroll_key, strlen(c->enroll_key));
+		ferry_free(c->enroll_key);
+	}
 	ferry_free(c);
 }

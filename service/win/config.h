@@ -10,6 +10,8 @@
  *   server pin           ServerPinSha256   SERVER_PIN_SHA256    REG_SZ
  *   signing public key   SigningPublicKey  SIGNING_PUBLIC_KEY   REG_SZ
  *   bundle folder        BundleDir         BUNDLE_DIR           REG_SZ / REG_EXPAND_SZ
+ *   enrolment key        EnrollKey         ENROLL_KEY           REG_SZ (a secret: wiped
+ *                                                               on free, never logged)
  *   rehearsal mode       Rehearse          REHEARSE             REG_DWORD (policy) or
  *                                                               REG_SZ "0"/"1" (MSI)
  */
@@ -34,7 +36,8 @@ enum win_config_field {
 	WIN_CONFIG_SERVER_PIN_SHA256,
 	WIN_CONFIG_SIGNING_PUBLIC_KEY,
 	WIN_CONFIG_BUNDLE_DIR,
-	WIN_CONFIG_REHEARSE,
+	WIN_CONFIG_ENROLL_KEY,
+	WIN_CONFIG_REHEARSE, /* last: the string settings come before it */
 	WIN_CONFIG_FIELDS
 };
 
@@ -43,6 +46,7 @@ struct win_config {
 	char *server_pin_sha256;
 	char *signing_public_key;
 	char *bundle_dir;         /* REG_EXPAND_SZ already expanded */
+	char *enroll_key;         /* the server's enrolment key; wiped by win_config_free */
 	int rehearse;             /* 0 or 1; 0 when not set */
 	enum win_config_source source[WIN_CONFIG_FIELDS]; /* where each came from */
 };

@@ -7,15 +7,27 @@
  * be readable before we say "cached", because a stubbed LogonUser (Wine's)
  * can answer TRUE without one, and a false "ok" would let the migration run
  * without cached credentials (design.md §1.2: never without them).
+ *
+ * And "cached" only when Windows really keeps a verifier
+ * (logon_cache_verdict): CachedLogonsCount above 0 (Winlogon's value;
+ * "Interactive logon: Number of previous logons to cache") and the account
+ * not in Protected Users, whose members' credentials are never cached
+ * (the token's groups hold the domain's RID 525). A UPN goes to
+ * LogonUserExW whole with a NULL domain, as its page requires, so an
+ * alternate UPN suffix works.
  */
 #include <windows.h>
+#include <sddl.h>
 
 #include <assert.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "ipc/msg.h"
 #include "util/mem.h"
 #include "util/utf.h"
 #include "ux/logon_outcome.h"
+#include "ux/logon_policy.h"
 #include "win/oplog.h"
 #include "win/sysops.h"
 #include "win/win_err.h"
@@ -35,6 +47,71 @@ static ferry_err token_is_real(HANDLE token)
 	return FERRY_OK;
 }
 
+#define WINLOGON_KEY L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon"
+#define LOGONUI_KEY L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\LogonUI"
+
+/* CachedLogonsCount as Winlogon reads it (REG_SZ); absent = Windows' default. */
+static uint32_t cached_logons_count(void)
+{
+	wchar_t w[32];
+	char a[32];
+	uint32_t n = 0;
+	size_t i;
+
+	if (!wu_reg_get_sz(HKEY_LOCAL_MACHINE, WINLOGON_KEY, L"CachedLogonsCount", w, 32)) {
+		logon_cached_count_parse(&n, NULL);
+		return n;
+	}
+	for (i = 0; w[i] && i < sizeof(a) - 1; i++)
+		a[i] = w[i] < 0x80 ? (char)w[i] : '?';
+	a[i] = '\0';
+	if (logon_cached_count_parse(&n, a) != FERRY_OK)
+		win_op_log(WIN_LOG_WARN, "logon_check", "%s: read as 0", ferry_error_detail());
+	return n;
+}
+
+/* Whether the token's groups hold a domain's Protected Users (RID 525). */
+static bool in_protected_users(HANDLE token)
+{
+	TOKEN_GROUPS *g = NULL;
+	DWORD need = 0;
+	bool found = false;
+
+	GetTokenInformation(token, TokenGroups, NULL, 0, &need);
+	if (!need || !(g = ferry_malloc(need)) ||
+	    !GetTokenInformation(token, TokenGroups, g, need, &need)) {
+		ferry_free(g);
+		return false;
+	}
+	for (DWORD i = 0; i < g->GroupCount && !found; i++) {
+		char *sid = NULL;
+
+		if (ConvertSidToStringSidA(g->Groups[i].Sid, &sid)) {
+			found = logon_sid_is_protected_users(sid);
+			LocalFree(sid);
+		}
+	}
+	ferry_free(g);
+	return found;
+}
+
+ferry_err win_last_logon_user(char *out, size_t cap)
+{
+	wchar_t w[IPC_NAME_MAX * 2 + 2];
+	char *u = NULL;
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (!wu_reg_get_sz(HKEY_LOCAL_MACHINE, LOGONUI_KEY, L"LastLoggedOnSAMUser", w,
+			   sizeof(w) / sizeof(w[0])))
+		return ferry_error_set(FERRY_ENOTFOUND, "LastLoggedOnSAMUser: absent");
+	if (ferry_utf16_to_utf8(&u, &n, (const uint16_t *)w, wcslen(w)) != FERRY_OK)
+		return ferry_error_set(FERRY_ECORRUPT, "LastLoggedOnSAMUser: not valid UTF-16");
+	snprintf(out, cap, "%s", u);
+	ferry_free(u);
+	return FERRY_OK;
+}
+
 ferry_err win_logon_check(enum logon_outcome *out, const char *user, const char *domain,
 			  struct ferry_secret *password)
 {
@@ -45,7 +122,10 @@ ferry_err win_logon_check(enum logon_outcome *out, const char *user, const char 
 	DWORD err = 0;
 	ferry_err rc;
 
-	if (!out || !user || !domain || !password || !password->data || !*user || !*domain) {
+	bool upn = user && domain && !*domain && strchr(user, '@');
+
+	if (!out || !user || !domain || !password || !password->data || !*user ||
+	    (!*domain && !upn)) {
 		rc = ferry_error_set(FERRY_EINVAL, "win_logon_check: missing user, domain or password");
 		goto out;
 	}
@@ -65,8 +145,8 @@ ferry_err win_logon_check(enum logon_outcome *out, const char *user, const char 
 		rc = win_wine_stub_guard("LogonUserExW");
 	if (rc)
 		goto out;
-	if (LogonUserExW(wuser, wdomain, wpass, LOGON32_LOGON_INTERACTIVE, LOGON32_PROVIDER_DEFAULT,
-			 &token, NULL, NULL, NULL, NULL)) {
+	if (LogonUserExW(wuser, upn ? NULL : wdomain, wpass, LOGON32_LOGON_INTERACTIVE,
+			 LOGON32_PROVIDER_DEFAULT, &token, NULL, NULL, NULL, NULL)) {
 		rc = token_is_real(token);
 		if (rc)
 			goto out;
@@ -74,6 +154,8 @@ ferry_err win_logon_check(enum logon_outcome *out, const char *user, const char 
 		err = GetLastError();
 	}
 	*out = logon_outcome_from_win32(err);
+	if (*out == LOGON_OUTCOME_OK)
+		*out = logon_cache_verdict(*out, cached_logons_count(), in_protected_users(token));
 	win_op_log(*out == LOGON_OUTCOME_OK ? WIN_LOG_INFO : WIN_LOG_WARN, op, "%s@%s: %s (Win32 %lu)", user,
 		   domain, logon_outcome_code(*out), (unsigned long)err);
 out:

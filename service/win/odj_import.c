@@ -122,41 +122,47 @@ static ferry_err computer_name(char **out)
 }
 
 /* Text form (UTF-16LE with BOM, as djoin writes it) -> binary; binary as is. */
-static ferry_err to_binary(struct ferry_secret **bin, struct ferry_secret *plain)
+static ferry_err to_binary(struct ferry_secret **bin, const struct ferry_secret *plain)
 {
 	if (plain->len >= 2 && plain->data[0] == 0xFF && plain->data[1] == 0xFE)
 		return odj_text_decode(bin, plain->data, plain->len);
 	return ferry_secret_from(bin, plain->data, plain->len);
 }
 
-/* Invariant 2: everything before the join call. */
-static ferry_err check_blob(struct ferry_secret **bin, const wchar_t *path, const char *domain)
+/* Invariant 2: everything before the join call, for a blob in memory (the
+ * plaintext of either sealed form). */
+static ferry_err check_plain(struct ferry_secret **bin, const struct ferry_secret *plain,
+			     const char *domain)
 {
-	struct ferry_secret *plain = NULL;
 	struct odj_provision *p = NULL;
 	char *machine = NULL;
-	ferry_err rc;
+	ferry_err rc = to_binary(bin, plain);
 
-	*bin = NULL;
-	rc = unseal(&plain, path);
-	if (rc == 0)
-		rc = to_binary(bin, plain);
 	if (rc == 0)
 		rc = odj_decode(&p, (*bin)->data, (*bin)->len);
 	if (rc == 0)
 		rc = computer_name(&machine);
-	if (rc == 0) {
-		rc = odj_validate(p, domain, machine);
-		if (rc)
-			rc = ferry_error_wrap(rc, "ODJ blob refused before joining (this computer is %s): ",
-					      machine);
-	}
+	if (rc == 0 && (rc = odj_validate(p, domain, machine)) != 0)
+		rc = ferry_error_wrap(rc, "ODJ blob refused before joining (this computer is %s): ",
+				      machine);
 	if (rc) {
 		ferry_secret_free(*bin);
 		*bin = NULL;
 	}
 	ferry_free(machine);
 	odj_provision_free(p);
+	return rc;
+}
+
+/* The same for the DPAPI file form. */
+static ferry_err check_blob(struct ferry_secret **bin, const wchar_t *path, const char *domain)
+{
+	struct ferry_secret *plain = NULL;
+	ferry_err rc = unseal(&plain, path);
+
+	*bin = NULL;
+	if (rc == 0)
+		rc = check_plain(bin, plain, domain);
 	ferry_secret_free(plain);
 	return rc;
 }
@@ -177,10 +183,36 @@ static ferry_err request_join(struct ferry_secret *bin)
 		return rc;
 	request = (win_net_request_odj_fn)(void (*)(void))fn;
 	st = request(bin->data, (DWORD)bin->len, NETSETUP_PROVISION_ONLINE_CALLER, windir);
-	if (st != ERROR_SUCCESS)
-		return win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM,
-				     "NetRequestOfflineDomainJoin", st);
-	return FERRY_OK;
+	switch (odj_join_result_of(st)) {
+	case ODJ_JOIN_DONE:
+		return FERRY_OK;
+	case ODJ_JOIN_DONE_RESTART: /* the plan's next step is the reboot it asks for */
+		win_op_log(WIN_LOG_INFO, "odj_import", "NetRequestOfflineDomainJoin: the join is done "
+			   "and needs a restart (%lu); the reboot follows", (unsigned long)st);
+		return FERRY_OK;
+	case ODJ_JOIN_FAILED:
+		break;
+	}
+	return win_error(st == ERROR_ACCESS_DENIED ? FERRY_EPERM : FERRY_ESYSTEM,
+			 "NetRequestOfflineDomainJoin", st);
+}
+
+ferry_err win_odj_import_blob(const struct ferry_secret *plain, const char *domain)
+{
+	static const char op[] = "odj_import";
+	struct ferry_secret *bin = NULL;
+	ferry_err rc;
+
+	if (!plain || !plain->data || !domain || !*domain)
+		return ferry_error_set(FERRY_EINVAL, "win_odj_import_blob: missing blob or domain");
+	rc = check_plain(&bin, plain, domain);
+	if (rc == 0) {
+		win_op_log(WIN_LOG_INFO, op, "blob valid for this computer and %s (%zu bytes); "
+			   "requesting the join", domain, bin->len);
+		rc = request_join(bin);
+	}
+	ferry_secret_free(bin);
+	return win_op_result(op, rc);
 }
 
 ferry_err win_odj_import(const wchar_t *path, const char *domain)

@@ -34,6 +34,13 @@
 ferry_err win_logon_check(enum logon_outcome *out, const char *user, const char *domain,
 			  struct ferry_secret *password);
 
+/**
+ * The account last signed in at this PC's logon screen (LogonUI's
+ * LastLoggedOnSAMUser, "DOMAIN\\user"): who the cache prompt is for until
+ * the identity mapping names the target account. FERRY_ENOTFOUND when absent.
+ */
+ferry_err win_last_logon_user(char *out, size_t cap);
+
 /* --- domain membership ---------------------------------------------------- */
 
 /** NetGetJoinInformation + dsregcmd state, for the engine's checks. */
@@ -65,6 +72,14 @@ ferry_err win_odj_store(const wchar_t *path, const struct ferry_secret *blob);
  * delete the sealed file after success. The blob is wiped on every path.
  */
 ferry_err win_odj_import(const wchar_t *path, const char *domain);
+/**
+ * The same for a blob in memory (djoin's text form or binary), opened by
+ * the caller from the server's sealed form: odj_validate against `domain`
+ * and this computer's name, then NetRequestOfflineDomainJoin. Status 2713
+ * (NERR_JoinPerformedMustRestart) is success; the reboot follows. Deleting
+ * what the caller keeps on disk is the caller's.
+ */
+ferry_err win_odj_import_blob(const struct ferry_secret *plain, const char *domain);
 
 /* --- reboot --------------------------------------------------------------- */
 

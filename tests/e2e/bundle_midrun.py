@@ -5,9 +5,10 @@
 
 ferrysvc.exe under Wine, in rehearsal on its test clock (paced: each jump of
 the clock takes PACE_MS real ms, so that a runbook spans a few real
-seconds), against the test server (tests/e2e/server.py) with bundle 1:
+seconds), against ferry-server (the enrolment key as policy in the Wine
+prefix, the device in the wave `midrun`) with bundle 1:
 batch "midrun" = [prep]. When the service says "runbook prep: start", the
-server is switched to bundle 2: the same batch plus "after" (which needs
+admin uploads bundle 2 for the wave (ferry-admin waves bundle): the same batch plus "after" (which needs
 prep). The service, started once, must
   1. accept bundle 2 while prep runs (said before "runbook prep complete"),
   2. apply it only at the next safe point (after prep completes), and
@@ -26,7 +27,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from fixture import Fixture  # noqa: E402
+from fixture import ServerFixture, wine_policy_enroll_key  # noqa: E402
 
 PACE_MS = 3000
 MACHINE = "FERRYPC01"
@@ -75,6 +76,8 @@ def serve(fx, work, wine_run, win_bin, bundle2):
     prefix = os.path.join(work, "wineprefix")
     state = os.path.join(work, "svc-state")
     os.makedirs(state)
+    check(wine_policy_enroll_key(wine_run, prefix, fx.enroll_key_file, work) == 0,
+          "policy EnrollKey written into the Wine prefix's registry")
     argv = [wine_run, "--prefix", prefix, os.path.join(win_bin, "ferrysvc.exe"), "run",
             "--rehearse", "--serve", "--fast-clock", "--fast-clock-pace-ms", str(PACE_MS),
             "--state", winpath(state), "--device", MACHINE, "--server", fx.url,
@@ -124,11 +127,11 @@ def main():
         print("SKIP: wine is not installed")
         return 77
     with tempfile.TemporaryDirectory(prefix="ferry-midrun-", ignore_cleanup_errors=True) as work:
-        fx = Fixture(ferry, work)
+        fx = ServerFixture(ferry, work)
         prep, after = runbook("prep", True), runbook("after", False, ["prep"])
         bundle1 = fx.sign("one", payload(fx, 1, [prep]))
         bundle2 = fx.sign("two", payload(fx, 2, [prep, after]))
-        fx.start(bundle1)
+        fx.start(bundle1, wave="midrun", devices=[MACHINE])
         try:
             rc, out, err = serve(fx, work, wine_run, win_bin, bundle2)
         finally:

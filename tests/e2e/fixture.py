@@ -51,6 +51,25 @@ def samba_provision(samba_dc, machine, domain, out):
     return None
 
 
+def wine_policy_enroll_key(wine_run, prefix, key_file, work, env=None):
+    """EnrollKey as Group Policy sets it (HKLM\\SOFTWARE\\Policies\\Ferry) in a
+    Wine prefix's registry, by regedit from a .reg file, so the key never
+    reaches a command line; the file goes at once. The return code of regedit."""
+    key = open(key_file).read().strip()
+    reg = os.path.join(work, "policy.reg")
+    with open(reg, "w", encoding="utf-16") as f:
+        f.write("Windows Registry Editor Version 5.00\r\n\r\n"
+                "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Ferry]\r\n"
+                "\"EnrollKey\"=\"%s\"\r\n" % key)
+    try:
+        r = subprocess.run([wine_run, "--prefix", prefix, "regedit", "/S",
+                            "Z:" + reg.replace("/", "\\")], capture_output=True, text=True,
+                           timeout=300, env=env)
+    finally:
+        os.remove(reg)
+    return r.returncode
+
+
 def run(argv, **kw):
     return subprocess.run(argv, capture_output=True, text=True, timeout=kw.pop("timeout", 120), **kw)
 
@@ -90,7 +109,10 @@ class Fixture:
             assert r.returncode == 0, "ferry %s: %s" % (" ".join(argv), r.stderr)
         return r
 
-    def payload(self, sequence, agent="*"):
+    def payload(self, sequence, agent="*", ou=None):
+        """The reference bundle's payload for the fixture's target domain; the
+        samples' computer_ou names another domain, so it is dropped, or
+        replaced by `ou` (one in the target domain)."""
         batch = json.load(open(os.path.join(SAMPLES, "batch-01.json")))
         batch.pop("devices_csv", None)
         rbs = [json.load(open(os.path.join(SAMPLES, n))) for n in
@@ -100,6 +122,8 @@ class Fixture:
             if dj and "domain" in dj:
                 dj["domain"] = self.target_domain
                 dj.pop("computer_ou", None)
+                if ou:
+                    dj["computer_ou"] = ou
         return {"sequence": sequence, "issued": "2025-03-01T00:00:00Z",
                 "not_after": "2099-01-01T00:00:00Z", "agent": agent,
                 "poll_interval_s": 900, "escrow_public_key": self.escrow_pub,
@@ -118,8 +142,6 @@ class Fixture:
                 "--cert", self.cert, "--key", self.key, "--state", self.state, "--bundle", bundle]
         if self.odj_blobs:
             argv += ["--odj-blobs", self.odj_blobs]
-        if self.samba_dc:
-            argv += ["--samba-dc", self.samba_dc]
         self.log = open(os.path.join(self.work, "server.log"), "w")
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
         url = os.path.join(self.state, "url")

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""A test migration server (docs/protocol.md) that can lie on command.
+"""A deliberately hostile peer: a migration server (docs/protocol.md) that lies
+on command.
 
-The real server is ferry-server (server/, docs/server.md): e2e.server_hostile
-and e2e.user_story_net run against it. This fixture remains for two
-scenarios: e2e.hostile, which needs a peer that lies (tampered, replayed,
-garbage, huge and stalled replies, blobs sealed to someone else), and the
-Wine scenario e2e.user_story, whose ferrysvc.exe cannot present the
-enrolment key ferry-server requires until the service reads ENROLL_KEY
-(docs/status.md); it moves to ferry-server then.
+The real server is ferry-server (server/, docs/server.md), which every other
+end-to-end scenario runs against (e2e.user_story, e2e.bundle_midrun,
+e2e.user_story_net, e2e.server_hostile, e2e.server_status_outbox,
+e2e.server_provision). This peer remains only for e2e.hostile, which needs
+replies no honest server gives: tampered, replayed, garbage, huge and
+stalled assignments, 503s, and blobs sealed to someone else or made for
+another machine or domain (and for the manual benchmark idle_cost.py, whose
+figures in docs/net.md were measured against it).
 
 Python standard library only: http.server + ssl + sqlite3 + json. Ed25519
 and X25519 are not in the standard library, so the bundle is signed ahead of
@@ -15,7 +17,7 @@ time with `ferry bundle sign` and each ODJ blob is sealed with
 `ferry seal box` (the real C code, run as a subprocess).
 
     server.py --ferry BIN --cert C --key K --state DIR --bundle B.json
-              [--packages DIR] [--odj-blobs DIR | --samba-dc NETNS:SMBCONF:PASS]
+              [--packages DIR] [--odj-blobs DIR]
 
 It listens on 127.0.0.1 on a free port and writes the URL to DIR/url. A test
 steers hostile behaviour through POST /test/control (needs the token in
@@ -36,9 +38,6 @@ import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture import samba_provision  # noqa: E402
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, token_sha256 TEXT, machine TEXT,
@@ -80,16 +79,6 @@ def odj_from_blobs(args, machine, domain):
     if not os.path.exists(path):
         return None, "no committed blob for %s" % machine
     return open(path, "rb").read(), "committed:" + os.path.basename(path)
-
-
-def odj_from_samba(args, machine, domain):
-    """A fresh blob from the live Samba DC in its namespace (tests/e2e/samba_dc.sh)."""
-    with tempfile.TemporaryDirectory() as d:
-        out = os.path.join(d, "blob.odj")
-        err = samba_provision(args.samba_dc, machine, domain, out)
-        if err:
-            return None, err
-        return open(out, "rb").read(), "samba-dc"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -218,8 +207,6 @@ class Handler(BaseHTTPRequestHandler):
         mode = self.st.odj_mode
         if mode.startswith("file:"):
             blob, source = open(mode[5:], "rb").read(), mode
-        elif args.samba_dc:
-            blob, source = odj_from_samba(args, machine, domain)
         else:
             blob, source = odj_from_blobs(args, machine, domain)
         if blob is None:
@@ -275,7 +262,6 @@ def main():
     ap.add_argument("--bundle", required=True)
     ap.add_argument("--packages")
     ap.add_argument("--odj-blobs")
-    ap.add_argument("--samba-dc")
     ap.add_argument("--poll-interval", type=int, default=900)
     args = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

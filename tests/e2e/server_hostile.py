@@ -148,8 +148,20 @@ def scenario(fx, work, http):
           "import of another machine's blob: refused (%s)" % r.stderr.strip()[:120])
     r = fx.admin("odj", "import", "FIN-PC-002", blob)
     check(r.returncode != 0 and "not enrolled" in r.stderr, "import for an unenrolled device: refused")
+    dry = os.path.join(work, "dry.odj")
+    r = fx.agent(a1, "fetch-odj", "--out", dry, "--dry-run")
+    check(r.returncode == 3 and "dry run" in r.stderr and "nothing was queued" in r.stderr and
+          not fx.rows("odj"), "a dry run (rehearsal) before any blob: not yet, and nothing stored "
+          "(%s)" % r.stderr.strip()[:160])
     r = fx.admin("odj", "import", "FERRYPC01", blob)
     check(r.returncode == 0, "import of FERRYPC01's blob")
+    r = fx.agent(a1, "fetch-odj", "--out", dry, "--dry-run")
+    check(r.returncode == 0 and open(dry, "rb").read() == open(blob, "rb").read(),
+          "a dry run after the import: the stored blob, opened and validated, read only")
+    r = fx.agent(a1, "fetch-odj", "--out", dry, "--ou", "OU=Elsewhere,DC=ferry,DC=test")
+    check(r.returncode != 0 and "403" in r.stderr and "computer_ou" in r.stderr,
+          "/odj with a computer_ou that is not the assignment's: refused (%s)"
+          % r.stderr.strip()[:160])
     out = os.path.join(work, "blob.odj")
     r = fx.agent(a1, "fetch-odj", "--out", out)
     check(r.returncode == 0 and open(out, "rb").read() == open(blob, "rb").read(),
@@ -227,6 +239,24 @@ def scenario(fx, work, http):
     st, body = http("POST", "/v1/agents/%s/status" % aid, {"seq": 4, "phase": "failed",
                     "error": {"code": 1355, "api": "NetRequestOfflineDomainJoin",
                               "message": "the specified domain does not exist"}}, token=tok)
+    # A rehearsal's reports are recorded, never acted on: a rehearsed
+    # "joined" neither moves the funnel nor deletes the device's blob.
+    st, body = http("POST", "/v1/agents/%s/status" % aid, {"seq": 5, "phase": "joined",
+                    "rehearsal": True}, token=tok)
+    check(st == 200 and json.loads(body).get("rehearsal") is True, "a rehearsal's report: 200")
+    st, body = http("POST", "/v1/agents/%s/status" % aid, {"seq": 5, "phase": "joined",
+                    "rehearsal": True}, token=tok)
+    check(st == 200 and json.loads(body)["duplicate"], "a resent rehearsal report: duplicate")
+    st, body = http("POST", "/v1/agents/%s/status" % aid, {"seq": 6, "phase": "joined",
+                    "rehearsal": "yes"}, token=tok)
+    check(st == 400 and b"rehearsal" in body, "/rehearsal not a boolean: 400")
+    dev = [d for d in fx.admin_ok("devices", "--wave", "wave1") if d["name"] == "FERRYPC01"]
+    check(dev and dev[0]["phase"] == "failed" and dev[0]["blob"] == 1 and
+          fx.admin_ok("report", "--wave", "wave1", "--format", "json")["joined"] == 0,
+          "after a rehearsed 'joined': phase still failed, blob kept, funnel joined 0 (%s)"
+          % (dev[0] if dev else None))
+    check([k for _, k, _ in fx.rows("events")].count("rehearsal_status") == 1,
+          "the rehearsal's report is kept as one rehearsal_status event")
     failed = fx.admin_ok("devices", "--wave", "wave1", "--state", "failed")
     check(len(failed) == 1 and failed[0]["name"] == "FERRYPC01" and
           "does not exist" in failed[0]["error"], "devices --state failed lists FERRYPC01")
@@ -325,6 +355,11 @@ def v2(fx, work, http, a1):
     r = fx.admin("catalog", "upload", catalog("cat-old", fx.sign_key, server_pub, 1))
     check(r.returncode != 0, "an older catalog: refused")
     aid, tok = agent_id(a1), token_of(a1)
+    # The wave's v1 bundle joins ferry.test, which this catalog does not allow:
+    # /odj refuses to hand out (or provision) a blob outside what the admin signed.
+    st, body = http("POST", "/v1/agents/%s/odj" % aid, {"domain": "ferry.test"}, token=tok)
+    check(st == 403 and b"signed catalog" in body,
+          "/odj for a target the signed catalog does not allow: 403 (%d %s)" % (st, body[:120]))
     st, _ = http("GET", "/v2/agents/%s/assignment" % aid, token=tok)
     check(st == 304, "v2 assignment before the wave has runbook windows: 304 (%d)" % st)
     r = fx.admin("waves", "runbook", "wave1", "wipe-disk", "--available-from", "none",

@@ -1,23 +1,32 @@
 #!/usr/bin/env python3
-"""Scenario `user-story` (design.md §1, steps 1-6) under Wine.
+"""Scenario `user-story` (design.md §1, steps 1-6) under Wine, against ferry-server.
 
     user_story.py WINE_RUN WIN_BIN_DIR NATIVE_FERRY [OUT_DIR]
 
-What runs: the test migration server (tests/e2e/server.py) whose ODJ
-provider is a live Samba AD DC when samba_dc.sh can start one, otherwise the
-committed Samba-made blobs (it says which); and the real ferrysvc.exe under
-Wine in rehearsal mode with its simulated ("fast test") clock, configured
-only with the server's URL, pin and signing key. The service enrols, polls,
-accepts the signed reference bundle as its batch, plays the story, fetches
-the ODJ blob before the import op, DPAPI-seals it where import reads it,
-escrows a fallback password, and posts its events.
+What runs: ferry-server (init, run; the wave `story` holding the device, the
+admin's signed reference bundle whose migration runbook names a computer_ou
+in the target domain), a live Samba AD DC `target.test` in its own network
+namespace when samba_dc.sh can start one (otherwise the committed Samba-made
+blob tests/data/odj/samba-ferrypc01.odj for ferry.test; it says which), and
+the real ferrysvc.exe under Wine in rehearsal mode with its simulated
+("fast test") clock, configured with the server's URL, pin and signing key
+on its command line and the enrolment key (EnrollKey) as policy in the Wine
+prefix's registry, as an admin deploys it. Once the device has enrolled, the
+admin imports the blob the DC made (`ferry-admin odj import`, validated and
+sealed to the agent by the server). The service enrols, polls, accepts the
+bundle, plays the story and, first of the migration, obtains the blob with
+the server's dry run (a rehearsal provisions nothing, stores nothing, keeps
+nothing), escrows nothing, and reports its transitions marked rehearsal.
 
-It asserts: the experiences in order (the service's narration of each
-screen the user answers), the events the server received, the op sequence
-the rehearsal recorded, that the blob that reached the import op is
-byte-identical to the one the DC produced (SHA-256 and `odj inspect`
-fields), and that no password (fallback, machine) nor token appears in any
-log, journal, event or output.
+It asserts: the experiences in order; the op sequence the rehearsal recorded
+(the blob obtained and validated before unjoin_domain); that the blob the
+rehearsal checked is byte-identical to the one the DC produced (SHA-256 and
+`odj inspect` fields); what ferry-server holds afterwards (the blob kept, no
+escrow, the rehearsal's status reports recorded but never acted on, through
+`ferry-admin devices` and `ferry-admin report`); and that no password
+(typed, machine) nor the enrolment key appears in any log, journal, event or
+output. tests/e2e/server.py is not used here (it stays only as the peer that
+lies on command in e2e.hostile).
 
 The user's answers come from the real clients where Wine allows, in one
 Wine prefix on one Xvfb display the test starts (wine-run honours
@@ -28,7 +37,8 @@ interactive Wine user, not SYSTEM: no mapped target account), which the test
 asserts before `--simulate-cache-after` caches, said plainly; steps 2 and 6
 through `ferry-notify.exe --answer start|ok --once`. Without Xvfb the
 notifier cannot be driven and the test fails saying so.
-OUT_DIR (optional) receives the timeline, records and inspection (scripts/demo).
+OUT_DIR (optional) receives the timeline, records, inspection and the wave
+report (scripts/demo).
 """
 import base64
 import hashlib
@@ -45,7 +55,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from fixture import Fixture  # noqa: E402
+from fixture import ServerFixture, samba_provision, wine_policy_enroll_key  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PIPE = "\\\\.\\pipe\\Ferry.UserStory"  # the clients take the full name
@@ -81,18 +91,9 @@ def main():
     with tempfile.TemporaryDirectory(prefix="ferry-user-story-") as work:
         dc, why = start_dc(work)
         try:
-            if dc:
-                fx = Fixture(ferry, work, target_domain="target.test", samba_dc=dc)
-                machine = "FIN-PC-001"
-            else:
-                print("NOTE: no live DC (%s); the server's ODJ provider is the committed "
-                      "Samba-made blob tests/data/odj/samba-ferrypc01.odj" % why)
-                fx = Fixture(ferry, work, target_domain="ferry.test",
-                             odj_blobs=os.path.join(ROOT, "tests", "data", "odj"))
-                machine = "FERRYPC01"
-            fx.start(fx.sign("ref", fx.payload(1)))
+            fx, machine, blob = story_server(ferry, work, dc, why)
             try:
-                story(fx, work, wine_run, win_bin, machine, out_dir)
+                story(fx, work, wine_run, win_bin, machine, blob, out_dir)
             finally:
                 fx.stop()
         finally:
@@ -101,6 +102,31 @@ def main():
     print("user-story: %s" % ("all checks passed" if not failures else
                               "%d check(s) failed" % len(failures)))
     return 1 if failures else 0
+
+
+STORY_WAVE = "story"
+
+
+def story_server(ferry, work, dc, why):
+    """ferry-server with the wave `story` holding the device, and the ODJ blob
+    the admin will import for it: made now by the live DC, else committed."""
+    if dc:
+        fx = ServerFixture(ferry, work, target_domain="target.test", samba_dc=dc)
+        machine = "FIN-PC-001"
+        blob = os.path.join(work, "dc-made.odj")
+        err = samba_provision(dc, machine, "target.test", blob)
+        check(err is None, "the live DC provisioned %s (net offlinejoin provision; %s)"
+              % (machine, err or "ok"))
+    else:
+        print("NOTE: no live DC (%s); the blob is the committed Samba-made "
+              "tests/data/odj/samba-ferrypc01.odj" % why)
+        fx = ServerFixture(ferry, work, target_domain="ferry.test")
+        machine = "FERRYPC01"
+        blob = os.path.join(ROOT, "tests", "data", "odj", "samba-ferrypc01.odj")
+    ou = "OU=Workstations,OU=Migrated," + ",".join(
+        "DC=" + p for p in fx.target_domain.split("."))
+    fx.start(fx.sign("ref", fx.payload(1, ou=ou)), wave=STORY_WAVE, devices=[machine])
+    return fx, machine, blob
 
 
 def winpath(p):
@@ -164,12 +190,13 @@ class Wine:
         return r
 
 
-def run_service(fx, work, wine, machine, drive):
+def run_service(fx, work, wine, machine, drive, state_name="svc-state",
+                simulate_after=SIMULATE_CACHE_S):
     """ferrysvc.exe serving on the test clock; `drive` answers its turns."""
-    state = os.path.join(work, "svc-state")
+    state = os.path.join(work, state_name)
     os.makedirs(state)
     argv = wine.argv("ferrysvc.exe", "run", "--rehearse", "--serve", "--fast-clock",
-                     "--simulate-cache-after", str(SIMULATE_CACHE_S), "--state",
+                     "--simulate-cache-after", str(simulate_after), "--state",
                      winpath(state), "--device", machine, "--server", fx.url, "--ca",
                      winpath(fx.cert), "--pin", fx.pin, "--signing-key", fx.sign_pub,
                      "--pipe", PIPE)
@@ -206,12 +233,13 @@ def run_service(fx, work, wine, machine, drive):
     return p.returncode, "".join(out), err.read(), state
 
 
-def story(fx, work, wine_run, win_bin, machine, out_dir):
+def story(fx, work, wine_run, win_bin, machine, blob, out_dir):
     xvfb, display = start_xvfb()
     wine = Wine(wine_run, win_bin, work, display)
     try:
         wine.trust_the_service()
-        return story_on(fx, work, wine, machine, out_dir)
+        policy_enroll_key(wine, fx, work)
+        return story_on(fx, work, wine, machine, blob, out_dir)
     finally:
         # The prefix's wineserver and desktop outlive the programs; end them
         # before the display and before the work directory goes.
@@ -222,7 +250,13 @@ def story(fx, work, wine_run, win_bin, machine, out_dir):
             xvfb.wait()
 
 
-def story_on(fx, work, wine, machine, out_dir):
+def policy_enroll_key(wine, fx, work):
+    """EnrollKey as policy in the prefix's registry, as an admin deploys it."""
+    rc = wine_policy_enroll_key(wine.wine_run, wine.prefix, fx.enroll_key_file, work, wine.env)
+    check(rc == 0, "policy EnrollKey written into the Wine prefix's registry")
+
+
+def story_on(fx, work, wine, machine, blob, out_dir):
     typed = secrets.token_urlsafe(18)  # what the user types into the tile
     pwfile = os.path.join(work, "tile-password.txt")  # outside the service's state
     open(pwfile, "w").write(typed + "\n")
@@ -230,6 +264,7 @@ def story_on(fx, work, wine, machine, out_dir):
 
     def drive(experience):
         if experience == "cache_credentials":
+            import_blob(fx, machine, blob)
             say("Step 1: the real ferrycp.dll's cache tile (story_tile.exe) answers")
             said["tile"] = wine.client("story_tile.exe", PIPE, TILE_USER, winpath(pwfile))
         elif experience == "migration_available" and wine.env.get("FERRY_WINE_DISPLAY"):
@@ -243,6 +278,12 @@ def story_on(fx, work, wine, machine, out_dir):
         else:
             print("FAIL nothing can answer %s here" % experience)
 
+    # Who last signed in: the service offers that account's name in the target
+    # domain on the cache tile (until the identity mapping names it; issue 16).
+    subprocess.run([wine.wine_run, "--prefix", wine.prefix, "reg", "add",
+                    "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\LogonUI",
+                    "/v", "LastLoggedOnSAMUser", "/d", "SOURCE\\jdoe", "/f"],
+                   capture_output=True, timeout=900, env=wine.env)  # creates the prefix
     if not wine.env.get("FERRY_WINE_DISPLAY"):
         print("NOTE: Xvfb is not installed: ferry-notify.exe cannot show its dialogs, so the "
               "test cannot answer steps 2 and 6 for real")
@@ -253,10 +294,6 @@ def story_on(fx, work, wine, machine, out_dir):
     t0 = time.monotonic()
     rc, out, err, state = run_service(fx, work, wine, machine, drive)
     print("(the service ran %.0f s)" % (time.monotonic() - t0))
-    slog = open(os.path.join(work, "server.log"), errors="replace").read().splitlines()
-    for line in slog:
-        if "odj provider" in line:
-            print(line)
     check(rc == 0, "ferrysvc run --rehearse --serve --fast-clock exited 0 (%s; %s)"
           % (rc, err.strip()[-400:]))
 
@@ -295,9 +332,9 @@ def story_on(fx, work, wine, machine, out_dir):
     recs = open(recs_path, errors="replace").read() if os.path.exists(recs_path) else ""
     ops = [line.split(" ", 1)[0] for line in recs.splitlines() if line]
     print(" ".join(ops))
-    order = ["cache_credentials_prompt", "create_fallback_account", "set_lock_screen",
-             "set_legal_notice", "set_prevent_login", "unjoin_domain", "leave_entra", "reboot",
-             "odj_sealed_for_import", "import_odj", "reboot", "reacl_paths",
+    order = ["cache_credentials_prompt", "odj_checked", "obtain_odj", "create_fallback_account",
+             "set_lock_screen", "set_legal_notice", "set_prevent_login", "unjoin_domain",
+             "leave_entra", "reboot", "import_odj", "reboot", "reacl_paths",
              "reacl_registry_hives", "remap_profile", "reset_apps", "restore_lock_screen",
              "restore_legal_notice", "clear_prevent_login", "reboot", "delete_fallback_account"]
     pos, missing = 0, []
@@ -308,44 +345,15 @@ def story_on(fx, work, wine, machine, out_dir):
             missing.append(op)
     check(not missing, "ops in order %s (missing/out of order: %s)" % (order, missing))
 
-    say("The ODJ blob that reached the import op")
-    rows = fx.rows("odj")
-    check(len(rows) == 1, "the server provisioned one blob (source %s)"
-          % (rows[0][4] if rows else "none"))
-    sealed_rec = [line for line in recs.splitlines() if line.startswith("odj_sealed_for_import")]
-    got = sealed_rec[0].split("sha256=")[1].strip() if sealed_rec else ""
-    check(rows and got == rows[0][3], "byte-identical to the DC's blob (sha256 %s)" % got)
-    insp_path = os.path.join(state, "rehearsal-odj-inspect.json")
-    insp = json.load(open(insp_path)) if os.path.exists(insp_path) else {}
-    text = json.dumps(insp).lower()
-    check(fx.target_domain in text and machine.lower() in text,
-          "odj inspect of the imported blob: domain %s, machine %s" % (fx.target_domain, machine))
-    if rows and rows[0][4].startswith("committed:"):
-        ref = json.loads(fx.cli("odj", "inspect", os.path.join(
-            ROOT, "tests", "data", "odj", rows[0][4][10:]), "--json").stdout)
-        check(ref == insp, "odj inspect fields equal the committed blob's inspection")
-
-    say("What the server received")
-    kinds = [k for _, k, _ in fx.rows("events")]
-    print(kinds)
-    details = " | ".join(str(d) for _, _, d in fx.rows("events"))
-    print(details)
-    check(kinds[:1] == ["service_started"], "first event: service_started")
-    for d in ("runbook cache-credentials complete", "runbook migration started",
-              "runbook migration complete"):
-        check(d in details, "server received \"%s\"" % d)
-    check(len(kinds) >= 4, "server received the milestones (%d events)" % len(kinds))
-    esc = fx.rows("fallback")
-    check(len(esc) == 1, "one fallback password escrowed")
+    check(ops.count("unjoin_domain") == 1 and "odj_checked" in ops and
+          ops.index("odj_checked") < ops.index("obtain_odj") < ops.index("unjoin_domain"),
+          "the join in hand before the unjoin: the blob obtained and validated before "
+          "unjoin_domain")
+    insp = check_blob_checked(fx, recs, state, machine, blob)
+    check_server_side(fx, machine, out_dir)
+    unreachable_at_obtain(fx, work, wine)
 
     say("No secret anywhere")
-    secrets_ = [typed]
-    pw = None
-    if esc:
-        pw = open_escrow(fx, work, esc[0])
-        if pw:
-            secrets_.append(pw)
-    check(pw is not None and len(pw) >= 20, "escrowed password opened with the server's key")
     texts = out + r.stderr + open(os.path.join(work, "server.log"), errors="replace").read()
     texts += json.dumps(fx.rows("events"))
     texts += "".join(c.stdout + c.stderr for c in said.values())  # the clients' output
@@ -353,46 +361,148 @@ def story_on(fx, work, wine, machine, out_dir):
         for f in files:
             if not f.endswith((".dpapi", ".sealed")):
                 texts += open(os.path.join(root, f), errors="replace").read()
-    blob = served_blob(fx, rows)
-    if blob:
-        hexpw = machine_password_hex(blob)
-        if hexpw:
-            pw16 = bytes.fromhex(hexpw)
-            secrets_ += [hexpw, pw16.decode("utf-16-le", errors="replace"),
-                         base64.b64encode(pw16).decode()]
-    check(len(secrets_) >= 3, "secrets to look for: the tile's password, fallback and machine "
-          "password (%d forms)"
-          % len(secrets_))
+    secrets_ = [typed, open(fx.enroll_key_file).read().strip()]
+    hexpw = machine_password_hex(blob)
+    if hexpw:
+        pw16 = bytes.fromhex(hexpw)
+        secrets_ += [hexpw, pw16.decode("utf-16-le", errors="replace"),
+                     base64.b64encode(pw16).decode()]
+    check(len(secrets_) >= 3, "secrets to look for: the tile's password, the enrolment key "
+          "and the machine password (%d forms)" % len(secrets_))
     check(not any(s and s in texts for s in secrets_),
-          "no password in any log, journal, record, event or output")
+          "no password nor enrolment key in any log, journal, record, event or output")
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
         open(os.path.join(out_dir, "story-output.txt"), "w").write(out)
         open(os.path.join(out_dir, "story-records.txt"), "w").write(recs)
         json.dump(insp, open(os.path.join(out_dir, "story-odj.json"), "w"), indent=1)
-        json.dump({"events": fx.rows("events"), "odj": rows},
+        json.dump({"events": fx.rows("events"), "odj": fx.rows("odj")},
                   open(os.path.join(out_dir, "story-server.json"), "w"), indent=1)
 
 
-def open_escrow(fx, work, row):
-    """The escrowed password as helpdesk would read it (the server's key)."""
-    src, dst = os.path.join(work, "escrow.sealed"), os.path.join(work, "escrow.plain")
-    open(src, "wb").write(base64.b64decode(row[1]))
-    r = fx.cli("seal", "open", "--key", fx.escrow_key, "--aad", row[0], "--in", src,
-               "--out", dst, check=False)
-    if r.returncode != 0:
-        print("escrow open failed: " + r.stderr.strip())
-        return None
-    pw = open(dst, "rb").read().decode("utf-8", errors="replace")
-    os.remove(dst)
-    return pw
+UNREACHABLE_PC = "FIN-PC-002"
 
 
-def served_blob(fx, rows):
-    if not rows:
-        return None
-    p = os.path.join(fx.state, "served-%s.odj" % rows[0][3])
-    return p if os.path.exists(p) else None
+def unreachable_at_obtain(fx, work, wine):
+    """Acceptance (issue 17 §4): a second PC of the wave whose server goes
+    away once the user pressed "Start now": the blob cannot be obtained, the
+    runbook's retries run out, and the migration stops before unjoin_domain,
+    the PC still in its source domain, with an event saying why (queued in
+    the outbox, since the server is gone)."""
+    say("A second PC, and the server unreachable when its blob is to be obtained")
+    fx.admin_ok("waves", "add-devices", STORY_WAVE, UNREACHABLE_PC)
+
+    def drive(experience):
+        if experience == "migration_available":
+            fx.stop()
+            print("   (ferry-server stopped)")
+            wine.client("ferry-notify.exe", "--pipe", PIPE, "--answer", "start", "--once")
+
+    rc, out, err, state = run_service(fx, work, wine, UNREACHABLE_PC, drive,
+                                      state_name="svc-state-unreachable", simulate_after=1)
+    recs_path = os.path.join(state, "rehearsal-records.txt")
+    recs = open(recs_path, errors="replace").read() if os.path.exists(recs_path) else ""
+    ops = [line.split(" ", 1)[0] for line in recs.splitlines() if line]
+    print(" ".join(ops))
+    check("obtain_odj" not in ops and "unjoin_domain" not in ops and "leave_entra" not in ops
+          and "create_fallback_account" not in ops,
+          "server unreachable at obtain_odj: nothing changed, no unjoin_domain (the PC stays in "
+          "its source domain)")
+    stopped = [line for line in recs.splitlines() if line.startswith("report_event") and
+               "migration_stopped" in line]
+    check(stopped and "obtain_odj" in stopped[0], "the migration stopped at obtain_odj, saying "
+          "why: %s" % (stopped[0][:200] if stopped else "no migration_stopped record"))
+    logs = "".join(open(os.path.join(state, f), errors="replace").read()
+                   for f in os.listdir(state) if f.endswith(".log"))
+    check("ODJ blob not obtained" in out + err + logs,
+          "the service's log and Event Log line: \"ODJ blob not obtained: ...\"")
+    outbox = os.path.join(state, "net", "outbox.jsonl")
+    queued = open(outbox, errors="replace").read() if os.path.exists(outbox) else ""
+    check("ODJ blob not obtained" in queued,
+          "the event waits in the outbox for the server (%d bytes)" % len(queued))
+
+
+def import_blob(fx, machine, blob):
+    """The admin imports the DC's blob once the device enrolled (ferry-server
+    validates it for the device and its wave's domain and seals it to the
+    agent); once."""
+    if getattr(fx, "imported", False):
+        return
+    fx.imported = True
+    say("The admin: ferry-admin odj import %s (the blob the DC made)" % machine)
+    r = fx.admin("odj", "import", machine, blob)
+    check(r.returncode == 0, "ferry-admin odj import %s: validated and sealed to the agent (%s)"
+          % (machine, r.stderr.strip()[:200]))
+
+
+def check_blob_checked(fx, recs, state, machine, blob):
+    """The blob the rehearsal obtained (dry run) is the DC's, byte for byte."""
+    say("The ODJ blob the rehearsal obtained and validated (dry run)")
+    rows = fx.rows("odj")
+    made = hashlib.sha256(open(blob, "rb").read()).hexdigest()
+    check(len(rows) == 1 and rows[0][3] == made,
+          "ferry-server holds the DC's blob for %s, and still does after the rehearsal" % machine)
+    rec = [line for line in recs.splitlines() if line.startswith("odj_checked")]
+    got = rec[0].split("sha256=")[1].strip() if rec else ""
+    check(got == made and "dry_run=true" in rec[0], "byte-identical to the DC's blob "
+          "(sha256 %s), obtained by the server's dry run" % got)
+    insp_path = os.path.join(state, "rehearsal-odj-inspect.json")
+    insp = json.load(open(insp_path)) if os.path.exists(insp_path) else {}
+    text = json.dumps(insp).lower()
+    check(fx.target_domain in text and machine.lower() in text,
+          "odj inspect of the checked blob: domain %s, machine %s" % (fx.target_domain, machine))
+    ref = json.loads(fx.cli("odj", "inspect", blob, "--json").stdout)
+    check(ref == insp, "odj inspect fields equal the DC's blob's inspection")
+    check(not os.path.exists(os.path.join(state, "odj.sealed")) and
+          not os.path.exists(os.path.join(state, "rehearsal-odj.sealed")),
+          "the rehearsal kept no blob on disk")
+    return insp
+
+
+def rehearsal_reports(fx):
+    """The status reports the rehearsal sent: kept by ferry-server as
+    rehearsal_status events, never as the device's state."""
+    return [json.loads(d) for _, k, d in fx.rows("events") if k == "rehearsal_status"]
+
+
+def check_server_side(fx, machine, out_dir):
+    """What ferry-server received, through its database and ferry-admin."""
+    say("What ferry-server received")
+    rows = fx.rows("events")
+    kinds = [k for _, k, _ in rows if k != "rehearsal_status"]
+    details = " | ".join(str(d) for _, k, d in rows if k != "rehearsal_status")
+    print(kinds)
+    print(details)
+    check(kinds[:1] == ["service_started"], "first event: service_started")
+    for d in ("runbook cache-credentials complete", "runbook migration started",
+              "runbook migration complete"):
+        check(d in details, "server received \"%s\"" % d)
+    check(fx.rows("fallback") == [], "no fallback password escrowed by a rehearsal")
+    reports = rehearsal_reports(fx)
+    print("status reports: %s" % [(x["seq"], x["phase"]) for x in reports])
+    seqs = [x["seq"] for x in reports]
+    check(seqs == list(range(1, len(seqs) + 1)) and all(x.get("rehearsal") for x in reports),
+          "status reports: seq 1..%d, none lost, every one marked rehearsal" % len(seqs))
+    check(reports[:1] and reports[0].get("heartbeat") and reports[0]["phase"] == "idle",
+          "status reports: the first is the heartbeat of a device with nothing reported yet")
+    phases = [x["phase"] for x in reports if not x.get("heartbeat")]
+    want = ["credentials_cached", "migrating", "unjoined", "joined", "reacl_done", "complete"]
+    stages = [p for i, p in enumerate(phases) if i == 0 or phases[i - 1] != p]
+    check(stages == want, "status reports: the engine's transitions %s in order (got %s)"
+          % (want, stages))
+    dev = [d for d in fx.admin_ok("devices", "--wave", STORY_WAVE) if d["name"] == machine]
+    check(dev and dev[0]["phase"] == "" and dev[0]["blob"] == 1 and dev[0]["escrow"] == 0,
+          "ferry-admin devices: %s enrolled, blob ready, no phase from the rehearsal (%s)"
+          % (machine, dev[0] if dev else None))
+    report = fx.admin_ok("report", "--wave", STORY_WAVE, "--format", "json")
+    print("wave report: " + json.dumps(report))
+    check(report["expected"] == 1 and report["enrolled"] == 1 and report["blob_ready"] == 1 and
+          report["unjoined"] == 0 and report["joined"] == 0 and report["complete"] == 0,
+          "ferry-admin report: enrolled, blob ready, and nothing the rehearsal did counted as "
+          "progress")
+    if out_dir:
+        os.makedirs(out_dir, exist_ok=True)
+        json.dump(report, open(os.path.join(out_dir, "story-wave-report.json"), "w"), indent=1)
 
 
 def machine_password_hex(blob_path):

@@ -1,6 +1,7 @@
 /*
  * ferry-server's parsers of outside input: the configuration file, agent
- * status reports, admin device lists (names or CSV) and request paths.
+ * status reports (with their rehearsal flag), admin device lists (names or
+ * CSV), request paths, and POST /odj's body (ou, dry_run).
  * The first byte picks the parser; the rest is its input.
  */
 #include <stddef.h>
@@ -24,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
 	case 0: {
 		struct srv_config c;
 
@@ -37,8 +38,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t seq;
 		const char *phase;
 
-		if (cJSON_IsObject(j))
-			(void)srv_status_check(j, &seq, &phase);
+		bool rehearsal;
+
+		if (cJSON_IsObject(j) && srv_status_check(j, &seq, &phase) == FERRY_OK)
+			(void)srv_status_rehearsal(j, &rehearsal);
+		cJSON_Delete(j);
+		break;
+	}
+	case 4: {
+		cJSON *j = cJSON_ParseWithLength(text, size - 1);
+		const char *ou;
+		bool dry;
+
+		if (cJSON_IsObject(j) && srv_odj_request_check(j, &ou, &dry) == FERRY_OK && ou)
+			(void)strlen(ou);
 		cJSON_Delete(j);
 		break;
 	}

@@ -11,7 +11,7 @@ static const char *const names[FX_COUNT] = {
 	"set_lock_screen", "restore_lock_screen", "set_legal_notice", "restore_legal_notice",
 	"set_prevent_login", "clear_prevent_login", "run_command_package", "notify_user",
 	"unjoin_domain", "leave_entra", "import_odj", "reacl_paths", "reacl_registry_hives",
-	"remap_profile", "reset_apps", "uninstall_agent", "reboot", "report_event",
+	"remap_profile", "reset_apps", "uninstall_agent", "reboot", "report_event", "obtain_odj",
 };
 
 const char *fake_op_name(enum fake_op op)
@@ -158,9 +158,34 @@ static ferry_err notify_user(void *ctx, enum schedule_experience x)
 	return leave(F(ctx));
 }
 
+/* The server's blob, "opened and validated" as the agent would: only one
+ * for this machine and the runbook's domain is kept. */
+static ferry_err fetch_odj(struct fake_platform *f)
+{
+	if (f->server_odj == FAKE_ODJ_OTHER_MACHINE)
+		return ferry_error_set(FERRY_EMISMATCH, "fake: ODJ blob is for another machine");
+	if (f->server_odj != FAKE_ODJ_VALID)
+		return ferry_error_set(FERRY_ECORRUPT, "fake: ODJ blob malformed");
+	f->world.odj_blob = FAKE_ODJ_VALID;
+	return FERRY_OK;
+}
+
+static ferry_err obtain_odj(void *ctx, const char *domain, const char *ou)
+{
+	ferry_err err;
+
+	(void)ou;
+	ENTER(FX_OBTAIN_ODJ, domain);
+	if (F(ctx)->world.odj_blob != FAKE_ODJ_VALID && (err = fetch_odj(F(ctx))) != FERRY_OK)
+		return err;
+	return leave(F(ctx));
+}
+
 static ferry_err unjoin(void *ctx)
 {
 	ENTER(FX_UNJOIN, NULL);
+	if (F(ctx)->world.odj_blob != FAKE_ODJ_VALID)
+		F(ctx)->unjoins_without_blob++;
 	if (!F(ctx)->world.ad_domain[0])
 		return ferry_error_set(FERRY_ESYSTEM, "fake: NetUnjoinDomain: not joined");
 	F(ctx)->world.ad_domain[0] = '\0';
@@ -176,14 +201,24 @@ static ferry_err leave_entra(void *ctx)
 	return leave(F(ctx));
 }
 
+/* Imports the blob on disk, obtained again when it is missing or bad; the
+ * blob on disk is deleted after the import, succeeded or failed. */
 static ferry_err import_odj(void *ctx, const char *domain, const char *ou)
 {
+	struct fake_platform *f = F(ctx);
+	ferry_err err = enter(f, FX_IMPORT_ODJ, domain);
+
 	(void)ou;
-	ENTER(FX_IMPORT_ODJ, domain);
-	if (F(ctx)->world.ad_domain[0])
-		return ferry_error_set(FERRY_ESYSTEM, "fake: ODJ import: already joined");
-	snprintf(F(ctx)->world.ad_domain, sizeof(F(ctx)->world.ad_domain), "%s", domain);
-	return leave(F(ctx));
+	if (!err && f->world.odj_blob != FAKE_ODJ_VALID)
+		err = fetch_odj(f);
+	if (!err && f->world.ad_domain[0])
+		err = ferry_error_set(FERRY_ESYSTEM, "fake: ODJ import: already joined");
+	if (!f->crashed)
+		f->world.odj_blob = FAKE_ODJ_NONE;
+	if (err)
+		return err;
+	snprintf(f->world.ad_domain, sizeof(f->world.ad_domain), "%s", domain);
+	return leave(f);
 }
 
 static ferry_err reacl_paths(void *ctx, enum rb_perm_mode mode, const char *const *paths,
@@ -258,6 +293,15 @@ static ferry_err query_join(void *ctx, struct ferry_join_state *out)
 	memset(out, 0, sizeof(*out));
 	snprintf(out->ad_domain, sizeof(out->ad_domain), "%s", F(ctx)->world.ad_domain);
 	out->entra_joined = F(ctx)->world.entra_joined;
+	return FERRY_OK;
+}
+
+static ferry_err odj_ready(void *ctx, const char *domain, bool *ready)
+{
+	(void)domain;
+	if (F(ctx)->crashed)
+		return ferry_error_set(FERRY_EIO, "fake: the process has crashed");
+	*ready = F(ctx)->world.odj_blob == FAKE_ODJ_VALID;
 	return FERRY_OK;
 }
 
@@ -412,6 +456,7 @@ void fake_platform_init(struct fake_platform *f, int64_t clock)
 		.notify_user = notify_user,
 		.unjoin_domain = unjoin,
 		.leave_entra = leave_entra,
+		.obtain_odj = obtain_odj,
 		.import_odj = import_odj,
 		.reacl_paths = reacl_paths,
 		.reacl_registry_hives = reacl_hives,
@@ -421,6 +466,7 @@ void fake_platform_init(struct fake_platform *f, int64_t clock)
 		.reboot = reboot,
 		.report_event = report_event,
 		.query_join = query_join,
+		.odj_ready = odj_ready,
 		.account_exists = account_exists,
 		.command_package_done = package_done,
 		.boot_id = boot_id,
@@ -434,6 +480,7 @@ void fake_platform_init(struct fake_platform *f, int64_t clock)
 	f->world.entra_joined = true;
 	f->boot_id = 1;
 	f->clock = clock;
+	f->server_odj = FAKE_ODJ_VALID;
 }
 
 void fake_platform_power_cycle(struct fake_platform *f)
@@ -441,6 +488,8 @@ void fake_platform_power_cycle(struct fake_platform *f)
 	f->crashed = false;
 	f->boot_id++;
 	f->file_len = f->file_synced;
+	if (f->odj_at_power_cycle && f->world.odj_blob != FAKE_ODJ_NONE)
+		f->world.odj_blob = f->odj_at_power_cycle;
 }
 
 void fake_platform_free(struct fake_platform *f)

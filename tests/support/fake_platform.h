@@ -26,11 +26,15 @@ enum fake_op {
 	FX_RESTORE_LOCK_SCREEN, FX_SET_LEGAL_NOTICE, FX_RESTORE_LEGAL_NOTICE, FX_SET_PREVENT_LOGIN,
 	FX_CLEAR_PREVENT_LOGIN, FX_RUN_PACKAGE, FX_NOTIFY_USER, FX_UNJOIN, FX_LEAVE_ENTRA,
 	FX_IMPORT_ODJ, FX_REACL_PATHS, FX_REACL_HIVES, FX_REMAP_PROFILE, FX_RESET_APPS,
-	FX_UNINSTALL, FX_REBOOT, FX_REPORT_EVENT,
+	FX_UNINSTALL, FX_REBOOT, FX_REPORT_EVENT, FX_OBTAIN_ODJ,
 	FX_COUNT
 };
 
 #define FAKE_MAX_PACKAGES 8
+
+/* The sealed ODJ blob: on the PC's disk (world.odj_blob) and what the
+ * server hands out (server_odj). */
+enum fake_odj { FAKE_ODJ_NONE, FAKE_ODJ_VALID, FAKE_ODJ_CORRUPT, FAKE_ODJ_OTHER_MACHINE };
 
 /* The simulated PC. Zero-initialised and filled with snprintf so memcmp compares it. */
 struct fake_world {
@@ -48,6 +52,7 @@ struct fake_world {
 	bool uninstalled;
 	int last_experience;
 	char last_event[256];
+	int odj_blob; /* enum fake_odj: the sealed blob on disk */
 };
 
 struct fake_platform {
@@ -78,6 +83,9 @@ struct fake_platform {
 	unsigned fail_next[FX_COUNT];     /* the next N calls of the op fail */
 	bool crashed;
 	unsigned long crashes;
+	int server_odj;          /* enum fake_odj the server gives; FAKE_ODJ_VALID by default */
+	int odj_at_power_cycle;  /* a blob on disk becomes this at the next power cycle; 0 = kept */
+	unsigned unjoins_without_blob; /* unjoin_domain called while no valid blob was on disk */
 };
 
 /** A PC joined to source.example and Entra, nothing cached, clock at `now`. */

@@ -117,7 +117,7 @@ static void clean_run(struct fake_platform *f, const struct runbook *rb)
 static void test_engine__plan_follows_the_story(void **state)
 {
 	static const enum engine_op want[] = {
-		OP_CREATE_FALLBACK_ACCOUNT, OP_SET_LOCK_SCREEN, OP_SET_LEGAL_NOTICE,
+		OP_OBTAIN_ODJ, OP_CREATE_FALLBACK_ACCOUNT, OP_SET_LOCK_SCREEN, OP_SET_LEGAL_NOTICE,
 		OP_SET_PREVENT_LOGIN, OP_RUN_COMMAND_PACKAGE, OP_NOTIFY_USER, OP_CACHE_CREDENTIALS,
 		OP_UNJOIN_DOMAIN, OP_LEAVE_ENTRA, OP_REBOOT, OP_IMPORT_ODJ, OP_REBOOT, OP_REACL_PATHS,
 		OP_REACL_REGISTRY_HIVES, OP_REMAP_PROFILE, OP_RESET_APPS, OP_RUN_COMMAND_PACKAGE,
@@ -140,7 +140,7 @@ static void test_engine__plan_follows_the_story(void **state)
 		assert_true(s[i].phase >= last); /* phases never go back */
 		last = s[i].phase;
 	}
-	assert_string_equal(s[4].arg, "stop-sync-client");
+	assert_string_equal(s[5].arg, "stop-sync-client");
 	/* The fallback account goes after its delay, and only then the agent. */
 	assert_int_equal(s[n - 2].delay_seconds, 72 * 3600);
 	assert_int_equal(s[n - 1].delay_seconds, 0);
@@ -175,6 +175,12 @@ static void test_engine__clean_run_migrates_the_pc(void **state)
 	assert_true(f.world.uninstalled); /* the sample's completion.uninstall_agent */
 	assert_int_equal(f.calls[FX_REBOOT], 3);
 	assert_string_equal(f.world.last_event, "");
+	/* The join in hand before the unjoin: the blob came first of all, and
+	 * it is gone after the import. */
+	assert_true(strncmp(f.log, "obtain_odj(target.example)\n", 27) == 0);
+	assert_int_equal(f.calls[FX_OBTAIN_ODJ], 1);
+	assert_int_equal(f.unjoins_without_blob, 0);
+	assert_int_equal(f.world.odj_blob, FAKE_ODJ_NONE);
 	print_message("clean run: %lu journal writes, %lu appends, %lu effects\n", f.writes,
 		      f.appends, f.effects);
 	fake_platform_free(&f);
@@ -199,6 +205,7 @@ static void test_engine__resumes_after_crash_at_every_journal_write(void **state
 		fake_platform_free(&f);
 	}
 	print_message("crash sweep: %lu crash points (every journal write) covered\n", points);
+	assert_int_equal(clean.unjoins_without_blob, 0);
 	assert_true(points > 40);
 	fake_platform_free(&clean);
 	runbook_free(rb);
@@ -310,7 +317,7 @@ static void test_engine__stops_where_someone_can_log_on(void **state)
 	assert_true(f.world.fallback_exists);      /* helpdesk can log on */
 	assert_int_equal(f.calls[FX_DELETE_FALLBACK], 0); /* unjoined: it stays */
 	assert_int_equal(f.world.last_experience, SCHED_EXP_SERVICE_UNAVAILABLE);
-	assert_non_null(strstr(f.world.last_event, "migration_stopped: step 10 import_odj: "
+	assert_non_null(strstr(f.world.last_event, "migration_stopped: step 11 import_odj: "
 						   "system call failed: fake: import_odj failed"));
 	/* The stop is durable: reopening does nothing more. */
 	before = f.calls[FX_IMPORT_ODJ] + f.calls[FX_CLEAR_PREVENT_LOGIN];
@@ -321,6 +328,111 @@ static void test_engine__stops_where_someone_can_log_on(void **state)
 	assert_int_equal(f.calls[FX_IMPORT_ODJ] + f.calls[FX_CLEAR_PREVENT_LOGIN], before);
 	engine_free(e);
 	fake_platform_free(&f);
+	runbook_free(rb);
+}
+
+/* The server (or the DC behind it) cannot be reached when the blob is to be
+ * obtained: the engine stops before anything changed, the PC still in its
+ * source domain, and says why. */
+static void test_engine__server_unreachable_stops_before_the_unjoin(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct fake_platform f;
+
+	(void)state;
+	fake_platform_init(&f, T0);
+	f.fail_next[FX_OBTAIN_ODJ] = 3; /* every attempt of the sample's retry policy */
+	assert_int_equal(drive(&f, rb), ENGINE_STOPPED);
+	print_message("%s%s\n", f.log, f.world.last_event);
+	assert_int_equal(f.calls[FX_OBTAIN_ODJ], 3);
+	assert_int_equal(f.calls[FX_UNJOIN], 0);
+	assert_int_equal(f.calls[FX_LEAVE_ENTRA], 0);
+	assert_string_equal(f.world.ad_domain, "source.example");
+	assert_true(f.world.entra_joined);
+	assert_false(f.world.fallback_exists); /* nothing on the PC changed */
+	assert_int_equal(f.world.lease_until, 0);
+	assert_non_null(strstr(f.world.last_event, "migration_stopped: step 0 obtain_odj: "));
+	fake_platform_free(&f);
+	runbook_free(rb);
+}
+
+static void test_engine__blob_for_another_machine_stops_before_the_unjoin(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct fake_platform f;
+
+	(void)state;
+	fake_platform_init(&f, T0);
+	f.server_odj = FAKE_ODJ_OTHER_MACHINE;
+	assert_int_equal(drive(&f, rb), ENGINE_STOPPED);
+	assert_int_equal(f.calls[FX_UNJOIN], 0);
+	assert_string_equal(f.world.ad_domain, "source.example");
+	assert_int_equal(f.world.odj_blob, FAKE_ODJ_NONE); /* nothing kept */
+	assert_non_null(strstr(f.world.last_event, "another machine"));
+	fake_platform_free(&f);
+	runbook_free(rb);
+}
+
+/* The blob obtained, then spoiled on disk (a crash after obtain_odj is done,
+ * the file corrupt at the next boot) while the server now gives a blob for
+ * another machine: unjoin_domain is refused, never run. */
+static void test_engine__unjoin_refused_without_a_validated_blob(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct fake_platform f;
+	struct engine *e = NULL;
+	struct engine_result r;
+
+	(void)state;
+	fake_platform_init(&f, T0);
+	f.crash_after_effect = 2; /* create_fallback_account, after obtain_odj was journaled done */
+	f.odj_at_power_cycle = FAKE_ODJ_CORRUPT;
+	assert_int_equal(engine_open(&e, &f.ops, rb, "journal"), FERRY_OK);
+	assert_int_not_equal(engine_run(e, &r), FERRY_OK);
+	assert_true(f.crashed);
+	engine_free(e);
+	fake_platform_power_cycle(&f);
+	assert_int_equal(f.world.odj_blob, FAKE_ODJ_CORRUPT);
+	f.server_odj = FAKE_ODJ_OTHER_MACHINE;
+	assert_int_equal(drive(&f, rb), ENGINE_STOPPED);
+	print_message("%s\n", f.world.last_event);
+	assert_int_equal(f.calls[FX_UNJOIN], 0);
+	assert_string_equal(f.world.ad_domain, "source.example");
+	assert_true(f.world.fallback_exists); /* helpdesk can log on */
+	assert_int_equal(f.world.lease_until, 0);
+	assert_non_null(strstr(f.world.last_event, "unjoin_domain refused"));
+	fake_platform_free(&f);
+	runbook_free(rb);
+}
+
+/* Crash after every effect, and at the restart the blob on disk is corrupt,
+ * or one for another machine: the engine obtains it again and the migration
+ * ends as the clean run did, never unjoining without a valid blob. */
+static void test_engine__resumes_with_a_bad_blob_on_disk_after_every_effect(void **state)
+{
+	static const int bad[] = { FAKE_ODJ_CORRUPT, FAKE_ODJ_OTHER_MACHINE };
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct fake_platform clean, f;
+	unsigned long runs = 0;
+
+	(void)state;
+	clean_run(&clean, rb);
+	for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+		for (unsigned long k = 1; k <= clean.effects; k++) {
+			fake_platform_init(&f, T0);
+			f.crash_after_effect = k;
+			f.odj_at_power_cycle = bad[b];
+			assert_int_equal(drive(&f, rb), ENGINE_DONE);
+			assert_int_equal(f.crashes, 1);
+			assert_same_outcome(&clean, &f);
+			assert_int_equal(f.unjoins_without_blob, 0);
+			fake_platform_free(&f);
+			runs++;
+		}
+	}
+	print_message("bad-blob sweep: %lu runs (crash after each of %lu effects, blob corrupt or "
+		      "for another machine at restart)\n", runs, clean.effects);
+	fake_platform_free(&clean);
 	runbook_free(rb);
 }
 
@@ -375,6 +487,9 @@ static void test_engine__layer_forwards_every_op_with_the_inner_ctx(void **state
 	assert_int_equal(p->query_join(p->ctx, &js), FERRY_OK);
 	assert_int_equal(p->leave_entra(p->ctx), FERRY_OK);
 	assert_int_equal(p->unjoin_domain(p->ctx), FERRY_OK);
+	assert_int_equal(p->obtain_odj(p->ctx, "target.example", NULL), FERRY_OK);
+	assert_int_equal(p->odj_ready(p->ctx, "target.example", &b), FERRY_OK);
+	assert_true(b);
 	assert_int_equal(p->import_odj(p->ctx, "target.example", NULL), FERRY_OK);
 	assert_int_equal(p->reacl_paths(p->ctx, RB_PERM_ADD, paths, 1, true), FERRY_OK);
 	assert_int_equal(p->reacl_registry_hives(p->ctx, RB_PERM_ADD), FERRY_OK);
@@ -412,6 +527,10 @@ int main(void)
 		cmocka_unit_test(test_engine__retries_with_backoff_then_succeeds),
 		cmocka_unit_test(test_engine__stop_before_unjoin_deletes_the_fallback_account),
 		cmocka_unit_test(test_engine__stops_where_someone_can_log_on),
+		cmocka_unit_test(test_engine__server_unreachable_stops_before_the_unjoin),
+		cmocka_unit_test(test_engine__blob_for_another_machine_stops_before_the_unjoin),
+		cmocka_unit_test(test_engine__unjoin_refused_without_a_validated_blob),
+		cmocka_unit_test(test_engine__resumes_with_a_bad_blob_on_disk_after_every_effect),
 		cmocka_unit_test(test_engine__refuses_another_runbooks_journal),
 		cmocka_unit_test(test_engine__layer_forwards_every_op_with_the_inner_ctx),
 	};

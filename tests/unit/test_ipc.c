@@ -576,6 +576,9 @@ static void test_ipc__bad_requests_name_the_field(void **state)
 		{ "{\"v\":1,\"id\":1,\"op\":\"cache_credentials\",\"domain\":\"D\",\"password\":\"x\"}", FERRY_ECORRUPT, "\"user\" is missing" },
 		{ "{\"v\":1,\"id\":1,\"op\":\"cache_credentials\",\"user\":\"u\",\"domain\":\"D\"}", FERRY_ECORRUPT, "\"password\" is missing" },
 		{ "{\"v\":1,\"id\":1,\"op\":\"cache_credentials\",\"user\":\"u\",\"domain\":\"D\",\"password\":\"\"}", FERRY_ERANGE, "\"password\" must be" },
+		/* Only a UPN may come without a domain (LogonUser takes it with a NULL domain). */
+		{ "{\"v\":1,\"id\":1,\"op\":\"cache_credentials\",\"user\":\"u\",\"domain\":\"\",\"password\":\"x\"}", FERRY_ECORRUPT, "\"domain\" is empty" },
+		{ "{\"v\":1,\"id\":1,\"op\":\"cache_credentials\",\"user\":\"u\",\"password\":\"x\"}", FERRY_ECORRUPT, "\"domain\" is missing" },
 	};
 
 	(void)state;
@@ -590,6 +593,22 @@ static void test_ipc__bad_requests_name_the_field(void **state)
 		assert_null(r);
 		assert_non_null(strstr(ferry_error_detail(), cases[i].detail));
 	}
+}
+
+/* A UPN with an alternate suffix travels whole, with an empty domain. */
+static void test_ipc__upn_without_domain(void **state)
+{
+	struct ipc_request *r = NULL;
+
+	(void)state;
+	assert_int_equal(parse_json_request("{\"v\":1,\"id\":1,\"op\":\"cache_credentials\","
+					    "\"user\":\"jdoe@alt.example\",\"domain\":\"\","
+					    "\"password\":\"x\"}",
+					    &r),
+			 FERRY_OK);
+	assert_string_equal(r->u.creds.user, "jdoe@alt.example");
+	assert_string_equal(r->u.creds.domain, "");
+	ipc_request_free(r);
 }
 
 static void test_ipc__password_never_in_error_detail(void **state)
@@ -716,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_ipc__logon_reply_carries_the_outcome),
 		cmocka_unit_test(test_ipc__experience_qr_starts_at_and_snooze_are_checked),
 		cmocka_unit_test(test_ipc__bad_requests_name_the_field),
+		cmocka_unit_test(test_ipc__upn_without_domain),
 		cmocka_unit_test(test_ipc__password_never_in_error_detail),
 		cmocka_unit_test(test_ipc__parse_wipes_password_from_json_tree),
 		cmocka_unit_test(test_ipc__authz_table),

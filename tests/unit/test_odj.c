@@ -278,6 +278,20 @@ static void test_odj__validate_matches_domain_and_machine(void **state)
 	ferry_secret_free(bin);
 }
 
+/* 2713 (NERR_JoinPerformedMustRestart) is a join done with a reboot to
+ * follow; ERROR_ACCESS_DENIED (5), ERROR_INVALID_PARAMETER (87) and
+ * NERR_SetupAlreadyJoined (2691) are failures. */
+static void test_odj__join_status_2713_is_success_with_a_restart(void **state)
+{
+	(void)state;
+	assert_int_equal(odj_join_result_of(0), ODJ_JOIN_DONE);
+	assert_int_equal(odj_join_result_of(2713), ODJ_JOIN_DONE_RESTART);
+	assert_int_equal(odj_join_result_of(5), ODJ_JOIN_FAILED);
+	assert_int_equal(odj_join_result_of(87), ODJ_JOIN_FAILED);
+	assert_int_equal(odj_join_result_of(2691), ODJ_JOIN_FAILED);
+	assert_int_equal(odj_join_result_of(2712), ODJ_JOIN_FAILED);
+}
+
 static void test_odj__validate_refuses_disagreeing_parts_and_empty_password(void **state)
 {
 	struct ferry_secret *bin = binary_of("samba-ferrypc01.odj");
@@ -381,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_odj__validate_matches_domain_and_machine),
 		cmocka_unit_test(test_odj__validate_refuses_disagreeing_parts_and_empty_password),
 		cmocka_unit_test(test_odj__keeps_unknown_and_opaque_parts),
+		cmocka_unit_test(test_odj__join_status_2713_is_success_with_a_restart),
 		cmocka_unit_test(test_odj__decode_survives_every_allocation_failure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -154,6 +154,13 @@ static void test_rehearse__checks_follow_recorded_effects(void **state)
 	assert_int_equal(p->query_join(p->ctx, &js), FERRY_OK);
 	assert_string_equal(js.ad_domain, "source.example");
 	assert_true(js.entra_joined);
+	assert_int_equal(p->odj_ready(p->ctx, "target.example", &b), FERRY_OK);
+	assert_false(b);
+	assert_int_equal(p->obtain_odj(p->ctx, "target.example", NULL), FERRY_OK);
+	assert_int_equal(p->odj_ready(p->ctx, "target.example", &b), FERRY_OK);
+	assert_true(b); /* the simulated blob is on disk for the guard */
+	assert_int_equal(p->odj_ready(p->ctx, "other.example", &b), FERRY_OK);
+	assert_false(b);
 	assert_int_equal(p->unjoin_domain(p->ctx), FERRY_OK);
 	assert_int_equal(p->leave_entra(p->ctx), FERRY_OK);
 	assert_int_equal(p->query_join(p->ctx, &js), FERRY_OK);
@@ -162,6 +169,8 @@ static void test_rehearse__checks_follow_recorded_effects(void **state)
 	assert_int_equal(p->import_odj(p->ctx, "target.example", NULL), FERRY_OK);
 	assert_int_equal(p->query_join(p->ctx, &js), FERRY_OK);
 	assert_string_equal(js.ad_domain, "target.example");
+	assert_int_equal(p->odj_ready(p->ctx, "target.example", &b), FERRY_OK);
+	assert_false(b); /* deleted after the import */
 	assert_int_equal(p->boot_id(p->ctx, &boot), FERRY_OK);
 	assert_int_equal(boot, 1);
 	assert_int_equal(p->reboot(p->ctx), FERRY_OK);

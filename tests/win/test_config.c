@@ -48,6 +48,7 @@ static void msi_defaults(void)
 	put_sz(MSI, L"ServerPinSha256", L"");
 	put_sz(MSI, L"SigningPublicKey", L"");
 	put_sz(MSI, L"BundleDir", L"");
+	put_sz(MSI, L"EnrollKey", L"");
 	put_sz(MSI, L"Rehearse", L"0");
 }
 
@@ -64,7 +65,33 @@ static void test_config__msi_values_when_no_policy(void **state)
 	assert_int_equal(c->source[WIN_CONFIG_SERVER_PIN_SHA256], WIN_CONFIG_UNSET);
 	assert_int_equal(c->rehearse, 0);
 	assert_int_equal(c->source[WIN_CONFIG_REHEARSE], WIN_CONFIG_FROM_MSI);
+	assert_null(c->enroll_key);
+	assert_int_equal(c->source[WIN_CONFIG_ENROLL_KEY], WIN_CONFIG_UNSET);
 	win_config_free(c);
+}
+
+/* ENROLL_KEY: the MSI's value, replaced by the policy's when it sets one. */
+static void test_config__enroll_key_policy_over_msi(void **state)
+{
+	struct win_config *c = NULL;
+
+	(void)state;
+	msi_defaults();
+	put_sz(MSI, L"EnrollKey", L"msi-key-0123456789");
+	assert_int_equal(win_config_load_from(&c, POL, MSI), 0);
+	assert_string_equal(c->enroll_key, "msi-key-0123456789");
+	assert_int_equal(c->source[WIN_CONFIG_ENROLL_KEY], WIN_CONFIG_FROM_MSI);
+	win_config_free(c);
+	put_sz(POL, L"EnrollKey", L"policy-key-abcdef");
+	assert_int_equal(win_config_load_from(&c, POL, MSI), 0);
+	assert_string_equal(c->enroll_key, "policy-key-abcdef");
+	assert_int_equal(c->source[WIN_CONFIG_ENROLL_KEY], WIN_CONFIG_FROM_POLICY);
+	win_config_free(c);
+	put(POL, L"EnrollKey", REG_DWORD, &(DWORD){ 1 }, sizeof(DWORD));
+	assert_int_equal(win_config_load_from(&c, POL, MSI), FERRY_ECORRUPT);
+	assert_null(c);
+	assert_non_null(strstr(ferry_error_detail(), "EnrollKey"));
+	assert_null(strstr(ferry_error_detail(), "msi-key")); /* the value never in an error */
 }
 
 static void test_config__policy_wins_over_msi(void **state)
@@ -154,6 +181,7 @@ static void test_config__nothing_installed(void **state)
 	assert_int_equal(c->rehearse, 0);
 	assert_int_equal(c->source[WIN_CONFIG_REHEARSE], WIN_CONFIG_UNSET);
 	assert_true(wcscmp(win_config_value_name(WIN_CONFIG_BUNDLE_DIR), L"BundleDir") == 0);
+	assert_true(wcscmp(win_config_value_name(WIN_CONFIG_ENROLL_KEY), L"EnrollKey") == 0);
 	assert_null(win_config_value_name(WIN_CONFIG_FIELDS));
 	win_config_free(c);
 }
@@ -164,6 +192,7 @@ int wmain(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_config__msi_values_when_no_policy, wipe, wipe),
+		cmocka_unit_test_setup_teardown(test_config__enroll_key_policy_over_msi, wipe, wipe),
 		cmocka_unit_test_setup_teardown(test_config__policy_wins_over_msi, wipe, wipe),
 		cmocka_unit_test_setup_teardown(test_config__policy_can_turn_rehearsal_off, wipe, wipe),
 		cmocka_unit_test_setup_teardown(test_config__empty_policy_string_falls_back, wipe, wipe),

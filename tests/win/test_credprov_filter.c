@@ -1,11 +1,14 @@
 /*
  * The credential provider filter as LogonUI calls it, against Wine's real
- * registry: it hides other providers only while the prevent-login lease in
- * HKLM\SOFTWARE\Ferry\State\PreventLoginUntil is in the future (and within
- * its cap), never hides Ferry's provider or the allow-list, and hides
- * nothing when the lease is absent, lapsed or garbage.
+ * registry and SAM: it hides other providers only at CPUS_LOGON while the
+ * prevent-login lease in HKLM\SOFTWARE\Ferry\State\PreventLoginUntil is in
+ * the future (and within its cap), Ferry's provider is there and allowed,
+ * and the FallbackAccount hint names a local account that exists; it never
+ * hides Ferry's provider or the allow-list, and hides nothing at unlock or
+ * when the lease is absent, lapsed or garbage.
  */
 #include <windows.h>
+#include <lm.h>
 #include <objbase.h>
 
 #include <setjmp.h>
@@ -18,6 +21,7 @@
 #include <cmocka.h>
 
 #include "cp_dll_load.h"
+#include "logonui_sim/sim_account.h"
 #include "cp_guids.h"
 #include "cpapi.h"
 
@@ -61,6 +65,17 @@ static void clear(void)
 	RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"PreventLoginUntil");
 	RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"PreventLoginCapHours");
 	RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, FERRY_KEY, L"FilterAllow");
+	RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"FallbackAccount");
+}
+
+#define HELPDESK L"ferry-filter-hd"
+
+/* The fallback account the service made, named by its hint. */
+static void set_fallback(void)
+{
+	assert_int_equal(RegSetKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"FallbackAccount", REG_SZ,
+					 HELPDESK, sizeof(HELPDESK)),
+			 ERROR_SUCCESS);
 }
 
 static ICredentialProviderFilter *new_filter(void)
@@ -73,19 +88,26 @@ static ICredentialProviderFilter *new_filter(void)
 	return f;
 }
 
-/* Run Filter over [password, smartcard, ferry]; returns the allow bits as 3 bits. */
-static unsigned run_filter(CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus)
+/* Run Filter over [password, smartcard, ferry] (ferry's rgbAllow as LogonUI
+ * passes it, n = 2 without it); returns the allow bits as 3 bits. */
+static unsigned run_filter_with(CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus, BOOL ferry_allowed,
+				DWORD n)
 {
 	ICredentialProviderFilter *f = new_filter();
 	GUID clsids[3] = { password_cp, smartcard_cp, CLSID_FerryProvider };
-	BOOL allow[3] = { TRUE, TRUE, TRUE };
+	BOOL allow[3] = { TRUE, TRUE, ferry_allowed };
 
-	assert_int_equal(f->lpVtbl->Filter(f, cpus, 0, clsids, allow, 3), S_OK);
+	assert_int_equal(f->lpVtbl->Filter(f, cpus, 0, clsids, allow, n), S_OK);
 	assert_int_equal(f->lpVtbl->Release(f), 0);
 	assert_int_equal(cp.can_unload(), S_OK);
 	/* Ours is never hidden, whatever the registry says. */
-	assert_true(allow[2]);
+	assert_int_equal(allow[2], ferry_allowed);
 	return (allow[0] ? 1u : 0u) | (allow[1] ? 2u : 0u) | (allow[2] ? 4u : 0u);
+}
+
+static unsigned run_filter(CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus)
+{
+	return run_filter_with(cpus, TRUE, 3);
 }
 
 #define ALL 7u
@@ -96,9 +118,11 @@ static void test_credprov_filter__future_lease_hides_others(void **state)
 	uint64_t until = now_ft() + HOUR_TICKS;
 
 	(void)state;
+	set_fallback();
 	set_lease_at(until);
 	assert_int_equal(run_filter(CPUS_LOGON), OURS_ONLY);
-	assert_int_equal(run_filter(CPUS_UNLOCK_WORKSTATION), OURS_ONLY);
+	/* Unlock: never hidden, so the session's owner can unlock. */
+	assert_int_equal(run_filter(CPUS_UNLOCK_WORKSTATION), ALL);
 	/* CredUI (a program asking for credentials) is never filtered. */
 	assert_int_equal(run_filter(CPUS_CREDUI), ALL);
 	/* An 8-byte REG_BINARY is the same FILETIME. */
@@ -111,6 +135,7 @@ static void test_credprov_filter__allow_list_kept(void **state)
 	static const wchar_t list[] = L"not-a-clsid\0" SMARTCARD_STR L"\0";
 
 	(void)state;
+	set_fallback();
 	set_lease_at(now_ft() + HOUR_TICKS);
 	assert_int_equal(RegSetKeyValueW(HKEY_LOCAL_MACHINE, FERRY_KEY, L"FilterAllow",
 					 REG_MULTI_SZ, list, sizeof(list)),
@@ -164,6 +189,7 @@ static void test_credprov_filter__cap_from_registry(void **state)
 	DWORD hours = 6, bad = 25;
 
 	(void)state;
+	set_fallback();
 	set_lease_at(now_ft() + 5 * HOUR_TICKS);
 	assert_int_equal(RegSetKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"PreventLoginCapHours",
 					 REG_DWORD, &hours, sizeof(hours)),
@@ -174,6 +200,23 @@ static void test_credprov_filter__cap_from_registry(void **state)
 					 REG_DWORD, &bad, sizeof(bad)),
 			 ERROR_SUCCESS);
 	assert_int_equal(run_filter(CPUS_LOGON), ALL);
+}
+
+/* The lease alone hides nothing: without a fallback account, or without
+ * Ferry's provider shown, hiding others would leave nobody a way in. */
+static void test_credprov_filter__needs_fallback_and_provider(void **state)
+{
+	(void)state;
+	set_lease_at(now_ft() + HOUR_TICKS);
+	assert_int_equal(run_filter(CPUS_LOGON), ALL); /* no hint */
+	assert_int_equal(RegSetKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"FallbackAccount", REG_SZ,
+					 L"nobody-here", sizeof(L"nobody-here")),
+			 ERROR_SUCCESS);
+	assert_int_equal(run_filter(CPUS_LOGON), ALL); /* the hint names no account */
+	set_fallback();
+	assert_int_equal(run_filter(CPUS_LOGON), OURS_ONLY);
+	assert_int_equal(run_filter_with(CPUS_LOGON, FALSE, 3), ALL & ~4u); /* disabled by policy */
+	assert_int_equal(run_filter_with(CPUS_LOGON, TRUE, 2), ALL); /* not loaded */
 }
 
 static void test_credprov_filter__remote_credential_passes_through(void **state)
@@ -211,13 +254,18 @@ static int teardown(void **state)
 
 static int group_setup(void **state)
 {
+	wchar_t pw[] = L"Filter-Pw-1";
+
 	(void)state;
+	if (!sim_account_add(HELPDESK, pw))
+		return -1;
 	return cp_dll_load(&cp) ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
+	NetUserDel(NULL, HELPDESK);
 	cp_dll_free(&cp);
 	return 0;
 }
@@ -234,6 +282,7 @@ int wmain(void)
 		T(test_credprov_filter__lapsed_lease_hides_nothing),
 		T(test_credprov_filter__garbage_lease_hides_nothing),
 		T(test_credprov_filter__cap_from_registry),
+		T(test_credprov_filter__needs_fallback_and_provider),
 		T(test_credprov_filter__remote_credential_passes_through),
 #undef T
 	};

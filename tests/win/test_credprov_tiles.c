@@ -42,11 +42,13 @@
 #define FID_TEXT 2
 #define FID_PHASE 3
 #define FID_PERCENT 4
-#define FID_USER 5
+#define FID_ACCOUNT 5
 #define FID_PASSWORD 6
 #define FID_SUBMIT 7
 #define FID_STATUS 8
-#define FID_COUNT 9
+#define FID_LOGO 9
+#define FID_LABEL 10
+#define FID_COUNT 11
 
 static struct cp_dll cp;
 static wchar_t pipe_name[96];
@@ -166,22 +168,38 @@ static DWORD tile_count(ICredentialProvider *p)
 	return n;
 }
 
-static ICredentialProviderCredential2 *tile_at(ICredentialProvider *p, DWORD i)
+static ICredentialProviderCredential *tile_at(ICredentialProvider *p, DWORD i)
 {
 	ICredentialProviderCredential *c = NULL;
-	ICredentialProviderCredential2 *c2 = NULL;
 	HRESULT hr;
 
 	TIMED(hr, p->lpVtbl->GetCredentialAt(p, i, &c));
 	assert_int_equal(hr, S_OK);
-	assert_int_equal(c->lpVtbl->QueryInterface(c, &CP_IID_ICredentialProviderCredential2,
-						   (void **)&c2),
-			 S_OK);
-	c->lpVtbl->Release(c);
-	return c2;
+	assert_non_null(c);
+	return c;
 }
 
-static void assert_string(ICredentialProviderCredential2 *c, DWORD id, const wchar_t *want)
+/* A tile of its own (V1): no ICredentialProviderCredential2, so LogonUI
+ * ties it neither to a user nor to the "Other user" tile. */
+static void assert_v1(ICredentialProviderCredential *c)
+{
+	void *c2 = (void *)1;
+
+	assert_int_equal(c->lpVtbl->QueryInterface(c, &CP_IID_ICredentialProviderCredential2, &c2),
+			 E_NOINTERFACE);
+	assert_null(c2);
+}
+
+/* ferrycp.dll may be unloaded once every object is gone; a tile's draw
+ * thread holds its tile until the image is drawn (milliseconds). */
+static HRESULT can_unload_soon(void)
+{
+	for (int i = 0; i < 200 && cp.can_unload() != S_OK; i++)
+		Sleep(50);
+	return cp.can_unload();
+}
+
+static void assert_string(ICredentialProviderCredential *c, DWORD id, const wchar_t *want)
 {
 	LPWSTR s = NULL;
 	HRESULT hr;
@@ -194,7 +212,7 @@ static void assert_string(ICredentialProviderCredential2 *c, DWORD id, const wch
 	CoTaskMemFree(s);
 }
 
-static void assert_state(ICredentialProviderCredential2 *c, DWORD id,
+static void assert_state(ICredentialProviderCredential *c, DWORD id,
 			 CREDENTIAL_PROVIDER_FIELD_STATE want,
 			 CREDENTIAL_PROVIDER_FIELD_INTERACTIVE_STATE want_i)
 {
@@ -213,7 +231,7 @@ static void release_provider(ICredentialProvider *p)
 	TIMED(hr, p->lpVtbl->UnAdvise(p));
 	assert_int_equal(hr, S_OK);
 	assert_int_equal(p->lpVtbl->Release(p), 0);
-	assert_int_equal(cp.can_unload(), S_OK);
+	assert_int_equal(can_unload_soon(), S_OK);
 }
 
 static struct ipc_experience experience(enum ipc_screen screen, const char *title,
@@ -242,7 +260,7 @@ struct submit {
 	CREDENTIAL_PROVIDER_STATUS_ICON icon;
 };
 
-static void submit(ICredentialProviderCredential2 *c, const wchar_t *password, struct submit *s)
+static void submit(ICredentialProviderCredential *c, const wchar_t *password, struct submit *s)
 {
 	memset(s, 0, sizeof(*s));
 	if (password)
@@ -257,11 +275,99 @@ static void submit_free(struct submit *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* LogonUI's IQueryContinueWithStatus for Connect: counts status lines and
+ * says "stop" once cancel_after_ms have passed (0 = never). */
+struct fake_qc {
+	IQueryContinueWithStatus iface;
+	volatile LONG refs;
+	unsigned messages;
+	wchar_t last[160];
+	DWORD cancel_after_ms;
+	ULONGLONG start;
+};
+
+static HRESULT STDMETHODCALLTYPE qc_query(IQueryContinueWithStatus *This, REFIID iid, void **out)
+{
+	(void)This, (void)iid;
+	*out = NULL;
+	return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE qc_addref(IQueryContinueWithStatus *This)
+{
+	return (ULONG)InterlockedIncrement(&((struct fake_qc *)(void *)This)->refs);
+}
+
+static ULONG STDMETHODCALLTYPE qc_release(IQueryContinueWithStatus *This)
+{
+	return (ULONG)InterlockedDecrement(&((struct fake_qc *)(void *)This)->refs);
+}
+
+static HRESULT STDMETHODCALLTYPE qc_continue(IQueryContinueWithStatus *This)
+{
+	struct fake_qc *q = (struct fake_qc *)(void *)This;
+
+	return q->cancel_after_ms && GetTickCount64() - q->start >= q->cancel_after_ms ? S_FALSE
+										   : S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE qc_status(IQueryContinueWithStatus *This, LPCWSTR psz)
+{
+	struct fake_qc *q = (struct fake_qc *)(void *)This;
+
+	q->messages++;
+	wcsncpy(q->last, psz, 159);
+	return S_OK;
+}
+
+static const IQueryContinueWithStatusVtbl qc_vtbl = {
+	.QueryInterface = qc_query,
+	.AddRef = qc_addref,
+	.Release = qc_release,
+	.QueryContinue = qc_continue,
+	.SetStatusMessage = qc_status,
+};
+
+/*
+ * Submit as LogonUI does for a connectable credential (R8 of the model:
+ * Connect after Submit, then GetSerialization). Connect may take long (that
+ * is its point), so it is timed separately; GetSerialization must be quick.
+ */
+static double connect_submit(ICredentialProviderCredential *c, const wchar_t *password,
+			     DWORD cancel_after_ms, struct fake_qc *q, struct submit *s)
+{
+	IConnectableCredentialProviderCredential *k = NULL;
+	LARGE_INTEGER a, b, f;
+
+	memset(q, 0, sizeof(*q));
+	q->iface.lpVtbl = &qc_vtbl;
+	q->refs = 1;
+	q->cancel_after_ms = cancel_after_ms;
+	q->start = GetTickCount64();
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(c->lpVtbl->QueryInterface(c, &CP_IID_IConnectableCredentialProviderCredential,
+						   (void **)&k),
+			 S_OK);
+	assert_int_equal(c->lpVtbl->SetStringValue(c, FID_PASSWORD, password), S_OK);
+	QueryPerformanceFrequency(&f);
+	QueryPerformanceCounter(&a);
+	assert_int_equal(k->lpVtbl->Connect(k, &q->iface), S_OK);
+	QueryPerformanceCounter(&b);
+	k->lpVtbl->Release(k);
+	assert_int_equal(q->refs, 1);
+	TIMED(s->hr, c->lpVtbl->GetSerialization(c, &s->resp, &s->cs, &s->status, &s->icon));
+	assert_int_equal(s->hr, S_OK);
+	assert_int_equal(s->cs.cbSerialization, 0); /* nobody logs on through this tile */
+	assert_non_null(s->status);
+	return (double)(b.QuadPart - a.QuadPart) * 1000.0 / (double)f.QuadPart;
+}
+
 /* --- the cases -------------------------------------------------------------- */
 
 static const CREDENTIAL_PROVIDER_FIELD_TYPE want_types[FID_COUNT] = {
 	CPFT_TILE_IMAGE, CPFT_LARGE_TEXT,     CPFT_SMALL_TEXT,	  CPFT_SMALL_TEXT, CPFT_SMALL_TEXT,
-	CPFT_EDIT_TEXT,	 CPFT_PASSWORD_TEXT, CPFT_SUBMIT_BUTTON, CPFT_SMALL_TEXT,
+	CPFT_SMALL_TEXT, CPFT_PASSWORD_TEXT, CPFT_SUBMIT_BUTTON, CPFT_SMALL_TEXT, CPFT_TILE_IMAGE,
+	CPFT_SMALL_TEXT,
 };
 
 static void test_credprov_tiles__field_table(void **state)
@@ -279,10 +385,17 @@ static void test_credprov_tiles__field_table(void **state)
 		assert_int_equal(d->cpft, want_types[i]);
 		assert_non_null(d->pszLabel);
 		assert_true(wcslen(d->pszLabel) > 0);
-		if (i == FID_USER)
-			assert_true(IsEqualGUID(&d->guidFieldType, &CP_FIELD_LOGON_USERNAME));
+		/* The 72x72 provider logo and its label carry the GUIDs the
+		 * ICredentialProviderCredential2 page documents; the tile image
+		 * (logo and QR) and the title carry none. */
 		if (i == FID_PASSWORD)
 			assert_true(IsEqualGUID(&d->guidFieldType, &CP_FIELD_LOGON_PASSWORD));
+		else if (i == FID_LOGO)
+			assert_true(IsEqualGUID(&d->guidFieldType, &CP_FIELD_PROVIDER_LOGO));
+		else if (i == FID_LABEL)
+			assert_true(IsEqualGUID(&d->guidFieldType, &CP_FIELD_PROVIDER_LABEL));
+		else
+			assert_true(IsEqualGUID(&d->guidFieldType, &GUID_NULL));
 		/* LogonUI frees both with CoTaskMemFree: they must come from it. */
 		CoTaskMemFree(d->pszLabel);
 		CoTaskMemFree(d);
@@ -386,27 +499,45 @@ static void check_tile_image_has_qr(HBITMAP got, HBITMAP with_qr, HBITMAP withou
 	ferry_free(n);
 }
 
+/* The tile's image as the draw thread left it (it draws off LogonUI's
+ * thread): GetBitmapValue fails until then, and LogonUI shows its default. */
+static HRESULT bitmap_when_drawn(ICredentialProviderCredential *c, DWORD id, HBITMAP *got)
+{
+	HRESULT hr = E_FAIL;
+
+	for (int i = 0; i < 100 && FAILED(hr); i++) {
+		TIMED(hr, c->lpVtbl->GetBitmapValue(c, id, got));
+		if (FAILED(hr))
+			Sleep(20);
+	}
+	return hr;
+}
+
 /* Cache credentials: fields, strings, image, the submit round trip and its outcomes. */
-static void check_cache_tile_fields(ICredentialProviderCredential2 *c)
+static void check_cache_tile_fields(ICredentialProviderCredential *c)
 {
 	ICredentialProviderCredentialWithFieldOptions *o = NULL;
 	CREDENTIAL_PROVIDER_CREDENTIAL_FIELD_OPTIONS opt = CPCFO_NONE;
-	HBITMAP got = NULL, want = NULL;
+	HBITMAP got = NULL, want = NULL, logo = NULL;
+	BITMAP bm;
 	ferry_err drawn;
-	LPWSTR sid = (LPWSTR)1;
 	HRESULT hr;
 
 	assert_string(c, FID_TITLE, L"Sign in with your new account");
 	assert_string(c, FID_TEXT, L"Type the password of TARGET\\jdoe once.");
-	assert_string(c, FID_USER, L"TARGET\\jdoe");
-	assert_string(c, FID_STATUS, L"");
-	assert_state(c, FID_USER, CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE);
+	/* The runbook's account, a label: nothing typed decides it. */
+	assert_string(c, FID_ACCOUNT, L"TARGET\\jdoe");
+	assert_state(c, FID_ACCOUNT, CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE);
+	assert_int_equal(c->lpVtbl->SetStringValue(c, FID_ACCOUNT, L"CORP\\alice"), E_INVALIDARG);
+	assert_string(c, FID_ACCOUNT, L"TARGET\\jdoe");
+	assert_state(c, FID_STATUS, CPFS_HIDDEN, CPFIS_NONE); /* the outcome shows once, by LogonUI */
 	assert_state(c, FID_PASSWORD, CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_FOCUSED);
 	assert_state(c, FID_SUBMIT, CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE);
 	assert_state(c, FID_PHASE, CPFS_HIDDEN, CPFIS_NONE);
 	assert_state(c, FID_TITLE, CPFS_DISPLAY_IN_BOTH, CPFIS_NONE);
-	assert_int_equal(c->lpVtbl->GetUserSid(c, &sid), S_FALSE);
-	assert_null(sid);
+	assert_state(c, FID_LOGO, CPFS_HIDDEN, CPFIS_NONE);
+	assert_state(c, FID_LABEL, CPFS_HIDDEN, CPFIS_NONE);
+	assert_v1(c);
 	assert_int_equal(c->lpVtbl->QueryInterface(
 				 c, &CP_IID_ICredentialProviderCredentialWithFieldOptions,
 				 (void **)&o),
@@ -417,7 +548,7 @@ static void check_cache_tile_fields(ICredentialProviderCredential2 *c)
 	/* The tile's image is whatever ferrydraw makes; when it cannot draw,
 	 * the tile has no image rather than failing. */
 	drawn = draw_tile_image(&want, NULL, SIM_QR_URL);
-	TIMED(hr, c->lpVtbl->GetBitmapValue(c, FID_IMAGE, &got));
+	hr = bitmap_when_drawn(c, FID_IMAGE, &got);
 	if (drawn == FERRY_OK) {
 		HBITMAP plain = NULL;
 
@@ -428,6 +559,11 @@ static void check_cache_tile_fields(ICredentialProviderCredential2 *c)
 		DeleteObject(plain);
 		DeleteObject(got);
 		DeleteObject(want);
+		/* The provider logo is the small icon, not the 500x250 tile image. */
+		assert_int_equal(bitmap_when_drawn(c, FID_LOGO, &logo), S_OK);
+		assert_true(GetObjectW(logo, sizeof(bm), &bm) > 0);
+		assert_true(bm.bmWidth <= 72 && bm.bmHeight <= 72);
+		DeleteObject(logo);
 	} else {
 		print_message("draw_tile_image: %s: the tile shows no image\n",
 			      ferry_strerror(drawn));
@@ -444,12 +580,13 @@ static void test_credprov_tiles__cache_credentials_round_trip(void **state)
 	struct sim_server *srv;
 	ICredentialProvider *p;
 	ICredentialProviderSetUserArray *sua = NULL;
-	ICredentialProviderCredential2 *c;
+	ICredentialProviderCredential *c;
 	struct fake_provider_events pe;
 	struct fake_cred_events ce;
 	struct fake_user_array ua;
 	struct sim_seen seen;
 	struct submit s;
+	struct fake_qc q;
 	BOOL autologon = TRUE;
 	HRESULT hr;
 
@@ -474,20 +611,17 @@ static void test_credprov_tiles__cache_credentials_round_trip(void **state)
 	assert_false(autologon);
 	check_cache_tile_fields(c);
 
-	/* Accepted: the service saw exactly what was typed; the tile says so. */
-	submit(c, L"Pa55word!", &s);
-	assert_int_equal(s.hr, S_OK);
+	/* Accepted, through Connect: the service saw the runbook's account and
+	 * what was typed; LogonUI shows the outcome once (no status field). */
+	connect_submit(c, L"Pa55word!", 0, &q, &s);
 	assert_int_equal(s.resp, CPGSR_NO_CREDENTIAL_FINISHED);
 	assert_int_equal(s.icon, CPSI_SUCCESS);
-	assert_int_equal(s.cs.cbSerialization, 0);
-	assert_non_null(s.status);
 	sim_server_seen(srv, &seen);
 	assert_int_equal(seen.n_cache, 1);
 	assert_string_equal(seen.user, "jdoe");
 	assert_string_equal(seen.domain, "TARGET");
 	assert_string_equal(seen.password, "Pa55word!");
-	assert_true(wcscmp(ce.field[FID_STATUS], s.status) == 0);
-	assert_string(c, FID_STATUS, s.status);
+	assert_int_equal(ce.sets[FID_STATUS], 0);
 	/* The password field was cleared after sending. */
 	assert_true(ce.sets[FID_PASSWORD] >= 1);
 	assert_true(ce.field[FID_PASSWORD][0] == L'\0');
@@ -496,10 +630,10 @@ static void test_credprov_tiles__cache_credentials_round_trip(void **state)
 
 	/* Refused: the reply the service sends for a wrong password (its own
 	 * builder, ipc_reply_logon) shows core/ux's words and an error icon,
-	 * never "could not check". */
+	 * never "could not check"; the user may try again (NOT_FINISHED). */
 	sim_server_set_cache_outcome(srv, LOGON_OUTCOME_WRONG_PASSWORD);
-	submit(c, L"not-it", &s);
-	assert_int_equal(s.resp, CPGSR_NO_CREDENTIAL_FINISHED);
+	connect_submit(c, L"not-it", 0, &q, &s);
+	assert_int_equal(s.resp, CPGSR_NO_CREDENTIAL_NOT_FINISHED);
 	assert_int_equal(s.icon, CPSI_ERROR);
 	assert_non_null(wcsstr(s.status, L"The user name or password is incorrect."));
 	assert_non_null(wcsstr(s.status, L"try again"));
@@ -508,17 +642,36 @@ static void test_credprov_tiles__cache_credentials_round_trip(void **state)
 
 	/* No logon servers: the VPN sentence, as a warning. */
 	sim_server_set_cache_outcome(srv, LOGON_OUTCOME_NO_SERVERS);
-	submit(c, L"not-it", &s);
+	connect_submit(c, L"not-it", 0, &q, &s);
+	assert_int_equal(s.resp, CPGSR_NO_CREDENTIAL_NOT_FINISHED);
 	assert_int_equal(s.icon, CPSI_WARNING);
 	assert_non_null(wcsstr(s.status, L"VPN"));
+	submit_free(&s);
+
+	/* Right password, but no verifier will be kept: says what the admin must change. */
+	sim_server_set_cache_outcome(srv, LOGON_OUTCOME_NOT_CACHED_POLICY);
+	connect_submit(c, L"Pa55word!", 0, &q, &s);
+	assert_int_equal(s.icon, CPSI_ERROR);
+	assert_non_null(wcsstr(s.status, L"CachedLogonsCount"));
+	submit_free(&s);
+	sim_server_set_cache_outcome(srv, LOGON_OUTCOME_NOT_CACHED_PROTECTED);
+	connect_submit(c, L"Pa55word!", 0, &q, &s);
+	assert_non_null(wcsstr(s.status, L"Protected Users"));
+	submit_free(&s);
+
+	/* LogonUI did not call Connect: GetSerialization checks within its budget. */
+	sim_server_set_cache_outcome(srv, LOGON_OUTCOME_OK);
+	submit(c, L"Pa55word!", &s);
+	assert_int_equal(s.icon, CPSI_SUCCESS);
 	submit_free(&s);
 	sim_server_set_cache_outcome(srv, LOGON_OUTCOME_WRONG_PASSWORD);
 
 	/* Nothing typed: asked for, and nothing sent. */
 	submit(c, L"", &s);
 	assert_int_equal(s.icon, CPSI_WARNING);
+	assert_int_equal(s.resp, CPGSR_NO_CREDENTIAL_NOT_FINISHED);
 	sim_server_seen(srv, &seen);
-	assert_int_equal(seen.n_cache, 3);
+	assert_int_equal(seen.n_cache, 6);
 	submit_free(&s);
 
 	assert_int_equal(c->lpVtbl->ReportResult(c, 0, 0, &s.status, &s.icon), S_OK);
@@ -546,51 +699,70 @@ static void test_credprov_tiles__progress_refreshes(void **state)
 					     "odj_import");
 	struct sim_server *srv = sim_server_start(pipe_name, &e);
 	struct fake_provider_events pe;
+	struct fake_cred_events ce;
 	ICredentialProvider *p;
-	ICredentialProviderCredential2 *c;
+	ICredentialProviderCredential *c, *again = NULL;
 	struct submit s;
+	wchar_t got[64] = L"";
 	HRESULT hr;
 
 	(void)state;
 	fake_provider_events_init(&pe);
+	fake_cred_events_init(&ce);
 	p = provider_for(CPUS_UNLOCK_WORKSTATION);
 	TIMED(hr, p->lpVtbl->Advise(p, &pe.iface, 7));
 	assert_int_equal(hr, S_OK);
 	assert_int_equal(tile_count(p), 1);
 	c = tile_at(p, 0);
+	assert_v1(c);
+	assert_int_equal(c->lpVtbl->Advise(c, &ce.iface), S_OK);
 	assert_string(c, FID_TITLE, L"Migration in progress");
 	assert_string(c, FID_PHASE, L"odj_import");
 	assert_string(c, FID_PERCENT, L"40%");
 	assert_state(c, FID_PERCENT, CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE);
-	for (DWORD id = FID_USER; id <= FID_STATUS; id++)
+	for (DWORD id = FID_ACCOUNT; id <= FID_LABEL; id++)
 		assert_state(c, id, CPFS_HIDDEN, CPFIS_NONE);
 	/* No inputs: the tile has nothing to send. */
 	submit(c, NULL, &s);
 	assert_int_equal(s.hr, S_OK);
 	assert_int_equal(s.resp, CPGSR_NO_CREDENTIAL_NOT_FINISHED);
 	submit_free(&s);
-	c->lpVtbl->Release(c);
 
-	/* The service moves on: the subscribe thread tells LogonUI. */
+	/* The service moves on: the same tile's fields change in place, through
+	 * ICredentialProviderCredentialEvents, with no CredentialsChanged
+	 * (which would rebuild every tile and lose what was typed). */
 	e.percent = 80;
+	e.generation = 2;
 	snprintf(e.step, sizeof(e.step), "reacl");
+	sim_server_set_experience(srv, &e);
+	for (int i = 0; i < 100 && wcscmp(got, L"80%"); i++) {
+		Sleep(50);
+		fake_cred_events_field(&ce, FID_PERCENT, got, 64);
+	}
+	assert_true(wcscmp(got, L"80%") == 0);
+	fake_cred_events_field(&ce, FID_PHASE, got, 64);
+	assert_true(wcscmp(got, L"reacl") == 0);
+	assert_int_equal(pe.changed, 0);
+	assert_int_equal(tile_count(p), 1);
+	again = tile_at(p, 0);
+	assert_ptr_equal(again, c);
+	assert_string(again, FID_PERCENT, L"80%");
+	again->lpVtbl->Release(again);
+
+	/* Done: the set of tiles changes, so LogonUI is told, and the tile goes. */
+	e.screen = IPC_SCREEN_NONE;
+	e.generation = 3;
 	sim_server_set_experience(srv, &e);
 	wait_changed(&pe);
 	assert_int_equal(pe.last_ctx, 7);
-	assert_int_equal(tile_count(p), 1);
-	c = tile_at(p, 0);
-	assert_string(c, FID_PERCENT, L"80%");
-	assert_string(c, FID_PHASE, L"reacl");
-	c->lpVtbl->Release(c);
-
-	/* Done: the tile goes. */
-	e.screen = IPC_SCREEN_NONE;
-	sim_server_set_experience(srv, &e);
-	wait_changed(&pe);
 	assert_int_equal(tile_count(p), 0);
+	assert_int_equal(c->lpVtbl->UnAdvise(c), S_OK);
+	c->lpVtbl->Release(c);
 	release_provider(p);
 	assert_int_equal(pe.refs, 1);
+	assert_int_equal(ce.refs, 1);
 	fake_provider_events_fini(&pe);
+	fake_cred_events_fini(&ce);
 	sim_server_stop(srv);
 }
 
@@ -614,32 +786,54 @@ static ULONG negotiate_id(NTSTATUS *st)
 	return *st == 0 ? id : 0;
 }
 
+static wchar_t host[MAX_COMPUTERNAME_LENGTH + 1];
+static wchar_t helpdesk_label[MAX_COMPUTERNAME_LENGTH + 32]; /* HOST\ferry-helpdesk */
+
 static void expect_packed(const CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION *cs, ULONG package,
 			  enum kerb_submit_type type)
 {
 	struct ferry_secret *pw = NULL, *want = NULL;
+	char host8[64];
 
 	assert_int_equal(cs->ulAuthenticationPackage, package);
 	assert_true(IsEqualCLSID(&cs->clsidCredentialProvider, &CLSID_FerryProvider));
+	assert_true(WideCharToMultiByte(CP_UTF8, 0, host, -1, host8, sizeof(host8), NULL, NULL) > 0);
 	assert_int_equal(ferry_secret_from(&pw, "Helpdesk-Pw-1", 13), FERRY_OK);
-	assert_int_equal(kerb_logon_pack(&want, type, ".", "ferry-helpdesk", pw), FERRY_OK);
+	/* The computer name as the domain of a local account, as Microsoft's samples pass it. */
+	assert_int_equal(kerb_logon_pack(&want, type, host8, "ferry-helpdesk", pw), FERRY_OK);
 	assert_int_equal(cs->cbSerialization, want->len);
 	assert_memory_equal(cs->rgbSerialization, want->data, want->len);
 	ferry_secret_free(pw);
 	ferry_secret_free(want);
 }
 
+/* The UNICODE_STRING at `off` of a KERB_INTERACTIVE_UNLOCK_LOGON, as text. */
+static bool kerb_string_is(const CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION *cs, size_t off,
+			   const wchar_t *want)
+{
+	const uint8_t *b = cs->rgbSerialization;
+	uint16_t len = (uint16_t)(b[off] | b[off + 1] << 8);
+	uint64_t at = 0;
+
+	for (int i = 7; i >= 0; i--)
+		at = at << 8 | b[off + 8 + (size_t)i];
+	return at + len <= cs->cbSerialization && len == wcslen(want) * 2 &&
+	       !memcmp(b + at, want, len);
+}
+
 /*
- * The fallback tile's serialization is kerb_logon_pack's, byte for byte.
- * Through COM where the Negotiate package exists; under Wine, which has no
- * Negotiate LSA package, the tile must degrade (error status, no
- * credential, password wiped) and the same bytes are checked through
- * cp_fallback_serialize, the function GetSerialization hands them from.
+ * The fallback tile signs in HOST\ferry-helpdesk, the name the hint gave,
+ * whatever is typed. Through COM where the Negotiate package exists (the
+ * password is CredProtect'ed there, so the account is checked field by
+ * field); under Wine, which has no Negotiate LSA package, the tile must
+ * degrade (error status, no credential, retryable, password wiped) and the
+ * bytes are checked through cp_fallback_serialize, which GetSerialization
+ * hands them from.
  */
 static void check_fallback(CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus, enum kerb_submit_type type)
 {
 	ICredentialProvider *p = provider_for(cpus);
-	ICredentialProviderCredential2 *c;
+	ICredentialProviderCredential *c;
 	CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION cs;
 	NTSTATUS st = 0;
 	ULONG package = negotiate_id(&st);
@@ -647,20 +841,34 @@ static void check_fallback(CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus, enum kerb_su
 
 	assert_int_equal(tile_count(p), 1);
 	c = tile_at(p, 0);
-	assert_string(c, FID_USER, L".\\ferry-helpdesk");
+	assert_v1(c);
+	assert_string(c, FID_ACCOUNT, helpdesk_label);
 	assert_string(c, FID_TITLE, L"Service desk sign-in");
 	assert_state(c, FID_PASSWORD, CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_FOCUSED);
+	/* A label: typing CORP\alice changes nothing. */
+	assert_int_equal(c->lpVtbl->SetStringValue(c, FID_ACCOUNT, L"CORP\\alice"), E_INVALIDARG);
+	assert_string(c, FID_ACCOUNT, helpdesk_label);
+	{
+		void *k = NULL;
+
+		/* Only the cache tile is connectable: the fallback logs on at once. */
+		assert_int_equal(c->lpVtbl->QueryInterface(
+					 c, &CP_IID_IConnectableCredentialProviderCredential, &k),
+				 E_NOINTERFACE);
+	}
 	submit(c, L"Helpdesk-Pw-1", &s);
 	assert_int_equal(s.hr, S_OK);
 	if (st == 0) {
 		assert_int_equal(s.resp, CPGSR_RETURN_CREDENTIAL_FINISHED);
-		expect_packed(&s.cs, package, type);
+		assert_int_equal(s.cs.ulAuthenticationPackage, package);
+		assert_true(kerb_string_is(&s.cs, 8, host));
+		assert_true(kerb_string_is(&s.cs, 24, L"ferry-helpdesk"));
 	} else {
 		print_message("LsaLookupAuthenticationPackage(Negotiate) = 0x%08lx here (Wine has "
 			      "no Negotiate LSA package): checking the degraded tile, and the "
 			      "bytes through cp_fallback_serialize\n",
 			      (unsigned long)st);
-		assert_int_equal(s.resp, CPGSR_NO_CREDENTIAL_FINISHED);
+		assert_int_equal(s.resp, CPGSR_NO_CREDENTIAL_NOT_FINISHED);
 		assert_int_equal(s.icon, CPSI_ERROR);
 		assert_non_null(s.status);
 		assert_int_equal(s.cs.cbSerialization, 0);
@@ -669,12 +877,12 @@ static void check_fallback(CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus, enum kerb_su
 	}
 	assert_string(c, FID_PASSWORD, L"");
 	submit_free(&s);
-	assert_int_equal(cp_fallback_serialize(&cs, package, cpus, L".\\ferry-helpdesk",
+	assert_int_equal(cp_fallback_serialize(&cs, package, cpus, host, L"ferry-helpdesk",
 					       L"Helpdesk-Pw-1"),
 			 S_OK);
 	expect_packed(&cs, package, type);
 	CoTaskMemFree(cs.rgbSerialization);
-	assert_int_equal(cp_fallback_serialize(&cs, package, cpus, L"no-separator", L"x"),
+	assert_int_equal(cp_fallback_serialize(&cs, package, cpus, L"CORP", L"CORP\\alice", L"x"),
 			 E_INVALIDARG);
 	assert_null(cs.rgbSerialization);
 	c->lpVtbl->Release(c);
@@ -697,7 +905,7 @@ static void test_credprov_tiles__fallback_serialization(void **state)
 static void test_credprov_tiles__no_service(void **state)
 {
 	ICredentialProvider *p;
-	ICredentialProviderCredential2 *c;
+	ICredentialProviderCredential *c;
 	struct fake_provider_events pe;
 	HRESULT hr;
 
@@ -717,7 +925,7 @@ static void test_credprov_tiles__no_service(void **state)
 	assert_int_equal(tile_count(p), 1);
 	c = tile_at(p, 0);
 	assert_string(c, FID_TITLE, L"Waiting for the migration service");
-	assert_state(c, FID_USER, CPFS_HIDDEN, CPFIS_NONE);
+	assert_state(c, FID_ACCOUNT, CPFS_HIDDEN, CPFIS_NONE);
 	assert_state(c, FID_SUBMIT, CPFS_HIDDEN, CPFIS_NONE);
 	c->lpVtbl->Release(c);
 	release_provider(p);
@@ -727,7 +935,7 @@ static void test_credprov_tiles__no_service(void **state)
 	p = provider_for(CPUS_LOGON);
 	assert_int_equal(tile_count(p), 2);
 	c = tile_at(p, 1);
-	assert_string(c, FID_USER, L".\\ferry-helpdesk");
+	assert_string(c, FID_ACCOUNT, helpdesk_label);
 	c->lpVtbl->Release(c);
 	release_provider(p);
 	assert_int_equal(pe.refs, 1);
@@ -743,7 +951,7 @@ static void test_credprov_tiles__hung_service(void **state)
 	struct sim_server *srv = sim_server_start(pipe_name, &e);
 	struct fake_provider_events pe;
 	ICredentialProvider *p;
-	ICredentialProviderCredential2 *c;
+	ICredentialProviderCredential *c;
 	struct submit s;
 	HRESULT hr;
 
@@ -767,7 +975,7 @@ static void test_credprov_tiles__hung_service(void **state)
 	assert_int_equal(tile_count(p), 1);
 	c = tile_at(p, 0);
 	submit(c, L"Pa55word!", &s);
-	assert_int_equal(s.resp, CPGSR_NO_CREDENTIAL_FINISHED);
+	assert_int_equal(s.resp, CPGSR_NO_CREDENTIAL_NOT_FINISHED);
 	assert_int_equal(s.icon, CPSI_WARNING);
 	assert_non_null(wcsstr(s.status, L"did not answer in time"));
 	assert_string(c, FID_PASSWORD, L"");
@@ -814,6 +1022,125 @@ static void test_credprov_tiles__squatter_gets_nothing(void **state)
 	phase_report("squatter (refused before any byte)");
 }
 
+/* The cache tile for `account` with the scripted service; *p and *c for the caller. */
+static struct sim_server *cache_tile(const char *account, ICredentialProvider **p,
+				     ICredentialProviderCredential **c)
+{
+	struct ipc_experience e = experience(IPC_SCREEN_CREDENTIALS, "Sign in", "Text", account, 0,
+					     "");
+	struct sim_server *srv = sim_server_start(pipe_name, &e);
+
+	*p = provider_for(CPUS_LOGON);
+	assert_int_equal(tile_count(*p), 1);
+	*c = tile_at(*p, 0);
+	return srv;
+}
+
+/* A UPN with an alternate suffix goes whole, with an empty domain (LogonUser
+ * wants lpszDomain NULL for a UPN). */
+static void test_credprov_tiles__upn_goes_with_no_domain(void **state)
+{
+	ICredentialProvider *p;
+	ICredentialProviderCredential *c;
+	struct sim_server *srv = cache_tile("jdoe@alt.example", &p, &c);
+	struct sim_seen seen;
+	struct submit s;
+	struct fake_qc q;
+
+	(void)state;
+	assert_string(c, FID_ACCOUNT, L"jdoe@alt.example");
+	connect_submit(c, L"Pa55word!", 0, &q, &s);
+	assert_int_equal(s.icon, CPSI_SUCCESS);
+	sim_server_seen(srv, &seen);
+	assert_string_equal(seen.user, "jdoe@alt.example");
+	assert_string_equal(seen.domain, "");
+	submit_free(&s);
+	c->lpVtbl->Release(c);
+	release_provider(p);
+	sim_server_stop(srv);
+}
+
+/* A logon through a trust that takes 10 s finishes in Connect, which says
+ * how long it has waited; GetSerialization then reports the real outcome. */
+static void test_credprov_tiles__slow_check_finishes_in_connect(void **state)
+{
+	ICredentialProvider *p;
+	ICredentialProviderCredential *c;
+	struct sim_server *srv = cache_tile("TARGET\\jdoe", &p, &c);
+	struct submit s;
+	struct fake_qc q;
+	double ms;
+
+	(void)state;
+	sim_server_set_cache_delay(srv, 10000);
+	ms = connect_submit(c, L"Pa55word!", 0, &q, &s);
+	print_message("Connect: %.0f ms for a 10 s check, %u status lines, last \"%ls\"\n", ms,
+		      q.messages, q.last);
+	assert_true(ms >= 9900.0 && ms < 15000.0);
+	assert_true(q.messages >= 9);
+	assert_non_null(wcsstr(q.last, L"Checking"));
+	assert_int_equal(s.icon, CPSI_SUCCESS);
+	assert_int_equal(s.resp, CPGSR_NO_CREDENTIAL_FINISHED);
+	submit_free(&s);
+	c->lpVtbl->Release(c);
+	release_provider(p);
+	sim_server_stop(srv);
+}
+
+/* The user cancels a slow check: Connect returns at once and says so. */
+static void test_credprov_tiles__connect_cancels(void **state)
+{
+	ICredentialProvider *p;
+	ICredentialProviderCredential *c;
+	struct sim_server *srv = cache_tile("TARGET\\jdoe", &p, &c);
+	struct submit s;
+	struct fake_qc q;
+	double ms;
+
+	(void)state;
+	sim_server_set_cache_delay(srv, 10000);
+	ms = connect_submit(c, L"Pa55word!", 1000, &q, &s);
+	print_message("Connect cancelled after %.0f ms\n", ms);
+	assert_true(ms >= 900.0 && ms < 2500.0);
+	assert_non_null(wcsstr(s.status, L"Cancelled"));
+	assert_int_equal(s.resp, CPGSR_NO_CREDENTIAL_NOT_FINISHED);
+	submit_free(&s);
+	c->lpVtbl->Release(c);
+	release_provider(p);
+	sim_server_stop(srv);
+}
+
+/* Locked: the next attempt waits (the limiter is process-wide, so this case
+ * runs last: a rebuilt tile must not reset it). */
+static void test_credprov_tiles__rate_limit_after_locked(void **state)
+{
+	ICredentialProvider *p;
+	ICredentialProviderCredential *c;
+	struct sim_server *srv = cache_tile("TARGET\\jdoe", &p, &c);
+	struct sim_seen seen;
+	struct submit s;
+	struct fake_qc q;
+
+	(void)state;
+	sim_server_set_cache_outcome(srv, LOGON_OUTCOME_LOCKED);
+	connect_submit(c, L"Pa55word!", 0, &q, &s);
+	assert_non_null(wcsstr(s.status, L"locked"));
+	submit_free(&s);
+	c->lpVtbl->Release(c);
+	release_provider(p);
+	p = provider_for(CPUS_LOGON);
+	c = tile_at(p, 0);
+	connect_submit(c, L"Pa55word!", 0, &q, &s);
+	assert_non_null(wcsstr(s.status, L"Too many attempts"));
+	assert_int_equal(s.icon, CPSI_WARNING);
+	sim_server_seen(srv, &seen);
+	assert_int_equal(seen.n_cache, 1); /* the second never reached the service */
+	submit_free(&s);
+	c->lpVtbl->Release(c);
+	release_provider(p);
+	sim_server_stop(srv);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -826,14 +1153,17 @@ static int teardown(void **state)
 	(void)state;
 	clear_state();
 	/* Every object of every case is gone: the DLL may be unloaded. */
-	return cp.can_unload() == S_OK ? 0 : -1;
+	return can_unload_soon() == S_OK ? 0 : -1;
 }
 
 static int group_setup(void **state)
 {
 	(void)state;
-	if (!cp_dll_load(&cp))
+	DWORD n = MAX_COMPUTERNAME_LENGTH + 1;
+
+	if (!cp_dll_load(&cp) || !GetComputerNameW(host, &n))
 		return -1;
+	swprintf(helpdesk_label, MAX_COMPUTERNAME_LENGTH + 32, L"%ls\\ferry-helpdesk", host);
 	swprintf(pipe_name, 96, L"\\\\.\\pipe\\Ferry.Sim.%lu", (unsigned long)GetCurrentProcessId());
 	reg_set_sz(FERRY_KEY, L"PipeName", pipe_name);
 	return 0;
@@ -865,6 +1195,15 @@ int wmain(void)
 		cmocka_unit_test_setup_teardown(test_credprov_tiles__no_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credprov_tiles__hung_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credprov_tiles__squatter_gets_nothing, setup,
+}
+
+		cmocka_unit_test_setup_teardown(test_credprov_tiles__upn_goes_with_no_domain, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_credprov_tiles__slow_check_finishes_in_connect,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credprov_tiles__connect_cancels, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_credprov_tiles__rate_limit_after_locked, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests_name("logonui_sim", tests, group_setup, group_teardown);

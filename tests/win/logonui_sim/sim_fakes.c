@@ -2,6 +2,7 @@
  * the tests; a reference count of 1 means "only the test holds it". */
 #include "sim_fakes.h"
 
+#include <string.h>
 #include <wchar.h>
 
 #define OWNER(T, p) ((T *)(void *)(p))
@@ -87,8 +88,10 @@ static HRESULT STDMETHODCALLTYPE ce_set_string(ICredentialProviderCredentialEven
 	(void)c;
 	if (id >= 16 || !s)
 		return E_INVALIDARG;
+	EnterCriticalSection(&e->lock);
 	wcsncpy(e->field[id], s, 511);
 	e->sets[id]++;
+	LeaveCriticalSection(&e->lock);
 	return S_OK;
 }
 
@@ -120,8 +123,15 @@ static HRESULT STDMETHODCALLTYPE ce_checkbox(ICredentialProviderCredentialEvents
 static HRESULT STDMETHODCALLTYPE ce_bitmap(ICredentialProviderCredentialEvents *This,
 					   ICredentialProviderCredential *c, DWORD id, HBITMAP b)
 {
-	(void)This, (void)c, (void)id, (void)b;
-	return E_NOTIMPL;
+	struct fake_cred_events *e = OWNER(struct fake_cred_events, This);
+
+	(void)c;
+	if (id >= 16 || !b)
+		return E_INVALIDARG;
+	EnterCriticalSection(&e->lock);
+	e->bitmaps[id]++;
+	LeaveCriticalSection(&e->lock);
+	return S_OK;
 }
 
 static HRESULT STDMETHODCALLTYPE ce_combo(ICredentialProviderCredentialEvents *This,
@@ -166,7 +176,81 @@ void fake_cred_events_init(struct fake_cred_events *e)
 	ZeroMemory(e, sizeof(*e));
 	e->iface.lpVtbl = &ce_vtbl;
 	e->refs = 1;
+	InitializeCriticalSection(&e->lock);
 }
+
+void fake_cred_events_fini(struct fake_cred_events *e)
+{
+	DeleteCriticalSection(&e->lock);
+}
+
+void fake_cred_events_field(struct fake_cred_events *e, DWORD id, wchar_t *out, size_t cap)
+{
+	EnterCriticalSection(&e->lock);
+	wcsncpy(out, id < 16 ? e->field[id] : L"", cap - 1);
+	out[cap - 1] = 0;
+	LeaveCriticalSection(&e->lock);
+}
+
+static HRESULT STDMETHODCALLTYPE u_query(ICredentialProviderUser *This, REFIID iid, void **out)
+{
+	(void)This, (void)iid;
+	*out = NULL;
+	return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE u_addref(ICredentialProviderUser *This)
+{
+	return (ULONG)InterlockedIncrement(&OWNER(struct fake_user, This)->refs);
+}
+
+static ULONG STDMETHODCALLTYPE u_release(ICredentialProviderUser *This)
+{
+	return (ULONG)InterlockedDecrement(&OWNER(struct fake_user, This)->refs);
+}
+
+static HRESULT STDMETHODCALLTYPE u_sid(ICredentialProviderUser *This, LPWSTR *sid)
+{
+	struct fake_user *u = OWNER(struct fake_user, This);
+	size_t n = (wcslen(u->sid) + 1) * sizeof(wchar_t);
+
+	/* The caller frees it with CoTaskMemFree, as LogonUI's own objects expect. */
+	if (!(*sid = CoTaskMemAlloc(n)))
+		return E_OUTOFMEMORY;
+	memcpy(*sid, u->sid, n);
+	return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE u_provider(ICredentialProviderUser *This, GUID *g)
+{
+	(void)This;
+	memset(g, 0, sizeof(*g));
+	return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE u_string(ICredentialProviderUser *This, const void *key,
+					  LPWSTR *out)
+{
+	(void)This, (void)key;
+	*out = NULL;
+	return E_NOTIMPL;
+}
+
+static HRESULT STDMETHODCALLTYPE u_value(ICredentialProviderUser *This, const void *key, void *v)
+{
+	(void)This, (void)key, (void)v;
+	return E_NOTIMPL;
+}
+
+static const ICredentialProviderUserVtbl u_vtbl = {
+	.QueryInterface = u_query,
+	.AddRef = u_addref,
+	.Release = u_release,
+	.GetSid = u_sid,
+	.GetProviderID = u_provider,
+	.GetStringValue = u_string,
+	.GetValue = u_value,
+};
 
 static HRESULT STDMETHODCALLTYPE ua_query(ICredentialProviderUserArray *This, REFIID iid,
 					  void **out)
@@ -195,24 +279,30 @@ static HRESULT STDMETHODCALLTYPE ua_filter(ICredentialProviderUserArray *This, R
 static HRESULT STDMETHODCALLTYPE ua_options(ICredentialProviderUserArray *This,
 					    CREDENTIAL_PROVIDER_ACCOUNT_OPTIONS *o)
 {
-	(void)This;
-	*o = CPAO_NONE;
+	struct fake_user_array *u = OWNER(struct fake_user_array, This);
+
+	u->options_asked++;
+	*o = u->options;
 	return S_OK;
 }
 
 static HRESULT STDMETHODCALLTYPE ua_count(ICredentialProviderUserArray *This, DWORD *n)
 {
-	(void)This;
-	*n = 0;
+	*n = OWNER(struct fake_user_array, This)->n;
 	return S_OK;
 }
 
 static HRESULT STDMETHODCALLTYPE ua_at(ICredentialProviderUserArray *This, DWORD i,
 				       ICredentialProviderUser **u)
 {
-	(void)This, (void)i;
+	struct fake_user_array *a = OWNER(struct fake_user_array, This);
+
 	*u = NULL;
-	return E_INVALIDARG;
+	if (i >= a->n)
+		return E_INVALIDARG;
+	*u = &a->users[i].iface;
+	(*u)->lpVtbl->AddRef(*u);
+	return S_OK;
 }
 
 static const ICredentialProviderUserArrayVtbl ua_vtbl = {
@@ -230,4 +320,16 @@ void fake_user_array_init(struct fake_user_array *u)
 	ZeroMemory(u, sizeof(*u));
 	u->iface.lpVtbl = &ua_vtbl;
 	u->refs = 1;
+}
+
+void fake_user_array_add(struct fake_user_array *u, const wchar_t *sid)
+{
+	struct fake_user *f;
+
+	if (u->n >= FAKE_USERS_MAX)
+		return;
+	f = &u->users[u->n++];
+	f->iface.lpVtbl = &u_vtbl;
+	f->refs = 1;
+	wcsncpy(f->sid, sid, 95);
 }

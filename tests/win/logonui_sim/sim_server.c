@@ -28,6 +28,7 @@ struct sim_server {
 	CRITICAL_SECTION lock;
 	struct ipc_experience exp;
 	enum sim_mode exp_mode, cache_mode;
+	DWORD cache_delay_ms; /* a slow DC: cache_credentials answers after this */
 	char cache_code[IPC_OP_MAX + 1];
 	char cache_message[IPC_TEXT_MAX + 1];
 	struct sim_seen seen;
@@ -83,6 +84,7 @@ static void send_reply(HANDLE h, const struct ipc_reply *r)
 static bool answer(struct sim_server *s, const struct ipc_request *req, struct ipc_reply *rep)
 {
 	enum sim_mode mode;
+	DWORD delay;
 
 	rep->id = req->id;
 	rep->op = req->op;
@@ -111,9 +113,12 @@ static bool answer(struct sim_server *s, const struct ipc_request *req, struct i
 	} else if (req->op != IPC_OP_SUBSCRIBE) {
 		ipc_reply_error(rep, req->id, "not_implemented", "not scripted");
 	}
+	delay = req->op == IPC_OP_CACHE_CREDENTIALS ? s->cache_delay_ms : 0;
 	LeaveCriticalSection(&s->lock);
 	if (mode == SIM_HANG)
 		return false;
+	if (delay)
+		WaitForSingleObject(s->stop, delay);
 	if (req->op == IPC_OP_SUBSCRIBE) {
 		HANDLE waits[2] = { s->stop, s->changed };
 		bool now;
@@ -331,5 +336,12 @@ void sim_server_seen(struct sim_server *s, struct sim_seen *out)
 {
 	EnterCriticalSection(&s->lock);
 	*out = s->seen;
+	LeaveCriticalSection(&s->lock);
+}
+
+void sim_server_set_cache_delay(struct sim_server *s, DWORD ms)
+{
+	EnterCriticalSection(&s->lock);
+	s->cache_delay_ms = ms;
 	LeaveCriticalSection(&s->lock);
 }

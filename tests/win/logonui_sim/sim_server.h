@@ -45,6 +45,9 @@ void sim_server_set_cache_error(struct sim_server *s, const char *code, const ch
 /** Answer cache_credentials as the service does for logon outcome `o` (ipc_reply_logon). */
 void sim_server_set_cache_outcome(struct sim_server *s, enum logon_outcome o);
 
+/** cache_credentials answers only after ms (a logon through a trust to a far DC). */
+void sim_server_set_cache_delay(struct sim_server *s, DWORD ms);
+
 struct sim_seen {
 	unsigned n_get, n_subscribe, n_cache;
 	unsigned n_start, n_snooze, n_ack;

@@ -7,10 +7,11 @@
  * It plays LogonUI as test_credprov_tiles does (the same fakes,
  * logonui_sim/sim_fakes.c): loads ferrycp.dll from beside itself, points it
  * at PIPE through HKLM\SOFTWARE\Ferry\PipeName (removed again at the end),
- * asks for the logon scenario's tiles, selects the cache tile, types USER
- * (DOMAIN\\user) when the tile offers none, and the first line of
- * PASSWORD_FILE into its password field, and submits
- * (GetSerialization). It prints what the tile showed and the outcome:
+ * asks for the logon scenario's tiles, selects the cache tile, checks it
+ * offers USER (DOMAIN\\user: the account the service expects; a tile never
+ * takes a typed account), types the first line of PASSWORD_FILE into its
+ * password field, and submits (GetSerialization). It prints what the tile
+ * showed and the outcome:
  *
  *   tile user=<DOMAIN\user> title=<title>
  *   outcome=ok|refused|none status=<the tile's status line>
@@ -31,7 +32,7 @@
 #include "logonui_sim/sim_fakes.h"
 
 #define FID_TITLE 1
-#define FID_USER 5
+#define FID_ACCOUNT 5
 #define FID_PASSWORD 6
 #define FERRY_KEY L"SOFTWARE\\Ferry"
 
@@ -88,12 +89,13 @@ static int submit(ICredentialProvider *p, const wchar_t *user, const wchar_t *pa
 		return 1;
 	}
 	printf("tile");
-	print_field(c, FID_USER, "user");
+	print_field(c, FID_ACCOUNT, "user");
 	print_field(c, FID_TITLE, "title");
 	printf("\n");
 	c->lpVtbl->SetSelected(c, &autologon);
-	if (SUCCEEDED(c->lpVtbl->GetStringValue(c, FID_USER, &status)) && status && !status[0])
-		c->lpVtbl->SetStringValue(c, FID_USER, user); /* what the user types */
+	if (SUCCEEDED(c->lpVtbl->GetStringValue(c, FID_ACCOUNT, &status)) && status &&
+	    _wcsicmp(status, user))
+		printf("note: the tile offers \"%ls\", not %ls\n", status, user);
 	CoTaskMemFree(status);
 	status = NULL;
 	if (SUCCEEDED(c->lpVtbl->SetStringValue(c, FID_PASSWORD, password)) &&
