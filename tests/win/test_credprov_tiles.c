@@ -998,7 +998,7 @@ static void test_credprov_tiles__squatter_gets_nothing(void **state)
 	struct sim_server *srv = sim_server_start_as(pipe_name, &e, false);
 	struct fake_provider_events pe;
 	ICredentialProvider *p;
-	ICredentialProviderCredential2 *c;
+	ICredentialProviderCredential *c;
 	struct sim_seen seen;
 	HRESULT hr;
 
@@ -1195,8 +1195,7 @@ int wmain(void)
 		cmocka_unit_test_setup_teardown(test_credprov_tiles__no_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credprov_tiles__hung_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credprov_tiles__squatter_gets_nothing, setup,
-}
-
+						teardown),
 		cmocka_unit_test_setup_teardown(test_credprov_tiles__upn_goes_with_no_domain, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_credprov_tiles__slow_check_finishes_in_connect,
