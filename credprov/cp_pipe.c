@@ -12,6 +12,7 @@
 
 #include "cp_state.h"
 #include "ipc/frame.h"
+#include "winutil.h"
 
 static volatile LONG64 next_id;
 
@@ -51,13 +52,18 @@ static ferry_err pipe_open(HANDLE *out, ULONGLONG deadline)
 	cp_state_pipe_name(name, CP_PIPE_NAME_MAX);
 	for (;;) {
 		/* Identification is all the service needs to read our token. */
-		HANDLE h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
-				       FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT |
-					       SECURITY_IDENTIFICATION,
-				       NULL);
+		HANDLE h = wu_pipe_open(name, FILE_FLAG_OVERLAPPED);
 		DWORD err, left;
 
 		if (h != INVALID_HANDLE_VALUE) {
+			/* A squatter gets nothing: not the typed password, not a
+			 * subscribe, and its texts and images are never shown. */
+			ferry_err rc = wu_pipe_server_verify(h);
+
+			if (rc != FERRY_OK) {
+				CloseHandle(h);
+				return rc;
+			}
 			*out = h;
 			return FERRY_OK;
 		}

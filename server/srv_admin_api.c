@@ -204,6 +204,10 @@ static void wave_bundle(struct call *c)
 
 	snprintf(c->target, sizeof(c->target), "%.64s", wave);
 	rc = bundle_verify(&b, c->rq->body, c->rq->body_len, c->s->cfg.signing_pub, NULL);
+	/* Agents refuse a bundle past its not_after: storing one would only
+	 * serve a refusal to every device of the wave. */
+	if (!rc)
+		rc = bundle_check_time(b, c->s->now());
 	if (!rc)
 		rc = net_bundle_documents_check(b);
 	if (rc) {

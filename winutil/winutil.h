@@ -8,6 +8,9 @@
  *             length it wanted, not -1, when the text does not fit)
  *   registry  read a REG_DWORD / REG_SZ (absent or mistyped = false), set a
  *             value (the key created), delete one (absent = success)
+ *   pipe      open \\.\pipe\Ferry.Agent as a client (identification level,
+ *             only the rights the pipe's DACL gives users) and verify who
+ *             serves it before sending anything (wu_pipe.c)
  */
 #ifndef FERRY_WINUTIL_H
 #define FERRY_WINUTIL_H
@@ -40,5 +43,34 @@ ferry_err wu_reg_set(HKEY root, const wchar_t *key, const wchar_t *name, DWORD t
 		     const void *data, DWORD len);
 /** Delete root\key\name; an absent key or value is success. */
 ferry_err wu_reg_delete(HKEY root, const wchar_t *key, const wchar_t *name);
+
+/* The service's name in the SCM, and the administrators-only test settings. */
+#define WU_SERVICE_NAME L"Ferry"
+#define WU_TEST_KEY L"SOFTWARE\\Ferry\\Test"
+
+/*
+ * What a client asks of the pipe: read, write data, and write attributes
+ * (SetNamedPipeHandleState's message mode). Not GENERIC_WRITE: it includes
+ * FILE_APPEND_DATA, which on a pipe is FILE_CREATE_PIPE_INSTANCE, and the
+ * service's DACL gives interactive users only this (docs/ipc.md).
+ */
+#define WU_PIPE_CLIENT_ACCESS (GENERIC_READ | FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES)
+
+/**
+ * CreateFileW for a pipe client: WU_PIPE_CLIENT_ACCESS, at identification
+ * level (SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION: the service may
+ * read the caller's token, never act as it), plus `flags`
+ * (FILE_FLAG_OVERLAPPED or 0). INVALID_HANDLE_VALUE with GetLastError set.
+ */
+HANDLE wu_pipe_open(const wchar_t *name, DWORD flags);
+
+/**
+ * Before the first byte: FERRY_OK when `pipe` is served by the installed
+ * ferrysvc.exe running as SYSTEM (the pipe's owner, the server process's
+ * token and image; wu_pipe.c says how). FERRY_EAUTH naming what differs,
+ * FERRY_ESYSTEM/FERRY_ENOTFOUND when it cannot be told: either way the
+ * caller closes the handle unused.
+ */
+ferry_err wu_pipe_server_verify(HANDLE pipe);
 
 #endif

@@ -18,8 +18,11 @@
  *   backoff_seconds * 2^(failures-1), capped at max_backoff_seconds, up to
  *   retry.attempts attempts. Then the engine stops safely: it clears the
  *   prevent-login lease, shows service-unavailable, reports the event and
- *   reason, and journals STOPPED. The fallback account is kept, so helpdesk
- *   can always log on.
+ *   reason, and journals STOPPED. The fallback account is kept while the
+ *   PC's directory membership may have changed (an unjoin, Entra leave or
+ *   ODJ import at or before the failed step), so helpdesk can always log
+ *   on; when none of those ran, domain users log on as before, and the
+ *   account Ferry made is deleted (best effort: a failure is reported).
  */
 #include "engine/engine.h"
 
@@ -265,10 +268,37 @@ static int64_t backoff(const struct engine *e)
 	return b < e->rb->retry.max_backoff_seconds ? b : e->rb->retry.max_backoff_seconds;
 }
 
+/*
+ * The fallback account made by an earlier step, when the stop leaves the
+ * PC in its directories (no unjoin, Entra leave or ODJ import at or before
+ * the failed step); NULL otherwise: then it stays for helpdesk.
+ */
+static const char *fallback_to_delete(const struct engine *e)
+{
+	const char *made = NULL;
+
+	for (size_t i = 0; i <= e->next && i < e->n; i++) {
+		switch (e->steps[i].op) {
+		case OP_UNJOIN_DOMAIN:
+		case OP_LEAVE_ENTRA:
+		case OP_IMPORT_ODJ:
+			return NULL;
+		case OP_CREATE_FALLBACK_ACCOUNT:
+			if (i < e->next)
+				made = e->steps[i].arg;
+			break;
+		default:
+			break;
+		}
+	}
+	return made;
+}
+
 /* Leave a state in which someone can log on, and say why (failure policy). */
 static ferry_err safe_stop(struct engine *e, struct engine_result *res)
 {
 	const struct ferry_platform *p = e->p;
+	const char *fallback = fallback_to_delete(e);
 	ferry_err err;
 
 	if ((err = p->clear_prevent_login(p->ctx)) != FERRY_OK) {
@@ -278,6 +308,8 @@ static ferry_err safe_stop(struct engine *e, struct engine_result *res)
 		return FERRY_OK;
 	}
 	/* Best effort: the journal's STOPPED record is the durable account. */
+	if (fallback && p->delete_fallback_account(p->ctx, fallback) != FERRY_OK)
+		(void)p->report_event(p->ctx, "fallback_kept", ferry_error_detail());
 	(void)p->notify_user(p->ctx, SCHED_EXP_SERVICE_UNAVAILABLE);
 	(void)p->report_event(p->ctx, "migration_stopped", e->reason);
 	if ((err = journal_append(e->j, JREC_STOPPED, (uint16_t)e->next, 0,

@@ -258,10 +258,9 @@ static ferry_err enroll_body(char **out, const struct net_agent *a, const char *
 	return rc;
 }
 
-/* Read {"agent_id","token","poll_interval_s"}; the token goes to the key store. */
-static ferry_err enroll_reply(struct net_agent *a, struct net_reply *r)
+ferry_err net_agent_enrolled(struct net_agent *a, const uint8_t *body, size_t len)
 {
-	cJSON *j = cJSON_ParseWithLength((const char *)r->body.data, r->body.len);
+	cJSON *j = cJSON_ParseWithLength((const char *)body, len);
 	cJSON *tok = cJSON_GetObjectItemCaseSensitive(j, "token");
 	ferry_err rc = FERRY_OK;
 
@@ -281,6 +280,13 @@ static ferry_err enroll_reply(struct net_agent *a, struct net_reply *r)
 	if (cJSON_IsString(tok))
 		ferry_wipe(tok->valuestring, strlen(tok->valuestring));
 	cJSON_Delete(j);
+	if (!rc) {
+		/* The anti-replay mark stays: a re-enrolled agent still refuses
+		 * every bundle older than the last one it accepted. */
+		a->etag[0] = '\0';
+		a->last_ok = (int64_t)time(NULL);
+		rc = net_agent_save(a);
+	}
 	return rc;
 }
 
@@ -310,13 +316,7 @@ ferry_err net_agent_enroll_key(struct net_agent *a, const char *os,
 	else if (!rc && r.status != 200 && r.status != 201)
 		rc = ferry_error_set(FERRY_EPERM, "enroll: server answered HTTP %ld", r.status);
 	if (!rc)
-		rc = enroll_reply(a, &r);
-	if (!rc) {
-		a->mark.sequence = 0;
-		a->etag[0] = '\0';
-		a->last_ok = (int64_t)time(NULL);
-		rc = net_agent_save(a);
-	}
+		rc = net_agent_enrolled(a, r.body.data, r.body.len);
 	if (body)
 		ferry_wipe(body, strlen(body));
 	cJSON_free(body);

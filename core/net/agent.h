@@ -89,6 +89,14 @@ ferry_err net_agent_enroll(struct net_agent *a, const char *os);
 ferry_err net_agent_enroll_key(struct net_agent *a, const char *os,
 			       const struct ferry_secret *enroll_key);
 
+/**
+ * Apply an enrolment reply {"agent_id","token","poll_interval_s"}: the id,
+ * the token to the key store (wiped from the parsed reply), agent.json
+ * saved. The anti-replay mark is kept as it was: enrolling again never
+ * lowers it (docs/protocol.md). Used by net_agent_enroll_key.
+ */
+ferry_err net_agent_enrolled(struct net_agent *a, const uint8_t *body, size_t len);
+
 enum net_poll_result { NET_POLL_NEW, NET_POLL_UNCHANGED };
 
 /**
@@ -99,7 +107,19 @@ enum net_poll_result { NET_POLL_NEW, NET_POLL_UNCHANGED };
  */
 ferry_err net_agent_poll(struct net_agent *a, enum net_poll_result *res, struct bundle **out);
 
-/** The accept path shared by poll and BUNDLE_DIR. */
+/**
+ * Who the agent is to a bundle's /agent member: its id once enrolled, else
+ * its computer name (BundleDir), else "" (then only "*" passes). Never NULL:
+ * every mode checks the addressee.
+ */
+const char *net_agent_identity(const struct net_agent *a);
+
+/**
+ * The accept path shared by poll and BUNDLE_DIR: signature, addressee,
+ * not_after against the clock, sequence against the mark, documents; then
+ * bundle.json and the mark written. When either write fails the bundle
+ * accepted before stays in force, on disk and in memory.
+ */
 ferry_err net_agent_accept(struct net_agent *a, const uint8_t *buf, size_t len,
 			   struct bundle **out);
 

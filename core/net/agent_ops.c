@@ -114,7 +114,7 @@ ferry_err net_agent_load_bundle(struct net_agent *a, struct bundle **out)
 	if ((rc = rb_read_file(&text, &len, path, BUNDLE_MAX)) != FERRY_OK)
 		return rc;
 	/* The copy on disk is trusted no more than one from the server. */
-	rc = bundle_verify(&b, (const uint8_t *)text, len, a->signing_pub, a->id[0] ? a->id : NULL);
+	rc = bundle_verify(&b, (const uint8_t *)text, len, a->signing_pub, net_agent_identity(a));
 	if (!rc && (b->sequence != a->mark.sequence ||
 		    memcmp(b->digest, a->mark.digest, BUNDLE_DIGEST_LEN)))
 		rc = ferry_error_set(FERRY_EAUTH, "%s: not the bundle last accepted (sequence %llu, "
@@ -173,7 +173,7 @@ ferry_err net_agent_bundle_dir(struct net_agent *a, const char *bundle_dir, stru
 	rc = rb_read_file(&text, &len, path, BUNDLE_MAX);
 	if (!rc)
 		rc = bundle_verify(&b, (const uint8_t *)text, len, a->signing_pub,
-				   a->id[0] ? a->id : NULL);
+				   net_agent_identity(a));
 	/* Every package must be present and match before anything is accepted. */
 	for (const cJSON *e = b ? cJSON_GetObjectItemCaseSensitive(b->payload, "packages")->child
 				: NULL; !rc && e; e = e->next) {

@@ -25,27 +25,93 @@ static ferry_err token(struct net_agent *a, struct ferry_secret **out)
 	return a->ks->load(a->ks->ctx, "agent.token", out);
 }
 
+const char *net_agent_identity(const struct net_agent *a)
+{
+	return a->id[0] ? a->id : a->machine;
+}
+
+/*
+ * bundle.json replaced so that a failure at any point leaves the bundle
+ * accepted before in place: the new bytes go to a temporary file, the old
+ * copy is renamed aside (rename() does not replace a file on Windows), the
+ * new one renamed in; agent.json's mark is written last, and when it fails
+ * the old copy is renamed back. *aside tells the caller to remove prev.
+ */
+static ferry_err swap_in(const char *path, const char *tmp, const char *prev,
+			 const uint8_t *buf, size_t len, bool *aside)
+{
+	FILE *f = fopen(tmp, "wb");
+	ferry_err rc = FERRY_OK;
+
+	*aside = false;
+	if (!f || fwrite(buf, 1, len, f) != len || fflush(f))
+		rc = ferry_error_set(FERRY_EIO, "%s: cannot write", tmp);
+	if (f && fclose(f) && !rc)
+		rc = ferry_error_set(FERRY_EIO, "%s: cannot write", tmp);
+	if (rc) {
+		remove(tmp);
+		return rc;
+	}
+	remove(prev);
+	*aside = rename(path, prev) == 0;
+	if (rename(tmp, path)) {
+		remove(tmp);
+		if (*aside)
+			(void)rename(prev, path);
+		*aside = false;
+		return ferry_error_set(FERRY_EIO, "%s: rename failed; the bundle accepted before "
+				       "stays in force", path);
+	}
+	return FERRY_OK;
+}
+
 ferry_err net_agent_accept(struct net_agent *a, const uint8_t *buf, size_t len,
 			   struct bundle **out)
 {
+	char path[NET_PATH_MAX + 32], tmp[NET_PATH_MAX + 80], prev[NET_PATH_MAX + 40], rnd[33];
+	struct bundle_mark before = a->mark;
+	uint32_t poll_before = a->poll_s;
 	struct bundle *b = NULL;
+	bool aside = false;
 	ferry_err rc;
 
 	if (out)
 		*out = NULL;
-	rc = bundle_verify(&b, buf, len, a->signing_pub, a->id[0] ? a->id : NULL);
+	snprintf(path, sizeof(path), "%s/bundle.json", a->dir);
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	/* 128 random bits in the temporary name, as net_agent_write_file:
+	 * nobody can have planted this file, or a link there, beforehand. */
+	if ((rc = net_random_hex(rnd, 16)))
+		return rc;
+	snprintf(tmp, sizeof(tmp), "%s.%s.tmp", path, rnd);
+	rc = bundle_verify(&b, buf, len, a->signing_pub, net_agent_identity(a));
+	if (!rc)
+		rc = bundle_check_time(b, (int64_t)time(NULL));
 	if (!rc)
 		rc = bundle_check_fresh(b, &a->mark);
 	if (!rc)
 		rc = net_bundle_documents_check(b);
 	if (!rc)
-		rc = net_agent_write_file(a->dir, "bundle.json", buf, len);
+		rc = swap_in(path, tmp, prev, buf, len, &aside);
 	if (!rc) {
 		bundle_mark_of(&a->mark, b);
 		if (b->poll_interval_s)
 			a->poll_s = b->poll_interval_s;
-		rc = net_agent_save(a);
+		if ((rc = net_agent_save(a)) != FERRY_OK) {
+			char detail[512];
+
+			snprintf(detail, sizeof(detail), "%s", ferry_error_detail());
+			a->mark = before;
+			a->poll_s = poll_before;
+			remove(path);
+			if (aside)
+				(void)rename(prev, path);
+			aside = false;
+			ferry_error_set(rc, "%s; the bundle accepted before stays in force", detail);
+		}
 	}
+	if (aside)
+		remove(prev);
 	if (!rc && out) {
 		*out = b;
 		b = NULL;

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "net/signed.h"
+#include "runbook/rfc3339.h"
 #include "util/hex.h"
 #include "util/mem.h"
 
@@ -57,16 +58,43 @@ ferry_err bundle_packages_check(const cJSON *pk, const char *what)
 	return FERRY_OK;
 }
 
+/* ASCII letters without case: agent ids are lowercase hex, computer names
+ * are case-insensitive (GetComputerNameW gives upper case, admins type
+ * either). */
+static int same_agent(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+		char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+
+		if (x != y)
+			return 0;
+	}
+	return *a == *b;
+}
+
+static ferry_err get_time(const cJSON *p, const char *k, int64_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, k);
+
+	if (!cJSON_IsString(v) || rfc3339_parse(out, v->valuestring) != FERRY_OK)
+		return ferry_error_set(FERRY_ECORRUPT, "bundle: /%s must be an RFC 3339 time", k);
+	return FERRY_OK;
+}
+
 /* Structural checks on a payload whose signature already verified. */
 static ferry_err check_payload(struct bundle *b, const char *agent_id)
 {
 	const cJSON *p = b->payload, *a = cJSON_GetObjectItemCaseSensitive(p, "agent");
 	uint64_t poll = 0;
+	ferry_err rc;
 
 	if (!signed_get_uint(p, "sequence", 9007199254740991.0, &b->sequence) || b->sequence < 1)
 		return ferry_error_set(FERRY_ECORRUPT, "bundle: /sequence must be an integer >= 1");
-	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(p, "issued")))
-		return ferry_error_set(FERRY_ECORRUPT, "bundle: /issued missing");
+	if ((rc = get_time(p, "issued", &b->issued)) || (rc = get_time(p, "not_after", &b->not_after)))
+		return rc;
+	if (b->not_after <= b->issued)
+		return ferry_error_set(FERRY_ECORRUPT, "bundle: /not_after is not after /issued");
 	if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(p, "batch")))
 		return ferry_error_set(FERRY_ECORRUPT, "bundle: /batch must be an object");
 	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(p, "runbooks")))
@@ -76,18 +104,18 @@ static ferry_err check_payload(struct bundle *b, const char *agent_id)
 		return ferry_error_set(FERRY_ECORRUPT, "bundle: /poll_interval_s out of range");
 	b->poll_interval_s = (uint32_t)poll;
 	if (a && (!cJSON_IsString(a) ||
-		  (agent_id && strcmp(a->valuestring, "*") && strcmp(a->valuestring, agent_id))))
-		return ferry_error_set(FERRY_EMISMATCH, "bundle: addressed to another agent");
+		  (agent_id && strcmp(a->valuestring, "*") && !same_agent(a->valuestring, agent_id))))
+		return ferry_error_set(FERRY_EMISMATCH, "bundle: addressed to another agent (/agent "
+				       "\"%.64s\", this agent \"%.64s\")",
+				       cJSON_IsString(a) ? a->valuestring : "?",
+				       agent_id && *agent_id ? agent_id : "(no id, no name)");
 	if (cJSON_GetObjectItemCaseSensitive(p, "table"))
 		return ferry_error_set(FERRY_ECORRUPT, "bundle: /table is not read by this agent: "
 				       "the device's identity mapping travels as /identity_map");
-	if (cJSON_GetObjectItemCaseSensitive(p, "identity_map")) {
-		ferry_err rc = idmap_new(&b->idmap, cJSON_GetObjectItemCaseSensitive(p, "identity_map"),
-					 "bundle");
-
-		if (rc)
-			return rc;
-	}
+	if (cJSON_GetObjectItemCaseSensitive(p, "identity_map") &&
+	    (rc = idmap_new(&b->idmap, cJSON_GetObjectItemCaseSensitive(p, "identity_map"),
+			    "bundle")))
+		return rc;
 	return bundle_packages_check(cJSON_GetObjectItemCaseSensitive(p, "packages"), "bundle");
 }
 
@@ -120,6 +148,17 @@ out:
 	cJSON_Delete(payload);
 	bundle_free(b);
 	return rc;
+}
+
+ferry_err bundle_check_time(const struct bundle *b, int64_t now)
+{
+	char when[RFC3339_BUF] = "?";
+
+	if (now < b->not_after)
+		return FERRY_OK;
+	(void)rfc3339_format(when, b->not_after);
+	return ferry_error_set(FERRY_EMISMATCH, "bundle: expired (sequence %llu, not_after %s)",
+			       (unsigned long long)b->sequence, when);
 }
 
 ferry_err bundle_check_fresh(const struct bundle *b, const struct bundle_mark *last)

@@ -13,8 +13,16 @@
  *
  * Payload members:
  *   sequence         integer >= 1, strictly increasing per signer (required)
- *   issued           RFC 3339 text, informative (required)
- *   agent            optional; "*" or the one agent id it is for
+ *   issued           RFC 3339 time it was signed (required)
+ *   not_after        RFC 3339 time (required, later than issued): from
+ *                    that second on the bundle is refused by the accept
+ *                    path (bundle_check_time), so a captured bundle cannot
+ *                    be replayed to a PC that never saw it (a fresh install,
+ *                    a reset state) once its time is up
+ *   agent            optional; "*" or the one agent it is for: the id the
+ *                    server gave at enrolment, or, for an agent never
+ *                    enrolled (BundleDir), its computer name (ASCII
+ *                    letters compared without case)
  *   poll_interval_s  optional integer, the server's poll interval
  *   batch            object (required), a batch as runbook.h reads it
  *   runbooks         array of runbook objects (required, may be empty)
@@ -32,7 +40,11 @@
  *   1. Nothing from a bundle is returned to a caller unless the envelope
  *      parsed, the signature verified and the payload passed every check.
  *   2. A bundle whose sequence is lower than the last one accepted, or
- *      equal with a different payload digest, is stale and refused.
+ *      equal with a different payload digest, is stale and refused. The
+ *      mark is never lowered (not by re-enrolment either: agent.c).
+ *   4. agent_id is always checked by the agent: an agent with no id passes
+ *      its computer name, never NULL (NULL is for the server's own checks
+ *      of a wave's bundle, which must say "*").
  *   3. Package ids are package_id_valid (net/package.h, their one home), so they
  *      are safe file names.
  */
@@ -57,6 +69,7 @@ struct bundle {
 	uint64_t sequence;
 	uint8_t digest[BUNDLE_DIGEST_LEN]; /* SHA-256 of canon(payload) */
 	uint32_t poll_interval_s;          /* 0 when the payload has none */
+	int64_t issued, not_after;         /* Unix seconds */
 	cJSON *payload;                    /* owned; borrowed by accessors */
 	struct idmap *idmap;               /* owned; NULL when the payload has none */
 };
@@ -75,6 +88,15 @@ struct bundle_mark {
  */
 ferry_err bundle_verify(struct bundle **out, const uint8_t *buf, size_t len,
 			const uint8_t pub[SIG_ED25519_PUBLIC_LEN], const char *agent_id);
+
+/**
+ * FERRY_EMISMATCH (expired) when `now` (Unix seconds) is at or past the
+ * bundle's not_after. Checked when a bundle is accepted; the bundle in
+ * force is read back against the persisted mark instead (bundle_check_fresh
+ * would let the same bundle through, and a PC offline past not_after keeps
+ * running what it accepted rather than stopping mid-migration).
+ */
+ferry_err bundle_check_time(const struct bundle *b, int64_t now);
 
 /** FERRY_EMISMATCH (stale/replayed) when b may not follow `last`. */
 ferry_err bundle_check_fresh(const struct bundle *b, const struct bundle_mark *last);

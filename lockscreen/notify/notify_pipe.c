@@ -7,12 +7,13 @@
 
 #include "util/buf.h"
 #include "util/mem.h"
+#include "winutil.h"
 
+/* Identification level: the service reads our token, never acts as us. */
 static HANDLE connect_pipe(const wchar_t *pipe)
 {
 	for (int tries = 0; tries < 2; tries++) {
-		HANDLE h = CreateFileW(pipe, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0,
-				       NULL);
+		HANDLE h = wu_pipe_open(pipe, 0);
 
 		if (h != INVALID_HANDLE_VALUE) {
 			DWORD mode = PIPE_READMODE_MESSAGE;
@@ -47,6 +48,11 @@ ferry_err notify_pipe_call(const wchar_t *pipe, const struct ipc_request *req,
 	if (h == INVALID_HANDLE_VALUE) {
 		rc = ferry_error_set(FERRY_ENOTFOUND, "pipe: cannot connect (Win32 error %lu)",
 				     (unsigned long)GetLastError());
+		goto out;
+	}
+	/* Before the first byte: a squatter gets no request and shows nothing. */
+	if ((rc = wu_pipe_server_verify(h)) != FERRY_OK) {
+		CloseHandle(h);
 		goto out;
 	}
 	if (!WriteFile(h, b.data, (DWORD)b.len, &n, NULL) || n != b.len)

@@ -260,8 +260,23 @@ void svc_agent_start_now(struct svc_agent *a)
 
 ferry_err svc_agent_snooze(struct svc_agent *a, uint32_t minutes, int64_t *until)
 {
+	int64_t now;
+	uint32_t max;
+
 	EnterCriticalSection(&a->lock);
-	*until = agent_clock_now(a->clock) + (int64_t)minutes * 60;
+	now = agent_clock_now(a->clock);
+	/* The runbook's window, enforced here, not only in the dialog's
+	 * choices: no snooze past enforced-after, none when none is offered. */
+	max = ux_snooze_max_minutes(&a->decision, now);
+	if (minutes > max) {
+		LeaveCriticalSection(&a->lock);
+		svc_log("user: snooze of %u minutes refused (at most %u now)", (unsigned)minutes,
+			(unsigned)max);
+		return max ? ferry_error_set(FERRY_ERANGE, "snooze: at most %u minutes now (the "
+					     "runbook's enforced-after)", (unsigned)max)
+			   : ferry_error_set(FERRY_EPERM, "snooze: the runbook offers no snooze now");
+	}
+	*until = now + (int64_t)minutes * 60;
 	a->state.snoozed_until = *until;
 	a->state.start_requested = false;
 	svc_log("user: snooze %u minutes", (unsigned)minutes);
@@ -642,20 +657,42 @@ static DWORD WINAPI worker(void *arg)
 
 /* --- start ------------------------------------------------------------------------------ */
 
-/* --batch, else <BundleDir>\batch.json (BundleDir from policy or MSI). */
+/*
+ * Unsigned files where a signed bundle belongs are refused, named in the
+ * Event Log, never read: SYSTEM runs only what the admin's key signed
+ * (docs/security.md, finding 6). Deleting BundleDir\bundle.json from a
+ * signed site must not turn its batch.json into the plan.
+ */
+static void refuse_unsigned(const struct svc_agent *a)
+{
+	char path[MAX_PATH * 3 + 16];
+	wchar_t *w;
+	DWORD attr = INVALID_FILE_ATTRIBUTES;
+
+	if (!a->opt.bundle_dir[0])
+		return;
+	snprintf(path, sizeof(path), "%s\\batch.json", a->opt.bundle_dir);
+	if ((w = wu_wide(path)))
+		attr = GetFileAttributesW(w);
+	ferry_free(w);
+	if (attr == INVALID_FILE_ATTRIBUTES)
+		return;
+	svc_log_event(SVC_EV_FAILURE, "refused %s and the runbooks it names: unsigned (no signed "
+		      "bundle.json accepted from BundleDir or the server); Ferry runs only a signed "
+		      "bundle, so nothing from them runs", path);
+	if (a->opt.simulate) { /* a simulated rehearsal's story says it too */
+		printf("refused %s: unsigned; nothing from it runs\n", path);
+		fflush(stdout);
+	}
+}
+
+/* Only the admin's own --batch on the command line is read unsigned. */
 static ferry_err load_plan_files(struct svc_agent *a)
 {
-	char path[MAX_PATH * 3];
-
 	if (a->opt.batch[0])
-		snprintf(path, sizeof(path), "%s", a->opt.batch);
-	else if (!a->opt.bundle_dir[0])
-		return ferry_error_set(FERRY_ENOTFOUND, "no --batch and no BundleDir (policy or MSI "
-							"setting)");
-	else if ((size_t)snprintf(path, sizeof(path), "%s\\batch.json", a->opt.bundle_dir) >=
-		 sizeof(path))
-		return ferry_error_set(FERRY_EINVAL, "BundleDir is too long");
-	return agent_plan_load(&a->plan, path);
+		return agent_plan_load(&a->plan, a->opt.batch);
+	refuse_unsigned(a);
+	return ferry_error_set(FERRY_ENOTFOUND, "no signed bundle accepted and no --batch");
 }
 
 /* The migration server (or BundleDir's signed bundle), then what it handed over. */

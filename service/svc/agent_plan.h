@@ -1,6 +1,6 @@
 /*
  * What the agent runs (agent_plan.c): a batch and its runbooks, loaded from
- * files (--batch, or BundleDir\batch.json) or taken from an accepted
+ * files (an admin's --batch; never BundleDir\batch.json unsigned) or taken from an accepted
  * bundle in memory, with the bundle's identity mapping (the only one: a
  * plan from files has none).
  */

@@ -26,6 +26,9 @@
 #define SVC_DEFAULT_PIPE L"\\\\.\\pipe\\Ferry.Agent"
 #define SVC_PIPE_INSTANCES 24       /* >= 16 concurrent clients, bounded */
 #define SVC_READ_TIMEOUT_MS 30000   /* a connection idle this long is closed */
+#define SVC_PIPE_RESERVED_SYSTEM 4  /* instances only SYSTEM (LogonUI) may hold */
+#define SVC_PIPE_PER_SESSION 4      /* connections one session's callers may hold */
+#define SVC_CONN_LIFETIME_MS 360000 /* any connection's whole life: > a 300 s subscribe */
 #define SVC_STOP_BUDGET_MS 5000     /* SERVICE_CONTROL_STOP finishes within this */
 #define SVC_REG_KEY L"SOFTWARE\\Ferry"
 
@@ -33,7 +36,7 @@ struct svc_options {
 	wchar_t name[128];      /* SCM service name (tests use their own) */
 	wchar_t pipe[256];      /* full pipe path */
 	wchar_t state_dir[MAX_PATH]; /* "" = %ProgramData%\Ferry\state */
-	char batch[MAX_PATH * 3];    /* UTF-8 path of the batch file; "" = <bundle_dir>\batch.json */
+	char batch[MAX_PATH * 3];    /* UTF-8 path of an admin's batch file; "" = only a signed bundle */
 	char bundle_dir[MAX_PATH * 3]; /* UTF-8, from win_config_load (policy over MSI); may be "" */
 	char signing_key[80];   /* SigningPublicKey (64 hex digits), from win_config_load; may be "" */
 	char device[256];       /* "" = this computer's name */

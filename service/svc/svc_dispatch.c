@@ -54,6 +54,7 @@ void svc_dispatch(struct svc_agent *a, const struct ipc_caller *caller, struct i
 	struct ipc_authz_decision d = svc_agent_authorize(a, caller, r);
 	int64_t until = 0;
 	char t[RFC3339_BUF];
+	ferry_err err;
 
 	memset(reply, 0, sizeof(*reply));
 	reply->id = r->id;
@@ -85,7 +86,10 @@ void svc_dispatch(struct svc_agent *a, const struct ipc_caller *caller, struct i
 		svc_agent_start_now(a);
 		break;
 	case IPC_OP_SNOOZE:
-		svc_agent_snooze(a, r->u.snooze.minutes, &until);
+		if ((err = svc_agent_snooze(a, r->u.snooze.minutes, &until)) != FERRY_OK) {
+			ipc_reply_error(reply, r->id, ipc_error_code(err), ferry_error_detail());
+			return;
+		}
 		if (rfc3339_format(t, until) != FERRY_OK) {
 			ipc_reply_error(reply, r->id, "internal", "snooze time out of range");
 			return;

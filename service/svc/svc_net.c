@@ -411,7 +411,7 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struc
 		ferry_secret_free(n->enroll_key);
 		DeleteCriticalSection(&n->lock);
 		ferry_free(n);
-		return FERRY_OK; /* neither: the plain BundleDir\batch.json path */
+		return FERRY_OK; /* neither: only an admin's --batch runs (agent.c) */
 	}
 	if (!have_pub) {
 		err = ferry_error_set(FERRY_EINVAL, "a server or signed bundle needs SigningPublicKey");
@@ -673,17 +673,21 @@ static ferry_err escrow_locked(struct svc_net *n, const struct ferry_secret *pw)
 	return err;
 }
 
-void svc_net_escrow(void *ctx, const struct ferry_secret *pw)
+/* With a server, a password nobody holds must not stay: the caller fails
+ * the fallback step and deletes the account (svc_platform.c). */
+ferry_err svc_net_escrow(void *ctx, const struct ferry_secret *pw)
 {
 	struct svc_net *n = ctx;
+	ferry_err err;
 
 	if (!n || !pw)
-		return;
+		return FERRY_OK;
 	EnterCriticalSection(&n->lock);
-	if (escrow_locked(n, pw) != FERRY_OK)
-		svc_log_event(SVC_EV_FAILURE, "fallback password not escrowed: %s; helpdesk resets "
-					      "it locally", ferry_error_detail());
+	if ((err = escrow_locked(n, pw)) != FERRY_OK)
+		svc_log_event(SVC_EV_FAILURE, "fallback password not escrowed: %s",
+			      ferry_error_detail());
 	LeaveCriticalSection(&n->lock);
+	return err;
 }
 
 /* --- the platform layer ---------------------------------------------------------------- */

@@ -44,7 +44,7 @@ const struct ferry_platform *svc_net_wrap(struct svc_net *n, const struct ferry_
 					  rehearse_sink_fn record, void *record_ctx);
 
 /** Escrow a fallback password to the server: the one place that does (no server: nothing). */
-void svc_net_escrow(void *n, const struct ferry_secret *pw);
+ferry_err svc_net_escrow(void *n, const struct ferry_secret *pw);
 
 /** Whether the engine should see the server as reachable (no server: true). */
 bool svc_net_reachable(struct svc_net *n);

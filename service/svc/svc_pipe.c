@@ -5,14 +5,24 @@
  * per-connection read timeout.
  *
  * Per connection: bytes -> ipc_decoder -> frame -> caller (impersonate the
- * client once, read its token, revert) -> ipc_request_parse -> authz +
- * op (svc_dispatch) -> reply frame. A frame the decoder refuses gets a
+ * client once, read its token, revert) -> admission (core/ipc/admit: at
+ * most SVC_PIPE_PER_SESSION connections per session, SVC_PIPE_RESERVED_SYSTEM
+ * instances only for SYSTEM; else `busy` and closed) -> ipc_request_parse ->
+ * authz + op (svc_dispatch) -> reply frame. Every connection lives at most
+ * SVC_CONN_LIFETIME_MS in all (each read waits at most what is left of it,
+ * and SVC_READ_TIMEOUT_MS), so a held instance always comes back. A frame the decoder refuses gets a
  * bad_frame (or unsupported_version) reply with id 0; a request that does
  * not parse, or that authz refuses, gets its error reply; in all three
  * cases the connection is then closed. Other instances keep serving.
  *
- * The DACL, from SDDL: D:P(A;;GA;;;SY)(A;;GRGW;;;IU) - SYSTEM full control,
- * interactive users read/write, nobody else; protected from inheritance.
+ * The security descriptor, from SDDL:
+ *   O:SYG:SYD:P(A;;GA;;;SY)(A;;0x12018b;;;IU)
+ * Owner SYSTEM, set explicitly: the clients check it (winutil/wu_pipe.c),
+ * and a user cannot create an object owned by SYSTEM. SYSTEM has full
+ * control; interactive users get FILE_GENERIC_READ | FILE_WRITE_DATA |
+ * FILE_WRITE_ATTRIBUTES and nothing else: not FILE_APPEND_DATA, which on a
+ * pipe is FILE_CREATE_PIPE_INSTANCE (GENERIC_WRITE would include it), so no
+ * user can add an instance of the service's pipe. Protected from inheritance.
  */
 #include "svc/svc.h"
 
@@ -20,10 +30,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ipc/admit.h"
 #include "util/mem.h"
 #include "win/win_err.h"
 
-#define PIPE_SDDL L"D:P(A;;GA;;;SY)(A;;GRGW;;;IU)"
+#define PIPE_SDDL L"O:SYG:SYD:P(A;;GA;;;SY)(A;;0x12018b;;;IU)"
 #define PIPE_BUF (IPC_PAYLOAD_MAX + IPC_HEADER_SIZE)
 #define READ_CHUNK 16384u
 /* After an error reply the connection closes, and DisconnectNamedPipe drops
@@ -39,6 +50,8 @@ struct svc_pipe {
 	HANDLE threads[SVC_PIPE_INSTANCES];
 	size_t n;
 	PSECURITY_DESCRIPTOR sd;
+	CRITICAL_SECTION caps_lock; /* guards caps */
+	struct ipc_admit caps;
 };
 
 struct conn {
@@ -47,6 +60,8 @@ struct conn {
 	OVERLAPPED ov;
 	uint8_t *buf;
 	bool have_caller;
+	bool admitted;        /* counted in srv->caps until the connection ends */
+	ULONGLONG deadline;   /* the end of this connection's life */
 	struct ipc_caller caller;
 };
 
@@ -185,6 +200,42 @@ static void drain(struct conn *c)
 		;
 }
 
+/* Count the connection once its caller is known; false: over the caps. */
+static bool admit(struct conn *c)
+{
+	struct ipc_authz_decision d;
+
+	if (c->admitted)
+		return true;
+	EnterCriticalSection(&c->srv->caps_lock);
+	d = ipc_admit_take(&c->srv->caps, &c->caller);
+	LeaveCriticalSection(&c->srv->caps_lock);
+	if (!d.allow)
+		svc_log("pipe: refused a class-%d caller in session %lu: %s", (int)c->caller.cls,
+			(unsigned long)c->caller.session, d.reason);
+	c->admitted = d.allow;
+	return d.allow;
+}
+
+static void release(struct conn *c)
+{
+	if (!c->admitted)
+		return;
+	EnterCriticalSection(&c->srv->caps_lock);
+	ipc_admit_release(&c->srv->caps, &c->caller);
+	LeaveCriticalSection(&c->srv->caps_lock);
+	c->admitted = false;
+}
+
+/* What is left of this connection's life, bounded by the idle timeout. */
+static DWORD read_budget(const struct conn *c)
+{
+	ULONGLONG now = GetTickCount64();
+	ULONGLONG left = now >= c->deadline ? 0 : c->deadline - now;
+
+	return left < SVC_READ_TIMEOUT_MS ? (DWORD)left : SVC_READ_TIMEOUT_MS;
+}
+
 /* One frame. Returns false when the connection must close. */
 static bool handle_frame(struct conn *c, struct ipc_frame *f)
 {
@@ -198,9 +249,19 @@ static bool handle_frame(struct conn *c, struct ipc_frame *f)
 	if ((err = caller_of(c)) != FERRY_OK) {
 		svc_log("pipe: cannot identify the caller: %s", ferry_error_detail());
 		ipc_reply_error(reply, f->id, "denied", "the caller could not be identified");
+	} else if (!admit(c)) {
+		ipc_reply_error(reply, f->id, "busy", "too many pipe connections; try again later");
 	} else if ((err = ipc_request_parse(&r, f)) != FERRY_OK) {
 		ipc_reply_error(reply, f->id, ipc_error_code(err), ferry_error_detail());
 	} else {
+		/* A long poll ends within the connection's life, so it is bounded too. */
+		if (r->op == IPC_OP_SUBSCRIBE) {
+			ULONGLONG now = GetTickCount64();
+			uint32_t left = now < c->deadline ? (uint32_t)(c->deadline - now) : 0;
+
+			if (r->u.subscribe.timeout_ms > left)
+				r->u.subscribe.timeout_ms = left ? left : 1;
+		}
 		svc_dispatch(c->srv->agent, &c->caller, r, reply);
 		/* A refused caller is cut off; op errors keep the connection. */
 		keep = reply->ok || strcmp(reply->u.error.code, "denied");
@@ -221,11 +282,13 @@ static void serve(struct conn *c)
 
 	ipc_decoder_init(&dec, IPC_FRAME_REQUEST);
 	c->have_caller = false;
+	c->admitted = false;
+	c->deadline = GetTickCount64() + SVC_CONN_LIFETIME_MS;
 	while (open) {
-		DWORD n = 0;
+		DWORD n = 0, budget = read_budget(c);
 		size_t off = 0;
 
-		if (read_some(c, &n, SVC_READ_TIMEOUT_MS) != FERRY_OK)
+		if (!budget || read_some(c, &n, budget) != FERRY_OK)
 			break;
 		while (open && off < n) {
 			struct ipc_frame *f = NULL;
@@ -252,6 +315,7 @@ static void serve(struct conn *c)
 			}
 		}
 	}
+	release(c);
 	ipc_decoder_free(&dec);
 }
 
@@ -301,6 +365,9 @@ ferry_err svc_pipe_start(struct svc_pipe **out, const wchar_t *name, struct svc_
 	if (!(p = ferry_calloc(1, sizeof(*p))))
 		return ferry_error_set(FERRY_ENOMEM, "pipe: out of memory");
 	p->agent = agent;
+	InitializeCriticalSection(&p->caps_lock);
+	(void)ipc_admit_init(&p->caps, SVC_PIPE_INSTANCES, SVC_PIPE_RESERVED_SYSTEM,
+			     SVC_PIPE_PER_SESSION);
 	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(PIPE_SDDL, SDDL_REVISION_1, &p->sd,
 								  NULL)) {
 		err = win_last_error("ConvertStringSecurityDescriptorToSecurityDescriptorW");
@@ -359,5 +426,6 @@ void svc_pipe_stop(struct svc_pipe *p)
 	if (p->stop)
 		CloseHandle(p->stop);
 	LocalFree(p->sd);
+	DeleteCriticalSection(&p->caps_lock);
 	ferry_free(p);
 }

@@ -86,8 +86,18 @@ static ferry_err p_create_fallback(void *ctx, const char *username)
 	if ((err = win_hint_fallback_account(username)) != FERRY_OK)
 		return logged("create_fallback_account", err);
 	err = win_fallback_create(username, &pw);
-	if (pw && p->escrow) /* no escrow: helpdesk resets it locally */
-		p->escrow(p->escrow_ctx, pw);
+	/* With a server the password must reach it, or the account goes again
+	 * and the step fails: prevent-login never comes with a password nobody
+	 * holds. Without a server (no escrow), helpdesk resets it locally. */
+	if (err == FERRY_OK && pw && p->escrow && (err = p->escrow(p->escrow_ctx, pw)) != FERRY_OK) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", ferry_error_detail());
+		if (win_fallback_delete(username) == FERRY_OK)
+			(void)win_hint_fallback_account(NULL);
+		err = ferry_error_set(err, "the fallback password was not escrowed (%s); the "
+				      "account was deleted again and the step fails", why);
+	}
 	ferry_secret_free(pw);
 	if (err != FERRY_OK) {
 		bool exists = false;

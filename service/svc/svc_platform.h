@@ -32,7 +32,9 @@ struct svc_run {
 /* Unix seconds, UTC: the agent's clock (real, fast or simulated). */
 typedef int64_t (*svc_clock_fn)(void *ctx);
 /* Where a freshly made fallback password goes (the migration server's escrow). */
-typedef void (*svc_escrow_fn)(void *ctx, const struct ferry_secret *password);
+/* Escrow a fallback password; failing, the fallback step fails (the binding
+ * deletes the account again: no account whose password nobody holds). */
+typedef ferry_err (*svc_escrow_fn)(void *ctx, const struct ferry_secret *password);
 
 struct svc_platform;
 

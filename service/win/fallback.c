@@ -8,15 +8,21 @@
  * well-known SID S-1-5-32-544 and named by LookupAccountSidW, because its
  * name is localised ("Administratoren", "Järjestelmänvalvojat", ...).
  *
- * Create is idempotent: an account that already exists gets a fresh
- * password (so the escrowed one is the valid one) and is put in the group
- * again (already a member is fine). A new account that cannot be made an
- * administrator is deleted again, so no half-made account stays behind.
+ * Create is idempotent for Ferry's own account only: the SID of the account
+ * it creates is recorded (HKLM\SOFTWARE\Ferry\State FallbackSid, which
+ * only administrators can write), and an existing account with the
+ * runbook's name is reset and used only when its SID is the recorded one.
+ * Any other existing account (a user's, an admin's, one a user created to
+ * receive administrator rights) is refused, never taken over; delete
+ * refuses it too. A new account that cannot be made an administrator, or
+ * whose SID cannot be recorded, is deleted again, so no half-made account
+ * stays behind.
  */
 #include <windows.h>
 #include <bcrypt.h>
 #include <lm.h>
 
+#include <sddl.h>
 #include <string.h>
 
 #include "util/utf.h"
@@ -25,6 +31,7 @@
 #include "win/sysops.h"
 #include "win/win_err.h"
 #include "win/wine_guard.h"
+#include "winutil.h"
 
 #ifndef NT_SUCCESS
 #define NT_SUCCESS(s) ((LONG)(s) >= 0)
@@ -77,6 +84,91 @@ static ferry_err add_to_administrators(const wchar_t *user)
 	return FERRY_OK;
 }
 
+#define STATE_KEY L"SOFTWARE\\Ferry\\State"
+#define SID_VALUE L"FallbackSid"
+#define SID_TEXT_MAX 192
+
+/* The local account's SID as text (NetUserGetInfo level 23: the SAM's own
+ * answer, not a name lookup that could resolve to a domain account). */
+static ferry_err sid_of(const wchar_t *user, wchar_t *out, size_t cap)
+{
+	USER_INFO_23 *ui = NULL;
+	wchar_t *text = NULL;
+	NET_API_STATUS st = NetUserGetInfo(NULL, user, 23, (LPBYTE *)&ui);
+	ferry_err rc = FERRY_OK;
+
+	if ((st != NERR_Success || !ui) && win_under_wine())
+		rc = ferry_error_set(FERRY_ENOTIMPL, "NetUserGetInfo level 23 (the account's SID) is "
+				     "not implemented under Wine; recording which account Ferry made "
+				     "needs real Windows");
+	else if (st != NERR_Success || !ui || !ui->usri23_user_sid)
+		rc = net_error("NetUserGetInfo(23: the fallback account's SID)",
+			       st != NERR_Success ? st : ERROR_INVALID_DATA);
+	else if (!ConvertSidToStringSidW(ui->usri23_user_sid, &text))
+		rc = win_last_error("ConvertSidToStringSidW");
+	else if (wcslen(text) >= cap)
+		rc = ferry_error_set(FERRY_ERANGE, "fallback account: SID too long");
+	else
+		wcscpy(out, text);
+	LocalFree(text);
+	if (ui)
+		NetApiBufferFree(ui);
+	return rc;
+}
+
+/* FERRY_OK when the existing account `user` is the one Ferry created. */
+static ferry_err ours(const wchar_t *user)
+{
+	wchar_t sid[SID_TEXT_MAX], kept[SID_TEXT_MAX];
+	ferry_err rc = sid_of(user, sid, SID_TEXT_MAX);
+
+	if (rc)
+		return rc;
+	if (!wu_reg_get_sz(HKEY_LOCAL_MACHINE, STATE_KEY, SID_VALUE, kept, SID_TEXT_MAX) ||
+	    _wcsicmp(sid, kept))
+		return ferry_error_set(FERRY_EPERM, "local account \"%ls\" (%ls) exists and Ferry did "
+				       "not create it: refusing to take it over", user, sid);
+	return FERRY_OK;
+}
+
+static ferry_err record(const wchar_t *user)
+{
+	wchar_t sid[SID_TEXT_MAX];
+	ferry_err rc = sid_of(user, sid, SID_TEXT_MAX);
+
+	if (!rc)
+		rc = wu_reg_set(HKEY_LOCAL_MACHINE, STATE_KEY, SID_VALUE, REG_SZ, sid,
+				(DWORD)((wcslen(sid) + 1) * sizeof(wchar_t)));
+	return rc;
+}
+
+/* The account stops working FALLBACK_LIFETIME_S after it was made (or
+ * last reset): a break-glass account is for the migration, not for ever.
+ * Seconds since 1970 in UTC, as USER_INFO_1017 wants them. */
+#define FALLBACK_LIFETIME_S (30u * 86400u)
+
+static ferry_err set_expiry(const wchar_t *user)
+{
+	USER_INFO_1017 ex;
+	FILETIME ft;
+	ULARGE_INTEGER t;
+	DWORD parm = 0;
+	NET_API_STATUS st;
+	ferry_err rc = win_wine_stub_guard("NetUserSetInfo");
+
+	if (rc)
+		return rc;
+	GetSystemTimeAsFileTime(&ft);
+	t.LowPart = ft.dwLowDateTime;
+	t.HighPart = ft.dwHighDateTime;
+	ex.usri1017_acct_expires = (DWORD)(t.QuadPart / 10000000ull - 11644473600ull) +
+				   FALLBACK_LIFETIME_S;
+	st = NetUserSetInfo(NULL, user, 1017, (LPBYTE)&ex, &parm);
+	if (st != NERR_Success)
+		return net_error("NetUserSetInfo(1017: the fallback account's expiry)", st);
+	return FERRY_OK;
+}
+
 /* Create the account, or reset the password of the existing one. The
  * existence check comes first because not every NetUserAdd refuses a
  * duplicate name (Wine's adds a second entry); NERR_UserExists from a race
@@ -100,18 +192,27 @@ static ferry_err add_or_reset(const wchar_t *user, wchar_t *wpass, bool *created
 		ui.usri1_name = (LPWSTR)user;
 		ui.usri1_password = wpass;
 		ui.usri1_priv = USER_PRIV_USER; /* NetUserAdd refuses USER_PRIV_ADMIN; the group makes it one */
-		ui.usri1_flags = UF_SCRIPT | UF_NORMAL_ACCOUNT | UF_DONT_EXPIRE_PASSWD;
+		/* The password follows the PC's maximum password age; the
+		 * account itself expires (set_expiry). */
+		ui.usri1_flags = UF_SCRIPT | UF_NORMAL_ACCOUNT;
 		ui.usri1_comment = (LPWSTR)L"Ferry break-glass account for the domain migration";
 		st = NetUserAdd(NULL, 1, (LPBYTE)&ui, &parm);
 		if (st == NERR_Success) {
-			*created = true;
-			return FERRY_OK;
+			ferry_err rc = record(user);
+
+			if (rc) /* unrecorded, it could never be told from a user's */
+				NetUserDel(NULL, user);
+			*created = rc == FERRY_OK;
+			return rc;
 		}
 		if (st != NERR_UserExists)
 			return net_error("NetUserAdd", st);
 	}
 	{
-		ferry_err rc = win_wine_stub_guard("NetUserSetInfo");
+		ferry_err rc = ours(user);
+
+		if (!rc)
+			rc = win_wine_stub_guard("NetUserSetInfo");
 		if (rc)
 			return rc;
 	}
@@ -143,11 +244,14 @@ ferry_err win_fallback_create(const char *username, struct ferry_secret **passwo
 	if (rc == 0)
 		rc = add_or_reset((const wchar_t *)user, (wchar_t *)wpass, &created);
 	if (rc == 0) {
-		rc = add_to_administrators((const wchar_t *)user);
+		rc = set_expiry((const wchar_t *)user);
+		if (rc == 0)
+			rc = add_to_administrators((const wchar_t *)user);
 		if (rc && created) {
 			NET_API_STATUS st = NetUserDel(NULL, (LPCWSTR)user);
-			win_op_log(WIN_LOG_WARN, op, "not an administrator, so the new account was deleted again (%lu)",
+			win_op_log(WIN_LOG_WARN, op, "no expiry or not an administrator, so the new account was deleted again (%lu)",
 				   (unsigned long)st);
+			(void)wu_reg_delete(HKEY_LOCAL_MACHINE, STATE_KEY, SID_VALUE);
 		}
 	}
 	if (rc == 0) {
@@ -170,6 +274,7 @@ ferry_err win_fallback_delete(const char *username)
 	uint16_t *user = NULL;
 	size_t ulen = 0;
 	NET_API_STATUS st;
+	bool there = false;
 	ferry_err rc;
 
 	if (!username || !*username)
@@ -178,14 +283,21 @@ ferry_err win_fallback_delete(const char *username)
 	rc = ferry_utf8_to_utf16(&user, &ulen, username, strlen(username));
 	if (rc)
 		return win_op_result(op, rc);
-	st = NetUserDel(NULL, (LPCWSTR)user);
-	ferry_free(user);
-	if (st == NERR_UserNotFound) {
-		win_op_log(WIN_LOG_INFO, op, "\"%s\" does not exist: nothing to do", username);
-		return FERRY_OK;
+	/* Only the account Ferry created (its recorded SID) is deleted. */
+	rc = win_fallback_exists(username, &there);
+	if (!rc && there)
+		rc = ours((const wchar_t *)user);
+	if (rc) {
+		ferry_free(user);
+		return win_op_result(op, rc);
 	}
-	if (st != NERR_Success)
+	st = there ? NetUserDel(NULL, (LPCWSTR)user) : NERR_UserNotFound;
+	ferry_free(user);
+	if (st != NERR_Success && st != NERR_UserNotFound)
 		return win_op_result(op, net_error("NetUserDel", st));
+	(void)wu_reg_delete(HKEY_LOCAL_MACHINE, STATE_KEY, SID_VALUE);
+	if (st == NERR_UserNotFound)
+		win_op_log(WIN_LOG_INFO, op, "\"%s\" does not exist: nothing to do", username);
 	return win_op_result(op, 0);
 }
 

@@ -60,7 +60,8 @@ def runbook(rid, fallback, prerequisites=()):
 
 def payload(fx, sequence, rbs):
     entries = [{"runbook": r["id"], "available_from": None, "enforced_after": None} for r in rbs]
-    return {"sequence": sequence, "issued": "2025-03-01T00:00:00Z", "agent": "*",
+    return {"sequence": sequence, "issued": "2025-03-01T00:00:00Z",
+            "not_after": "2099-01-01T00:00:00Z", "agent": "*",
             "poll_interval_s": 900, "escrow_public_key": fx.escrow_pub,
             "batch": {"schema": "ferry.batch/1", "id": "midrun", "name": "Mid-run",
                       "devices": [MACHINE], "runbooks": entries},

@@ -124,7 +124,8 @@ class Fixture:
                 dj.pop("computer_ou", None)
                 if ou:
                     dj["computer_ou"] = ou
-        return {"sequence": sequence, "issued": "2025-03-01T00:00:00Z", "agent": agent,
+        return {"sequence": sequence, "issued": "2025-03-01T00:00:00Z",
+                "not_after": "2099-01-01T00:00:00Z", "agent": agent,
                 "poll_interval_s": 900, "escrow_public_key": self.escrow_pub,
                 "batch": batch, "runbooks": rbs, "packages": []}
 

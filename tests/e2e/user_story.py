@@ -170,6 +170,19 @@ class Wine:
         return [self.wine_run, "--prefix", self.prefix, os.path.join(self.win_bin, exe)] + \
             list(args)
 
+    def trust_the_service(self):
+        """What the pipe clients expect of the server (winutil/wu_pipe.c). As a
+        Windows service ferrysvc.exe runs as SYSTEM from the SCM's path; here
+        Wine runs it as the prefix's one user (S-1-5-21-0-0-0-1000) from the
+        build folder, so the administrators-only test key names both (the
+        checks themselves run unchanged: win.test_pipe_trust)."""
+        key = r"HKLM\SOFTWARE\Ferry\Test"
+        image = "Z:" + os.path.join(self.win_bin, "ferrysvc.exe").replace("/", "\\")
+        for name, value in (("PipeServerImage", image), ("PipeServerSid", "S-1-5-21-0-0-0-1000")):
+            subprocess.run([self.wine_run, "--prefix", self.prefix, "reg", "add", key, "/v", name,
+                            "/t", "REG_SZ", "/d", value, "/f"], capture_output=True, timeout=120,
+                           env=self.env, check=True)
+
     def client(self, exe, *args):
         r = subprocess.run(self.argv(exe, *args), capture_output=True, text=True, timeout=120,
                            env=self.env, errors="replace")
@@ -225,6 +238,7 @@ def story(fx, work, wine_run, win_bin, machine, blob, out_dir):
     xvfb, display = start_xvfb()
     wine = Wine(wine_run, win_bin, work, display)
     try:
+        wine.trust_the_service()
         policy_enroll_key(wine, fx, work)
         return story_on(fx, work, wine, machine, blob, out_dir)
     finally:

@@ -3,10 +3,12 @@
  * service: agent.json (net_agent_open), the accepted bundle.json
  * (net_agent_target_domain) and the event outbox outbox.jsonl
  * (net_agent_flush, which parses it before it would send anything; the
- * key store here has no token, so nothing is ever sent).
+ * key store here has no token, so nothing is ever sent), and the server's
+ * enrolment reply (net_agent_enrolled), which must never lower the
+ * anti-replay mark.
  *
- * Input byte 0 picks the file; the rest is its content, written to a
- * private temp folder. Nothing may crash or leak; what is loaded stays
+ * Input byte 0 picks the file (or the reply); the rest is its content,
+ * written to a private temp folder. Nothing may crash or leak; what is loaded stays
  * within its buffers (NUL-terminated strings).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -30,12 +32,14 @@ static ferry_err ks_load(void *ctx, const char *name, struct ferry_secret **out)
 	return ferry_error_set(FERRY_ENOTFOUND, "%s: not stored", name);
 }
 
+/* Saves are accepted and forgotten: an enrolment reply's token goes nowhere. */
 static ferry_err ks_save(void *ctx, const char *name, const uint8_t *d, size_t len)
 {
 	(void)ctx;
+	(void)name;
 	(void)d;
 	(void)len;
-	return ferry_error_set(FERRY_EPERM, "%s: the fuzzer stores nothing", name);
+	return FERRY_OK;
 }
 
 static const struct net_keystore ks = { ks_load, ks_save, NULL };
@@ -74,7 +78,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	file = files[data[0] % 3];
+	if (data[0] % 4 == 3) {
+		/* the enrolment reply: whatever it says, the mark stays */
+		if (net_agent_open(&a, dir, &ks, NULL) != FERRY_OK)
+			abort();
+		a.mark.sequence = 7;
+		(void)net_agent_enrolled(&a, data + 1, size - 1);
+		if (a.mark.sequence != 7 || strnlen(a.id, sizeof(a.id)) == sizeof(a.id))
+			abort();
+		drop("agent.json");
+		return 0;
+	}
+	file = files[data[0] % 4];
 	put(file, data + 1, size - 1);
 	if (net_agent_open(&a, dir, &ks, NULL) == FERRY_OK || file == files[0]) {
 		if (strnlen(a.id, sizeof(a.id)) == sizeof(a.id) ||

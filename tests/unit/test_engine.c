@@ -354,6 +354,26 @@ static void test_engine__retries_with_backoff_then_succeeds(void **state)
 	runbook_free(rb);
 }
 
+/* Issue 15, finding 10: a stop before the PC's directories change leaves
+ * domain logon as it was, so the break-glass account Ferry made goes. */
+static void test_engine__stop_before_unjoin_deletes_the_fallback_account(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct fake_platform f;
+
+	(void)state;
+	fake_platform_init(&f, T0);
+	f.fail_next[FX_CACHE_CREDENTIALS] = 3;
+	assert_int_equal(drive(&f, rb), ENGINE_STOPPED);
+	assert_int_equal(f.calls[FX_CREATE_FALLBACK], 1);
+	assert_int_equal(f.calls[FX_DELETE_FALLBACK], 1);
+	assert_false(f.world.fallback_exists);
+	assert_int_equal(f.world.lease_until, 0);
+	assert_int_equal(f.calls[FX_UNJOIN], 0);
+	fake_platform_free(&f);
+	runbook_free(rb);
+}
+
 static void test_engine__stops_where_someone_can_log_on(void **state)
 {
 	struct runbook *rb = load(SAMPLES "migration.json");
@@ -369,6 +389,7 @@ static void test_engine__stops_where_someone_can_log_on(void **state)
 	assert_int_equal(f.calls[FX_IMPORT_ODJ], 3);
 	assert_int_equal(f.world.lease_until, 0);  /* logon is not blocked */
 	assert_true(f.world.fallback_exists);      /* helpdesk can log on */
+	assert_int_equal(f.calls[FX_DELETE_FALLBACK], 0); /* unjoined: it stays */
 	assert_int_equal(f.world.last_experience, SCHED_EXP_SERVICE_UNAVAILABLE);
 	assert_non_null(strstr(f.world.last_event, "migration_stopped: step 11 import_odj: "
 						   "system call failed: fake: import_odj failed"));
@@ -581,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_engine__every_profile_survives_every_crash),
 		cmocka_unit_test(test_engine__refuses_a_journal_for_other_profiles),
 		cmocka_unit_test(test_engine__retries_with_backoff_then_succeeds),
+		cmocka_unit_test(test_engine__stop_before_unjoin_deletes_the_fallback_account),
 		cmocka_unit_test(test_engine__stops_where_someone_can_log_on),
 		cmocka_unit_test(test_engine__server_unreachable_stops_before_the_unjoin),
 		cmocka_unit_test(test_engine__blob_for_another_machine_stops_before_the_unjoin),

@@ -2,6 +2,7 @@
  * verified again, and its documents parsed for the service. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,8 +50,8 @@ static cJSON *sample(const char *name)
 	return j;
 }
 
-/* The sample batch and its two runbooks, signed at `seq`. */
-static char *signed_samples(unsigned seq, size_t *len)
+/* The sample batch and its two runbooks, signed at `seq` for `agent`, valid until not_after. */
+static char *signed_for(unsigned seq, const char *agent, const char *not_after, size_t *len)
 {
 	cJSON *p = cJSON_CreateObject(), *batch = sample("batch-01.json"), *rbs;
 	char *out = NULL;
@@ -58,7 +59,8 @@ static char *signed_samples(unsigned seq, size_t *len)
 	cJSON_DeleteItemFromObject(batch, "devices_csv");
 	cJSON_AddNumberToObject(p, "sequence", seq);
 	cJSON_AddStringToObject(p, "issued", "2025-03-01T00:00:00Z");
-	cJSON_AddStringToObject(p, "agent", "*");
+	cJSON_AddStringToObject(p, "not_after", not_after);
+	cJSON_AddStringToObject(p, "agent", agent);
 	cJSON_AddItemToObject(p, "batch", batch);
 	rbs = cJSON_AddArrayToObject(p, "runbooks");
 	cJSON_AddItemToArray(rbs, sample("cache-credentials.json"));
@@ -67,6 +69,47 @@ static char *signed_samples(unsigned seq, size_t *len)
 	assert_int_equal(bundle_sign(&out, len, p, priv), FERRY_OK);
 	cJSON_Delete(p);
 	return out;
+}
+
+static char *signed_samples(unsigned seq, size_t *len)
+{
+	return signed_for(seq, "*", "2099-01-01T00:00:00Z", len);
+}
+
+/* A key store in memory: the enrolment token lands here. */
+static uint8_t kept_token[256];
+static size_t kept_len;
+
+static ferry_err mem_load(void *ctx, const char *name, struct ferry_secret **out)
+{
+	(void)ctx;
+	(void)name;
+	(void)out;
+	return ferry_error_set(FERRY_ENOTFOUND, "none");
+}
+
+static ferry_err mem_save(void *ctx, const char *name, const uint8_t *data, size_t len)
+{
+	(void)ctx;
+	assert_string_equal(name, "agent.token");
+	assert_true(len <= sizeof(kept_token));
+	memcpy(kept_token, data, len);
+	kept_len = len;
+	return FERRY_OK;
+}
+
+static const struct net_keystore mem_ks = { mem_load, mem_save, NULL };
+
+static bool exists(const char *name)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (!(f = fopen(path, "rb")))
+		return false;
+	fclose(f);
+	return true;
 }
 
 static int setup(void **state)
@@ -165,6 +208,109 @@ static void test_net_agent__older_bundle_on_disk_is_not_the_accepted_one(void **
 	ferry_free(two);
 }
 
+/* Enrolling again (a new id, a server reset) never lowers the mark: the
+ * bundle accepted before and anything older stay refused. */
+static void test_net_agent__reenrolment_keeps_the_mark(void **state)
+{
+	static const char reply[] = "{\"agent_id\":\"a2\",\"token\":\"t0k3n\","
+				    "\"poll_interval_s\":300}";
+	struct net_agent a, again;
+	size_t l5 = 0, l4 = 0;
+	char *five = signed_samples(5, &l5), *four = signed_samples(4, &l4);
+
+	(void)state;
+	assert_int_equal(net_agent_open(&a, dir, &mem_ks, pub), FERRY_OK);
+	assert_int_equal(net_agent_accept(&a, (const uint8_t *)five, l5, NULL), FERRY_OK);
+	assert_int_equal(net_agent_enrolled(&a, (const uint8_t *)reply, strlen(reply)), FERRY_OK);
+	assert_string_equal(a.id, "a2");
+	assert_memory_equal(kept_token, "t0k3n", kept_len);
+	assert_int_equal(a.mark.sequence, 5);
+	/* and on disk: a restart after re-enrolment keeps it too */
+	assert_int_equal(net_agent_open(&again, dir, &mem_ks, pub), FERRY_OK);
+	assert_int_equal(again.mark.sequence, 5);
+	assert_int_equal(net_agent_accept(&again, (const uint8_t *)four, l4, NULL), FERRY_EMISMATCH);
+	assert_non_null(strstr(ferry_error_detail(), "stale"));
+	assert_int_equal(again.mark.sequence, 5);
+	ferry_free(five);
+	ferry_free(four);
+}
+
+/* Past not_after a bundle the agent never saw is refused, nothing kept. */
+static void test_net_agent__expired_bundle_is_refused(void **state)
+{
+	struct net_agent a;
+	size_t len = 0;
+	char *old = signed_for(3, "*", "2025-04-01T00:00:00Z", &len);
+
+	(void)state;
+	assert_int_equal(net_agent_open(&a, dir, NULL, pub), FERRY_OK);
+	assert_int_equal(net_agent_accept(&a, (const uint8_t *)old, len, NULL), FERRY_EMISMATCH);
+	assert_non_null(strstr(ferry_error_detail(), "expired"));
+	assert_int_equal(a.mark.sequence, 0);
+	assert_false(exists("bundle.json"));
+	ferry_free(old);
+}
+
+/* An agent never enrolled (BundleDir) is its computer name: a bundle for
+ * another agent or another computer is refused; an unnamed agent takes
+ * only bundles for every agent. */
+static void test_net_agent__bundle_for_another_agent_is_refused_without_an_id(void **state)
+{
+	struct net_agent a;
+	size_t l1 = 0, l2 = 0, l3 = 0;
+	char *other = signed_for(3, "0123abcd", "2099-01-01T00:00:00Z", &l1);
+	char *pc2 = signed_for(3, "FIN-PC-002", "2099-01-01T00:00:00Z", &l2);
+	char *mine = signed_for(3, "fin-pc-001", "2099-01-01T00:00:00Z", &l3);
+
+	(void)state;
+	assert_int_equal(net_agent_open(&a, dir, NULL, pub), FERRY_OK);
+	assert_int_equal(net_agent_accept(&a, (const uint8_t *)mine, l3, NULL), FERRY_EMISMATCH);
+	snprintf(a.machine, sizeof(a.machine), "FIN-PC-001");
+	assert_string_equal(net_agent_identity(&a), "FIN-PC-001");
+	assert_int_equal(net_agent_accept(&a, (const uint8_t *)other, l1, NULL), FERRY_EMISMATCH);
+	assert_non_null(strstr(ferry_error_detail(), "another agent"));
+	assert_int_equal(net_agent_accept(&a, (const uint8_t *)pc2, l2, NULL), FERRY_EMISMATCH);
+	assert_int_equal(a.mark.sequence, 0);
+	assert_int_equal(net_agent_accept(&a, (const uint8_t *)mine, l3, NULL), FERRY_OK);
+	assert_int_equal(a.mark.sequence, 3);
+	ferry_free(other);
+	ferry_free(pc2);
+	ferry_free(mine);
+}
+
+/* A new bundle that cannot be written leaves the accepted one in force. */
+static void test_net_agent__failed_write_keeps_the_accepted_bundle(void **state)
+{
+	struct net_agent a;
+	struct bundle *b = NULL;
+	size_t l5 = 0, l6 = 0;
+	char *five = signed_samples(5, &l5), *six = signed_samples(6, &l6), tmp[128];
+
+	(void)state;
+	assert_int_equal(net_agent_open(&a, dir, NULL, pub), FERRY_OK);
+	assert_int_equal(net_agent_accept(&a, (const uint8_t *)five, l5, NULL), FERRY_OK);
+	/* agent.json cannot be replaced (temporary names are random, so the
+	 * test puts a non-empty folder where agent.json goes): the new bundle
+	 * is undone and the old one kept */
+	snprintf(tmp, sizeof(tmp), "%s/agent.json", dir);
+	assert_int_equal(remove(tmp), 0);
+	assert_int_equal(make_dir(tmp), 0);
+	snprintf(tmp, sizeof(tmp), "%s/agent.json/x", dir);
+	assert_int_equal(make_dir(tmp), 0);
+	assert_int_equal(net_agent_accept(&a, (const uint8_t *)six, l6, NULL), FERRY_EIO);
+	assert_non_null(strstr(ferry_error_detail(), "stays in force"));
+	(void)remove_dir(tmp);
+	snprintf(tmp, sizeof(tmp), "%s/agent.json", dir);
+	(void)remove_dir(tmp);
+	assert_int_equal(a.mark.sequence, 5);
+	assert_int_equal(net_agent_load_bundle(&a, &b), FERRY_OK);
+	assert_int_equal(b->sequence, 5);
+	bundle_free(b);
+	assert_false(exists("bundle.json.prev"));
+	ferry_free(five);
+	ferry_free(six);
+}
+
 static void write_agent_json(const char *text)
 {
 	char path[128];
@@ -252,6 +398,15 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_net_agent__older_bundle_on_disk_is_not_the_accepted_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_net_agent__reenrolment_keeps_the_mark, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_net_agent__expired_bundle_is_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_net_agent__bundle_for_another_agent_is_refused_without_an_id, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_net_agent__failed_write_keeps_the_accepted_bundle,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_net_agent__state_numbers_out_of_range_are_refused,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_net_agent__state_numbers_in_range_load, setup,

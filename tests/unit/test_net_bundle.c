@@ -18,21 +18,30 @@ static const uint8_t priv[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
 static uint8_t pub[32];
 
 
-static char *signed_bundle(unsigned seq, const char *agent, const char *extra, size_t *len)
+/* times: the issued and not_after members as JSON text ("" = neither). */
+static char *signed_bundle_at(unsigned seq, const char *agent, const char *times,
+			      const char *extra, size_t *len)
 {
 	char json[1024];
 	cJSON *p;
 	char *out = NULL;
 
 	snprintf(json, sizeof(json),
-		 "{\"sequence\":%u,\"issued\":\"2025-03-01T00:00:00Z\",\"agent\":\"%s\","
+		 "{\"sequence\":%u,%s\"agent\":\"%s\","
 		 "\"batch\":{\"id\":\"b\"},\"runbooks\":[],\"packages\":[]%s}",
-		 seq, agent, extra);
+		 seq, times, agent, extra);
 	p = cJSON_Parse(json);
 	assert_non_null(p);
 	assert_int_equal(bundle_sign(&out, len, p, priv), FERRY_OK);
 	cJSON_Delete(p);
 	return out;
+}
+
+static char *signed_bundle(unsigned seq, const char *agent, const char *extra, size_t *len)
+{
+	return signed_bundle_at(seq, agent,
+				"\"issued\":\"2025-03-01T00:00:00Z\",\"not_after\":\"2099-01-01T00:00:00Z\",",
+				extra, len);
 }
 
 static int setup(void **state)
@@ -135,6 +144,55 @@ static void test_net__bundle_for_another_agent_refused(void **state)
 	ferry_free(env);
 }
 
+/* An agent never enrolled (BundleDir) is its computer name, without case;
+ * one with neither id nor name takes only bundles for every agent. */
+static void test_net__bundle_for_another_computer_refused(void **state)
+{
+	struct bundle *b = NULL;
+	size_t len, len_all;
+	char *env = signed_bundle(3, "fin-pc-001", "", &len);
+	char *all = signed_bundle(3, "*", "", &len_all);
+	(void)state;
+	assert_int_equal(bundle_verify(&b, (uint8_t *)env, len, pub, "FIN-PC-002"), FERRY_EMISMATCH);
+	assert_non_null(strstr(ferry_error_detail(), "FIN-PC-002"));
+	assert_int_equal(bundle_verify(&b, (uint8_t *)env, len, pub, ""), FERRY_EMISMATCH);
+	assert_int_equal(bundle_verify(&b, (uint8_t *)env, len, pub, "FIN-PC-001"), FERRY_OK);
+	bundle_free(b);
+	assert_int_equal(bundle_verify(&b, (uint8_t *)all, len_all, pub, ""), FERRY_OK);
+	bundle_free(b);
+	ferry_free(env);
+	ferry_free(all);
+}
+
+/* not_after is required, after issued, and refused from its second on. */
+static void test_net__bundle_not_after_required_and_enforced(void **state)
+{
+	static const char *const bad[] = {
+		"\"issued\":\"2025-03-01T00:00:00Z\",",
+		"\"issued\":\"2025-03-01T00:00:00Z\",\"not_after\":\"soon\",",
+		"\"issued\":\"2025-03-01T00:00:00Z\",\"not_after\":\"2025-03-01T00:00:00Z\",",
+		"\"not_after\":\"2099-01-01T00:00:00Z\",",
+	};
+	struct bundle *b = NULL;
+	size_t len;
+	char *env;
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		env = signed_bundle_at(2, "*", bad[i], "", &len);
+		assert_int_equal(bundle_verify(&b, (uint8_t *)env, len, pub, "a"), FERRY_ECORRUPT);
+		assert_null(b);
+		ferry_free(env);
+	}
+	env = signed_bundle_at(2, "*", "\"issued\":\"2025-03-01T00:00:00Z\","
+				       "\"not_after\":\"2025-04-01T00:00:00Z\",", "", &len);
+	assert_int_equal(bundle_verify(&b, (uint8_t *)env, len, pub, "a"), FERRY_OK);
+	assert_int_equal(bundle_check_time(b, 1743465599), FERRY_OK);       /* 2025-03-31T23:59:59Z */
+	assert_int_equal(bundle_check_time(b, 1743465600), FERRY_EMISMATCH); /* 2025-04-01T00:00:00Z */
+	assert_non_null(strstr(ferry_error_detail(), "expired"));
+	bundle_free(b);
+	ferry_free(env);
+}
+
 static void test_net__bundle_stale_sequence_refused(void **state)
 {
 	struct bundle *b5 = NULL, *b4 = NULL, *b5other = NULL;
@@ -178,7 +236,8 @@ static void test_net__bundle_package_digest_checked(void **state)
 	{
 		char json[1024];
 		cJSON *p;
-		snprintf(json, sizeof(json), "{\"sequence\":1,\"issued\":\"t\",\"batch\":{},"
+		snprintf(json, sizeof(json), "{\"sequence\":1,\"issued\":\"2025-03-01T00:00:00Z\","
+			 "\"not_after\":\"2099-01-01T00:00:00Z\",\"batch\":{},"
 			 "\"runbooks\":[]%s}", extra);
 		p = cJSON_Parse(json);
 		assert_int_equal(bundle_sign(&env, &len, p, priv), FERRY_OK);
@@ -215,6 +274,8 @@ int main(void)
 		cmocka_unit_test(test_net__bundle_unsigned_refused),
 		cmocka_unit_test(test_net__bundle_garbage_refused),
 		cmocka_unit_test(test_net__bundle_for_another_agent_refused),
+		cmocka_unit_test(test_net__bundle_for_another_computer_refused),
+		cmocka_unit_test(test_net__bundle_not_after_required_and_enforced),
 		cmocka_unit_test(test_net__bundle_stale_sequence_refused),
 		cmocka_unit_test(test_net__bundle_package_digest_checked),
 		cmocka_unit_test(test_net__bundle_package_ids_are_safe_names),

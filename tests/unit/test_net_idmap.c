@@ -37,7 +37,7 @@ static char *signed_with(const char *members, size_t *len)
 	char *out = NULL;
 
 	snprintf(json, sizeof(json),
-		 "{\"sequence\":1,\"issued\":\"2025-03-01T00:00:00Z\",\"batch\":{\"id\":\"b\"},"
+		 "{\"sequence\":1,\"issued\":\"2025-03-01T00:00:00Z\",\"not_after\":\"2099-01-01T00:00:00Z\",\"batch\":{\"id\":\"b\"},"
 		 "\"runbooks\":[],\"packages\":[]%s}", members);
 	p = cJSON_Parse(json);
 	assert_non_null(p);

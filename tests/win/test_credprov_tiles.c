@@ -987,6 +987,41 @@ static void test_credprov_tiles__hung_service(void **state)
 	phase_report("hung service (accepts, never answers)");
 }
 
+/* Issue 15, finding 7: a user's pipe squatting the service's name while the
+ * service is down gets nothing from LogonUI's tile (no request, no typed
+ * password) and none of its texts are shown: the tile says the service is
+ * unavailable (ferrycp.dll's pipe client runs wu_pipe_server_verify). */
+static void test_credprov_tiles__squatter_gets_nothing(void **state)
+{
+	struct ipc_experience e = experience(IPC_SCREEN_CREDENTIALS, "Squatter's title",
+					     "Type your password here", "TARGET\\jdoe", 0, "");
+	struct sim_server *srv = sim_server_start_as(pipe_name, &e, false);
+	struct fake_provider_events pe;
+	ICredentialProvider *p;
+	ICredentialProviderCredential *c;
+	struct sim_seen seen;
+	HRESULT hr;
+
+	(void)state;
+	phase_worst_ms = 0;
+	fake_provider_events_init(&pe);
+	set_migrating(1);
+	p = provider_for(CPUS_LOGON);
+	TIMED(hr, p->lpVtbl->Advise(p, &pe.iface, 1));
+	assert_int_equal(hr, S_OK);
+	assert_int_equal(tile_count(p), 1);
+	c = tile_at(p, 0);
+	assert_string(c, FID_TITLE, L"Waiting for the migration service");
+	assert_state(c, FID_PASSWORD, CPFS_HIDDEN, CPFIS_NONE);
+	c->lpVtbl->Release(c);
+	release_provider(p);
+	fake_provider_events_fini(&pe);
+	sim_server_seen(srv, &seen);
+	assert_int_equal(seen.n_get + seen.n_subscribe + seen.n_cache, 0);
+	sim_server_stop(srv);
+	phase_report("squatter (refused before any byte)");
+}
+
 /* The cache tile for `account` with the scripted service; *p and *c for the caller. */
 static struct sim_server *cache_tile(const char *account, ICredentialProvider **p,
 				     ICredentialProviderCredential **c)
@@ -1159,6 +1194,8 @@ int wmain(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_credprov_tiles__no_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credprov_tiles__hung_service, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credprov_tiles__squatter_gets_nothing, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_credprov_tiles__upn_goes_with_no_domain, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_credprov_tiles__slow_check_finishes_in_connect,

@@ -164,7 +164,9 @@ static void set_hooks(DWORD v, bool present)
 	HKEY k;
 
 	if (!present) {
-		RegDeleteKeyW(HKEY_LOCAL_MACHINE, TEST_KEY);
+		/* the value, not the key: the key also holds what the pipe
+		 * clients expect of the scripted server (sim_server.c) */
+		RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, TEST_KEY, L"NotifyTestHooks");
 		return;
 	}
 	assert_int_equal(RegCreateKeyExW(HKEY_LOCAL_MACHINE, TEST_KEY, 0, NULL, 0, KEY_SET_VALUE,
@@ -240,6 +242,25 @@ static void test_gui_notify__no_pipe_is_service_unavailable(void **state)
 	assert_non_null(strstr(out, "answer=none"));
 }
 
+/* Issue 15, finding 7: a user's pipe squatting the name gets no request;
+ * the notifier shows "service unavailable", not the squatter's screen. */
+static void test_gui_notify__squatter_gets_nothing(void **state)
+{
+	struct ipc_experience e = notice(600, "");
+	struct sim_server *s = sim_server_start_as(PIPE, &e, false);
+	struct sim_seen seen;
+	char out[512];
+
+	(void)state;
+	/* as with no pipe at all: the service-unavailable dialog, closed */
+	assert_int_equal(run_notify(L"--answer ok", out, sizeof out), 0);
+	assert_non_null(strstr(out, "answer=none"));
+	assert_int_equal(run_notify(L"--answer start", out, sizeof out), 0);
+	sim_server_seen(s, &seen);
+	assert_int_equal(seen.n_get + seen.n_subscribe + seen.n_start, 0);
+	sim_server_stop(s);
+}
+
 int wmain(void);
 
 int wmain(void)
@@ -251,6 +272,7 @@ int wmain(void)
 		cmocka_unit_test(test_gui_notify__starting_counts_to_starts_at),
 		cmocka_unit_test(test_gui_notify__cache_credentials_submits_and_shows_outcome),
 		cmocka_unit_test(test_gui_notify__no_pipe_is_service_unavailable),
+		cmocka_unit_test(test_gui_notify__squatter_gets_nothing),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -2,8 +2,11 @@
  * ferrysvc's pipe server under Wine: a real ferrysvc.exe (`run --rehearse
  * --serve` on a private pipe and state folder, the sample batch) answers
  * hello and get_experience, refuses every frame of the malformed corpus and
- * keeps serving, serves 16 concurrent clients x 1,000 requests, long-polls,
- * and refuses an unauthorized op.
+ * keeps serving, serves as many concurrent clients of one session as the
+ * caps allow (SVC_PIPE_PER_SESSION = 4) x 1,000 requests and answers a
+ * fifth `busy`, long-polls, and refuses an unauthorized op. (Wine runs every
+ * client as one user in one session; other sessions and SYSTEM's reserved
+ * instances are core/ipc/admit's table, unit.test_ipc_admit.)
  */
 #include <windows.h>
 
@@ -20,7 +23,7 @@
 #include "svc_client.h"
 
 #define MALFORMED FERRY_SOURCE_DIR "/tests/data/ipc/malformed/"
-#define CLIENTS 16
+#define CLIENTS 4 /* SVC_PIPE_PER_SESSION: what one session may hold */
 #define REQUESTS 1000
 
 static wchar_t pipe_name[128];
@@ -257,7 +260,7 @@ static DWORD WINAPI client_thread(void *arg)
 	return 0;
 }
 
-static void test_svc_pipe__sixteen_clients_thousand_requests_each(void **state)
+static void test_svc_pipe__a_sessions_clients_thousand_requests_each(void **state)
 {
 	HANDLE threads[CLIENTS];
 	LONG failures = 0;
@@ -276,6 +279,78 @@ static void test_svc_pipe__sixteen_clients_thousand_requests_each(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* A live connection of this session (hello answered); retried while a
+ * connection an earlier test closed is still being given back. */
+static HANDLE admitted_connection(void)
+{
+	for (int i = 0; i < 50; i++) {
+		HANDLE h = svc_test_connect(pipe_name, 10000);
+		struct ipc_reply *r;
+
+		if (h == INVALID_HANDLE_VALUE)
+			continue;
+		r = svc_test_call(h, "{\"v\":1,\"id\":1,\"op\":\"hello\",\"versions\":[1]}",
+				  IPC_OP_HELLO);
+		if (r && r->ok) {
+			ferry_free(r);
+			return h;
+		}
+		ferry_free(r);
+		CloseHandle(h);
+		Sleep(100);
+	}
+	fail_msg("no connection admitted");
+	return INVALID_HANDLE_VALUE;
+}
+
+/* Issue 15, finding 9: one user cannot take the pool: the session's fifth
+ * concurrent connection gets `busy` and is closed; one given back makes
+ * room again. */
+static void test_svc_pipe__a_fifth_connection_of_one_session_is_busy(void **state)
+{
+	HANDLE held[CLIENTS], h;
+	struct ipc_reply *r;
+
+	(void)state;
+	for (int i = 0; i < CLIENTS; i++)
+		held[i] = admitted_connection();
+	h = svc_test_connect(pipe_name, 10000);
+	assert_true(h != INVALID_HANDLE_VALUE);
+	r = svc_test_call(h, "{\"v\":1,\"id\":7,\"op\":\"get_experience\"}",
+			  IPC_OP_GET_EXPERIENCE);
+	assert_non_null(r);
+	assert_false(r->ok);
+	assert_string_equal(r->u.error.code, "busy");
+	ferry_free(r);
+	/* and the connection is closed after the reply */
+	assert_null(svc_test_call(h, "{\"v\":1,\"id\":8,\"op\":\"get_experience\"}",
+				  IPC_OP_GET_EXPERIENCE));
+	CloseHandle(h);
+	CloseHandle(held[0]);
+	held[0] = admitted_connection();
+	for (int i = 0; i < CLIENTS; i++)
+		CloseHandle(held[i]);
+}
+
+/* Issue 15, finding 8: the runbook's snooze window is enforced by the
+ * service, not only by the notifier's choices: while the runbook offers no
+ * snooze (here: credentials are not cached yet), a snooze is refused. */
+static void test_svc_pipe__snooze_outside_the_runbooks_window_is_refused(void **state)
+{
+	HANDLE h = admitted_connection();
+	struct ipc_reply *r;
+
+	(void)state;
+	r = svc_test_call(h, "{\"v\":1,\"id\":3,\"op\":\"snooze\",\"minutes\":60}",
+			  IPC_OP_SNOOZE);
+	assert_non_null(r);
+	assert_false(r->ok);
+	assert_string_equal(r->u.error.code, "denied");
+	assert_non_null(strstr(r->u.error.message, "offers no snooze"));
+	ferry_free(r);
+	CloseHandle(h);
+}
+
 int wmain(void);
 
 int wmain(void)
@@ -286,7 +361,9 @@ int wmain(void)
 		cmocka_unit_test(test_svc_pipe__malformed_corpus_refused_and_service_keeps_serving),
 		cmocka_unit_test(test_svc_pipe__unauthorized_op_is_refused),
 		cmocka_unit_test(test_svc_pipe__subscribe_long_polls),
-		cmocka_unit_test(test_svc_pipe__sixteen_clients_thousand_requests_each),
+		cmocka_unit_test(test_svc_pipe__a_sessions_clients_thousand_requests_each),
+		cmocka_unit_test(test_svc_pipe__a_fifth_connection_of_one_session_is_busy),
+		cmocka_unit_test(test_svc_pipe__snooze_outside_the_runbooks_window_is_refused),
 	};
 	return cmocka_run_group_tests(tests, start_server, stop_server);
 }

@@ -1,10 +1,13 @@
 /*
  * The service's settings and registry hints under Wine.
- *  - Policy wins: HKLM\SOFTWARE\Policies\Ferry sets Rehearse (REG_DWORD 1)
- *    and BundleDir while HKLM\SOFTWARE\Ferry (the MSI's) says Rehearse "0"
- *    and points BundleDir elsewhere; `ferrysvc run` with neither --batch
- *    nor --rehearse then plays the policy's bundle as a simulated
- *    rehearsal and exits 0.
+ *  - Policy wins: HKLM\SOFTWARE\Policies\Ferry sets Rehearse (REG_DWORD 1),
+ *    BundleDir and SigningPublicKey while HKLM\SOFTWARE\Ferry (the MSI's)
+ *    says Rehearse "0" and points BundleDir elsewhere; `ferrysvc run` with
+ *    neither --batch nor --rehearse then plays the policy's signed
+ *    bundle.json as a simulated rehearsal and exits 0.
+ *  - Signed only (issue 15, finding 6): the same BundleDir with the batch
+ *    and runbooks as plain files and no bundle.json is refused, with a log
+ *    line naming the file and why, and nothing of it runs.
  *  - The ferrycp.dll hints (win/hints.h) are written and cleared as
  *    docs/credprov.md says; a fallback name that could point elsewhere is
  *    refused. The ops that call them need a real Windows (NetUserAdd), so
@@ -22,8 +25,18 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+
+#include "net/bundle.h"
+#include "net/sig.h"
+#include "runbook/runbook.h"
 #include "svc_client.h"
+#include "util/base64.h"
 #include "win/hints.h"
+
+/* A throw-away signing key: the test's own, never a site's. */
+static const uint8_t test_priv[32] = { 7, 7, 7, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+				       13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28 };
 
 static void set_sz(const wchar_t *key, const wchar_t *name, const wchar_t *v)
 {
@@ -56,61 +69,161 @@ static void copy_sample(const wchar_t *dir, const char *from, const wchar_t *to)
 	assert_true(CopyFileW(src, dst, FALSE));
 }
 
-static char *slurp_w(const wchar_t *path)
-{
-	FILE *fp = _wfopen(path, L"rb");
-	char *text = ferry_malloc(65536);
-	size_t n;
+static char *slurp_w(const wchar_t *path);
 
-	assert_non_null(fp);
-	assert_non_null(text);
-	n = fread(text, 1, 65535, fp);
-	text[n] = '\0';
-	fclose(fp);
-	return text;
+static cJSON *sample_json(const char *name)
+{
+	char path[MAX_PATH], *text = NULL;
+	size_t len = 0;
+	cJSON *j;
+
+	snprintf(path, sizeof(path), "%s/%s", SVC_TEST_SAMPLES, name);
+	assert_int_equal(rb_read_file(&text, &len, path, 1u << 20), FERRY_OK);
+	j = cJSON_ParseWithLength(text, len);
+	ferry_free(text);
+	assert_non_null(j);
+	return j;
 }
 
-static void test_svc_settings__policy_wins_over_msi(void **state)
+/* dir\bundle.json: the sample batch and runbooks signed with test_priv. */
+static void write_signed_bundle(const wchar_t *dir)
 {
-	SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
-	wchar_t tmp[MAX_PATH], bundle[MAX_PATH], out_path[MAX_PATH], args[1024];
-	HANDLE out, proc = NULL;
-	DWORD code = 999;
-	char *got;
+	cJSON *p = cJSON_CreateObject(), *batch = sample_json("batch-01.json"), *rbs;
+	wchar_t path[MAX_PATH];
+	char *env = NULL;
+	size_t len = 0;
+	FILE *f;
 
-	(void)state;
+	cJSON_DeleteItemFromObject(batch, "devices_csv");
+	cJSON_AddNumberToObject(p, "sequence", 1);
+	cJSON_AddStringToObject(p, "issued", "2025-03-01T00:00:00Z");
+	cJSON_AddStringToObject(p, "not_after", "2099-01-01T00:00:00Z");
+	cJSON_AddStringToObject(p, "agent", "*");
+	cJSON_AddItemToObject(p, "batch", batch);
+	rbs = cJSON_AddArrayToObject(p, "runbooks");
+	cJSON_AddItemToArray(rbs, sample_json("cache-credentials.json"));
+	cJSON_AddItemToArray(rbs, sample_json("migration.json"));
+	cJSON_AddArrayToObject(p, "packages");
+	assert_int_equal(bundle_sign(&env, &len, p, test_priv), FERRY_OK);
+	swprintf(path, MAX_PATH, L"%ls\\bundle.json", dir);
+	assert_non_null(f = _wfopen(path, L"wb"));
+	assert_int_equal(fwrite(env, 1, len, f), len);
+	fclose(f);
+	ferry_free(env);
+	cJSON_Delete(p);
+}
+
+static void set_signing_key(void)
+{
+	uint8_t pub[SIG_ED25519_PUBLIC_LEN];
+	char *b64 = NULL;
+	wchar_t w[128];
+
+	assert_int_equal(sig_public_from_private(pub, test_priv), FERRY_OK);
+	assert_int_equal(ferry_base64_encode(&b64, pub, sizeof(pub)), FERRY_OK);
+	swprintf(w, 128, L"%hs", b64);
+	set_sz(L"SOFTWARE\\Policies\\Ferry", L"SigningPublicKey", w);
+	ferry_free(b64);
+}
+
+/* A BundleDir with the sample batch and runbooks as plain files. */
+static void plain_bundle_dir(wchar_t *bundle, const wchar_t *tag)
+{
+	wchar_t tmp[MAX_PATH];
+
 	GetTempPathW(MAX_PATH, tmp);
-	swprintf(bundle, MAX_PATH, L"%lsferry-policy-bundle-%llx", tmp, svc_test_unique());
+	swprintf(bundle, MAX_PATH, L"%lsferry-%ls-bundle-%llx", tmp, tag, svc_test_unique());
 	CreateDirectoryW(bundle, NULL);
 	copy_sample(bundle, "batch-01.json", L"batch.json");
 	copy_sample(bundle, "migration.json", L"migration.json");
 	copy_sample(bundle, "cache-credentials.json", L"cache-credentials.json");
 	copy_sample(bundle, "batch-01-devices.csv", L"batch-01-devices.csv");
+}
+
+/* ferrysvc run --device FIN-PC-001 with stdout and stderr (the log's echo)
+ * into one file; its exit code, and the file's text in *text. */
+static DWORD run_service(char **text, const wchar_t *tag)
+{
+	SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
+	wchar_t tmp[MAX_PATH], out_path[MAX_PATH], exe[MAX_PATH], cmd[2048];
+	STARTUPINFOW si;
+	PROCESS_INFORMATION pi;
+	DWORD code = 999;
+	HANDLE out;
+
+	GetTempPathW(MAX_PATH, tmp);
+	swprintf(out_path, MAX_PATH, L"%lsferry-%ls-%llx.txt", tmp, tag, svc_test_unique());
+	out = CreateFileW(out_path, GENERIC_WRITE, FILE_SHARE_READ, &sa, CREATE_ALWAYS,
+			  FILE_ATTRIBUTE_NORMAL, NULL);
+	assert_true(out != INVALID_HANDLE_VALUE);
+	svc_test_beside(exe, L"ferrysvc.exe");
+	swprintf(cmd, 2048, L"\"%ls\" run --device FIN-PC-001 --state \"%lsferry-test-%ls-%llx\"",
+		 exe, tmp, tag, svc_test_unique());
+	memset(&si, 0, sizeof(si));
+	si.cb = sizeof(si);
+	si.dwFlags = STARTF_USESTDHANDLES;
+	si.hStdOutput = out;
+	si.hStdError = out;
+	si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+	assert_true(CreateProcessW(exe, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi));
+	CloseHandle(pi.hThread);
+	CloseHandle(out);
+	assert_int_equal(WaitForSingleObject(pi.hProcess, 60000), WAIT_OBJECT_0);
+	GetExitCodeProcess(pi.hProcess, &code);
+	CloseHandle(pi.hProcess);
+	*text = slurp_w(out_path);
+	DeleteFileW(out_path);
+	return code;
+}
+
+static char *slurp_w(const wchar_t *path)
+{
+	FILE *fp = _wfopen(path, L"rb");
+	char *text;
+	long size;
+	size_t n;
+
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	assert_true(size >= 0 && size < (64L << 20));
+	assert_non_null(text = ferry_malloc((size_t)size + 1));
+	n = fread(text, 1, (size_t)size, fp);
+	text[n] = '\0';
+	fclose(fp);
+	return text;
+}
+
+static void clear_settings(void)
+{
+	RegDeleteKeyW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Policies\\Ferry");
+	RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Ferry", L"Rehearse");
+	RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Ferry", L"BundleDir");
+}
+
+static void test_svc_settings__policy_wins_over_msi(void **state)
+{
+	wchar_t bundle[MAX_PATH];
+	DWORD code;
+	char *got;
+
+	(void)state;
+	plain_bundle_dir(bundle, L"policy");
+	write_signed_bundle(bundle);
 	set_sz(L"SOFTWARE\\Ferry", L"Rehearse", L"0");
 	set_sz(L"SOFTWARE\\Ferry", L"BundleDir", L"C:\\no-such-bundle");
 	set_dword(L"SOFTWARE\\Policies\\Ferry", L"Rehearse", 1);
 	set_sz(L"SOFTWARE\\Policies\\Ferry", L"BundleDir", bundle);
-
-	swprintf(out_path, MAX_PATH, L"%lsferry-policy-%llx.txt", tmp, svc_test_unique());
-	out = CreateFileW(out_path, GENERIC_WRITE, FILE_SHARE_READ, &sa, CREATE_ALWAYS,
-			  FILE_ATTRIBUTE_NORMAL, NULL);
-	assert_true(out != INVALID_HANDLE_VALUE);
-	swprintf(args, 1024, L"run --device FIN-PC-001 --state \"%lsferry-test-policy\"", tmp);
-	assert_true(svc_test_spawn(&proc, args, out));
-	CloseHandle(out);
-	assert_int_equal(WaitForSingleObject(proc, 60000), WAIT_OBJECT_0);
-	GetExitCodeProcess(proc, &code);
-	CloseHandle(proc);
-
-	RegDeleteKeyW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Policies\\Ferry");
-	RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Ferry", L"Rehearse");
-	RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Ferry", L"BundleDir");
-
-	got = slurp_w(out_path);
+	set_signing_key();
+	code = run_service(&got, L"policy");
+	clear_settings();
 	if (code != 0)
 		print_message("ferrysvc exited %lu:\n%.2000s\n", (unsigned long)code, got);
 	assert_int_equal(code, 0);
-	/* The policy's Rehearse made it a rehearsal, its BundleDir gave the batch. */
+	/* The policy's Rehearse made it a rehearsal, its BundleDir's signed
+	 * bundle.json gave the batch (the plain batch.json beside it is never
+	 * read: the next test). */
 	assert_non_null(strstr(got, "rehearsal: starting from"));
 	/* A batch from files carries no identity mapping: the configured paths
 	 * are planned, no profile is (issue 17: the mapping is signed only). */
@@ -118,7 +231,42 @@ static void test_svc_settings__policy_wins_over_msi(void **state)
 	assert_non_null(strstr(got, "profiles: no signed identity mapping"));
 	assert_non_null(strstr(got, "\nuninstall_agent"));
 	ferry_free(got);
-	DeleteFileW(out_path);
+}
+
+/* The same folder without bundle.json: its batch.json is unsigned. */
+static void test_svc_settings__unsigned_bundle_dir_batch_is_refused(void **state)
+{
+	wchar_t bundle[MAX_PATH];
+	DWORD code;
+	char *got;
+
+	(void)state;
+	plain_bundle_dir(bundle, L"unsigned");
+	set_dword(L"SOFTWARE\\Policies\\Ferry", L"Rehearse", 1);
+	set_sz(L"SOFTWARE\\Policies\\Ferry", L"BundleDir", bundle);
+	set_signing_key();
+	code = run_service(&got, L"unsigned");
+	clear_settings();
+	assert_int_equal(code, 0);
+	/* The story names the file and why (the Event Log and the file log get
+	 * the service's full line; the file log is shared with every other
+	 * ferrysvc of the prefix, so the test reads the run's own output). */
+	{
+		char want[MAX_PATH * 3 + 64], b8[MAX_PATH * 3];
+
+		WideCharToMultiByte(CP_UTF8, 0, bundle, -1, b8, sizeof(b8), NULL, NULL);
+		snprintf(want, sizeof(want), "refused %s\\batch.json: unsigned; nothing from it runs",
+			 b8);
+		if (!strstr(got, want))
+			print_message("%.2000s\n", got);
+		assert_non_null(strstr(got, want));
+	}
+	/* nothing planned, nothing run */
+	assert_null(strstr(got, "set_lockscreen"));
+	assert_null(strstr(got, "unjoin"));
+	assert_null(strstr(got, "reset_apps"));
+	assert_null(strstr(got, "uninstall_agent"));
+	ferry_free(got);
 }
 
 static DWORD get_dword(const wchar_t *name, LSTATUS *rc)
@@ -170,6 +318,7 @@ int wmain(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_svc_settings__policy_wins_over_msi),
+		cmocka_unit_test(test_svc_settings__unsigned_bundle_dir_batch_is_refused),
 		cmocka_unit_test(test_svc_settings__hints_for_the_credential_provider),
 	};
 

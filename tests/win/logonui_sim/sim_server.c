@@ -8,15 +8,18 @@
  */
 #include "sim_server.h"
 
+#include <sddl.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ipc/frame.h"
 #include "util/buf.h"
 #include "util/mem.h"
+#include "winutil.h"
 
 struct sim_server {
 	wchar_t pipe[128];
+	bool trusted;     /* plays the service (see sim_server_start_as) */
 	HANDLE stop;      /* manual reset */
 	HANDLE changed;   /* auto reset: the experience changed */
 	HANDLE accept_thread;
@@ -162,10 +165,20 @@ static DWORD WINAPI accept_thread(LPVOID arg)
 {
 	struct sim_server *s = arg;
 
+	SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, FALSE };
+
+	/* Playing the service, the pipe is owned by SYSTEM as the service's is
+	 * (Wine lets a user set that owner; Windows would not). A squatter's
+	 * pipe has the default security: its creator's. */
+	if (s->trusted && !ConvertStringSecurityDescriptorToSecurityDescriptorW(
+				  L"O:SYG:SYD:P(A;;GA;;;WD)", SDDL_REVISION_1,
+				  &sa.lpSecurityDescriptor, NULL))
+		return 1;
 	while (!s->stopping) {
 		HANDLE h = CreateNamedPipeW(s->pipe, PIPE_ACCESS_DUPLEX,
 					    PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE | PIPE_WAIT,
-					    PIPE_UNLIMITED_INSTANCES, 65540, 65540, 0, NULL);
+					    PIPE_UNLIMITED_INSTANCES, 65540, 65540, 0,
+					    s->trusted ? &sa : NULL);
 		struct conn *c;
 		HANDLE t;
 
@@ -193,15 +206,54 @@ static DWORD WINAPI accept_thread(LPVOID arg)
 			ferry_free(c);
 		}
 	}
+	LocalFree(sa.lpSecurityDescriptor);
 	return 0;
 }
 
+static void set_test_value(const wchar_t *name, const wchar_t *v)
+{
+	(void)wu_reg_set(HKEY_LOCAL_MACHINE, WU_TEST_KEY, name, REG_SZ, v,
+			 (DWORD)((wcslen(v) + 1) * sizeof(wchar_t)));
+}
+
+/* What the pipe clients expect of the server (winutil/wu_pipe.c): this
+ * program run as this user when trusted, else the real ferrysvc.exe. */
+static void set_expectations(bool trusted)
+{
+	uint8_t buf[256];
+	TOKEN_USER *u = (TOKEN_USER *)(void *)buf;
+	wchar_t image[MAX_PATH], *sid = NULL, *slash;
+	HANDLE tok;
+	DWORD len = 0, n = GetModuleFileNameW(NULL, image, MAX_PATH);
+
+	image[n < MAX_PATH ? n : MAX_PATH - 1] = L'\0';
+	if (!trusted && (slash = wcsrchr(image, L'\\')))
+		wcscpy(slash + 1, L"ferrysvc.exe");
+	set_test_value(L"PipeServerImage", image);
+	if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)) {
+		if (GetTokenInformation(tok, TokenUser, u, sizeof(buf), &len) &&
+		    ConvertSidToStringSidW(u->User.Sid, &sid)) {
+			set_test_value(L"PipeServerSid", sid);
+			LocalFree(sid);
+		}
+		CloseHandle(tok);
+	}
+}
+
 struct sim_server *sim_server_start(const wchar_t *pipe, const struct ipc_experience *exp)
+{
+	return sim_server_start_as(pipe, exp, true);
+}
+
+struct sim_server *sim_server_start_as(const wchar_t *pipe, const struct ipc_experience *exp,
+				       bool trusted)
 {
 	struct sim_server *s = ferry_calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
+	s->trusted = trusted;
+	set_expectations(trusted);
 	wcsncpy(s->pipe, pipe, 127);
 	s->stop = CreateEventW(NULL, TRUE, FALSE, NULL);
 	s->changed = CreateEventW(NULL, FALSE, FALSE, NULL);
@@ -235,6 +287,8 @@ void sim_server_stop(struct sim_server *s)
 	CloseHandle(s->changed);
 	ferry_wipe(&s->seen, sizeof(s->seen));
 	ferry_free(s);
+	wu_reg_delete(HKEY_LOCAL_MACHINE, WU_TEST_KEY, L"PipeServerImage");
+	wu_reg_delete(HKEY_LOCAL_MACHINE, WU_TEST_KEY, L"PipeServerSid");
 }
 
 void sim_server_set_experience(struct sim_server *s, const struct ipc_experience *exp)

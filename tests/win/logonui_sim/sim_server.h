@@ -20,8 +20,19 @@ enum sim_mode {
 
 struct sim_server;
 
-/** Start serving `pipe` (\\.\pipe\...) with experience *exp. */
+/**
+ * Start serving `pipe` (\\.\pipe\...) with experience *exp, playing the
+ * service: its pipe owned by SYSTEM, and HKLM\SOFTWARE\Ferry\Test naming
+ * this program and user as what pipe clients expect (winutil/wu_pipe.c).
+ */
 struct sim_server *sim_server_start(const wchar_t *pipe, const struct ipc_experience *exp);
+/**
+ * trusted false: a squatter instead. Its pipe has a user's default
+ * security, and the clients expect the real ferrysvc.exe, so they must
+ * refuse it before sending anything.
+ */
+struct sim_server *sim_server_start_as(const wchar_t *pipe, const struct ipc_experience *exp,
+				       bool trusted);
 /** Stop and free; waits for every connection thread. NULL-safe. */
 void sim_server_stop(struct sim_server *s);
 
