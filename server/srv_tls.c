@@ -212,9 +212,16 @@ static void conn_close(struct srv_tls_worker *w, struct conn *c)
 	list_unlink(w, c);
 	SSL_free(c->ssl);
 	c->ssl = NULL;
+	/* Out of the epoll set before the close: a close removes an fd from
+	 * epoll only when no other descriptor shares its open file (a child
+	 * forked for the provisioner holds copies until its exec), and an
+	 * event naming this conn after free_dead would be a use after free. */
+	(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, c->tcp, NULL);
 	close(c->tcp);
-	if (c->pair >= 0)
+	if (c->pair >= 0) {
+		(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, c->pair, NULL);
 		close(c->pair);
+	}
 	ferry_wipe(&c->up, sizeof(c->up));
 	ferry_wipe(&c->down, sizeof(c->down));
 	c->dead = true;
