@@ -173,11 +173,12 @@ class Wine:
     def trust_the_service(self):
         """What the pipe clients expect of the server (winutil/wu_pipe.c). As a
         Windows service ferrysvc.exe runs as SYSTEM from the SCM's path; here
-        Wine runs it as the prefix's one user (S-1-5-21-0-0-0-1000) from the
-        build folder, so the administrators-only test key names both (the
+        Wine runs the test build ferrysvc-test.exe (its test clock) as the
+        prefix's one user (S-1-5-21-0-0-0-1000) from the build folder, so the
+        administrators-only test key names both (the
         checks themselves run unchanged: win.test_pipe_trust)."""
         key = r"HKLM\SOFTWARE\Ferry\Test"
-        image = "Z:" + os.path.join(self.win_bin, "ferrysvc.exe").replace("/", "\\")
+        image = "Z:" + os.path.join(self.win_bin, "ferrysvc-test.exe").replace("/", "\\")
         for name, value in (("PipeServerImage", image), ("PipeServerSid", "S-1-5-21-0-0-0-1000")):
             subprocess.run([self.wine_run, "--prefix", self.prefix, "reg", "add", key, "/v", name,
                             "/t", "REG_SZ", "/d", value, "/f"], capture_output=True, timeout=120,
