@@ -113,8 +113,7 @@ int package_id_valid(const char *id)
 	return package_id_windows_safe(id);
 }
 
-/* Invariant 3 for one path; returns a static reason or NULL when valid. */
-static const char *path_problem(const char *path)
+const char *package_path_problem(const char *path)
 {
 	size_t n = strlen(path), start = 0;
 
@@ -205,7 +204,7 @@ static ferry_err parse_file(struct package_file *f, const cJSON *obj, size_t idx
 	rc = get_string(&f->path, obj, "path", PACKAGE_PATH_MAX, where);
 	if (rc)
 		return rc;
-	why = path_problem(f->path);
+	why = package_path_problem(f->path);
 	if (why)
 		return ferry_error_set(FERRY_ECORRUPT, "package manifest: %s.path %s", where, why);
 	h = cJSON_GetObjectItemCaseSensitive(obj, "sha256");
@@ -419,6 +418,11 @@ ferry_err package_hash_final(struct package_hash *h, uint8_t digest[32])
 	if (EVP_DigestFinal_ex(h->md, digest, &n) != 1 || n != 32)
 		return ferry_error_set(FERRY_ESYSTEM, "package hash: EVP_DigestFinal_ex failed");
 	return 0;
+}
+
+uint64_t package_hash_fed(const struct package_hash *h)
+{
+	return h->fed;
 }
 
 void package_hash_free(struct package_hash *h)
