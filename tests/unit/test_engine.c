@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "engine/engine.h"
+#include "engine/journal.h"
 #include "engine/platform_layer.h"
 #include "fake_platform.h"
 #include "runbook/runbook.h"
@@ -312,6 +313,46 @@ static void test_engine__package_reruns_only_when_crash_precedes_its_done_record
 	/* Exactly the crash right after each of the sample's two packages. */
 	assert_int_equal(reruns, clean.world.n_packages);
 	fake_platform_free(&clean);
+	runbook_free(rb);
+}
+
+/* The journal is the record: the startup package's step (5) has STARTED then
+ * DONE; and a "done" the platform claims beforehand (a planted marker in the
+ * old scheme) is never asked: the package runs anyway. */
+static void test_engine__package_completion_is_its_journal_done_record(void **state)
+{
+	struct runbook *rb = load(SAMPLES "migration.json");
+	struct fake_platform f;
+	struct engine *e = NULL;
+	struct engine_result r;
+	struct journal *j = NULL;
+	bool started = false, done = false;
+
+	(void)state;
+	fake_platform_init(&f, T0);
+	snprintf(f.world.packages_done[0], 64, "%s", "stop-sync-client"); /* "already done" */
+	f.world.n_packages = 1;
+	f.fail_next[FX_NOTIFY_USER] = 1; /* stop right after the package step */
+	assert_int_equal(engine_open(&e, &f.ops, rb, "journal", f.profiles, f.n_profiles), FERRY_OK);
+	assert_int_equal(engine_run(e, &r), FERRY_OK);
+	assert_int_equal(r.status, ENGINE_WAITING);
+	assert_int_equal(r.step, 6);
+	engine_free(e);
+	assert_int_equal(f.calls[FX_RUN_PACKAGE], 1);
+	assert_int_equal(f.pkg_runs[0], 1); /* ran although the "marker" said done */
+	assert_int_equal(journal_open(&j, &f.ops, "journal", NULL), FERRY_OK);
+	for (size_t i = 0; i < journal_count(j); i++) {
+		const struct journal_record *rec = journal_get(j, i);
+
+		if (rec->step != 5)
+			continue;
+		print_message("  journal #%u type %u step %u\n", rec->seq, rec->type, rec->step);
+		started |= rec->type == JREC_STARTED && !done;
+		done |= rec->type == JREC_DONE && started;
+	}
+	assert_true(started && done);
+	journal_free(j);
+	fake_platform_free(&f);
 	runbook_free(rb);
 }
 
@@ -644,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_engine__resumes_after_torn_write_at_every_byte),
 		cmocka_unit_test(test_engine__resumes_after_crash_after_every_effect),
 		cmocka_unit_test(test_engine__package_reruns_only_when_crash_precedes_its_done_record),
+		cmocka_unit_test(test_engine__package_completion_is_its_journal_done_record),
 		cmocka_unit_test(test_engine__every_profile_survives_every_crash),
 		cmocka_unit_test(test_engine__refuses_a_journal_for_other_profiles),
 		cmocka_unit_test(test_engine__retries_with_backoff_then_succeeds),
