@@ -16,20 +16,13 @@ and one the server lacks are all refused, and nothing is written.
 import hashlib
 import json
 import os
-import shutil
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture import ServerFixture  # noqa: E402
+from fixture import Checks, ServerFixture  # noqa: E402
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
+check = Checks()
 
 
 def make_package(fx, work, pid, text):
@@ -119,9 +112,9 @@ def main():
             scenario(fx, work, blobs)
         finally:
             fx.stop()
-    print("package_fetch: %s" % ("all checks passed" if not failures else
-                                 "%d check(s) failed" % len(failures)))
-    return 1 if failures else 0
+    print("package_fetch: %s" % ("all checks passed" if not check.failures else
+                                 "%d check(s) failed" % len(check.failures)))
+    return 1 if check.failures else 0
 
 
 if __name__ == "__main__":
