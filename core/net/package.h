@@ -74,7 +74,7 @@ int package_id_valid(const char *id);
 
 /**
  * Whether `id` names a plain folder on Windows (an id becomes
- * <packages>\<id> and .done\<id>): not a device name (CON, PRN, AUX, NUL,
+ * <packages>\<id> and a file name in BundleDir\packages): not a device name (CON, PRN, AUX, NUL,
  * COM0-9, LPT0-9, any case, with or without an extension: "nul.txt" opens
  * the device), and no trailing dot or space (Windows drops them, so "x."
  * would alias "x"). The one home of this rule; package_id_valid,

@@ -20,7 +20,7 @@
  *      folder (CreateDirectoryW fails on an existing name) inside
  *      .staging, a folder of the state tree (SYSTEM and Administrators
  *      only, protected; judged and swept by wu_tree_folder before use, so
- *      a planted entry is moved aside unread). Files are created with
+ *      a planted entry is moved aside unread and kept). Files are created with
  *      CREATE_NEW and FILE_FLAG_OPEN_REPARSE_POINT, flushed, closed.
  *   5. Only a complete folder is renamed to <packages>\<id>; an existing
  *      one is first renamed into .staging and deleted after the new one
@@ -50,27 +50,35 @@
 
 #define STAGING L".staging"
 
-/* Delete a folder and what it holds; a reparse point is deleted as a link, never followed. */
+/* Delete a folder and what it holds; a reparse point is deleted as a link,
+ * never followed (itself included: a junction planted where a package folder
+ * was is removed, not emptied). Runs only inside the SYSTEM-only packages
+ * tree, so nobody else can swap an entry between its check and its delete. */
 static ferry_err remove_tree(const wchar_t *path)
 {
 	WIN32_FIND_DATAW fd;
-	wchar_t *pattern = win_path_join(path, L"*");
-	HANDLE f = pattern ? FindFirstFileW(pattern, &fd) : INVALID_HANDLE_VALUE;
+	DWORD attrs = GetFileAttributesW(path);
+	wchar_t *pattern = NULL;
+	HANDLE f = INVALID_HANDLE_VALUE;
 	ferry_err rc = FERRY_OK;
 
+	if (attrs == INVALID_FILE_ATTRIBUTES)
+		return FERRY_OK;
+	if (attrs & FILE_ATTRIBUTE_REPARSE_POINT || !(attrs & FILE_ATTRIBUTE_DIRECTORY)) {
+		if (attrs & FILE_ATTRIBUTE_READONLY)
+			SetFileAttributesW(path, attrs & ~FILE_ATTRIBUTE_READONLY);
+		if (attrs & FILE_ATTRIBUTE_DIRECTORY ? !RemoveDirectoryW(path) : !DeleteFileW(path))
+			return win_last_error("DeleteFileW");
+		return FERRY_OK;
+	}
+	if ((pattern = win_path_join(path, L"*")))
+		f = FindFirstFileW(pattern, &fd);
 	ferry_free(pattern);
 	while (f != INVALID_HANDLE_VALUE && rc == FERRY_OK) {
 		if (wcscmp(fd.cFileName, L".") && wcscmp(fd.cFileName, L"..")) {
 			wchar_t *child = win_path_join(path, fd.cFileName);
-			DWORD a = fd.dwFileAttributes;
 
-			if (!child)
-				rc = ferry_error_set(FERRY_ENOMEM, "staging cleanup");
-			else if ((a & FILE_ATTRIBUTE_DIRECTORY) && !(a & FILE_ATTRIBUTE_REPARSE_POINT))
-				rc = remove_tree(child);
-			else if (a & FILE_ATTRIBUTE_DIRECTORY ? !RemoveDirectoryW(child) :
-				 (SetFileAttributesW(child, FILE_ATTRIBUTE_NORMAL), !DeleteFileW(child)))
-				rc = win_last_error("DeleteFileW");
+			rc = child ? remove_tree(child) : ferry_error_set(FERRY_ENOMEM, "staging cleanup");
 			ferry_free(child);
 		}
 		if (!FindNextFileW(f, &fd))
@@ -95,16 +103,15 @@ static ferry_err staging_root(wchar_t **out, const wchar_t *packages_dir)
 	if (rc == FERRY_OK && (pattern = win_path_join(root, L"*")))
 		f = FindFirstFileW(pattern, &fd);
 	while (f != INVALID_HANDLE_VALUE) {
-		if (wcscmp(fd.cFileName, L".") && wcscmp(fd.cFileName, L"..")) {
+		/* What the sweep moved aside (<name>.untrusted-<time>) stays for an
+		 * admin to look at; it is never read nor run. */
+		if (wcscmp(fd.cFileName, L".") && wcscmp(fd.cFileName, L"..") &&
+		    !wcsstr(fd.cFileName, L".untrusted-")) {
 			wchar_t *child = win_path_join(root, fd.cFileName);
 
 			/* Best effort: a leftover that will not go only costs space. */
-			if (child && (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) &&
-			    !(fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT))
+			if (child)
 				(void)remove_tree(child);
-			else if (child)
-				(void)(fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY ?
-				       RemoveDirectoryW(child) : DeleteFileW(child));
 			ferry_free(child);
 		}
 		if (!FindNextFileW(f, &fd))
