@@ -32,7 +32,8 @@
  *      signed package cannot be replayed under another id).
  *   3. Every path is relative: components of printable characters other
  *      than \ : * ? " < > |, not empty, not "." or "..", not ending in '.'
- *      or ' ' (Windows would strip those and alias another file); no two
+ *      or ' ' (Windows would strip those and alias another file), not a
+ *      device name (package_id_windows_safe: "nul.txt" opens NUL); no two
  *      paths are equal ignoring ASCII case (NTFS is case-insensitive).
  *   4. Every listed file's SHA-256 equals the signed one (package_file_check);
  *      a file is at most PACKAGE_FILE_SIZE_MAX bytes.
@@ -134,6 +135,14 @@ const char *package_path_problem(const char *path)
 			return "has a '.' or '..' component";
 		if (path[i - 1] == '.' || path[i - 1] == ' ')
 			return "has a component ending in '.' or ' '";
+		{
+			char comp[PACKAGE_PATH_MAX + 1];
+
+			memcpy(comp, path + start, len);
+			comp[len] = '\0';
+			if (!package_id_windows_safe(comp))
+				return "has a component that names a Windows device (CON, NUL, COM1, ...)";
+		}
 		start = i + 1;
 	}
 	return NULL;

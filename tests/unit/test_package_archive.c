@@ -183,7 +183,8 @@ static void test_package_archive__oversized_blob_and_parts_are_refused(void **st
 static void test_package_archive__path_traversal_is_refused(void **state)
 {
 	static const char *const bad[] = { "../evil.cmd", "/abs.cmd", "bin\\run.cmd", "C:x",
-					   "a//b", "a/./b", "con.", "dir /x", "x:stream" };
+					   "a//b", "a/./b", "con.", "dir /x", "x:stream",
+					   "bin/nul.txt", "COM1/x", "aux" };
 	struct package_archive *a = NULL;
 	uint8_t buf[512];
 
