@@ -23,6 +23,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "net/bundle.h"
 #include "net/package.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -32,7 +33,7 @@
 #define PACKAGE_ARCHIVE_HEADER 16u
 #define PACKAGE_ARCHIVE_ENTRY_HEAD_MAX (2u + PACKAGE_PATH_MAX + 8u)
 #define PACKAGE_ARCHIVE_ENTRIES_MAX (PACKAGE_FILES_MAX + 2u)
-#define PACKAGE_ARCHIVE_MAX (64u * 1024u * 1024u) /* = BUNDLE_PACKAGE_MAX */
+#define PACKAGE_ARCHIVE_MAX BUNDLE_PACKAGE_MAX /* the signed lists' size cap */
 
 struct package_archive_entry {
 	const char *name;    /* NUL-terminated copy owned by the archive */
