@@ -209,13 +209,13 @@ ferry_err win_package_stage(const wchar_t *packages_dir, const char *id, const u
 
 	if (!packages_dir || !pub || (!blob && len) || !package_id_valid(id))
 		return win_op_result(op, ferry_error_set(FERRY_EINVAL, "win_package_stage: missing argument or invalid package id"));
-	rc = package_archive_parse(&a, blob, len);
-	if (rc == FERRY_OK)
-		rc = package_archive_verify(&p, a, pub, id);
-	if (rc) {
-		rc = ferry_error_wrap(rc, "package %s: the blob is not a valid signed package: ", id);
+	/* verify's errors name the package already; the parser's name the archive. */
+	if ((rc = package_archive_parse(&a, blob, len)) != FERRY_OK) {
+		rc = ferry_error_wrap(rc, "package %s: the blob is not a valid archive: ", id);
 		goto out;
 	}
+	if ((rc = package_archive_verify(&p, a, pub, id)) != FERRY_OK)
+		goto out;
 	if ((rc = staging_root(&root, packages_dir)) || (rc = wu_random_hex(hex, 8)))
 		goto out;
 	wid = wu_wide(id);
@@ -275,8 +275,8 @@ static ferry_err obtain(uint8_t **blob, size_t *len, const char *id, uint64_t ma
 	rc = win_file_read(blob, len, wpath, (size_t)max);
 	ferry_free(wpath);
 	if (rc == FERRY_ERANGE)
-		rc = ferry_error_set(FERRY_EAUTH, "package %s: %s is larger than the signed size "
-				     "(%llu bytes)", id, path, (unsigned long long)max);
+		rc = ferry_error_set(FERRY_EAUTH, "%s is larger than the signed size (%llu bytes)",
+				     path, (unsigned long long)max);
 	return rc ? ferry_error_wrap(rc, "package %s from BundleDir: ", id) : FERRY_OK;
 }
 

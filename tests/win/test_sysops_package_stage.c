@@ -254,7 +254,7 @@ static void test_sysops_package_stage__bad_archive_leaves_nothing_half_staged(vo
 	to_bundle_dir("cut", &blob);
 	list = list_for("cut", &blob, 0, false);
 	assert_int_equal(stage_and_run("cut", list, false, &out), FERRY_ECORRUPT);
-	assert_non_null(strstr(ferry_error_detail(), "package cut"));
+	assert_non_null(strstr(ferry_error_detail(), "package cut: the blob is not a valid archive"));
 	assert_false(present("cut"));
 	blob.len = keep;
 	cJSON_Delete(list);
