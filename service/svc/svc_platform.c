@@ -223,7 +223,9 @@ static ferry_err p_run_package(void *ctx, const char *id)
 
 	svc_log("run_command_package: %s", id);
 	if ((err = package_dir(ctx, dir)) == FERRY_OK && (err = signing_key(ctx, pub)) == FERRY_OK &&
-	    (err = win_package_prepare(&ref, dir, id, p->run->packages, "bundle", &src, pub)) == FERRY_OK)
+	    (err = win_package_prepare(&ref, dir, id, p->run->packages,
+				       p->run->packages_from ? p->run->packages_from : "bundle", &src,
+				       pub)) == FERRY_OK)
 		err = win_package_run(dir, id, pub, &ref, &out);
 	if (err == FERRY_OK)
 		svc_log("run_command_package: %s exit code %lu%s", id, out.exit_code,

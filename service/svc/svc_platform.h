@@ -28,6 +28,7 @@ struct svc_run {
 	char signing_key[80];            /* SigningPublicKey (64 hex digits); "" = none */
 	const struct idmap *map;         /* the plan's signed identity mapping; NULL = none */
 	const struct cJSON *packages;    /* the plan's signed /packages list; NULL = none */
+	const char *packages_from;       /* whose list, for errors: "bundle" (NULL), "assignment" */
 	char bundle_dir[MAX_PATH * 3];   /* BundleDir (UTF-8); may be "" */
 	bool rehearse;                   /* the binding is under the rehearsal: no hints */
 };
