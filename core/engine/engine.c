@@ -183,8 +183,6 @@ static ferry_err check_done(struct engine *e, const struct engine_step *s, bool 
 	switch (s->op) {
 	case OP_CREATE_FALLBACK_ACCOUNT:
 		return p->account_exists(p->ctx, s->arg, done);
-	case OP_RUN_COMMAND_PACKAGE:
-		return p->command_package_done(p->ctx, s->arg, done);
 	case OP_REBOOT:
 		if (e->started && (err = p->boot_id(p->ctx, &boot)) == FERRY_OK)
 			*done = boot != e->started_boot;

@@ -20,7 +20,7 @@ static const struct {
 	[OP_SET_LOCK_SCREEN] = { "set_lock_screen", OP_IDEMPOTENT },
 	[OP_SET_LEGAL_NOTICE] = { "set_legal_notice", OP_IDEMPOTENT },
 	[OP_SET_PREVENT_LOGIN] = { "set_prevent_login", OP_IDEMPOTENT },
-	[OP_RUN_COMMAND_PACKAGE] = { "run_command_package", OP_CHECK_THEN_ACT },
+	[OP_RUN_COMMAND_PACKAGE] = { "run_command_package", OP_IDEMPOTENT },
 	[OP_NOTIFY_USER] = { "notify_user", OP_IDEMPOTENT },
 	[OP_UNJOIN_DOMAIN] = { "unjoin_domain", OP_CHECK_THEN_ACT },
 	[OP_LEAVE_ENTRA] = { "leave_entra", OP_CHECK_THEN_ACT },

@@ -27,7 +27,10 @@
  *   restore_legal_notice     idempotent
  *   set_prevent_login        idempotent      (writes an absolute expiry)
  *   clear_prevent_login      idempotent
- *   run_command_package      check-then-act  command_package_done(id)
+ *   run_command_package      idempotent      (at least once: its DONE record is the only
+ *                                            completion record; a crash between the
+ *                                            command's exit and DONE runs it again,
+ *                                            docs/packages.md)
  *   notify_user              idempotent
  *   obtain_odj               idempotent      (a validated blob on disk is kept; the
  *                                            server gives the same bytes on retry)
@@ -141,7 +144,6 @@ struct ferry_platform {
 	 * validates for this machine and `domain`. */
 	ferry_err (*odj_ready)(void *ctx, const char *domain, bool *ready);
 	ferry_err (*account_exists)(void *ctx, const char *username, bool *exists);
-	ferry_err (*command_package_done)(void *ctx, const char *package_id, bool *done);
 	/* A value that changes at every boot (on Windows, from the boot count). */
 	ferry_err (*boot_id)(void *ctx, uint64_t *out);
 

@@ -112,10 +112,6 @@ static ferry_err f_account_exists(void *ctx, const char *u, bool *x)
 {
 	return IN(ctx)->account_exists(IN(ctx)->ctx, u, x);
 }
-static ferry_err f_command_package_done(void *ctx, const char *id, bool *d)
-{
-	return IN(ctx)->command_package_done(IN(ctx)->ctx, id, d);
-}
 static ferry_err f_boot_id(void *ctx, uint64_t *o)
 {
 	return IN(ctx)->boot_id(IN(ctx)->ctx, o);
@@ -168,7 +164,6 @@ void platform_layer_init(struct platform_layer *l, const struct ferry_platform *
 		.query_join = f_query_join,
 		.odj_ready = f_odj_ready,
 		.account_exists = f_account_exists,
-		.command_package_done = f_command_package_done,
 		.boot_id = f_boot_id,
 		.storage_read = f_storage_read,
 		.storage_append = f_storage_append,

@@ -36,7 +36,6 @@ struct rehearse {
 	bool entra_joined;
 	uint64_t boot_id;
 	struct namelist accounts;
-	struct namelist packages_done;
 	bool oom; /* a list could not grow; checks then fail rather than lie */
 };
 
@@ -245,7 +244,6 @@ static ferry_err r_run_command_package(void *ctx, const char *package_id)
 	struct rec a = { .n = 0 };
 
 	rec_str(&a, "package", package_id);
-	list_add(h, &h->packages_done, package_id);
 	return emit(h, "run_command_package", &a);
 }
 
@@ -425,14 +423,6 @@ static ferry_err r_account_exists(void *ctx, const char *username, bool *exists)
 	return sim_ok(h);
 }
 
-static ferry_err r_package_done(void *ctx, const char *package_id, bool *done)
-{
-	const struct rehearse *h = ctx;
-
-	*done = package_id && list_has(&h->packages_done, package_id);
-	return sim_ok(h);
-}
-
 static ferry_err r_boot_id(void *ctx, uint64_t *out)
 {
 	*out = ((const struct rehearse *)ctx)->boot_id;
@@ -503,7 +493,6 @@ static const struct ferry_platform rehearse_ops = {
 	.query_join = r_query_join,
 	.odj_ready = r_odj_ready,
 	.account_exists = r_account_exists,
-	.command_package_done = r_package_done,
 	.boot_id = r_boot_id,
 	.now = p_now,
 	.storage_read = p_read,
@@ -555,6 +544,5 @@ void rehearse_free(struct rehearse *r)
 	if (!r)
 		return;
 	list_free(&r->accounts);
-	list_free(&r->packages_done);
 	ferry_free(r);
 }

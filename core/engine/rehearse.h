@@ -6,7 +6,7 @@
  *     the engine journals a rehearsal exactly as it journals a migration;
  *   - records every EFFECT op (its name and its arguments as text) to a sink
  *     and changes nothing: the inner platform's effect ops are never called;
- *   - answers the CHECKS (query_join, account_exists, command_package_done,
+ *   - answers the CHECKS (query_join, account_exists,
  *     boot_id) from a simulated PC kept consistent with the recorded effects
  *     (after unjoin_domain the PC is in no AD domain; after obtain_odj a blob
  *     for its domain is "on disk" for odj_ready; after import_odj the PC is

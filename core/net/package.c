@@ -32,7 +32,8 @@
  *      signed package cannot be replayed under another id).
  *   3. Every path is relative: components of printable characters other
  *      than \ : * ? " < > |, not empty, not "." or "..", not ending in '.'
- *      or ' ' (Windows would strip those and alias another file); no two
+ *      or ' ' (Windows would strip those and alias another file), not a
+ *      device name (package_id_windows_safe: "nul.txt" opens NUL); no two
  *      paths are equal ignoring ASCII case (NTFS is case-insensitive).
  *   4. Every listed file's SHA-256 equals the signed one (package_file_check);
  *      a file is at most PACKAGE_FILE_SIZE_MAX bytes.
@@ -113,8 +114,7 @@ int package_id_valid(const char *id)
 	return package_id_windows_safe(id);
 }
 
-/* Invariant 3 for one path; returns a static reason or NULL when valid. */
-static const char *path_problem(const char *path)
+const char *package_path_problem(const char *path)
 {
 	size_t n = strlen(path), start = 0;
 
@@ -135,6 +135,14 @@ static const char *path_problem(const char *path)
 			return "has a '.' or '..' component";
 		if (path[i - 1] == '.' || path[i - 1] == ' ')
 			return "has a component ending in '.' or ' '";
+		{
+			char comp[PACKAGE_PATH_MAX + 1];
+
+			memcpy(comp, path + start, len);
+			comp[len] = '\0';
+			if (!package_id_windows_safe(comp))
+				return "has a component that names a Windows device (CON, NUL, COM1, ...)";
+		}
 		start = i + 1;
 	}
 	return NULL;
@@ -205,7 +213,7 @@ static ferry_err parse_file(struct package_file *f, const cJSON *obj, size_t idx
 	rc = get_string(&f->path, obj, "path", PACKAGE_PATH_MAX, where);
 	if (rc)
 		return rc;
-	why = path_problem(f->path);
+	why = package_path_problem(f->path);
 	if (why)
 		return ferry_error_set(FERRY_ECORRUPT, "package manifest: %s.path %s", where, why);
 	h = cJSON_GetObjectItemCaseSensitive(obj, "sha256");
@@ -419,6 +427,11 @@ ferry_err package_hash_final(struct package_hash *h, uint8_t digest[32])
 	if (EVP_DigestFinal_ex(h->md, digest, &n) != 1 || n != 32)
 		return ferry_error_set(FERRY_ESYSTEM, "package hash: EVP_DigestFinal_ex failed");
 	return 0;
+}
+
+uint64_t package_hash_fed(const struct package_hash *h)
+{
+	return h->fed;
 }
 
 void package_hash_free(struct package_hash *h)

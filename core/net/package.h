@@ -74,7 +74,7 @@ int package_id_valid(const char *id);
 
 /**
  * Whether `id` names a plain folder on Windows (an id becomes
- * <packages>\<id> and .done\<id>): not a device name (CON, PRN, AUX, NUL,
+ * <packages>\<id> and a file name in BundleDir\packages): not a device name (CON, PRN, AUX, NUL,
  * COM0-9, LPT0-9, any case, with or without an extension: "nul.txt" opens
  * the device), and no trailing dot or space (Windows drops them, so "x."
  * would alias "x"). The one home of this rule; package_id_valid,
@@ -82,12 +82,20 @@ int package_id_valid(const char *id);
  */
 int package_id_windows_safe(const char *id);
 
+/**
+ * Invariant 3 of package.c for one relative path (the manifest's and the
+ * archive's one path grammar): NULL when valid, else a static reason.
+ */
+const char *package_path_problem(const char *path);
+
 /* Incremental SHA-256 of a package file (OpenSSL underneath). */
 struct package_hash;
 ferry_err package_hash_new(struct package_hash **out);
 /** FERRY_ERANGE once more than PACKAGE_FILE_SIZE_MAX bytes were fed. */
 ferry_err package_hash_update(struct package_hash *h, const void *data, size_t len);
 ferry_err package_hash_final(struct package_hash *h, uint8_t digest[32]);
+/** Bytes fed so far. */
+uint64_t package_hash_fed(const struct package_hash *h);
 void package_hash_free(struct package_hash *h);
 
 /** FERRY_EAUTH naming the file when digest is not the signed one. */

@@ -7,7 +7,9 @@
  *   state\bundle         svc_net.c: the accepted bundle's batch and runbooks
  *   state\net            svc_net.c: agent.json, bundle.json, outbox, sealed keys
  *   state\packages       svc_platform.c, package_run.c: command packages
- *   state\packages\.done package_run.c: completion markers
+ *   state\packages\.staging package_stage.c: packages being unpacked
+ *   state\packages\.done nothing reads or writes it since completion moved to
+ *                        the journal; kept so old or planted markers are swept
  *   logs                 svc_log.c
  *   lockscreen           lockscreen/lock/lock.c: the migration picture
  *   uninstall            uninstall.c: the uninstall waiter's copy of ferry.exe
@@ -40,6 +42,7 @@ static const struct tree_rule rules[] = {
 	{"state\\bundle", ADMIN_ONLY, NULL},
 	{"state\\net", ADMIN_ONLY, NULL},
 	{"state\\packages", ADMIN_ONLY, NULL},
+	{"state\\packages\\.staging", ADMIN_ONLY, NULL},
 	{"state\\packages\\.done", ADMIN_ONLY, NULL},
 	{"logs", ADMIN_ONLY, NULL},
 	{"lockscreen", "O:SYG:SYD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FR;;;BU)",

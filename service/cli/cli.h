@@ -44,6 +44,10 @@ int cmd_odj(int argc, char **argv);
 
 /* `ferry package keygen/sign/verify` (cmd_package.c). */
 int cmd_package(int argc, char **argv);
+
+struct net_agent;
+/** `ferry agent package`: fetch, check and verify one package blob into `out` (cmd_agent_package.c). */
+ferry_err cli_agent_package(struct net_agent *a, const char *id, const char *out);
 /** `ferry uninstall-wait`: the self-uninstall's detached waiter (Windows). */
 int cmd_uninstall_wait(int argc, char **argv);
 /** `ferry self-uninstall`: archive, then uninstall once the service stops (Windows). */

@@ -13,6 +13,7 @@
  *   ferry agent escrow --state DIR --server-key PUB --password-file FILE
  *   ferry agent event --state DIR --kind K [--detail TEXT]
  *   ferry agent flush --state DIR
+ *   ferry agent package --state DIR --id ID --out FILE   (cmd_agent_package.c)
  *   ferry agent run --state DIR --for SECONDS [--interval SECONDS]
  *
  * Every command also takes --pin (SERVER_PIN_SHA256), --ca FILE,
@@ -141,7 +142,7 @@ static ferry_err open_agent(struct ctx *c)
 		c->a.cfg.max_reply = (size_t)strtoull(v, NULL, 10);
 	net_agent_bind(&c->a);
 	if (!key && (!strcmp(c->argv[0], "poll") || !strcmp(c->argv[0], "bundle-dir") ||
-		     !strcmp(c->argv[0], "run")))
+		     !strcmp(c->argv[0], "run") || !strcmp(c->argv[0], "package")))
 		return ferry_error_set(FERRY_EINVAL, "no signing key (--signing-key or "
 				       "SIGNING_PUBLIC_KEY)");
 	return FERRY_OK;
@@ -236,6 +237,13 @@ static int do_fetch_odj(struct ctx *c)
 	}
 	ferry_secret_free(blob);
 	return report(rc);
+}
+
+static int do_package(struct ctx *c)
+{
+	if (!opt(c, "--id") || !opt(c, "--out"))
+		return CLI_EXIT_USAGE;
+	return report(cli_agent_package(&c->a, opt(c, "--id"), opt(c, "--out")));
 }
 
 static int do_escrow(struct ctx *c)
@@ -372,6 +380,7 @@ int cmd_agent(int argc, char **argv)
 		{ "enroll", do_enroll }, { "poll", do_poll }, { "bundle-dir", do_bundle_dir },
 		{ "fetch-odj", do_fetch_odj }, { "escrow", do_escrow }, { "event", do_event },
 		{ "flush", do_flush }, { "run", do_run }, { "status", do_status },
+		{ "package", do_package },
 	};
 	struct ctx *c;
 	int rc = CLI_EXIT_USAGE;
@@ -398,6 +407,6 @@ int cmd_agent(int argc, char **argv)
 usage:
 	if (rc == CLI_EXIT_USAGE)
 		fprintf(stderr, "usage: ferry agent enroll|poll|bundle-dir|fetch-odj|escrow|event|"
-				"flush|run|status --state DIR [options] (see docs/net.md)\n");
+				"flush|run|status|package --state DIR [options] (see docs/net.md)\n");
 	return rc;
 }

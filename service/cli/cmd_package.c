@@ -11,6 +11,11 @@
  *   ferry package verify --pub PREFIX.pub DIR
  *       what the agent checks before running: signature, id = DIR's name,
  *       every file's SHA-256.
+ *   ferry package pack --pub PREFIX.pub DIR OUT
+ *       verify DIR as above, then write its one-blob form (core/net/
+ *       package_archive.c) to OUT, the bytes the server serves from
+ *       DIR/packages/<id> and BundleDir holds in packages\<id>; prints the
+ *       {"id","sha256","size"} entry for the signed /packages list.
  *
  * Exit codes: 0 ok; 2 refused (signature, id or file hash); 3 malformed or
  * unreadable input; 1 output not written; 64 bad usage.
@@ -20,10 +25,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "net/bundle.h"
 #include "net/package.h"
+#include "net/package_archive.h"
 #include "net/sig.h"
 #include "util/base64.h"
 #include "util/buf.h"
+#include "util/hex.h"
 #include "util/mem.h"
 
 #define EXIT_REFUSED 2
@@ -309,43 +317,98 @@ static int verify_files(const struct package *p, const char *dir)
 	return 0;
 }
 
-static int verify(int argc, char **argv)
+/* What `verify` checks (the agent's steps 1-3): *p and the manifest's bytes on success. */
+static int load_verified(struct package **p, uint8_t **m, size_t *mlen, uint8_t **s, size_t *slen,
+			 const char *pub_path, char *dir, const char *what)
 {
 	uint8_t pub[32];
-	uint8_t *m = NULL, *s = NULL;
-	size_t mlen = 0, slen = 0;
-	struct package *p = NULL;
 	char *mpath = NULL, *spath = NULL;
 	int code = 0;
 	ferry_err rc;
+
+	if (read_key(pub, pub_path))
+		return fail(EXIT_MALFORMED, what);
+	mpath = join(dir, PACKAGE_MANIFEST_NAME);
+	spath = join(dir, PACKAGE_SIG_NAME);
+	rc = (mpath && spath) ? read_all(m, mlen, mpath, PACKAGE_MANIFEST_MAX) : FERRY_ENOMEM;
+	if (rc == 0)
+		rc = read_all(s, slen, spath, PACKAGE_SIG_TEXT_MAX);
+	if (rc == 0)
+		rc = package_manifest_verify(p, *m, *mlen, *s, *slen, pub, dir_name(dir));
+	if (rc)
+		code = fail(rc == FERRY_EAUTH || rc == FERRY_ERANGE ? EXIT_REFUSED : EXIT_MALFORMED, what);
+	else
+		code = verify_files(*p, dir);
+	ferry_free(mpath);
+	ferry_free(spath);
+	return code;
+}
+
+static int verify(int argc, char **argv)
+{
+	uint8_t *m = NULL, *s = NULL;
+	size_t mlen = 0, slen = 0;
+	struct package *p = NULL;
+	int code;
 
 	if (argc != 4 || strcmp(argv[1], "--pub") != 0) {
 		fprintf(stderr, "usage: ferry package verify --pub KEY.pub DIR\n");
 		return CLI_EXIT_USAGE;
 	}
-	if (read_key(pub, argv[2]))
-		return fail(EXIT_MALFORMED, "verify");
-	mpath = join(argv[3], PACKAGE_MANIFEST_NAME);
-	spath = join(argv[3], PACKAGE_SIG_NAME);
-	rc = (mpath && spath) ? read_all(&m, &mlen, mpath, PACKAGE_MANIFEST_MAX) : FERRY_ENOMEM;
-	if (rc == 0)
-		rc = read_all(&s, &slen, spath, PACKAGE_SIG_TEXT_MAX);
-	if (rc == 0)
-		rc = package_manifest_verify(&p, m, mlen, s, slen, pub, dir_name(argv[3]));
-	if (rc) {
-		code = fail(rc == FERRY_EAUTH || rc == FERRY_ERANGE ? EXIT_REFUSED : EXIT_MALFORMED, "verify");
-		goto out;
-	}
-	code = verify_files(p, argv[3]);
+	code = load_verified(&p, &m, &mlen, &s, &slen, argv[2], argv[3], "verify");
 	if (code == 0)
 		printf("ok: %s: %zu file(s), timeout %lu s, command: %s\n", p->id, p->nfiles,
 		       (unsigned long)p->timeout_seconds, p->command);
-out:
 	package_free(p);
 	ferry_free(m);
 	ferry_free(s);
-	ferry_free(mpath);
-	ferry_free(spath);
+	return code;
+}
+
+/* The one-blob form (package_archive.c) of a verified folder, and its signed-list entry. */
+static int pack(int argc, char **argv)
+{
+	uint8_t *m = NULL, *s = NULL, **data = NULL, d[32];
+	size_t mlen = 0, slen = 0, *lens = NULL;
+	struct package *p = NULL;
+	struct ferry_buf blob;
+	char hex[65];
+	int code;
+
+	if (argc != 5 || strcmp(argv[1], "--pub") != 0) {
+		fprintf(stderr, "usage: ferry package pack --pub KEY.pub DIR OUT\n");
+		return CLI_EXIT_USAGE;
+	}
+	ferry_buf_init(&blob, PACKAGE_ARCHIVE_MAX);
+	code = load_verified(&p, &m, &mlen, &s, &slen, argv[2], argv[3], "pack");
+	if (code == 0 && (!(data = ferry_calloc(p->nfiles + 1, sizeof(*data))) ||
+			  !(lens = ferry_calloc(p->nfiles + 1, sizeof(*lens)))))
+		code = fail(1, "pack");
+	for (size_t i = 0; code == 0 && i < p->nfiles; i++) {
+		char *path = join(argv[3], p->files[i].path);
+
+		if (!path || read_all(&data[i], &lens[i], path, PACKAGE_ARCHIVE_MAX))
+			code = fail(EXIT_MALFORMED, "pack");
+		ferry_free(path);
+	}
+	if (code == 0 && (package_archive_write(&blob, p, m, mlen, s, slen,
+						(const uint8_t *const *)data, lens) ||
+			  net_sha256(d, blob.data, blob.len) ||
+			  write_all(argv[4], blob.data, blob.len)))
+		code = fail(1, "pack");
+	if (code == 0) {
+		ferry_hex_encode(hex, d, 32);
+		/* The entry for the bundle's (or catalog's) /packages. */
+		printf("{\"id\":\"%s\",\"sha256\":\"%s\",\"size\":%zu}\n", p->id, hex, blob.len);
+	}
+	for (size_t i = 0; data && i < p->nfiles; i++)
+		ferry_free(data[i]);
+	ferry_free(data);
+	ferry_free(lens);
+	ferry_buf_free(&blob);
+	package_free(p);
+	ferry_free(m);
+	ferry_free(s);
 	return code;
 }
 
@@ -357,6 +420,8 @@ int cmd_package(int argc, char **argv)
 		return sign(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
 		return verify(argc - 1, argv + 1);
-	fprintf(stderr, "usage: ferry package keygen|sign|verify ... (see docs/packages.md)\n");
+	if (argc >= 2 && strcmp(argv[1], "pack") == 0)
+		return pack(argc - 1, argv + 1);
+	fprintf(stderr, "usage: ferry package keygen|sign|verify|pack ... (see docs/packages.md)\n");
 	return CLI_EXIT_USAGE;
 }

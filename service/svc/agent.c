@@ -415,6 +415,7 @@ static void apply_pending(struct svc_agent *a)
 	a->plan = a->pending;
 	memset(&a->pending, 0, sizeof(a->pending));
 	a->run.map = a->plan.map;
+	a->run.packages = a->plan.packages;
 	agent_map_clear(&a->map); /* scanned again against the new mapping */
 	say(a, "bundle sequence %llu in force: batch %s with %zu runbook(s)",
 	    (unsigned long long)a->pending_sequence, a->plan.batch->id, a->plan.n_rbs);
@@ -783,6 +784,7 @@ static ferry_err setup_platform(struct svc_agent *a)
 	a->run.rehearse = a->opt.rehearse;
 	snprintf(a->run.signing_key, sizeof(a->run.signing_key), "%s", a->opt.signing_key);
 	a->run.map = a->plan.map;
+	a->run.packages = a->plan.packages;
 	snprintf(a->run.bundle_dir, sizeof(a->run.bundle_dir), "%s", a->opt.bundle_dir);
 	if ((err = setup_clock(a)) != FERRY_OK ||
 	    (err = svc_platform_new(&a->plat, a->opt.state_dir, &a->run, agent_clock_now,
@@ -798,6 +800,7 @@ static ferry_err setup_platform(struct svc_agent *a)
 	a->pf = svc_net_wrap(a->net, svc_texts_platform(a->texts), agent_story_record, &a->story);
 	if (a->net) {
 		svc_platform_set_escrow(a->plat, svc_net_escrow, a->net);
+		svc_platform_set_package_fetch(a->plat, svc_net_package, a->net);
 		a->story.on_phase = svc_net_status; /* transitions become status reports */
 		a->story.on_phase_ctx = a->net;
 	}

@@ -16,6 +16,7 @@ void agent_plan_clear(struct agent_plan *p)
 	ferry_free(p->rbs);
 	batch_free(p->batch);
 	idmap_free(p->map);
+	cJSON_Delete(p->packages);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -101,6 +102,8 @@ ferry_err agent_plan_from_bundle(struct agent_plan *out, const struct bundle *b)
 		net_bundle_documents_free(d);
 		return err;
 	}
+	/* The package digests the runner binds to (package_stage.c). */
+	out->packages = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(b->payload, "packages"), 1);
 	out->batch = d->batch;
 	out->rbs = d->runbooks;
 	out->n_rbs = d->n_runbooks;

@@ -18,6 +18,7 @@ struct agent_plan {
 	struct runbook **rbs;
 	size_t n_rbs;
 	struct idmap *map;    /* the signed identity mapping; NULL: none */
+	cJSON *packages;      /* the signed /packages list (a copy); NULL: none */
 };
 
 /** Load the batch file at `path` (UTF-8) and its runbooks beside it. */

@@ -15,6 +15,8 @@ struct svc_platform {
 	void *clock_ctx;
 	svc_escrow_fn escrow;
 	void *escrow_ctx;
+	win_package_fetch_fn package_fetch; /* the server; NULL: BundleDir only */
+	void *package_fetch_ctx;
 	wchar_t state_dir[MAX_PATH];
 	CRITICAL_SECTION io;       /* storage calls from several threads */
 	volatile LONG uninstall_scheduled;

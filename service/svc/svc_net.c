@@ -57,6 +57,7 @@
 
 #include "engine/platform_layer.h"
 #include "net/agent.h"
+#include "net/package_fetch.h"
 #include "net/retry.h"
 #include "odj/odj.h"
 #include "util/base64.h"
@@ -686,6 +687,20 @@ ferry_err svc_net_escrow(void *ctx, const struct ferry_secret *pw)
 	if ((err = escrow_locked(n, pw)) != FERRY_OK)
 		svc_log_event(SVC_EV_FAILURE, "fallback password not escrowed: %s",
 			      ferry_error_detail());
+	LeaveCriticalSection(&n->lock);
+	return err;
+}
+
+/* A package blob the staged folder lacks (package_stage.c checks its digest). */
+ferry_err svc_net_package(void *ctx, const char *id, uint64_t max, uint8_t **out, size_t *len)
+{
+	struct svc_net *n = ctx;
+	ferry_err err;
+
+	if (!n || !n->server)
+		return ferry_error_set(FERRY_ENOTFOUND, "package %s: no migration server", id);
+	EnterCriticalSection(&n->lock);
+	err = net_agent_package(&n->a, id, max, out, len);
 	LeaveCriticalSection(&n->lock);
 	return err;
 }

@@ -46,6 +46,9 @@ const struct ferry_platform *svc_net_wrap(struct svc_net *n, const struct ferry_
 /** Escrow a fallback password to the server: the one place that does (no server: nothing). */
 ferry_err svc_net_escrow(void *n, const struct ferry_secret *pw);
 
+/** A command package's blob from the server (win_package_fetch_fn; package_fetch.h). */
+ferry_err svc_net_package(void *n, const char *id, uint64_t max, uint8_t **out, size_t *len);
+
 /** Whether the engine should see the server as reachable (no server: true). */
 bool svc_net_reachable(struct svc_net *n);
 

@@ -27,6 +27,7 @@
 
 
 #include "lock/lock.h"
+#include "net/package_archive.h"
 #include "net/sig.h"
 #include "util/mem.h"
 #include "ux/texts.h"
@@ -208,16 +209,24 @@ static ferry_err signing_key(void *ctx, uint8_t pub[32])
 	return sig_public_key_parse(pub, v, "SigningPublicKey");
 }
 
+/* Staged from the signed list first (package_stage.c), then run against that
+ * list's digest; its completion is the engine journal's DONE record. */
 static ferry_err p_run_package(void *ctx, const char *id)
 {
+	struct svc_platform *p = SP(ctx);
+	struct win_package_source src = { p->package_fetch, p->package_fetch_ctx, p->run->bundle_dir };
 	struct win_cmd_output out = { 0 };
+	struct package_ref ref;
 	wchar_t dir[MAX_PATH];
 	uint8_t pub[32];
 	ferry_err err;
 
 	svc_log("run_command_package: %s", id);
-	if ((err = package_dir(ctx, dir)) == FERRY_OK && (err = signing_key(ctx, pub)) == FERRY_OK)
-		err = win_package_run(dir, id, pub, &out);
+	if ((err = package_dir(ctx, dir)) == FERRY_OK && (err = signing_key(ctx, pub)) == FERRY_OK &&
+	    (err = win_package_prepare(&ref, dir, id, p->run->packages,
+				       p->run->packages_from ? p->run->packages_from : "bundle", &src,
+				       pub)) == FERRY_OK)
+		err = win_package_run(dir, id, pub, &ref, &out);
 	if (err == FERRY_OK)
 		svc_log("run_command_package: %s exit code %lu%s", id, out.exit_code,
 			out.timed_out ? " (timed out)" : "");
@@ -394,14 +403,6 @@ static ferry_err p_account_exists(void *ctx, const char *username, bool *exists)
 	return win_fallback_exists(username, exists);
 }
 
-static ferry_err p_package_done(void *ctx, const char *id, bool *done)
-{
-	wchar_t dir[MAX_PATH];
-	ferry_err err = package_dir(ctx, dir);
-
-	return err ? err : win_package_done(dir, id, done);
-}
-
 static ferry_err p_boot_id(void *ctx, uint64_t *out)
 {
 	(void)ctx;
@@ -443,7 +444,6 @@ ferry_err svc_platform_new(struct svc_platform **out, const wchar_t *state_dir,
 		.query_join = p_query_join,
 		.odj_ready = p_odj_ready,
 		.account_exists = p_account_exists,
-		.command_package_done = p_package_done,
 		.boot_id = p_boot_id,
 		.now = p_now,
 		.storage_read = svc_storage_read,
@@ -488,6 +488,12 @@ void svc_platform_free(struct svc_platform *p)
 const struct ferry_platform *svc_platform_ops(struct svc_platform *p)
 {
 	return &p->ops;
+}
+
+void svc_platform_set_package_fetch(struct svc_platform *p, win_package_fetch_fn fn, void *ctx)
+{
+	p->package_fetch = fn;
+	p->package_fetch_ctx = ctx;
 }
 
 void svc_platform_set_escrow(struct svc_platform *p, svc_escrow_fn fn, void *ctx)

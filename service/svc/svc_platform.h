@@ -15,8 +15,10 @@
 
 #include "engine/platform.h"
 #include "runbook/runbook.h"
+#include "win/sysops.h"
 
 struct idmap;
+struct cJSON;
 
 struct svc_run {
 	const struct runbook *rb;        /* the running runbook; NULL between runs */
@@ -25,6 +27,8 @@ struct svc_run {
 	char device[256];                /* this device's name ("" = not checked) */
 	char signing_key[80];            /* SigningPublicKey (64 hex digits); "" = none */
 	const struct idmap *map;         /* the plan's signed identity mapping; NULL = none */
+	const struct cJSON *packages;    /* the plan's signed /packages list; NULL = none */
+	const char *packages_from;       /* whose list, for errors: "bundle" (NULL), "assignment" */
 	char bundle_dir[MAX_PATH * 3];   /* BundleDir (UTF-8); may be "" */
 	bool rehearse;                   /* the binding is under the rehearsal: no hints */
 };
@@ -58,6 +62,12 @@ void svc_platform_set_escrow(struct svc_platform *p, svc_escrow_fn fn, void *ctx
  * (one with a startup phase) starts or ends; nothing in rehearsal.
  */
 void svc_platform_migration_hint(struct svc_platform *p, const struct runbook *rb, bool running);
+
+/**
+ * run_command_package fetches a package blob the staged folder lacks from
+ * here (the migration server); unset, from BundleDir\packages\<id> only.
+ */
+void svc_platform_set_package_fetch(struct svc_platform *p, win_package_fetch_fn fn, void *ctx);
 
 /** Whether uninstall_agent scheduled the MSI removal (the worker then stops the service). */
 bool svc_platform_uninstall_scheduled(struct svc_platform *p);

@@ -1,5 +1,7 @@
 /*
- * Running a signed command package (format: core/net/package.c).
+ * Running a signed command package (format: core/net/package.c; its one-blob
+ * transport form and the staging into this folder: package_archive.c,
+ * package_stage.c).
  *
  * Order, and why:
  *   1. The id must be a valid package id (it becomes a folder name).
@@ -10,18 +12,25 @@
  *      swap a file between its check and its use. A reparse point is
  *      refused (it could point outside the signed folder), at the file and
  *      at every folder of its path from the volume root (wu_tree_path_check).
- *   4. Only then does the command run: as SYSTEM (the service's own token),
+ *   4. The same bytes, read once, are hashed again as the canonical archive
+ *      of the folder (package_archive.c: header, manifest.json,
+ *      manifest.sig, the files in the manifest's order): its SHA-256 and
+ *      size must be the signed list's for <id> (the accepted bundle's, or a
+ *      v2 assignment's, /packages). So what runs is the blob the admin's
+ *      signed list names, whoever wrote the folder, and a list with a new
+ *      digest makes the folder stale (package_stage.c stages it again).
+ *   5. Only then does the command run: as SYSTEM (the service's own token),
  *      in <packages>\<id> (a folder of the state tree: SYSTEM and
  *      Administrators only), with NoDefaultCurrentDirectoryInExePath set
  *      (no program is looked up in that folder before PATH), in a job
- *      object with the manifest's timeout (cmd_run.h). Any failure in 1-3
+ *      object with the manifest's timeout (cmd_run.h). Any failure in 1-4
  *      returns before anything runs, with FERRY_EAUTH for signature, id,
- *      path and hash failures.
- *   5. An exit code of 0 is recorded durably in
- *      <packages>\.done\<id> (atomic replace), which win_package_done reads.
- *      A non-zero exit or a timeout is not recorded, so the engine may run
- *      the package again; completion is per id (a new version of a package
- *      that already ran needs a new id).
+ *      path and hash failures and FERRY_EMISMATCH for a folder that is not
+ *      the signed blob.
+ *   6. Completion is the engine's: run_command_package is an idempotent step
+ *      whose DONE record in the journal is the only completion record
+ *      (docs/packages.md). Nothing is written here; a .done marker from an
+ *      older agent, or one somebody planted, is never read.
  */
 #include <windows.h>
 
@@ -29,6 +38,7 @@
 #include <string.h>
 
 #include "net/package.h"
+#include "net/package_archive.h"
 #include "util/hex.h"
 #include "util/mem.h"
 #include "util/utf.h"
@@ -39,8 +49,6 @@
 #include "win/win_err.h"
 #include "winutil.h"
 #include "wu_tree.h"
-
-#define DONE_DIR L".done"
 
 /* Open a listed file for hashing and keep it locked against writers. */
 static ferry_err open_locked(HANDLE *h, const wchar_t *dir, const char *rel)
@@ -85,13 +93,24 @@ static ferry_err open_locked(HANDLE *h, const wchar_t *dir, const char *rel)
 	return FERRY_OK;
 }
 
-static ferry_err hash_handle(uint8_t digest[32], HANDLE h, const char *rel)
+/* The file's own SHA-256 into digest, and its bytes, headed by its archive
+ * entry, into the archive hash; `size` (read from the locked handle) must be
+ * what is read. */
+static ferry_err hash_handle(uint8_t digest[32], HANDLE h, const char *rel,
+			     struct package_hash *archive)
 {
 	struct package_hash *ph = NULL;
-	uint8_t chunk[65536];
+	uint8_t chunk[65536], head[PACKAGE_ARCHIVE_ENTRY_HEAD_MAX];
+	LARGE_INTEGER size;
+	uint64_t fed = 0;
 	DWORD got = 0;
 	ferry_err rc = package_hash_new(&ph);
 
+	if (rc == 0 && !GetFileSizeEx(h, &size))
+		rc = ferry_error_wrap(win_last_error("GetFileSizeEx"), "package file \"%s\": ", rel);
+	if (rc == 0)
+		rc = package_hash_update(archive, head,
+					 package_archive_entry_head(head, rel, (uint64_t)size.QuadPart));
 	while (rc == 0) {
 		if (!ReadFile(h, chunk, sizeof chunk, &got, NULL)) {
 			rc = ferry_error_wrap(win_last_error("ReadFile"), "package file \"%s\": ", rel);
@@ -99,18 +118,62 @@ static ferry_err hash_handle(uint8_t digest[32], HANDLE h, const char *rel)
 		}
 		if (got == 0)
 			break;
+		fed += got;
 		rc = package_hash_update(ph, chunk, got);
+		if (rc == 0)
+			rc = package_hash_update(archive, chunk, got);
 	}
+	if (rc == 0 && fed != (uint64_t)size.QuadPart)
+		rc = ferry_error_set(FERRY_EAUTH, "package file \"%s\" changed size while read", rel);
 	if (rc == 0)
 		rc = package_hash_final(ph, digest);
 	package_hash_free(ph);
 	return rc == FERRY_ERANGE ? ferry_error_set(FERRY_EAUTH, "package file \"%s\" is too large", rel) : rc;
 }
 
-/* Steps 2 and 3: on success *pkg is verified and handles[] hold every file. */
-static ferry_err verify(struct package **pkg, HANDLE **handles, const wchar_t *dir, const char *id,
-			const uint8_t pub[32])
+/* Step 4: the archive so far (header, both parts, every file) against the signed entry. */
+static ferry_err archive_check(struct package_hash *archive, const struct package_ref *want,
+			       const char *id)
 {
+	uint8_t d[32];
+	uint64_t size = package_hash_fed(archive);
+	ferry_err rc = package_hash_final(archive, d);
+
+	if (rc == 0 && (size != want->size || memcmp(d, want->sha256, 32)))
+		rc = ferry_error_set(FERRY_EMISMATCH, "package %s: the staged folder is not the blob "
+				     "the signed list names (%s differs)", id,
+				     size != want->size ? "size" : "SHA-256");
+	return rc;
+}
+
+/* Start the archive hash: header, manifest.json and manifest.sig entries. */
+static ferry_err archive_begin(struct package_hash **archive, const struct package *p,
+			       const uint8_t *m, size_t mlen, const uint8_t *s, size_t slen)
+{
+	uint8_t head[PACKAGE_ARCHIVE_ENTRY_HEAD_MAX];
+	ferry_err rc = package_hash_new(archive);
+
+	package_archive_header(head, (uint32_t)(p->nfiles + 2));
+	if (rc == 0)
+		rc = package_hash_update(*archive, head, PACKAGE_ARCHIVE_HEADER);
+	if (rc == 0)
+		rc = package_hash_update(*archive, head,
+					 package_archive_entry_head(head, PACKAGE_MANIFEST_NAME, mlen));
+	if (rc == 0)
+		rc = package_hash_update(*archive, m, mlen);
+	if (rc == 0)
+		rc = package_hash_update(*archive, head,
+					 package_archive_entry_head(head, PACKAGE_SIG_NAME, slen));
+	if (rc == 0)
+		rc = package_hash_update(*archive, s, slen);
+	return rc;
+}
+
+/* Steps 2-4: on success *pkg is verified and handles[] hold every file. */
+static ferry_err verify(struct package **pkg, HANDLE **handles, const wchar_t *dir, const char *id,
+			const uint8_t pub[32], const struct package_ref *want)
+{
+	struct package_hash *archive = NULL;
 	uint8_t *m = NULL, *s = NULL;
 	size_t mlen = 0, slen = 0;
 	wchar_t *mp = win_path_join(dir, L"" PACKAGE_MANIFEST_NAME), *sp = win_path_join(dir, L"" PACKAGE_SIG_NAME);
@@ -126,6 +189,8 @@ static ferry_err verify(struct package **pkg, HANDLE **handles, const wchar_t *d
 		rc = ferry_error_wrap(FERRY_EAUTH, "package %s: manifest or signature missing or oversized: ", id);
 	if (rc == 0)
 		rc = package_manifest_verify(pkg, m, mlen, s, slen, pub, id);
+	if (rc == 0)
+		rc = archive_begin(&archive, *pkg, m, mlen, s, slen);
 	if (rc == 0 && (*pkg)->nfiles) {
 		*handles = ferry_calloc((*pkg)->nfiles, sizeof **handles);
 		if (!*handles)
@@ -138,12 +203,15 @@ static ferry_err verify(struct package **pkg, HANDLE **handles, const wchar_t *d
 		const struct package_file *f = &(*pkg)->files[i];
 		rc = open_locked(&(*handles)[i], dir, f->path);
 		if (rc == 0)
-			rc = hash_handle(d, (*handles)[i], f->path);
+			rc = hash_handle(d, (*handles)[i], f->path, archive);
 		if (rc == 0)
 			rc = package_file_check(*pkg, f, d);
 		if (rc == FERRY_ENOTFOUND)
 			rc = ferry_error_wrap(FERRY_EAUTH, "package %s: a signed file is missing: ", id);
 	}
+	if (rc == 0)
+		rc = archive_check(archive, want, id);
+	package_hash_free(archive);
 	ferry_free(m);
 	ferry_free(s);
 	ferry_free(mp);
@@ -159,57 +227,55 @@ static void close_handles(HANDLE *h, size_t n)
 	ferry_free(h);
 }
 
-static wchar_t *done_path(const wchar_t *packages_dir, const char *id, bool create_dir)
+/* <packages>\<id> into *dir, then steps 1-4. */
+static ferry_err open_verified(struct package **pkg, HANDLE **handles, wchar_t **dir,
+			       const wchar_t *packages_dir, const char *id, const uint8_t pub[32],
+			       const struct package_ref *want)
 {
-	wchar_t *dir = win_path_join(packages_dir, DONE_DIR), *wid = NULL, *p = NULL;
+	wchar_t *wid = wu_wide(id);
+	ferry_err rc = wid ? FERRY_OK : ferry_error_set(FERRY_EINVAL, "package id is not UTF-8");
 
-	/* Made or judged by its tree rule: SYSTEM and Administrators only, so
-	 * a marker is never one a user planted (a failure shows at the write). */
-	if (dir && create_dir)
-		(void)wu_tree_folder(dir, "state\\packages\\.done");
-	if (dir && (wid = wu_wide(id)))
-		p = win_path_join(dir, wid);
-	ferry_free(dir);
+	*pkg = NULL;
+	*handles = NULL;
+	if (rc == 0 && !(*dir = win_path_join(packages_dir, wid)))
+		rc = ferry_error_set(FERRY_ENOMEM, "package folder");
+	if (rc == 0)
+		rc = verify(pkg, handles, *dir, id, pub, want);
 	ferry_free(wid);
-	return p;
+	return rc;
 }
 
-static ferry_err record_done(const wchar_t *packages_dir, const struct package *p, unsigned long code)
+ferry_err win_package_check(const wchar_t *packages_dir, const char *id, const uint8_t pub[32],
+			    const struct package_ref *want)
 {
-	char rec[256];
-	wchar_t *path = done_path(packages_dir, p->id, true);
-	int n = snprintf(rec, sizeof rec, "{\"id\":\"%s\",\"exit_code\":%lu}\n", p->id, code);
+	struct package *pkg = NULL;
+	HANDLE *handles = NULL;
+	wchar_t *dir = NULL;
 	ferry_err rc;
 
-	if (!path)
-		return ferry_error_set(FERRY_ENOMEM, "completion record path");
-	rc = win_file_write_atomic(path, rec, (size_t)n);
-	ferry_free(path);
-	return rc ? ferry_error_wrap(rc, "package %s ran, but its completion record: ", p->id) : FERRY_OK;
+	if (!packages_dir || !pub || !want || !package_id_valid(id))
+		return ferry_error_set(FERRY_EINVAL, "win_package_check: missing argument or invalid package id");
+	rc = open_verified(&pkg, &handles, &dir, packages_dir, id, pub, want);
+	close_handles(handles, pkg ? pkg->nfiles : 0);
+	package_free(pkg);
+	ferry_free(dir);
+	return rc;
 }
 
 ferry_err win_package_run(const wchar_t *packages_dir, const char *id, const uint8_t pub[32],
-			  struct win_cmd_output *out)
+			  const struct package_ref *want, struct win_cmd_output *out)
 {
 	static const char op[] = "package_run";
 	struct package *pkg = NULL;
 	HANDLE *handles = NULL;
-	wchar_t *wid = NULL, *dir = NULL, *cmd = NULL;
+	wchar_t *dir = NULL, *cmd = NULL;
 	ferry_err rc;
 
-	if (!packages_dir || !pub || !out || !package_id_valid(id))
+	if (!packages_dir || !pub || !want || !out || !package_id_valid(id))
 		return win_op_result(op, ferry_error_set(FERRY_EINVAL, "win_package_run: missing argument or invalid package id"));
 	memset(out, 0, sizeof *out);
 	win_op_log(WIN_LOG_INFO, op, "verifying package %s", id);
-	rc = (wid = wu_wide(id)) ? FERRY_OK :
-				   ferry_error_set(FERRY_EINVAL, "package id is not UTF-8");
-	if (rc == 0) {
-		dir = win_path_join(packages_dir, wid);
-		if (!dir)
-			rc = ferry_error_set(FERRY_ENOMEM, "package folder");
-	}
-	if (rc == 0)
-		rc = verify(&pkg, &handles, dir, id, pub);
+	rc = open_verified(&pkg, &handles, &dir, packages_dir, id, pub, want);
 	if (rc) {
 		win_op_log(WIN_LOG_ERROR, op, "package %s refused; nothing was run", id);
 		goto out;
@@ -227,39 +293,10 @@ ferry_err win_package_run(const wchar_t *packages_dir, const char *id, const uin
 		   out->text ? out->text : "");
 	if (rc == 0 && out->exit_code != 0)
 		rc = ferry_error_set(FERRY_ESYSTEM, "package %s exited with %lu", id, out->exit_code);
-	if (rc == 0)
-		rc = record_done(packages_dir, pkg, out->exit_code);
 out:
 	close_handles(handles, pkg ? pkg->nfiles : 0);
 	package_free(pkg);
 	ferry_free(cmd);
 	ferry_free(dir);
-	ferry_free(wid);
 	return win_op_result(op, rc);
-}
-
-ferry_err win_package_done(const wchar_t *packages_dir, const char *id, bool *done)
-{
-	wchar_t *path;
-	uint8_t *rec = NULL;
-	size_t len = 0;
-	char want[PACKAGE_ID_MAX + 16];
-	ferry_err rc;
-
-	if (!packages_dir || !done || !package_id_valid(id))
-		return ferry_error_set(FERRY_EINVAL, "win_package_done: missing argument or invalid package id");
-	*done = false;
-	path = done_path(packages_dir, id, false);
-	if (!path)
-		return ferry_error_set(FERRY_ENOMEM, "completion record path");
-	rc = win_file_read(&rec, &len, path, 4096);
-	ferry_free(path);
-	if (rc == FERRY_ENOTFOUND)
-		return FERRY_OK;
-	if (rc)
-		return win_op_result("package_done", ferry_error_wrap(rc, "package %s completion record: ", id));
-	snprintf(want, sizeof want, "{\"id\":\"%s\",", id);
-	*done = strncmp((const char *)rec, want, strlen(want)) == 0;
-	ferry_free(rec);
-	return FERRY_OK;
 }

@@ -109,14 +109,54 @@ ferry_err win_lease_clear(void);
 
 /* --- command packages ------------------------------------------------------ */
 
+struct package_ref;
+struct cJSON;
+
 /**
  * Verify the package `id` under `packages_dir` against the Ed25519 key
- * `pub`, then run it as SYSTEM in a job object with its timeout; capture
- * exit code and output. Nothing runs when verification fails (FERRY_EAUTH).
+ * `pub` and the signed list's entry `want` (the folder's canonical archive
+ * must have its SHA-256 and size), then run it as SYSTEM in a job object
+ * with its timeout; capture exit code and output. Nothing runs when
+ * verification fails (FERRY_EAUTH; FERRY_EMISMATCH for a folder that is not
+ * the signed blob). Completion is the engine journal's DONE record.
  */
 ferry_err win_package_run(const wchar_t *packages_dir, const char *id, const uint8_t pub[32],
-			  struct win_cmd_output *out);
-/** Whether `id` already ran to completion (recorded durably by win_package_run). */
-ferry_err win_package_done(const wchar_t *packages_dir, const char *id, bool *done);
+			  const struct package_ref *want, struct win_cmd_output *out);
+
+/** Steps 1-4 of win_package_run without running: FERRY_OK when the folder is the signed blob. */
+ferry_err win_package_check(const wchar_t *packages_dir, const char *id, const uint8_t pub[32],
+			    const struct package_ref *want);
+
+/** A package blob from the migration server, at most `max` bytes (ferry_free *out). */
+typedef ferry_err (*win_package_fetch_fn)(void *ctx, const char *id, uint64_t max, uint8_t **out,
+					  size_t *len);
+
+/* Where a blob comes from when the staged folder is not the signed one. */
+struct win_package_source {
+	win_package_fetch_fn fetch; /* the server; NULL: none */
+	void *fetch_ctx;
+	const char *bundle_dir;     /* BundleDir (UTF-8): <BundleDir>\packages\<id>; NULL or "": none */
+};
+
+/**
+ * Unpack a blob that matched its signed digest into <packages>\<id>
+ * (package_stage.c): verified archive, a fresh folder under the SYSTEM-only
+ * <packages>\.staging with CREATE_NEW files, then renamed into place; the
+ * previous folder goes only once the new one is complete. FERRY_EAUTH or
+ * FERRY_ECORRUPT naming the package and the entry; nothing half-staged.
+ */
+ferry_err win_package_stage(const wchar_t *packages_dir, const char *id, const uint8_t *blob,
+			    size_t len, const uint8_t pub[32]);
+
+/**
+ * Make <packages>\<id> the blob that the signed list `packages` (a
+ * bundle's, catalog's or assignment's /packages; `what` names it) lists:
+ * nothing when the staged folder already is; else fetch it (server first,
+ * else BundleDir), bounded by the signed size, check it with
+ * bundle_packages_match and stage it. *ref receives the signed entry.
+ */
+ferry_err win_package_prepare(struct package_ref *ref, const wchar_t *packages_dir, const char *id,
+			      const struct cJSON *packages, const char *what,
+			      const struct win_package_source *src, const uint8_t pub[32]);
 
 #endif

@@ -23,6 +23,18 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 SAMPLES = os.path.join(ROOT, "resources", "samples")
 
 
+class Checks:
+    """`check(cond, what)` prints ok/FAIL lines and keeps the failures."""
+
+    def __init__(self):
+        self.failures = []
+
+    def __call__(self, cond, what):
+        print(("ok   " if cond else "FAIL ") + what, flush=True)
+        if not cond:
+            self.failures.append(what)
+
+
 def skip(why):
     print("SKIP: " + why)
     sys.exit(77)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# `ferry package keygen|sign|verify` end to end: a signed package verifies;
+# `ferry package keygen|sign|verify|pack` end to end: a signed package verifies;
 # a tampered file, a tampered manifest, another key, or a package moved to
 # another folder name is refused (exit 2); garbage is malformed (exit 3).
 #   cli_package.sh FERRY
@@ -26,6 +26,15 @@ expect 0 "$ferry" package sign --key "$tmp/admin.key" --id hello --command 'cmd.
 expect 0 "$ferry" package verify --pub "$tmp/admin.pub" "$tmp/pkgs/hello"
 grep -q '^ok: hello: 1 file(s), timeout 30 s' "$tmp/out"
 expect 2 "$ferry" package verify --pub "$tmp/other.pub" "$tmp/pkgs/hello"
+
+# pack: the one-blob form and its signed-list entry (sha256 and size of the blob).
+expect 0 "$ferry" package pack --pub "$tmp/admin.pub" "$tmp/pkgs/hello" "$tmp/hello.pkg"
+size=$(wc -c <"$tmp/hello.pkg" | tr -d ' ')
+sum=$(sha256sum "$tmp/hello.pkg" | cut -d' ' -f1)
+grep -q "^{\"id\":\"hello\",\"sha256\":\"$sum\",\"size\":$size}\$" "$tmp/out"
+[ "$(head -c 8 "$tmp/hello.pkg")" = FERRYPKG ] || { echo "FAIL: no FERRYPKG header"; exit 1; }
+expect 2 "$ferry" package pack --pub "$tmp/other.pub" "$tmp/pkgs/hello" "$tmp/x.pkg"   # unsigned: no blob
+[ ! -e "$tmp/x.pkg" ] || { echo "FAIL: pack wrote a blob of a refused folder"; exit 1; }
 
 cp -r "$tmp/pkgs/hello" "$tmp/pkgs/renamed"                # replay under another id
 expect 2 "$ferry" package verify --pub "$tmp/admin.pub" "$tmp/pkgs/renamed"

@@ -415,6 +415,7 @@ static void test_sec_tree__every_service_folder_has_a_rule(void **state)
 {
 	static const char *const folders[] = {
 	    "", "state", "state\\bundle", "state\\net", "state\\packages", "State\\Packages\\.done",
+	    "state\\packages\\.staging",
 	    "logs", "lockscreen", "uninstall", "archive",
 	};
 
