@@ -369,6 +369,47 @@ static void test_sec_tree__folder_in_place_of_file_is_moved_aside(void **state)
 /* Every rule parses, is protected, grants SYSTEM and Administrators full
  * control inherited to everything, and grants anyone else only read, and
  * only with a written reason. */
+/* INSTALLDIR (issue 15, finding 14): protected, owned by SYSTEM, SYSTEM and
+ * Administrators full control, Users exactly read and execute: no right
+ * that writes, deletes, or changes the DACL or owner. */
+static void test_sec_tree__install_dir_lets_users_read_and_run_only(void **state)
+{
+	/* FILE_WRITE_DATA, FILE_APPEND_DATA, FILE_WRITE_EA, FILE_DELETE_CHILD,
+	 * FILE_WRITE_ATTRIBUTES, DELETE, WRITE_DAC, WRITE_OWNER, GENERIC_WRITE,
+	 * GENERIC_ALL (winnt.h). */
+	const uint32_t writes = 0x2u | 0x4u | 0x10u | 0x40u | 0x100u | 0x10000u | 0x40000u |
+				0x80000u | 0x40000000u | 0x10000000u;
+	struct sd_doc *d = NULL;
+	char sid[SID_STRING_MAX];
+	int full = 0, users = 0;
+
+	(void)state;
+	assert_int_equal(sddl_parse_doc(&d, TREE_INSTALL_DIR_SDDL, strlen(TREE_INSTALL_DIR_SDDL)),
+			 FERRY_OK);
+	assert_true(d->control & SE_DACL_PROTECTED);
+	sid_format(&d->owner, sid);
+	assert_string_equal(sid, "S-1-5-18");
+	for (size_t k = 0; k < d->dacl->count; k++) {
+		const struct sd_ace *a = &d->dacl->aces[k];
+
+		assert_int_equal(a->type, ACE_ACCESS_ALLOWED);
+		assert_int_equal(a->flags, ACE_OBJECT_INHERIT | ACE_CONTAINER_INHERIT);
+		sid_format(&a->trustee, sid);
+		if (!strcmp(sid, "S-1-5-18") || !strcmp(sid, "S-1-5-32-544")) {
+			assert_int_equal(a->mask, 0x1f01ff);
+			full++;
+		} else {
+			assert_string_equal(sid, "S-1-5-32-545"); /* BUILTIN\Users */
+			assert_int_equal(a->mask, 0x1200a9);
+			assert_int_equal(a->mask & writes, 0);
+			users++;
+		}
+	}
+	assert_int_equal(full, 2);
+	assert_int_equal(users, 1);
+	sd_doc_free(d);
+}
+
 static void test_sec_tree__every_rule_is_protected_and_admin_owned(void **state)
 {
 	size_t n;
@@ -582,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_sec_tree__symlinked_file_is_moved_aside),
 		cmocka_unit_test(test_sec_tree__folder_in_place_of_file_is_moved_aside),
 		cmocka_unit_test(test_sec_tree__every_rule_is_protected_and_admin_owned),
+		cmocka_unit_test(test_sec_tree__install_dir_lets_users_read_and_run_only),
 		cmocka_unit_test(test_sec_tree__every_service_folder_has_a_rule),
 		cmocka_unit_test(test_sec_tree__out_of_memory_is_an_error),
 		cmocka_unit_test(test_sec_tree__path_prefixes_root_first),

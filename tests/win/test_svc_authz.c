@@ -29,6 +29,7 @@
 
 #include <cmocka.h>
 
+#include "ipc/authz.h"
 #include "svc_bundle.h"
 #include "svc_client.h"
 
