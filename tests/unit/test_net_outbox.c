@@ -17,14 +17,6 @@
 #include <time.h>
 #ifdef _WIN32
 #include <windows.h>
-#include <direct.h>
-#define make_dir(p) _mkdir(p)
-#define remove_dir(p) _rmdir(p)
-#else
-#include <sys/stat.h>
-#include <unistd.h>
-#define make_dir(p) mkdir(p, 0700)
-#define remove_dir(p) rmdir(p)
 #endif
 
 #include <cmocka.h>
@@ -34,6 +26,8 @@
 #include "runbook/runbook.h"
 #include "util/err.h"
 #include "util/mem.h"
+
+#include "test_dirs.h"
 
 static const uint8_t priv[32] = { 3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3,
 				  2, 3, 8, 4, 6, 2, 6, 4, 3, 3, 8, 3, 2, 7, 9, 5 };
