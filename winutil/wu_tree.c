@@ -552,3 +552,24 @@ ferry_err wu_tree_dir(wchar_t *out, size_t cap, const char *rel)
 		return ferry_error_set(FERRY_ERANGE, "tree: path too long");
 	return wu_tree_folder(out, rel);
 }
+
+ferry_err wu_tree_lock_install_dir(const wchar_t *dir)
+{
+	static const struct tree_rule install = { "INSTALLDIR", TREE_INSTALL_DIR_SDDL, NULL };
+	char service[256], dir8[MAX_PATH * 3];
+	ferry_err rc;
+
+	wu_tree_service_sid(service, sizeof(service));
+	wu_utf8_into(dir8, sizeof(dir8), dir);
+	/* No component may be a link: the DACL must land on this folder, and
+	 * SetNamedSecurityInfoW follows one. */
+	if ((rc = wu_tree_path_check(dir)) == FERRY_OK)
+		rc = apply_folder(INVALID_HANDLE_VALUE, dir, &install, true, !service[0], true);
+	if (rc != FERRY_OK) {
+		say(true, "install: INSTALLDIR %s: refuse: %s", dir8, ferry_error_detail());
+		return rc;
+	}
+	say(false, "install: INSTALLDIR %s: applied %s%s", dir8, TREE_INSTALL_DIR_SDDL,
+	    service[0] ? " (DACL only: the owner is set only when running as SYSTEM)" : "");
+	return FERRY_OK;
+}

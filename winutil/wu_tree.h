@@ -62,6 +62,15 @@ ferry_err wu_tree_dir(wchar_t *out, size_t cap, const char *rel);
  */
 ferry_err wu_tree_path_check(const wchar_t *path);
 
+/**
+ * Lock down INSTALLDIR `dir` (the folder ferrysvc.exe was installed to):
+ * every component of it a plain folder (wu_tree_path_check), then
+ * TREE_INSTALL_DIR_SDDL by name, protected, owner SYSTEM when this process
+ * is SYSTEM; the inheritable ACEs reach the files below. One line to the
+ * sink: "install: INSTALLDIR <dir>: applied <SDDL>" (or refuse: why).
+ */
+ferry_err wu_tree_lock_install_dir(const wchar_t *dir);
+
 /** The SID of the account this process runs as, when it is not SYSTEM, into
  *  out (tree_observed.service_sid); "" when it is SYSTEM. */
 void wu_tree_service_sid(char *out, size_t cap);

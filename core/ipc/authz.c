@@ -1,4 +1,5 @@
-/* Per-op authorisation (issue 6, design §3, issue 17 §2): a pure decision table. */
+/* Per-op authorisation (issue 6, design §3, issue 17 §2, issue 15 finding 8): a pure
+ * decision table. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -111,6 +112,31 @@ static struct ipc_authz_decision device_account(const struct ipc_request *r,
 	return decide(false, "%s is not the mapped target account of a user of this PC", typed);
 }
 
+bool ipc_op_device_wide(enum ipc_op op)
+{
+	return op == IPC_OP_START_NOW || op == IPC_OP_SNOOZE || op == IPC_OP_ACK_COMPLETE;
+}
+
+/* start_now, snooze, ack_complete decide for every user of the PC: only a
+ * user whose profile this migration moves may take that decision. */
+static struct ipc_authz_decision device_wide(const struct ipc_caller *caller,
+					    const struct ipc_request *r,
+					    const struct ipc_authz_mapping *m)
+{
+	const char *op = ipc_op_name(r->op), *sid = *caller->sid ? caller->sid : "(unknown SID)";
+
+	if (!m)
+		return decide(false, "%s refused: no signed identity mapping is in force, so no "
+			      "user of this PC migrates; only SYSTEM may start, snooze or "
+			      "acknowledge this migration", op);
+	if (!m->own)
+		return decide(false, "%s refused: the user of this session (%s) is not a migrated "
+			      "user of this PC (no user row in the signed identity mapping); only a "
+			      "migrated user may start, snooze or acknowledge the migration", op, sid);
+	return decide(true, "%s from a migrated user of this PC (%s\\%s)", op,
+		      m->own->netbios_domain, m->own->sam);
+}
+
 struct ipc_authz_decision ipc_authz_check(const struct ipc_caller *caller,
 					  const struct ipc_request *r,
 					  const struct ipc_authz_mapping *mapping)
@@ -131,6 +157,8 @@ struct ipc_authz_decision ipc_authz_check(const struct ipc_caller *caller,
 		return DECIDE(true, "hello is open to every interactive user");
 	if (target != caller->session)
 		return DECIDE(false, "an interactive user may act only for its own session");
+	if (ipc_op_device_wide(r->op))
+		return device_wide(caller, r, mapping);
 	if (r->op != IPC_OP_CACHE_CREDENTIALS)
 		return DECIDE(true, "own session");
 	return own_account(r, mapping);

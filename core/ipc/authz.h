@@ -35,7 +35,11 @@ struct ipc_authz_account {
 };
 
 /*
- * What cache_credentials is checked against (docs/ipc.md, "Who caches"):
+ * What cache_credentials and the device-wide ops are checked against
+ * (docs/ipc.md, "Who caches", "Who decides for the device"). A NULL
+ * mapping means no signed identity mapping is in force (a console
+ * --batch plan): nobody may cache, and no interactive user decides for the
+ * device.
  *   own       the interactive caller's mapped target account (its token's
  *             SID is a user row's source); NULL: the caller is not mapped;
  *   users     the mapped target accounts of this PC's profile owners, the
@@ -60,18 +64,27 @@ struct ipc_authz_decision {
 /**
  * Decide whether `caller` may run request `r`. The target session is
  * r->session, or the caller's own when absent. `mapping` is read only for
- * cache_credentials (NULL: nobody may cache). Rules (docs/ipc.md): SYSTEM
- * may run every op for any session, and cache only a mapped target account
- * of this PC's users; an interactive user may run every op for its own
- * session only, and cache only its own mapped target account; every cached
- * account is in the runbook's target domain; a name the mapping knows typed
- * with another domain (the source domain) is refused with a sentence naming
- * the account to use. Any other caller is refused. Names compare without
- * case, as Windows account names do (sec/account.h).
+ * cache_credentials and the device-wide ops (NULL: no signed mapping).
+ * Rules (docs/ipc.md): SYSTEM may run every op for any session, and cache
+ * only a mapped target account of this PC's users; an interactive user may
+ * run every op for its own session only, cache only its own mapped target
+ * account, and run a device-wide op (ipc_op_device_wide) only when it is a
+ * migrated user: its token's SID is a user row's source in the signed
+ * identity mapping (mapping->own). Without a mapping no profile migrates,
+ * so no interactive user may start, snooze or acknowledge the device's
+ * migration. Every cached account is in the runbook's target domain; a name
+ * the mapping knows typed with another domain (the source domain) is
+ * refused with a sentence naming the account to use. Any other caller is
+ * refused. Names compare without case, as Windows account names do
+ * (sec/account.h).
  */
 struct ipc_authz_decision ipc_authz_check(const struct ipc_caller *caller,
 					  const struct ipc_request *r,
 					  const struct ipc_authz_mapping *mapping);
+
+/** Whether op acts on the whole device, not on the caller's session:
+ *  start_now, snooze and ack_complete (issue 15, finding 8). */
+bool ipc_op_device_wide(enum ipc_op op);
 
 /** Whether user/domain (as typed) name account a: its sAMAccountName in its
  *  NetBIOS or DNS domain, or its UPN (whole, or split at its '@'). */

@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "net/append.h"
 #include "net/retry.h"
 #include "runbook/runbook.h"
 
@@ -212,7 +213,6 @@ static ferry_err outbox_append(struct net_agent *a, cJSON *e, const char *what)
 {
 	char path[NET_PATH_MAX + 32], id[33], *line = NULL;
 	ferry_err rc = net_random_hex(id, 16);
-	FILE *f = NULL;
 
 	if (!rc && (!cJSON_AddStringToObject(e, "id", id) ||
 		    !cJSON_AddNumberToObject(e, "time", (double)time(NULL)) ||
@@ -221,13 +221,15 @@ static ferry_err outbox_append(struct net_agent *a, cJSON *e, const char *what)
 	if (!rc && strlen(line) >= OUTBOX_LINE_MAX)
 		rc = ferry_error_set(FERRY_ERANGE, "%s: longer than %u bytes", what, OUTBOX_LINE_MAX);
 	if (!rc) {
+		/* Never fopen("ab"): the platform's append refuses a link or a
+		 * file someone else made there (net/append.h). */
+		size_t n = strlen(line);
+
 		snprintf(path, sizeof(path), "%s/outbox.jsonl", a->dir);
-		f = fopen(path, "ab");
-		if (!f || fprintf(f, "%s\n", line) < 0 || fflush(f))
-			rc = ferry_error_set(FERRY_EIO, "%s: cannot append", path);
+		line[n] = '\n'; /* over the NUL: the line goes in one write */
+		rc = net_file_append(path, line, n + 1);
+		line[n] = '\0';
 	}
-	if (f)
-		fclose(f);
 	cJSON_free(line);
 	return rc;
 }

@@ -46,6 +46,17 @@ struct tree_rule {
 	const char *users_reason;
 };
 
+/*
+ * INSTALLDIR, the MSI's program folder (ferrysvc.exe, ferry.exe, the
+ * notifier): users read and run what is there (the notifier runs in their
+ * session), nobody but SYSTEM and Administrators may write, so nothing
+ * SYSTEM runs can be swapped or planted beside it. 0x1200a9 is
+ * FILE_GENERIC_READ | FILE_GENERIC_EXECUTE. One home: the MSI's
+ * MsiLockPermissionsEx row (installer/finish-msi reads it from here) and
+ * `ferrysvc secure-install` (service/svc/svc_install.c) both apply it.
+ */
+#define TREE_INSTALL_DIR_SDDL "O:SYG:SYD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)"
+
 /** The table, parents before children (apply it in this order). Borrowed. */
 const struct tree_rule *tree_rules(size_t *count);
 

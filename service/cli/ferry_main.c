@@ -34,7 +34,7 @@ static const struct cli_command commands[] = {
 	{ "agent", "the migration-server client: agent enroll|poll|fetch-odj|...", cmd_agent },
 	{ "dir", "directory snapshots over LDAP (native only) and their diff: dir snapshot|diff", cmd_dir },
 	{ "table", "build the translation table from two snapshots: table build|verify", cmd_table },
-	{ "rollback", "undo a user's profile mapping (Windows): rollback profile --user SID", cmd_rollback },
+	{ "rollback", "undo a migration's changes (Windows): rollback profile --user SID | rollback fallback", cmd_rollback },
 };
 
 static void usage(FILE *f)

@@ -310,13 +310,13 @@ struct ipc_authz_decision svc_agent_authorize(struct svc_agent *a, const struct 
 	const struct runbook *rb;
 	struct ipc_authz_decision d;
 
-	if (r->op != IPC_OP_CACHE_CREDENTIALS)
+	if (r->op != IPC_OP_CACHE_CREDENTIALS && !ipc_op_device_wide(r->op))
 		return ipc_authz_check(caller, r, NULL);
 	EnterCriticalSection(&a->lock);
 	rb = plan_runbook(&a->plan, false);
 	agent_map_authz(&m, &own, &a->map, a->plan.map, caller->sid,
 			rb ? rb->device_state.domain : NULL);
-	d = ipc_authz_check(caller, r, &m);
+	d = ipc_authz_check(caller, r, a->plan.map ? &m : NULL); /* NULL: no signed mapping */
 	LeaveCriticalSection(&a->lock);
 	return d;
 }

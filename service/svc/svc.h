@@ -53,6 +53,10 @@ struct svc_options {
 	uint32_t poll_s;        /* tests: poll this often; 0 = the server's interval */
 };
 
+/** `ferrysvc secure-install` (svc_install.c): the state tree and INSTALLDIR
+ *  secured, one log line each with the SDDL; the process's exit code. */
+int svc_secure_install(const struct svc_options *o);
+
 /* --- log (svc_log.c) ---------------------------------------------------- */
 
 enum svc_event {

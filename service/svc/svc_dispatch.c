@@ -60,8 +60,11 @@ void svc_dispatch(struct svc_agent *a, const struct ipc_caller *caller, struct i
 	reply->id = r->id;
 	reply->op = r->op;
 	if (!d.allow) {
-		svc_log("denied %s from a class-%d caller in session %lu: %s", ipc_op_name(r->op),
-			(int)caller->cls, (unsigned long)caller->session, d.reason);
+		/* The file log (rotated by size), not the Event Log: its events are
+		 * queued for the server too, and a user could flood that queue. */
+		svc_log("denied %s from a class-%d caller in session %lu (%s): %s",
+			ipc_op_name(r->op), (int)caller->cls, (unsigned long)caller->session,
+			*caller->sid ? caller->sid : "unknown SID", d.reason);
 		ipc_reply_error(reply, r->id, "denied", d.reason);
 		return;
 	}

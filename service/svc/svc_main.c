@@ -5,6 +5,7 @@
  *   ferrysvc install   [--name N] [--pipe P] [--state DIR] [--batch FILE] [--rehearse]
  *   ferrysvc uninstall [--name N]
  *   ferrysvc start|stop [--name N]
+ *   ferrysvc secure-install   (Ferry.msi's custom action: svc_install.c)
  *   ferrysvc run [--rehearse [--serve [--fast-clock]]] [--batch FILE] [--device NAME]
  *                [--pipe P] [--state DIR] [--name N] [--service]
  *                [--server URL --signing-key B64 [--pin SHA256] [--ca PEM] [--poll-s N]]
@@ -51,6 +52,7 @@ static int usage(void)
 		"usage: ferrysvc --version\n"
 		"       ferrysvc install [--name N] [--pipe P] [--state DIR] [--batch FILE] [--rehearse]\n"
 		"       ferrysvc uninstall|start|stop [--name N]\n"
+		"       ferrysvc secure-install\n"
 		"       ferrysvc run [--rehearse [--serve]] [--batch FILE]\n"
 		"                    [--device NAME] [--pipe P] [--state DIR] [--name N] [--service]\n"
 		"                    [--server URL --signing-key B64 [--pin SHA256] [--ca PEM] [--poll-s N]]\n");
@@ -163,6 +165,8 @@ int wmain(int argc, wchar_t **argv)
 		return svc_scm_start(&o);
 	if (!wcscmp(argv[1], L"stop"))
 		return svc_scm_stop(&o);
+	if (!wcscmp(argv[1], L"secure-install") && argc == 2)
+		return svc_secure_install(&o);
 	if (wcscmp(argv[1], L"run"))
 		return usage();
 	if (svc_options_load_config(&o) != FERRY_OK) {

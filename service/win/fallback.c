@@ -16,15 +16,19 @@
  * receive administrator rights) is refused, never taken over; delete
  * refuses it too. A new account that cannot be made an administrator, or
  * whose SID cannot be recorded, is deleted again, so no half-made account
- * stays behind.
+ * stays behind. `ferry rollback fallback` finds the account by the recorded
+ * SID alone (a local user of this PC, checked again by the SAM's answer
+ * before NetUserDel) and never while the prevent-login lease is in force.
  */
 #include <windows.h>
 #include <bcrypt.h>
 #include <lm.h>
 
 #include <sddl.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "util/mem.h"
 #include "util/utf.h"
 #include "ux/pwgen.h"
 #include "win/oplog.h"
@@ -324,4 +328,93 @@ ferry_err win_fallback_exists(const char *username, bool *exists)
 	else if (st != NERR_UserNotFound)
 		return win_op_result("fallback_exists", net_error("NetUserGetInfo", st));
 	return FERRY_OK;
+}
+
+/* The prevent-login lease (lease.c) is in force: then the break-glass
+ * account is how helpdesk signs in, and it stays. */
+static bool lease_in_force(void)
+{
+	ULONGLONG until = 0;
+	DWORD size = sizeof(until);
+	FILETIME now;
+	ULARGE_INTEGER n;
+
+	if (RegGetValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"PreventLoginUntil", RRF_RT_QWORD, NULL,
+			 &until, &size) != ERROR_SUCCESS)
+		return false;
+	GetSystemTimeAsFileTime(&now);
+	n.LowPart = now.dwLowDateTime;
+	n.HighPart = now.dwHighDateTime;
+	return until > n.QuadPart;
+}
+
+/* The recorded SID names a local user account of this PC: *name = its name. */
+static ferry_err local_user_of(const wchar_t *sid_text, wchar_t *name, DWORD cap, bool *gone)
+{
+	wchar_t dom[256], pc[MAX_COMPUTERNAME_LENGTH + 1];
+	DWORD dom_len = 256, pc_len = MAX_COMPUTERNAME_LENGTH + 1;
+	PSID sid = NULL;
+	SID_NAME_USE use;
+	ferry_err rc = FERRY_OK;
+
+	*gone = false;
+	if (!ConvertStringSidToSidW(sid_text, &sid))
+		return ferry_error_set(FERRY_ECORRUPT, "recorded FallbackSid \"%ls\" is not a SID: "
+				       "nothing deleted", sid_text);
+	if (!LookupAccountSidW(NULL, sid, name, &cap, dom, &dom_len, &use)) {
+		if (GetLastError() == ERROR_NONE_MAPPED)
+			*gone = true;
+		else
+			rc = win_last_error("LookupAccountSidW(the recorded fallback SID)");
+	} else if (use != SidTypeUser) {
+		rc = ferry_error_set(FERRY_EPERM, "recorded FallbackSid %ls is %ls\\%ls, not a user "
+				     "account: nothing deleted", sid_text, dom, name);
+	} else if (!GetComputerNameW(pc, &pc_len)) {
+		rc = win_last_error("GetComputerNameW");
+	} else if (_wcsicmp(dom, pc)) {
+		rc = ferry_error_set(FERRY_EPERM, "recorded FallbackSid %ls is %ls\\%ls, not a local "
+				     "account of this PC (%ls): nothing deleted", sid_text, dom, name,
+				     pc);
+	}
+	LocalFree(sid);
+	return rc;
+}
+
+ferry_err win_fallback_rollback(enum win_fallback_rollback *what, char *name, size_t cap,
+				char *sid, size_t sid_cap)
+{
+	static const char op[] = "fallback_rollback";
+	wchar_t kept[SID_TEXT_MAX], user[257];
+	char *user8 = NULL;
+	bool gone = false;
+	ferry_err rc;
+
+	*what = WIN_FALLBACK_NONE_RECORDED;
+	name[0] = sid[0] = '\0';
+	if (!wu_reg_get_sz(HKEY_LOCAL_MACHINE, STATE_KEY, SID_VALUE, kept, SID_TEXT_MAX)) {
+		win_op_log(WIN_LOG_INFO, op, "no break-glass account recorded: nothing to delete");
+		return FERRY_OK;
+	}
+	wu_utf8_into(sid, sid_cap, kept);
+	rc = local_user_of(kept, user, 257, &gone);
+	if (!rc && gone) {
+		*what = WIN_FALLBACK_ALREADY_GONE;
+		win_op_log(WIN_LOG_INFO, op, "no account has the recorded SID %s any more: record "
+			   "cleared", sid);
+		return win_op_result(op, wu_reg_delete(HKEY_LOCAL_MACHINE, STATE_KEY, SID_VALUE));
+	}
+	if (!rc && lease_in_force())
+		rc = ferry_error_set(FERRY_EBUSY, "prevent-login is in force (PreventLoginUntil): "
+				     "the break-glass account %ls is helpdesk's way in and stays; "
+				     "run this again once the migration has ended", user);
+	if (!rc && !(user8 = wu_utf8(user)))
+		rc = ferry_error_set(FERRY_ENOMEM, "fallback account name");
+	/* win_fallback_delete checks the account's SID against the record
+	 * again (the SAM's own answer), then deletes it and the record. */
+	if (!rc && !(rc = win_fallback_delete(user8))) {
+		*what = WIN_FALLBACK_DELETED;
+		snprintf(name, cap, "%s", user8);
+	}
+	ferry_free(user8);
+	return win_op_result(op, rc);
 }

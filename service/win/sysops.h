@@ -100,6 +100,25 @@ ferry_err win_fallback_create(const char *username, struct ferry_secret **passwo
 ferry_err win_fallback_delete(const char *username);
 ferry_err win_fallback_exists(const char *username, bool *exists);
 
+/* What win_fallback_rollback found and did. */
+enum win_fallback_rollback {
+	WIN_FALLBACK_NONE_RECORDED, /* no FallbackSid: Ferry made no account (or deleted it) */
+	WIN_FALLBACK_ALREADY_GONE,  /* no account has the recorded SID any more: record cleared */
+	WIN_FALLBACK_DELETED,       /* the recorded account deleted, record cleared */
+};
+
+/**
+ * `ferry rollback fallback`: delete the break-glass account Ferry created,
+ * found by the SID recorded at its creation (HKLM\SOFTWARE\Ferry\State
+ * FallbackSid), never by name. Refused (FERRY_EPERM, nothing deleted) when
+ * the SID is not a local user account of this PC, and (FERRY_EBUSY) while
+ * the prevent-login lease is in force: then the account is helpdesk's only
+ * way in. Idempotent. *what says what happened; name[cap] and sid[sid_cap]
+ * receive the account's name and the recorded SID ("" when none).
+ */
+ferry_err win_fallback_rollback(enum win_fallback_rollback *what, char *name, size_t cap,
+				char *sid, size_t sid_cap);
+
 /* --- prevent-login lease -------------------------------------------------- */
 
 /** Write HKLM\SOFTWARE\Ferry\State\PreventLoginUntil, capped at now + cap. */

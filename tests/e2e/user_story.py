@@ -313,6 +313,11 @@ def story_on(fx, work, wine, machine, blob, out_dir):
         check(r is not None and r.returncode == 0 and answer in r.stdout and narration in out,
               "step %d: ferry-notify.exe sent %s and the service took it over the pipe"
               % (step, answer[7:]))
+    # Issue 15, finding 8: device-wide ops only from a migrated user; the
+    # notifier runs as Wine's user, the mapping's S-1-5-21-0-0-0-1000.
+    check("denied start_now" not in out + err and "denied ack_complete" not in out + err,
+          "steps 2 and 6 came from a migrated user (%s -> TARGET\\jdoe in the signed mapping): "
+          "nothing refused" % WINE_USER_SID)
     r = subprocess.CompletedProcess([], rc, out, err)
 
     say("The experiences, in order (design.md §1)")

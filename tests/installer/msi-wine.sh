@@ -117,9 +117,27 @@ if [ ${#start[@]} -eq 0 ]; then
   grep -q RUNNING <<<"$out" && ok "service Ferry running after install" || bad "service not running: $out"
 fi
 
+# Issue 15, findings 1 and 14: the install's custom action (ferrysvc.exe
+# secure-install, as SYSTEM after InstallFiles) made the state tree and
+# locked INSTALLDIR, one log line each with the SDDL applied. Wine keeps
+# no DACLs and ignores MsiLockPermissionsEx: what the ACLs really are is
+# the manual icacls step in docs/windows-test-plan.md.
+pd="$prefix/drive_c/ProgramData/Ferry"
+grep -q "Action start.*FerrySecureInstall" "$tmp/new.log" 2>/dev/null &&
+  ok "the upgrade ran the FerrySecureInstall custom action" || bad "FerrySecureInstall did not run (new.log)"
+for d in "" state state/net logs lockscreen; do
+  [ -d "$pd/$d" ] && ok "ProgramData\\Ferry\\$d made by the install" || bad "no ProgramData\\Ferry\\$d after the install"
+done
+slog=$(tr -d '\r' <"$pd/logs/ferrysvc.log" 2>/dev/null)
+admin_only='O:SYG:SYD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)'
+install_sddl=$(sed -n 's/^#define TREE_INSTALL_DIR_SDDL "\(.*\)"$/\1/p' "$here/../../core/sec/tree_policy.h")
+grep -qF "tree: (root): " <<<"$slog" && grep -qF "applied $admin_only" <<<"$slog" &&
+  ok "ferrysvc.log: the root's line with $admin_only" || bad "no root line with $admin_only in ferrysvc.log: $(tail -n 5 <<<"$slog")"
+grep -qF "install: INSTALLDIR C:\Program Files\Ferry: applied $install_sddl" <<<"$slog" &&
+  ok "ferrysvc.log: INSTALLDIR applied $install_sddl" || bad "no INSTALLDIR line in ferrysvc.log: $(grep -F install: <<<"$slog" | tail -n 3)"
+
 # The self-uninstall, as the service's uninstall_agent op runs it, with a
 # journal, logs and a prevent-login lease in place.
-pd="$prefix/drive_c/ProgramData/Ferry"
 mkdir -p "$pd/state" "$pd/logs"
 echo "journal" >"$pd/state/journal.bin"
 echo "log" >"$pd/logs/ferry.log"

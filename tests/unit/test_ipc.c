@@ -686,8 +686,9 @@ static void test_ipc__authz_table(void **state)
 		{ IPC_CALLER_SYSTEM, 1, IPC_OP_START_NOW, IPC_NO_SESSION, NULL, NULL, NULL, true },
 		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_HELLO, IPC_NO_SESSION, NULL, NULL, NULL, true },
 		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_GET_EXPERIENCE, IPC_NO_SESSION, NULL, NULL, NULL, true },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_SNOOZE, 2, NULL, NULL, NULL, true },
-		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_SNOOZE, 3, NULL, NULL, NULL, false },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_SNOOZE, 2, NULL, NULL, &map, true },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_SNOOZE, 2, NULL, NULL, NULL, false },
+		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_SNOOZE, 3, NULL, NULL, &map, false },
 		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_ACK_COMPLETE, 0, NULL, NULL, NULL, false },
 		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_SUBSCRIBE, 2, NULL, NULL, NULL, true },
 		{ IPC_CALLER_INTERACTIVE_USER, 2, IPC_OP_CACHE_CREDENTIALS, 2, "jdoe", "NEWCORP", &map, true },
@@ -724,6 +725,58 @@ static void test_ipc__authz_table(void **state)
 		assert_int_equal(d.allow, rows[i].allow);
 		assert_true(d.reason[0]);
 	}
+}
+
+/* Issue 15, finding 8: start_now, snooze and ack_complete decide for the
+ * whole PC, so only SYSTEM or a migrated user (its SID a user row's source
+ * in the signed identity mapping) may send them; with no mapping in force no
+ * profile migrates, so no interactive user may. */
+static void test_ipc__device_wide_ops_only_from_a_migrated_user(void **state)
+{
+	static const struct ipc_authz_account jdoe = { "jdoe", "", "NEWCORP", "newcorp.example" };
+	static const struct ipc_authz_mapping mapped = { &jdoe, &jdoe, 1, "newcorp.example" };
+	static const struct ipc_authz_mapping unmapped = { NULL, &jdoe, 1, "newcorp.example" };
+	static const enum ipc_op ops[] = { IPC_OP_START_NOW, IPC_OP_SNOOZE, IPC_OP_ACK_COMPLETE };
+	struct ipc_caller user = { IPC_CALLER_INTERACTIVE_USER, 2, "S-1-5-21-1-2-3-1107" };
+	struct ipc_caller system = { IPC_CALLER_SYSTEM, 0, "S-1-5-18" };
+	struct ipc_caller other = { IPC_CALLER_OTHER, 2, "S-1-5-20" };
+	struct ipc_request r;
+	struct ipc_authz_decision d;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		r.op = ops[i];
+		r.session = IPC_NO_SESSION;
+		assert_true(ipc_op_device_wide(ops[i]));
+		d = ipc_authz_check(&user, &r, &mapped);
+		assert_true(d.allow);
+		assert_non_null(strstr(d.reason, "NEWCORP\\jdoe"));
+		d = ipc_authz_check(&user, &r, &unmapped);
+		assert_false(d.allow);
+		assert_non_null(strstr(d.reason, ipc_op_name(ops[i])));
+		assert_non_null(strstr(d.reason, "(S-1-5-21-1-2-3-1107) is not a migrated user"));
+		d = ipc_authz_check(&user, &r, NULL);
+		assert_false(d.allow);
+		assert_non_null(strstr(d.reason, "no signed identity mapping is in force"));
+		/* SYSTEM (LogonUI, the service's tools) decides with or without one. */
+		assert_true(ipc_authz_check(&system, &r, NULL).allow);
+		assert_true(ipc_authz_check(&system, &r, &unmapped).allow);
+		assert_false(ipc_authz_check(&other, &r, &mapped).allow);
+		/* A migrated user still acts only from its own session. */
+		r.session = 3;
+		d = ipc_authz_check(&user, &r, &mapped);
+		assert_false(d.allow);
+		assert_non_null(strstr(d.reason, "own session"));
+	}
+	/* The session's own ops stay open to an unmapped user. */
+	assert_false(ipc_op_device_wide(IPC_OP_GET_EXPERIENCE));
+	assert_false(ipc_op_device_wide(IPC_OP_SUBSCRIBE));
+	assert_false(ipc_op_device_wide(IPC_OP_CACHE_CREDENTIALS));
+	memset(&r, 0, sizeof(r));
+	r.op = IPC_OP_SUBSCRIBE;
+	r.session = IPC_NO_SESSION;
+	assert_true(ipc_authz_check(&user, &r, &unmapped).allow);
 }
 
 /* A source-domain account is refused with the account to use; a stranger's
@@ -787,6 +840,7 @@ int main(void)
 		cmocka_unit_test(test_ipc__parse_wipes_password_from_json_tree),
 		cmocka_unit_test(test_ipc__authz_table),
 		cmocka_unit_test(test_ipc__authz_names_the_account_to_use),
+		cmocka_unit_test(test_ipc__device_wide_ops_only_from_a_migrated_user),
 		cmocka_unit_test(test_ipc__error_codes_map_from_ferry_err),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

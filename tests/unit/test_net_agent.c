@@ -9,16 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef _WIN32
-#include <direct.h>
-#define make_dir(p) _mkdir(p)
-#define remove_dir(p) _rmdir(p)
-#else
-#include <sys/stat.h>
-#include <unistd.h>
-#define make_dir(p) mkdir(p, 0700)
-#define remove_dir(p) rmdir(p)
-#endif
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
@@ -28,6 +18,8 @@
 #include "runbook/runbook.h"
 #include "util/err.h"
 #include "util/mem.h"
+
+#include "test_dirs.h"
 
 #define SAMPLES FERRY_TEST_DATA "/../../resources/samples/"
 

@@ -369,6 +369,65 @@ static void test_sec_tree__folder_in_place_of_file_is_moved_aside(void **state)
 /* Every rule parses, is protected, grants SYSTEM and Administrators full
  * control inherited to everything, and grants anyone else only read, and
  * only with a written reason. */
+/*
+ * What every DACL of the tree and INSTALLDIR share: protected, owned by
+ * SYSTEM, only allow ACEs inherited by files and folders, SYSTEM and
+ * Administrators full control. Returns the other ACEs (borrowed from d), at
+ * most cap, their count in *n_others.
+ */
+static void check_admin_shape(const struct sd_doc *d, const struct sd_ace **others, size_t cap,
+			      size_t *n_others)
+{
+	char sid[SID_STRING_MAX];
+	int full = 0;
+
+	*n_others = 0;
+	assert_true(d->control & SE_DACL_PROTECTED);
+	sid_format(&d->owner, sid);
+	assert_string_equal(sid, "S-1-5-18");
+	for (size_t k = 0; k < d->dacl->count; k++) {
+		const struct sd_ace *a = &d->dacl->aces[k];
+
+		assert_int_equal(a->type, ACE_ACCESS_ALLOWED);
+		assert_int_equal(a->flags, ACE_OBJECT_INHERIT | ACE_CONTAINER_INHERIT);
+		sid_format(&a->trustee, sid);
+		if (!strcmp(sid, "S-1-5-18") || !strcmp(sid, "S-1-5-32-544")) {
+			assert_int_equal(a->mask, 0x1f01ff);
+			full++;
+		} else {
+			assert_true(*n_others < cap);
+			others[(*n_others)++] = a;
+		}
+	}
+	assert_int_equal(full, 2);
+}
+
+/* INSTALLDIR (issue 15, finding 14): Users exactly read and execute, no
+ * right that writes, deletes, or changes the DACL or owner. */
+static void test_sec_tree__install_dir_lets_users_read_and_run_only(void **state)
+{
+	/* FILE_WRITE_DATA, FILE_APPEND_DATA, FILE_WRITE_EA, FILE_DELETE_CHILD,
+	 * FILE_WRITE_ATTRIBUTES, DELETE, WRITE_DAC, WRITE_OWNER, GENERIC_WRITE,
+	 * GENERIC_ALL (winnt.h). */
+	const uint32_t writes = 0x2u | 0x4u | 0x10u | 0x40u | 0x100u | 0x10000u | 0x40000u |
+				0x80000u | 0x40000000u | 0x10000000u;
+	const struct sd_ace *users[4];
+	struct sd_doc *d = NULL;
+	char sid[SID_STRING_MAX];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(sddl_parse_doc(&d, TREE_INSTALL_DIR_SDDL, strlen(TREE_INSTALL_DIR_SDDL)),
+			 FERRY_OK);
+	check_admin_shape(d, users, 4, &n);
+	assert_int_equal(n, 1);
+	sid_format(&users[0]->trustee, sid);
+	assert_string_equal(sid, "S-1-5-32-545"); /* BUILTIN\Users */
+	assert_int_equal(users[0]->mask, 0x1200a9);
+	assert_int_equal(users[0]->mask & writes, 0);
+	sd_doc_free(d);
+}
+
 static void test_sec_tree__every_rule_is_protected_and_admin_owned(void **state)
 {
 	size_t n;
@@ -378,32 +437,22 @@ static void test_sec_tree__every_rule_is_protected_and_admin_owned(void **state)
 	assert_true(n >= 10);
 	assert_string_equal(r[0].rel, ""); /* the root first: parents before children */
 	for (size_t i = 0; i < n; i++) {
+		const struct sd_ace *others[4];
 		struct sd_doc *d = NULL;
-		char sid[SID_STRING_MAX];
-		int full = 0;
+		size_t n_others;
 
 		if (sddl_parse_doc(&d, r[i].sddl, strlen(r[i].sddl)) != FERRY_OK)
 			fail_msg("%s: %s", r[i].rel, ferry_error_detail());
-		assert_true(d->control & SE_DACL_PROTECTED);
-		sid_format(&d->owner, sid);
-		assert_string_equal(sid, "S-1-5-18");
-		for (size_t k = 0; k < d->dacl->count; k++) {
-			const struct sd_ace *a = &d->dacl->aces[k];
+		check_admin_shape(d, others, 4, &n_others);
+		for (size_t k = 0; k < n_others; k++) {
+			char sid[SID_STRING_MAX];
 
-			assert_int_equal(a->type, ACE_ACCESS_ALLOWED);
-			assert_int_equal(a->flags, ACE_OBJECT_INHERIT | ACE_CONTAINER_INHERIT);
-			sid_format(&a->trustee, sid);
-			if (!strcmp(sid, "S-1-5-18") || !strcmp(sid, "S-1-5-32-544")) {
-				assert_int_equal(a->mask, 0x1f01ff);
-				full++;
-			} else {
-				/* FILE_GENERIC_READ at most, and a reason in the table. */
-				assert_int_equal(a->mask & ~0x120089u, 0);
-				if (!r[i].users_reason)
-					fail_msg("%s grants %s without a reason", r[i].rel, sid);
-			}
+			/* FILE_GENERIC_READ at most, and a reason in the table. */
+			assert_int_equal(others[k]->mask & ~0x120089u, 0);
+			sid_format(&others[k]->trustee, sid);
+			if (!r[i].users_reason)
+				fail_msg("%s grants %s without a reason", r[i].rel, sid);
 		}
-		assert_int_equal(full, 2);
 		if (i > 0)
 			assert_non_null(tree_rule_find(r[i].rel));
 		sd_doc_free(d);
@@ -583,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_sec_tree__symlinked_file_is_moved_aside),
 		cmocka_unit_test(test_sec_tree__folder_in_place_of_file_is_moved_aside),
 		cmocka_unit_test(test_sec_tree__every_rule_is_protected_and_admin_owned),
+		cmocka_unit_test(test_sec_tree__install_dir_lets_users_read_and_run_only),
 		cmocka_unit_test(test_sec_tree__every_service_folder_has_a_rule),
 		cmocka_unit_test(test_sec_tree__out_of_memory_is_an_error),
 		cmocka_unit_test(test_sec_tree__path_prefixes_root_first),

@@ -33,8 +33,10 @@ static inline void svc_test_beside(wchar_t *out, const wchar_t *file)
 		wcscpy(slash + 1, file);
 }
 
-/* Run ferrysvc.exe with `args`; *proc receives the process (close it). */
-static inline bool svc_test_spawn(HANDLE *proc, const wchar_t *args, HANDLE out_file)
+/* Run ferrysvc.exe with `args`, its stdout into out_file and its stderr
+ * into err_file (NULL: both inherited); *proc receives the process. */
+static inline bool svc_test_spawn_io(HANDLE *proc, const wchar_t *args, HANDLE out_file,
+				     HANDLE err_file)
 {
 	wchar_t exe[MAX_PATH], cmd[4096];
 	STARTUPINFOW si;
@@ -47,7 +49,7 @@ static inline bool svc_test_spawn(HANDLE *proc, const wchar_t *args, HANDLE out_
 	if (out_file) {
 		si.dwFlags = STARTF_USESTDHANDLES;
 		si.hStdOutput = out_file;
-		si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+		si.hStdError = err_file ? err_file : GetStdHandle(STD_ERROR_HANDLE);
 		si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
 	}
 	if (!CreateProcessW(exe, cmd, NULL, NULL, out_file != NULL, 0, NULL, NULL, &si, &pi))
@@ -55,6 +57,12 @@ static inline bool svc_test_spawn(HANDLE *proc, const wchar_t *args, HANDLE out_
 	CloseHandle(pi.hThread);
 	*proc = pi.hProcess;
 	return true;
+}
+
+/* Run ferrysvc.exe with `args`; *proc receives the process (close it). */
+static inline bool svc_test_spawn(HANDLE *proc, const wchar_t *args, HANDLE out_file)
+{
+	return svc_test_spawn_io(proc, args, out_file, NULL);
 }
 
 /* A name part no earlier run can have used: Wine reuses process ids at

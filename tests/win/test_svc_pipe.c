@@ -332,25 +332,6 @@ static void test_svc_pipe__a_fifth_connection_of_one_session_is_busy(void **stat
 		CloseHandle(held[i]);
 }
 
-/* Issue 15, finding 8: the runbook's snooze window is enforced by the
- * service, not only by the notifier's choices: while the runbook offers no
- * snooze (here: credentials are not cached yet), a snooze is refused. */
-static void test_svc_pipe__snooze_outside_the_runbooks_window_is_refused(void **state)
-{
-	HANDLE h = admitted_connection();
-	struct ipc_reply *r;
-
-	(void)state;
-	r = svc_test_call(h, "{\"v\":1,\"id\":3,\"op\":\"snooze\",\"minutes\":60}",
-			  IPC_OP_SNOOZE);
-	assert_non_null(r);
-	assert_false(r->ok);
-	assert_string_equal(r->u.error.code, "denied");
-	assert_non_null(strstr(r->u.error.message, "offers no snooze"));
-	ferry_free(r);
-	CloseHandle(h);
-}
-
 int wmain(void);
 
 int wmain(void)
@@ -363,7 +344,6 @@ int wmain(void)
 		cmocka_unit_test(test_svc_pipe__subscribe_long_polls),
 		cmocka_unit_test(test_svc_pipe__a_sessions_clients_thousand_requests_each),
 		cmocka_unit_test(test_svc_pipe__a_fifth_connection_of_one_session_is_busy),
-		cmocka_unit_test(test_svc_pipe__snooze_outside_the_runbooks_window_is_refused),
 	};
 	return cmocka_run_group_tests(tests, start_server, stop_server);
 }

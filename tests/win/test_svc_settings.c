@@ -27,27 +27,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "net/bundle.h"
-#include "net/sig.h"
-#include "runbook/runbook.h"
+#include "svc_bundle.h"
 #include "svc_client.h"
-#include "util/base64.h"
 #include "win/hints.h"
-
-/* A throw-away signing key: the test's own, never a site's. */
-static const uint8_t test_priv[32] = { 7, 7, 7, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-				       13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28 };
-
-static void set_sz(const wchar_t *key, const wchar_t *name, const wchar_t *v)
-{
-	HKEY k;
-
-	assert_int_equal(RegCreateKeyExW(HKEY_LOCAL_MACHINE, key, 0, NULL, 0, KEY_SET_VALUE, NULL,
-					 &k, NULL), ERROR_SUCCESS);
-	assert_int_equal(RegSetValueExW(k, name, 0, REG_SZ, (const BYTE *)v,
-					(DWORD)((wcslen(v) + 1) * sizeof(wchar_t))), ERROR_SUCCESS);
-	RegCloseKey(k);
-}
 
 static void set_dword(const wchar_t *key, const wchar_t *name, DWORD v)
 {
@@ -70,61 +52,6 @@ static void copy_sample(const wchar_t *dir, const char *from, const wchar_t *to)
 }
 
 static char *slurp_w(const wchar_t *path);
-
-static cJSON *sample_json(const char *name)
-{
-	char path[MAX_PATH], *text = NULL;
-	size_t len = 0;
-	cJSON *j;
-
-	snprintf(path, sizeof(path), "%s/%s", SVC_TEST_SAMPLES, name);
-	assert_int_equal(rb_read_file(&text, &len, path, 1u << 20), FERRY_OK);
-	j = cJSON_ParseWithLength(text, len);
-	ferry_free(text);
-	assert_non_null(j);
-	return j;
-}
-
-/* dir\bundle.json: the sample batch and runbooks signed with test_priv. */
-static void write_signed_bundle(const wchar_t *dir)
-{
-	cJSON *p = cJSON_CreateObject(), *batch = sample_json("batch-01.json"), *rbs;
-	wchar_t path[MAX_PATH];
-	char *env = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	cJSON_DeleteItemFromObject(batch, "devices_csv");
-	cJSON_AddNumberToObject(p, "sequence", 1);
-	cJSON_AddStringToObject(p, "issued", "2025-03-01T00:00:00Z");
-	cJSON_AddStringToObject(p, "not_after", "2099-01-01T00:00:00Z");
-	cJSON_AddStringToObject(p, "agent", "*");
-	cJSON_AddItemToObject(p, "batch", batch);
-	rbs = cJSON_AddArrayToObject(p, "runbooks");
-	cJSON_AddItemToArray(rbs, sample_json("cache-credentials.json"));
-	cJSON_AddItemToArray(rbs, sample_json("migration.json"));
-	cJSON_AddArrayToObject(p, "packages");
-	assert_int_equal(bundle_sign(&env, &len, p, test_priv), FERRY_OK);
-	swprintf(path, MAX_PATH, L"%ls\\bundle.json", dir);
-	assert_non_null(f = _wfopen(path, L"wb"));
-	assert_int_equal(fwrite(env, 1, len, f), len);
-	fclose(f);
-	ferry_free(env);
-	cJSON_Delete(p);
-}
-
-static void set_signing_key(void)
-{
-	uint8_t pub[SIG_ED25519_PUBLIC_LEN];
-	char *b64 = NULL;
-	wchar_t w[128];
-
-	assert_int_equal(sig_public_from_private(pub, test_priv), FERRY_OK);
-	assert_int_equal(ferry_base64_encode(&b64, pub, sizeof(pub)), FERRY_OK);
-	swprintf(w, 128, L"%hs", b64);
-	set_sz(L"SOFTWARE\\Policies\\Ferry", L"SigningPublicKey", w);
-	ferry_free(b64);
-}
 
 /* A BundleDir with the sample batch and runbooks as plain files. */
 static void plain_bundle_dir(wchar_t *bundle, const wchar_t *tag)
@@ -210,12 +137,12 @@ static void test_svc_settings__policy_wins_over_msi(void **state)
 
 	(void)state;
 	plain_bundle_dir(bundle, L"policy");
-	write_signed_bundle(bundle);
-	set_sz(L"SOFTWARE\\Ferry", L"Rehearse", L"0");
-	set_sz(L"SOFTWARE\\Ferry", L"BundleDir", L"C:\\no-such-bundle");
+	svc_test_write_signed_bundle(bundle, NULL);
+	svc_test_set_sz(L"SOFTWARE\\Ferry", L"Rehearse", L"0");
+	svc_test_set_sz(L"SOFTWARE\\Ferry", L"BundleDir", L"C:\\no-such-bundle");
 	set_dword(L"SOFTWARE\\Policies\\Ferry", L"Rehearse", 1);
-	set_sz(L"SOFTWARE\\Policies\\Ferry", L"BundleDir", bundle);
-	set_signing_key();
+	svc_test_set_sz(L"SOFTWARE\\Policies\\Ferry", L"BundleDir", bundle);
+	svc_test_set_signing_key();
 	code = run_service(&got, L"policy");
 	clear_settings();
 	if (code != 0)
@@ -243,8 +170,8 @@ static void test_svc_settings__unsigned_bundle_dir_batch_is_refused(void **state
 	(void)state;
 	plain_bundle_dir(bundle, L"unsigned");
 	set_dword(L"SOFTWARE\\Policies\\Ferry", L"Rehearse", 1);
-	set_sz(L"SOFTWARE\\Policies\\Ferry", L"BundleDir", bundle);
-	set_signing_key();
+	svc_test_set_sz(L"SOFTWARE\\Policies\\Ferry", L"BundleDir", bundle);
+	svc_test_set_signing_key();
 	code = run_service(&got, L"unsigned");
 	clear_settings();
 	assert_int_equal(code, 0);

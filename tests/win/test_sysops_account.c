@@ -20,6 +20,7 @@
  */
 #include <windows.h>
 #include <lm.h>
+#include <sddl.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,6 +84,129 @@ static void test_sysops_account__existing_account_is_not_taken_over(void **state
 	assert_int_equal(win_fallback_exists("FerryTestNotOurs", &exists), 0);
 	assert_true(exists); /* still there, untouched */
 	assert_int_equal(NetUserDel(NULL, name), NERR_Success);
+}
+
+/*
+ * `ferry rollback fallback` (issue 15, finding 10) finds the account by the
+ * SID recorded at its creation, never by a name, and deletes only a local
+ * user account of this PC. Wine cannot record a SID (no level 23, above),
+ * so each case plants the record as only an administrator could.
+ */
+#define STATE_KEY L"SOFTWARE\\Ferry\\State"
+
+static void record_sid(const wchar_t *sid)
+{
+	if (!sid) {
+		RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"FallbackSid");
+		return;
+	}
+	assert_int_equal(RegSetKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"FallbackSid", REG_SZ, sid,
+					 (DWORD)((wcslen(sid) + 1) * sizeof(wchar_t))), ERROR_SUCCESS);
+}
+
+static bool sid_recorded(void)
+{
+	return RegGetValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"FallbackSid", RRF_RT_REG_SZ, NULL,
+			    NULL, NULL) == ERROR_SUCCESS;
+}
+
+static void test_sysops_account__rollback_without_a_record_deletes_nothing(void **state)
+{
+	enum win_fallback_rollback what = WIN_FALLBACK_DELETED;
+	char name[256], sid[192];
+
+	(void)state;
+	record_sid(NULL);
+	for (int i = 0; i < 2; i++) { /* idempotent */
+		assert_int_equal(win_fallback_rollback(&what, name, sizeof name, sid, sizeof sid),
+				 FERRY_OK);
+		assert_int_equal(what, WIN_FALLBACK_NONE_RECORDED);
+		assert_string_equal(name, "");
+	}
+}
+
+static void test_sysops_account__rollback_of_a_vanished_account_clears_the_record(void **state)
+{
+	enum win_fallback_rollback what = WIN_FALLBACK_DELETED;
+	char name[256], sid[192];
+
+	(void)state;
+	record_sid(L"S-1-5-21-1111-2222-3333-4999"); /* no account has it */
+	assert_int_equal(win_fallback_rollback(&what, name, sizeof name, sid, sizeof sid), FERRY_OK);
+	assert_int_equal(what, WIN_FALLBACK_ALREADY_GONE);
+	assert_string_equal(sid, "S-1-5-21-1111-2222-3333-4999");
+	assert_false(sid_recorded());
+	assert_int_equal(win_fallback_rollback(&what, name, sizeof name, sid, sizeof sid), FERRY_OK);
+	assert_int_equal(what, WIN_FALLBACK_NONE_RECORDED);
+}
+
+/* A record naming a group (here BUILTIN\Administrators) is never acted on. */
+static void test_sysops_account__rollback_never_deletes_what_is_not_a_local_user(void **state)
+{
+	enum win_fallback_rollback what = WIN_FALLBACK_DELETED;
+	char name[256], sid[192];
+
+	(void)state;
+	record_sid(L"S-1-5-32-544");
+	assert_int_equal(win_fallback_rollback(&what, name, sizeof name, sid, sizeof sid),
+			 FERRY_EPERM);
+	assert_non_null(strstr(ferry_error_detail(), "not a user account: nothing deleted"));
+	assert_int_not_equal(what, WIN_FALLBACK_DELETED);
+	assert_true(sid_recorded()); /* kept: an administrator looks at it */
+	record_sid(L"not-a-sid");
+	assert_int_equal(win_fallback_rollback(&what, name, sizeof name, sid, sizeof sid),
+			 FERRY_ECORRUPT);
+	record_sid(NULL);
+}
+
+/* This process's own account stands in for Ferry's: a local user of this
+ * PC. While prevent-login is in force it stays (helpdesk's way in); after
+ * the lease, Wine cannot confirm the SID with the SAM (level 23), so the
+ * account is refused, not deleted: the real deletion is a manual step in
+ * docs/windows-test-plan.md. */
+static void test_sysops_account__rollback_keeps_the_account_while_prevent_login_is_on(void **state)
+{
+	enum win_fallback_rollback what = WIN_FALLBACK_DELETED;
+	char name[256], sid[192];
+	uint8_t buf[256];
+	TOKEN_USER *tu = (TOKEN_USER *)(void *)buf;
+	HANDLE tok = NULL;
+	DWORD len = 0;
+	wchar_t *text = NULL;
+	FILETIME now;
+	ULARGE_INTEGER until;
+	bool exists = false;
+	wchar_t user[257];
+	DWORD ulen = 257;
+
+	(void)state;
+	assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok));
+	assert_true(GetTokenInformation(tok, TokenUser, tu, sizeof buf, &len));
+	CloseHandle(tok);
+	assert_true(ConvertSidToStringSidW(tu->User.Sid, &text));
+	print_message("this process runs as %ls\n", text);
+	record_sid(text);
+	LocalFree(text);
+	GetSystemTimeAsFileTime(&now);
+	until.LowPart = now.dwLowDateTime;
+	until.HighPart = now.dwHighDateTime;
+	until.QuadPart += 3600ull * 10000000ull; /* an hour from now */
+	assert_int_equal(RegSetKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"PreventLoginUntil",
+					 REG_QWORD, &until.QuadPart, sizeof until.QuadPart),
+			 ERROR_SUCCESS);
+	assert_int_equal(win_fallback_rollback(&what, name, sizeof name, sid, sizeof sid),
+			 FERRY_EBUSY);
+	assert_non_null(strstr(ferry_error_detail(), "prevent-login is in force"));
+	RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, STATE_KEY, L"PreventLoginUntil");
+	assert_int_equal(win_fallback_rollback(&what, name, sizeof name, sid, sizeof sid),
+			 FERRY_ENOTIMPL);
+	assert_non_null(strstr(ferry_error_detail(), "level 23"));
+	assert_int_not_equal(what, WIN_FALLBACK_DELETED);
+	assert_true(GetUserNameW(user, &ulen));
+	assert_true(WideCharToMultiByte(CP_UTF8, 0, user, -1, name, sizeof name, NULL, NULL) > 0);
+	assert_int_equal(win_fallback_exists(name, &exists), 0);
+	assert_true(exists);
+	record_sid(NULL);
 }
 
 static void test_sysops_account__administrators_found_by_sid(void **state)
@@ -226,6 +350,11 @@ int wmain(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sysops_account__fallback_create_exists_delete),
 		cmocka_unit_test(test_sysops_account__existing_account_is_not_taken_over),
+		cmocka_unit_test(test_sysops_account__rollback_without_a_record_deletes_nothing),
+		cmocka_unit_test(test_sysops_account__rollback_of_a_vanished_account_clears_the_record),
+		cmocka_unit_test(test_sysops_account__rollback_never_deletes_what_is_not_a_local_user),
+		cmocka_unit_test(
+			test_sysops_account__rollback_keeps_the_account_while_prevent_login_is_on),
 		cmocka_unit_test(test_sysops_account__administrators_found_by_sid),
 		cmocka_unit_test(test_sysops_account__fallback_rejects_bad_names),
 		cmocka_unit_test(test_sysops_account__logon_is_not_possible_under_wine),
