@@ -68,7 +68,6 @@ struct svc_agent {
 
 	struct agent_plan plan;     /* (L) */
 	struct agent_plan pending;  /* (L) a bundle accepted mid-run, for the safe point */
-	uint64_t pending_sequence;  /* (L) */
 	char device[256];
 	struct agent_state state;   /* (L) */
 	struct schedule_decision decision; /* (L) borrows from `plan` */
@@ -384,22 +383,22 @@ void svc_agent_session_logon(struct svc_agent *a)
 /* --- a bundle accepted while running ----------------------------------------------- */
 
 /* From svc_net's poll thread: parsed now, applied at the worker's safe point. */
-static void bundle_accepted(void *ctx, const struct bundle *b)
+static void bundle_accepted(void *ctx, const struct net_accepted *acc)
 {
 	struct svc_agent *a = ctx;
 	struct agent_plan p;
 
-	if (agent_plan_from_bundle(&p, b) != FERRY_OK) {
-		svc_log_event(SVC_EV_FAILURE, "bundle sequence %llu not applied: %s",
-			      (unsigned long long)b->sequence, ferry_error_detail());
+	if (agent_plan_from_accepted(&p, acc) != FERRY_OK) {
+		char what[AGENT_PLAN_SOURCE_MAX];
+
+		net_accepted_describe(acc, what, sizeof(what));
+		svc_log_event(SVC_EV_FAILURE, "%s not applied: %s", what, ferry_error_detail());
 		return;
 	}
 	EnterCriticalSection(&a->lock);
 	agent_plan_clear(&a->pending);
 	a->pending = p;
-	a->pending_sequence = b->sequence;
-	say(a, "bundle sequence %llu accepted (batch %s); applied when no runbook runs",
-	    (unsigned long long)b->sequence, p.batch->id);
+	say(a, "%s accepted (batch %s); applied when no runbook runs", p.source, p.batch->id);
 	LeaveCriticalSection(&a->lock);
 	SetEvent(a->wake);
 }
@@ -416,8 +415,8 @@ static void apply_pending(struct svc_agent *a)
 	memset(&a->pending, 0, sizeof(a->pending));
 	a->run.map = a->plan.map;
 	agent_map_clear(&a->map); /* scanned again against the new mapping */
-	say(a, "bundle sequence %llu in force: batch %s with %zu runbook(s)",
-	    (unsigned long long)a->pending_sequence, a->plan.batch->id, a->plan.n_rbs);
+	say(a, "%s in force: batch %s with %zu runbook(s)", a->plan.source, a->plan.batch->id,
+	    a->plan.n_rbs);
 }
 
 /* --- the worker's acts (L) ------------------------------------------------------------ */
@@ -698,15 +697,15 @@ static ferry_err load_plan_files(struct svc_agent *a)
 /* The migration server (or BundleDir's signed bundle), then what it handed over. */
 static ferry_err load_plan(struct svc_agent *a)
 {
-	struct bundle *b = NULL;
+	struct net_accepted *b = NULL;
 	ferry_err err;
 
 	if ((err = svc_net_start(&a->net, &a->opt, &b)) != FERRY_OK && !a->opt.simulate)
 		svc_log("migration server client not started; serving what is configured locally");
 	else if (err != FERRY_OK)
 		return err;
-	err = b ? agent_plan_from_bundle(&a->plan, b) : load_plan_files(a);
-	bundle_free(b);
+	err = b ? agent_plan_from_accepted(&a->plan, b) : load_plan_files(a);
+	net_accepted_free(b);
 	if (err != FERRY_OK && !a->opt.batch[0] && err == FERRY_ENOTFOUND) {
 		svc_log("no batch configured (%s): serving an empty experience", ferry_error_detail());
 		err = FERRY_OK;

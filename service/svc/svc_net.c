@@ -3,10 +3,12 @@
  * docs/net.md): core/net's agent driven from ferrysvc.
  *
  *   start     enrol when needed, poll once (bounded by the client's
- *             timeouts), and hand the accepted bundle to the agent in
+ *             timeouts), and hand what was accepted (a v2 catalog and
+ *             assignment, or a v1 bundle: net/agent_v2.h) to the agent in
  *             memory. core/net keeps its one copy on disk (<state>\net\
- *             bundle.json): a server that cannot be reached leaves the last
- *             accepted bundle in force, read back and verified again.
+ *             catalog.json + assignment.json, or bundle.json): a server that
+ *             cannot be reached leaves the last accepted in force, read back
+ *             and verified again.
  *   thread    poll with If-None-Match at the server's interval, back off
  *             with jitter and honour Retry-After (core/net/retry.h), flush
  *             the event outbox, and track "server unreachable". A new
@@ -44,6 +46,9 @@
  * No secret reaches the log: the token, keys and blob stay in ferry_secret
  * or DPAPI, and events carry kinds and reasons only.
  */
+/* Core's headers before <windows.h>: sec/sid.h defines SID_REVISION as
+ * Windows does (service/win/profops_int.h). */
+#include "net/agent_v2.h"
 #include "svc/svc_net.h"
 
 #include <windows.h>
@@ -59,7 +64,6 @@
 #include "net/agent.h"
 #include "net/retry.h"
 #include "odj/odj.h"
-#include "util/base64.h"
 #include "util/hex.h"
 #include "util/mem.h"
 #include "win/agent_key.h"
@@ -211,39 +215,37 @@ static ferry_err write_json(const wchar_t *dir, const char *name, const cJSON *j
 	return err;
 }
 
-static void note_escrow_key(struct svc_net *n, const struct bundle *b)
+/* The escrow key the accepted bundle or catalog names (a v2 pair without
+ * one, or a bundle without one, leaves the one held). */
+static void note_escrow_key(struct svc_net *n, const struct net_accepted *acc)
 {
-	const cJSON *k = cJSON_GetObjectItemCaseSensitive(b->payload, "escrow_public_key");
-	uint8_t *raw = NULL;
-	size_t len = 0;
-
-	if (cJSON_IsString(k) &&
-	    ferry_base64_decode(&raw, &len, k->valuestring, strlen(k->valuestring)) == FERRY_OK &&
-	    len == SEAL_KEY_LEN) {
-		memcpy(n->escrow_pub, raw, len);
+	if (net_accepted_escrow_key(acc, n->escrow_pub))
 		n->have_escrow = true;
-	}
-	ferry_free(raw);
 }
 
-/* The bundle in force for the agent: `b` (just accepted), handed over. */
-static void in_force(struct svc_net *n, struct bundle *b, struct bundle **out, const char *how)
+/* What is in force for the agent: `acc` (just accepted), handed over. */
+static void in_force(struct svc_net *n, struct net_accepted *acc, struct net_accepted **out,
+		     const char *how)
 {
-	note_escrow_key(n, b);
-	svc_log("net: bundle sequence %llu in force (%s)", (unsigned long long)b->sequence, how);
-	*out = b;
+	char what[96];
+
+	note_escrow_key(n, acc);
+	net_accepted_describe(acc, what, sizeof(what));
+	svc_log("net: %s in force (%s)", what, how);
+	*out = acc;
 }
 
-/* The last accepted bundle, when the server cannot give one now. */
-static void use_previous(struct svc_net *n, struct bundle **out)
+/* The last accepted (v2 pair once a catalog was accepted, else the bundle),
+ * when the server cannot give anything now. */
+static void use_previous(struct svc_net *n, struct net_accepted **out)
 {
-	struct bundle *b = NULL;
-	ferry_err err = net_agent_load_bundle(&n->a, &b);
+	struct net_accepted *acc = NULL;
+	ferry_err err = net_agent_load_any(&n->a, &acc);
 
 	if (err == FERRY_OK)
-		in_force(n, b, out, "the last accepted bundle, verified again");
+		in_force(n, acc, out, "the last accepted, verified again");
 	else if (err != FERRY_ENOTFOUND)
-		svc_log_event(SVC_EV_FAILURE, "the last accepted bundle is refused: %s",
+		svc_log_event(SVC_EV_FAILURE, "what was last accepted is refused: %s",
 			      ferry_error_detail());
 }
 
@@ -337,15 +339,18 @@ static ferry_err enroll(struct svc_net *n)
 	return net_agent_enroll_key(&n->a, "Windows", n->enroll_key);
 }
 
-static ferry_err first_contact(struct svc_net *n, const char *bundle_dir, struct bundle **out)
+static ferry_err first_contact(struct svc_net *n, const char *bundle_dir,
+			       struct net_accepted **out)
 {
+	struct net_accepted *acc = NULL;
 	struct bundle *b = NULL;
 	enum net_poll_result res;
 	ferry_err err;
 
 	if (!n->server) {
-		if ((err = net_agent_bundle_dir(&n->a, bundle_dir, &b)) == FERRY_OK)
-			in_force(n, b, out, "BundleDir");
+		if ((err = net_agent_bundle_dir(&n->a, bundle_dir, &b)) == FERRY_OK &&
+		    (err = net_accepted_of_bundle(&acc, b)) == FERRY_OK)
+			in_force(n, acc, out, "BundleDir");
 		else
 			svc_log_event(SVC_EV_FAILURE, "BundleDir bundle refused: %s", ferry_error_detail());
 		return err;
@@ -356,9 +361,9 @@ static ferry_err first_contact(struct svc_net *n, const char *bundle_dir, struct
 		return FERRY_OK;
 	}
 	svc_log("net: enrolled as %s with %s", n->a.id, n->a.server);
-	err = net_agent_poll(&n->a, &res, &b);
+	err = net_agent_poll_any(&n->a, &res, &acc);
 	if (err == FERRY_OK && res == NET_POLL_NEW) {
-		in_force(n, b, out, "accepted now");
+		in_force(n, acc, out, "accepted now");
 	} else if (err == FERRY_OK) {
 		use_previous(n, out);
 	} else {
@@ -380,7 +385,8 @@ static void event_hook(void *ctx, const char *kind, const char *detail)
 	LeaveCriticalSection(&n->lock);
 }
 
-ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struct bundle **bundle)
+ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o,
+			struct net_accepted **bundle)
 {
 	struct svc_net *n;
 	uint8_t pub[SIG_ED25519_PUBLIC_LEN];
@@ -560,7 +566,8 @@ static DWORD WINAPI poll_thread(void *arg)
 
 	while (!n->stopping) {
 		enum net_poll_result res = NET_POLL_UNCHANGED;
-		struct bundle *b = NULL;
+		struct net_accepted *b = NULL;
+		char what[96];
 		unsigned sent = 0;
 		ferry_err err;
 
@@ -570,13 +577,13 @@ static DWORD WINAPI poll_thread(void *arg)
 		if (!n->a.id[0] && enroll(n) != FERRY_OK)
 			err = FERRY_EIO;
 		else
-			err = net_agent_poll(&n->a, &res, &b);
+			err = net_agent_poll_any(&n->a, &res, &b);
 		if (err == FERRY_OK && res == NET_POLL_NEW) {
 			note_escrow_key(n, b);
 			/* The running batch is not swapped under the engine: the
 			 * agent applies it at its next safe point. */
-			svc_log("net: bundle sequence %llu accepted; applied at the agent's next safe "
-				"point", (unsigned long long)b->sequence);
+			net_accepted_describe(b, what, sizeof(what));
+			svc_log("net: %s accepted; applied at the agent's next safe point", what);
 		}
 		if (err == FERRY_OK)
 			heartbeat_locked(n);
@@ -596,7 +603,7 @@ static DWORD WINAPI poll_thread(void *arg)
 		 * svc_net_reachable (lock order: agent, then net, never back). */
 		if (b && n->on_bundle)
 			n->on_bundle(n->on_bundle_ctx, b);
-		bundle_free(b);
+		net_accepted_free(b);
 	}
 	return 0;
 }
