@@ -313,6 +313,20 @@ static void test_net_catalog__unknown_member_refused(void **state)
 	assert_non_null(strstr(ferry_error_detail(), "/runbook is not a known member"));
 }
 
+/* The optional escrow key: 32 bytes of base64 or nothing signs. */
+static void test_net_catalog__escrow_key_must_be_32_bytes(void **state)
+{
+	(void)state;
+	assert_int_equal(sign_catalog(with(catalog_payload(), "escrow_public_key", "\"AAAA\"")),
+			 FERRY_ECORRUPT);
+	assert_non_null(strstr(ferry_error_detail(), "escrow_public_key"));
+	assert_int_equal(sign_catalog(with(catalog_payload(), "escrow_public_key", "7")),
+			 FERRY_ECORRUPT);
+	assert_int_equal(sign_catalog(with(catalog_payload(), "escrow_public_key",
+					   "\"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\"")),
+			 FERRY_OK);
+}
+
 static void test_net_catalog__lowered_sequence_refused(void **state)
 {
 	struct catalog *c = good_catalog();
@@ -610,6 +624,7 @@ int main(void)
 		cmocka_unit_test(test_net_catalog__invalid_runbook_refused),
 		cmocka_unit_test(test_net_catalog__assignment_key_must_not_be_admin_key),
 		cmocka_unit_test(test_net_catalog__unknown_member_refused),
+		cmocka_unit_test(test_net_catalog__escrow_key_must_be_32_bytes),
 		cmocka_unit_test(test_net_catalog__lowered_sequence_refused),
 		cmocka_unit_test(test_net_catalog__good_assignment_verifies),
 		cmocka_unit_test(test_net_catalog__empty_identity_map_accepted),
