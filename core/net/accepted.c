@@ -4,6 +4,7 @@
  * into a bundle's or an assignment's payload.
  */
 #include "net/agent_v2.h"
+#include "net/odj_dir.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -134,6 +135,15 @@ bool net_accepted_escrow_key(const struct net_accepted *acc, uint8_t out[SEAL_KE
 	}
 	ferry_free(raw);
 	return ok;
+}
+
+ferry_err net_accepted_odj_digest(uint8_t out[32], const struct net_accepted *acc,
+				  const char *device)
+{
+	if (!acc->bundle)
+		return ferry_error_set(FERRY_ENOTFOUND, "v2: the ODJ blob comes from the server");
+	return net_odj_sealed_digest(out, cJSON_GetObjectItemCaseSensitive(acc->bundle->payload,
+									   "odj_sealed"), device);
 }
 
 uint32_t net_accepted_poll_interval(const struct net_accepted *acc)

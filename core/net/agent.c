@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <openssl/rand.h>
 
+#include "net/odj_dir.h"
 #include "net/retry.h"
 #include "net/signed.h"
 #include "runbook/runbook.h"
@@ -243,6 +244,15 @@ static ferry_err agent_key(struct net_agent *a, struct ferry_secret **priv, uint
 		rc = ferry_error_set(FERRY_ECORRUPT, "agent.key: not %u bytes", SEAL_KEY_LEN);
 	if (!rc)
 		rc = seal_public_from_private(pub, (*priv)->data);
+	return rc;
+}
+
+ferry_err net_agent_public_key(struct net_agent *a, uint8_t pub[SEAL_KEY_LEN])
+{
+	struct ferry_secret *priv = NULL;
+	ferry_err rc = agent_key(a, &priv, pub);
+
+	ferry_secret_free(priv);
 	return rc;
 }
 

@@ -220,7 +220,7 @@ ferry_err net_agent_odj_open(struct net_agent *a, const uint8_t *sealed, size_t 
 	if (!rc && priv->len != SEAL_KEY_LEN)
 		rc = ferry_error_set(FERRY_ECORRUPT, "agent.key: not %u bytes", SEAL_KEY_LEN);
 	if (!rc)
-		rc = seal_open(&text, priv->data, a->id, sealed, len);
+		rc = seal_open(&text, priv->data, net_agent_identity(a), sealed, len);
 	if (!rc)
 		rc = odj_text_decode(&bin, text->data, text->len);
 	if (!rc)

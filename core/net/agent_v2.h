@@ -72,6 +72,14 @@ const cJSON *net_accepted_idmap_rows(const struct net_accepted *acc);
 /** The fallback escrow key, if the bundle or catalog names one. */
 bool net_accepted_escrow_key(const struct net_accepted *acc, uint8_t out[SEAL_KEY_LEN]);
 
+/**
+ * The SHA-256 the signed bundle names for `device`'s BundleDir ODJ blob
+ * (net/odj_dir.h). FERRY_ENOTFOUND when it names none (a v2 pair never
+ * does: its blobs come from the server).
+ */
+ferry_err net_accepted_odj_digest(uint8_t out[32], const struct net_accepted *acc,
+				  const char *device);
+
 /** The server's poll interval the documents carry (0: none). */
 uint32_t net_accepted_poll_interval(const struct net_accepted *acc);
 
