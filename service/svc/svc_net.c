@@ -64,7 +64,9 @@
 #include "net/agent.h"
 #include "net/retry.h"
 #include "odj/odj.h"
+#include "util/base64.h"
 #include "util/hex.h"
+#include "net/odj_dir.h"
 #include "util/mem.h"
 #include "win/agent_key.h"
 #include "win/config.h"
@@ -88,6 +90,11 @@ struct svc_net {
 	bool rehearse, server;
 	uint8_t escrow_pub[SEAL_KEY_LEN];
 	bool have_escrow;
+	/* No server: BundleDir, and the SHA-256 its signed bundle names for this
+	 * PC's sealed ODJ blob (net/odj_dir.h). */
+	char bundle_dir[MAX_PATH * 3];
+	uint8_t odj_sha[32];
+	bool have_odj_sha;
 	struct ferry_secret *enroll_key; /* ENROLL_KEY (policy/MSI); NULL = none; never logged */
 	HANDLE thread, wake;
 	uint32_t poll_override_s;   /* tests: poll this often instead (0 = the server's) */
@@ -216,11 +223,14 @@ static ferry_err write_json(const wchar_t *dir, const char *name, const cJSON *j
 }
 
 /* The escrow key the accepted bundle or catalog names (a v2 pair without
- * one, or a bundle without one, leaves the one held). */
+ * one, or a bundle without one, leaves the one held), and the digest the
+ * bundle names for this PC's BundleDir blob. */
 static void note_escrow_key(struct svc_net *n, const struct net_accepted *acc)
 {
 	if (net_accepted_escrow_key(acc, n->escrow_pub))
 		n->have_escrow = true;
+	n->have_odj_sha = net_accepted_odj_digest(n->odj_sha, acc, n->a.machine) == FERRY_OK;
+	ferry_error_clear();
 }
 
 /* What is in force for the agent: `acc` (just accepted), handed over. */
@@ -333,6 +343,30 @@ static void status_load(struct svc_net *n)
 
 /* --- start ------------------------------------------------------------------------- */
 
+/*
+ * BundleDir (no server): this PC's sealing key, for the admin to seal its
+ * ODJ blob to (net/odj_dir.h): <state>\net\agent.pub and a log line. It
+ * is public; the private key stays in the key store.
+ */
+static void publish_key(struct svc_net *n)
+{
+	uint8_t pub[SEAL_KEY_LEN];
+	wchar_t path[MAX_PATH];
+	char *b64 = NULL;
+
+	if (net_agent_public_key(&n->a, pub) != FERRY_OK ||
+	    ferry_base64_encode(&b64, pub, sizeof(pub)) != FERRY_OK) {
+		svc_log("net: this PC's sealing key: %s", ferry_error_detail());
+		return;
+	}
+	swprintf(path, MAX_PATH, L"%ls\agent.pub", n->dir);
+	if (win_file_write_atomic(path, b64, strlen(b64)) != FERRY_OK)
+		svc_log("net: %ls not written: %s", path, ferry_error_detail());
+	svc_log("net: this PC's ODJ sealing key (seal its BundleDir blob to it: "
+		"ferry seal box --to KEY --aad %s): %s", n->a.machine, b64);
+	ferry_free(b64);
+}
+
 /* Enrol with the server's enrolment key when one is configured. */
 static ferry_err enroll(struct svc_net *n)
 {
@@ -413,6 +447,8 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o,
 		if ((f = fopen(probe, "rb")))
 			bundle_file = true, fclose(f);
 	}
+	if (!n->server)
+		snprintf(n->bundle_dir, sizeof(n->bundle_dir), "%s", bundle_dir);
 	if (!n->server && !bundle_file) {
 		ferry_secret_free(n->enroll_key);
 		DeleteCriticalSection(&n->lock);
@@ -465,6 +501,8 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o,
 	status_load(n);
 	if ((err = first_contact(n, bundle_dir, bundle)) != FERRY_OK)
 		goto fail;
+	if (!n->server)
+		publish_key(n);
 	svc_log_set_event_hook(event_hook, n);
 	*out = n;
 	return FERRY_OK;
@@ -724,21 +762,35 @@ static ferry_err odj_on_disk_locked(struct svc_net *n, const char *domain,
 	return err;
 }
 
-/* The server's blob (validated by core/net before it returns), kept on disk. */
+/* The sealed blob from its source, validated for this machine and domain:
+ * the server (POST /odj), or BundleDir bound by the signed bundle. */
+static ferry_err odj_sealed_locked(struct svc_net *n, const struct net_odj_request *rq,
+				   uint8_t **sealed, size_t *len)
+{
+	if (n->server)
+		return net_agent_odj_sealed(&n->a, rq, sealed, len);
+	if (!n->have_odj_sha)
+		return ferry_error_set(FERRY_ENOTFOUND, "the signed bundle names no sealed ODJ blob "
+				       "for %s (/odj_sealed)", n->a.machine);
+	return net_agent_odj_dir(&n->a, n->odj_sha, n->bundle_dir, rq->domain, sealed, len);
+}
+
+/* The blob from its source (validated before it returns), kept on disk. */
 static ferry_err odj_fetch_locked(struct svc_net *n, const char *domain, const char *ou)
 {
 	struct net_odj_request rq = { domain, ou, false };
 	wchar_t path[MAX_PATH];
 	uint8_t *sealed = NULL;
 	size_t len = 0;
-	ferry_err err = net_agent_odj_sealed(&n->a, &rq, &sealed, &len);
+	ferry_err err = odj_sealed_locked(n, &rq, &sealed, &len);
 
 	odj_path(n, path);
 	if (!err)
 		err = win_file_write_atomic(path, sealed, len);
 	if (!err)
-		svc_log("net: ODJ blob for %s obtained, validated for this PC and kept in the "
-			"server's sealed form (%lu bytes)", domain, (unsigned long)len);
+		svc_log("net: ODJ blob for %s obtained from %s, validated for this PC and kept "
+			"sealed (%lu bytes)", domain, n->server ? "the server" : "BundleDir",
+			(unsigned long)len);
 	ferry_free(sealed);
 	return err;
 }
@@ -755,7 +807,7 @@ static ferry_err odj_rehearse_locked(struct svc_net *n, const char *domain, cons
 	size_t len = 0;
 	cJSON *j = NULL;
 	char hex[65], args[200];
-	ferry_err err = net_agent_odj_sealed(&n->a, &rq, &sealed, &len);
+	ferry_err err = odj_sealed_locked(n, &rq, &sealed, &len);
 
 	if (!err)
 		err = net_agent_odj_open(&n->a, sealed, len, domain, &plain);
@@ -763,16 +815,18 @@ static ferry_err odj_rehearse_locked(struct svc_net *n, const char *domain, cons
 		err = net_sha256(h, plain->data, plain->len);
 	if (!err) {
 		ferry_hex_encode(hex, h, 32);
-		snprintf(args, sizeof(args), "dry_run=true bytes=%lu sha256=%s",
-			 (unsigned long)plain->len, hex);
+		snprintf(args, sizeof(args), "%s bytes=%lu sha256=%s",
+			 n->server ? "dry_run=true" : "source=BundleDir", (unsigned long)plain->len,
+			 hex);
 		if (n->record)
 			n->record(n->record_ctx, "odj_checked", args);
 		if (odj_text_decode(&bin, plain->data, plain->len) == FERRY_OK &&
 		    odj_decode(&p, bin->data, bin->len) == FERRY_OK &&
 		    odj_provision_to_json(&j, p) == FERRY_OK)
 			(void)write_json(n->state, "rehearsal-odj-inspect", j);
-		svc_log("net: rehearsal: the server holds a valid ODJ blob for this PC in %s; "
-			"checked read-only, nothing kept", domain);
+		svc_log("net: rehearsal: %s holds a valid ODJ blob for this PC in %s; "
+			"checked read-only, nothing kept", n->server ? "the server" : "BundleDir",
+			domain);
 	}
 	cJSON_Delete(j);
 	odj_provision_free(p);
@@ -879,14 +933,16 @@ static ferry_err l_report_event(void *ctx, const char *event, const char *reason
 const struct ferry_platform *svc_net_wrap(struct svc_net *n, const struct ferry_platform *inner,
 					  rehearse_sink_fn record, void *record_ctx)
 {
-	if (!n || !n->server)
+	if (!n || (!n->server && !n->bundle_dir[0]))
 		return inner;
 	platform_layer_init(&n->layer, inner);
 	n->layer.table.obtain_odj = l_obtain_odj;
 	n->layer.table.odj_ready = l_odj_ready;
 	n->layer.table.import_odj = l_import_odj;
-	n->layer.table.create_fallback_account = l_create_fallback;
-	n->layer.table.report_event = l_report_event;
+	if (n->server) { /* without one there is nobody to tell */
+		n->layer.table.create_fallback_account = l_create_fallback;
+		n->layer.table.report_event = l_report_event;
+	}
 	n->record = record;
 	n->record_ctx = record_ctx;
 	return &n->layer.table;

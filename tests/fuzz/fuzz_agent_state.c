@@ -7,7 +7,8 @@
  * enrolment reply (net_agent_enrolled), which must never lower the
  * anti-replay mark; protocol v2's catalog.json read back (net_agent_load_v2,
  * marks set so it is read) and an assignment's catalog_sha256 lookup
- * (net_agent_accept_v2 with no catalog held and none to fetch).
+ * (net_agent_accept_v2 with no catalog held and none to fetch), and a
+ * bundle's /odj_sealed list (net_odj_sealed_check, then a lookup).
  *
  * Input byte 0 picks the file (or the reply); the rest is its content,
  * written to a private temp folder. Nothing may crash or leak; what is loaded stays
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "net/agent_v2.h"
+#include "net/odj_dir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -82,7 +84,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	if (data[0] % 6 == 5) {
+	if (data[0] % 7 == 6) {
+		cJSON *l = cJSON_ParseWithLength((const char *)data + 1, size - 1);
+		uint8_t sha[32];
+
+		if (net_odj_sealed_check(l, "fuzz") == FERRY_OK)
+			(void)net_odj_sealed_digest(sha, l, "FIN-PC-001");
+		cJSON_Delete(l);
+		return 0;
+	}
+	if (data[0] % 7 == 5) {
 		/* an assignment from the server: only its lookup key is read before
 		 * the catalog it names is needed, and there is none */
 		if (net_agent_open(&a, dir, &ks, NULL) != FERRY_OK)
@@ -93,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (data[0] % 6 == 3) {
+	if (data[0] % 7 == 3) {
 		/* the enrolment reply: whatever it says, the mark stays */
 		if (net_agent_open(&a, dir, &ks, NULL) != FERRY_OK)
 			abort();
@@ -104,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		drop("agent.json");
 		return 0;
 	}
-	file = files[data[0] % 6];
+	file = files[data[0] % 7];
 	put(file, data + 1, size - 1);
 	if (net_agent_open(&a, dir, &ks, NULL) == FERRY_OK || file == files[0]) {
 		if (strnlen(a.id, sizeof(a.id)) == sizeof(a.id) ||
