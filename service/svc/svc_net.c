@@ -843,7 +843,13 @@ static ferry_err l_obtain_odj(void *ctx, const char *domain, const char *ou)
 	ferry_err err;
 
 	EnterCriticalSection(&n->lock);
-	if (n->rehearse)
+	if (n->rehearse && !n->server && !n->have_odj_sha) {
+		/* As before BundleDir blobs: a rehearsal simulates it; a real run
+		 * (below) stops here, before any unjoin. */
+		svc_log("net: rehearsal: the signed bundle names no BundleDir ODJ blob for %s; "
+			"simulated (a real run stops at obtain_odj)", n->a.machine);
+		err = FERRY_OK;
+	} else if (n->rehearse)
 		err = odj_rehearse_locked(n, domain, ou);
 	else if ((err = odj_on_disk_locked(n, domain, NULL)) != FERRY_OK)
 		err = odj_fetch_locked(n, domain, ou); /* idempotent: a valid one on disk is kept */
