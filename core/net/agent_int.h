@@ -36,6 +36,13 @@ ferry_err net_agent_token(struct net_agent *a, struct ferry_secret **out);
 /** Queue an event naming rc and the detail (not for plain EIO), detail kept. */
 void net_agent_note_refusal(struct net_agent *a, ferry_err rc, const char *kind);
 
+/** GET path (with If-None-Match etag, may be ""); bytes counted, refusals noted. */
+ferry_err net_agent_get(struct net_agent *a, struct net_reply *r, const char *path,
+			const struct ferry_secret *tok, const char *etag);
+
+/** A 429/503 reply: Retry-After noted, FERRY_EBUSY. */
+ferry_err net_agent_busy(struct net_agent *a, const struct net_reply *r);
+
 /** A poll's bookkeeping: failures, last_ok, the outbox flushed, agent.json saved. */
 ferry_err net_agent_poll_done(struct net_agent *a, ferry_err rc);
 

@@ -154,6 +154,29 @@ void net_agent_note_refusal(struct net_agent *a, ferry_err rc, const char *kind)
 	ferry_error_set(rc, "%s", detail);
 }
 
+ferry_err net_agent_get(struct net_agent *a, struct net_reply *r, const char *path,
+			const struct ferry_secret *tok, const char *etag)
+{
+	ferry_err rc = net_http(r, &a->cfg, "GET", path, tok, NULL, 0, etag);
+
+	if (rc) {
+		net_agent_note_refusal(a, rc, "server_refused");
+		return rc;
+	}
+	a->bytes_up += r->bytes_up;
+	a->bytes_down += r->bytes_down;
+	return FERRY_OK;
+}
+
+ferry_err net_agent_busy(struct net_agent *a, const struct net_reply *r)
+{
+	if (r->retry_after[0] &&
+	    net_retry_after_parse(&a->retry_after_s, r->retry_after, (int64_t)time(NULL)))
+		a->retry_after_s = 0;
+	return ferry_error_set(FERRY_EBUSY, "assignment: server busy (HTTP %ld, Retry-After %u s)",
+			       r->status, a->retry_after_s);
+}
+
 static ferry_err poll_reply(struct net_agent *a, struct net_reply *r, enum net_poll_result *res,
 			    struct bundle **out)
 {
@@ -163,13 +186,8 @@ static ferry_err poll_reply(struct net_agent *a, struct net_reply *r, enum net_p
 		*res = NET_POLL_UNCHANGED;
 		return FERRY_OK;
 	}
-	if (r->status == 429 || r->status == 503) {
-		if (r->retry_after[0] &&
-		    net_retry_after_parse(&a->retry_after_s, r->retry_after, (int64_t)time(NULL)))
-			a->retry_after_s = 0;
-		return ferry_error_set(FERRY_EBUSY, "assignment: server busy (HTTP %ld, "
-				       "Retry-After %u s)", r->status, a->retry_after_s);
-	}
+	if (r->status == 429 || r->status == 503)
+		return net_agent_busy(a, r);
 	if (r->status != 200)
 		return ferry_error_set(FERRY_EIO, "assignment: server answered HTTP %ld", r->status);
 	rc = net_agent_accept(a, r->body.data, r->body.len, out);
@@ -191,14 +209,8 @@ ferry_err net_agent_poll_v1(struct net_agent *a, const struct ferry_secret *tok,
 	ferry_err rc;
 
 	snprintf(path, sizeof(path), "/v1/agents/%s/assignment", a->id);
-	rc = net_http(&r, &a->cfg, "GET", path, tok, NULL, 0, a->etag);
-	if (rc) {
-		net_agent_note_refusal(a, rc, "server_refused");
-	} else {
-		a->bytes_up += r.bytes_up;
-		a->bytes_down += r.bytes_down;
+	if ((rc = net_agent_get(a, &r, path, tok, a->etag)) == FERRY_OK)
 		rc = poll_reply(a, &r, res, out);
-	}
 	net_reply_free(&r);
 	return rc;
 }

@@ -11,7 +11,6 @@
 #include <cjson/cJSON.h>
 
 #include "net/agent_int.h"
-#include "net/retry.h"
 #include "runbook/runbook.h"
 #include "util/hex.h"
 #include "util/mem.h"
@@ -259,11 +258,7 @@ static ferry_err http_catalog(void *ctx, uint8_t **buf, size_t *len)
 
 	*buf = NULL;
 	snprintf(path, sizeof(path), "/v2/agents/%s/catalog", h->a->id);
-	rc = net_http(&r, &h->a->cfg, "GET", path, h->tok, NULL, 0, NULL);
-	if (!rc) {
-		h->a->bytes_up += r.bytes_up;
-		h->a->bytes_down += r.bytes_down;
-	}
+	rc = net_agent_get(h->a, &r, path, h->tok, NULL);
 	if (!rc && r.status != 200)
 		rc = ferry_error_set(r.status == 404 ? FERRY_ENOTFOUND : FERRY_EIO,
 				     "catalog: server answered HTTP %ld", r.status);
@@ -300,13 +295,8 @@ static ferry_err v2_reply(struct net_agent *a, struct net_reply *r, struct http_
 		net_agent_note_refusal(a, rc, "downgrade_refused");
 		return rc;
 	}
-	if (r->status == 429 || r->status == 503) {
-		if (r->retry_after[0] &&
-		    net_retry_after_parse(&a->retry_after_s, r->retry_after, (int64_t)time(NULL)))
-			a->retry_after_s = 0;
-		return ferry_error_set(FERRY_EBUSY, "assignment: server busy (HTTP %ld, "
-				       "Retry-After %u s)", r->status, a->retry_after_s);
-	}
+	if (r->status == 429 || r->status == 503)
+		return net_agent_busy(a, r);
 	if (r->status == 409) {
 		rc = ferry_error_set(FERRY_EPERM, "assignment: the server refuses to sign one "
 				     "(HTTP 409: %.200s)", r->body.data ? (char *)r->body.data : "");
@@ -345,14 +335,8 @@ ferry_err net_agent_poll_any(struct net_agent *a, enum net_poll_result *res,
 		return rc;
 	h.tok = tok;
 	snprintf(path, sizeof(path), "/v2/agents/%s/assignment", a->id);
-	rc = net_http(&r, &a->cfg, "GET", path, tok, NULL, 0, a->etag_v2);
-	if (rc) {
-		net_agent_note_refusal(a, rc, "server_refused");
-	} else {
-		a->bytes_up += r.bytes_up;
-		a->bytes_down += r.bytes_down;
+	if ((rc = net_agent_get(a, &r, path, tok, a->etag_v2)) == FERRY_OK)
 		rc = v2_reply(a, &r, &h, res, out, &v1);
-	}
 	net_reply_free(&r);
 	if (!rc && v1) {
 		rc = net_agent_poll_v1(a, tok, res, out ? &b : NULL);

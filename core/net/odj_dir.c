@@ -8,19 +8,7 @@
 #include "runbook/runbook.h"
 #include "util/hex.h"
 #include "util/mem.h"
-
-/* ASCII letters without case: computer names are case-insensitive. */
-static int same_name(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++) {
-		char x = *a >= 'a' && *a <= 'z' ? (char)(*a - 'a' + 'A') : *a;
-		char y = *b >= 'a' && *b <= 'z' ? (char)(*b - 'a' + 'A') : *b;
-
-		if (x != y)
-			return 0;
-	}
-	return *a == *b;
-}
+#include "util/utf.h"
 
 ferry_err net_odj_sealed_check(const cJSON *list, const char *what)
 {
@@ -46,8 +34,8 @@ ferry_err net_odj_sealed_check(const cJSON *list, const char *what)
 			return ferry_error_set(FERRY_ECORRUPT, "%s: /odj_sealed/%zu/sha256 is not 64 "
 					       "hex digits", what, i);
 		for (const cJSON *f = list->child; f != e; f = f->next)
-			if (same_name(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "device")),
-				      dev))
+			if (ferry_ascii_ieq(cJSON_GetStringValue(
+						    cJSON_GetObjectItemCaseSensitive(f, "device")), dev))
 				return ferry_error_set(FERRY_ECORRUPT, "%s: /odj_sealed/%zu/device "
 						       "repeats %s", what, i, dev);
 	}
@@ -63,7 +51,7 @@ ferry_err net_odj_sealed_digest(uint8_t out[32], const cJSON *list, const char *
 		const char *dev = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "device"));
 		const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "sha256"));
 
-		if (dev && h && same_name(dev, device))
+		if (dev && h && ferry_ascii_ieq(dev, device))
 			return ferry_hex_decode(out, 32, &got, h, strlen(h)) || got != 32 ?
 				ferry_error_set(FERRY_ECORRUPT, "/odj_sealed: %s's sha256", device) :
 				FERRY_OK;

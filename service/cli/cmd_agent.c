@@ -31,6 +31,10 @@
 #include <string.h>
 #include <time.h>
 
+/* Core's headers before <windows.h>: sec/sid.h (through net/agent_v2.h)
+ * defines SID_REVISION as Windows does (service/win/profops_int.h). */
+#include "net/agent_v2.h"
+
 #ifdef _WIN32
 #include <windows.h>
 #endif
@@ -40,7 +44,6 @@
 #include "cli.h"
 #include "cli_keys.h"
 #include "net/agent.h"
-#include "net/agent_v2.h"
 #include "net/retry.h"
 #include "util/hex.h"
 

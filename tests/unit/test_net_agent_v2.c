@@ -13,16 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef _WIN32
-#include <direct.h>
-#define make_dir(p) _mkdir(p)
-#define remove_dir(p) _rmdir(p)
-#else
-#include <sys/stat.h>
-#include <unistd.h>
-#define make_dir(p) mkdir(p, 0700)
-#define remove_dir(p) rmdir(p)
-#endif
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
@@ -34,7 +24,8 @@
 #include "util/hex.h"
 #include "util/mem.h"
 
-#define SAMPLES FERRY_TEST_DATA "/../../resources/samples/"
+#include "net_fixtures.h"
+
 #define AGENT "c29b2c89a777be0f"
 #define OU "OU=Workstations,OU=Migrated,DC=target,DC=example"
 
@@ -69,20 +60,6 @@ static ferry_err serve_catalog(void *ctx, uint8_t **buf, size_t *len)
 	memcpy(*buf, s->env, s->len);
 	*len = s->len;
 	return FERRY_OK;
-}
-
-static cJSON *sample(const char *name)
-{
-	char path[512], *text = NULL;
-	size_t len = 0;
-	cJSON *j;
-
-	snprintf(path, sizeof(path), SAMPLES "%s", name);
-	assert_int_equal(rb_read_file(&text, &len, path, 1u << 20), FERRY_OK);
-	j = cJSON_ParseWithLength(text, len);
-	ferry_free(text);
-	assert_non_null(j);
-	return j;
 }
 
 /* A catalog at `seq` (signed by the admin), valid until 2099. */
@@ -257,21 +234,23 @@ static void test_net_agent_v2__accepted_pair_is_persisted_and_loads_back(void **
 	ferry_free(next);
 }
 
-static void test_net_agent_v2__assignment_for_another_agent_is_refused(void **state)
+/* Catalog 5 served and one assignment at sequence 9 with these members:
+ * refused with `want`, the detail naming `why`, and nothing kept. */
+static void expect_refused(const char *agent, const char *runbook2, const char *not_after,
+			   ferry_err want, const char *why)
 {
 	struct net_agent a;
 	size_t cl = 0, al = 0;
 	char hex[65], *cat = catalog_env(5, &cl), *asg;
 	struct served s = { cat, 0, 0 };
 
-	(void)state;
 	s.len = cl;
 	catalog_hex(hex, cat, cl);
-	asg = assignment_env(9, "0123456789abcdef", hex, "migration", "2098-01-01T00:00:00Z", &al);
+	asg = assignment_env(9, agent, hex, runbook2, not_after, &al);
 	open_enrolled(&a);
 	assert_int_equal(net_agent_accept_v2(&a, (uint8_t *)asg, al, serve_catalog, &s, NULL),
-			 FERRY_EMISMATCH);
-	assert_non_null(strstr(ferry_error_detail(), "another agent"));
+			 want);
+	assert_non_null(strstr(ferry_error_detail(), why));
 	/* nothing of the refused pair is kept, the catalog included */
 	assert_int_equal(a.cat_mark.sequence, 0);
 	assert_int_equal(a.asg_mark.sequence, 0);
@@ -280,109 +259,99 @@ static void test_net_agent_v2__assignment_for_another_agent_is_refused(void **st
 	ferry_free(asg);
 }
 
+static void test_net_agent_v2__assignment_for_another_agent_is_refused(void **state)
+{
+	(void)state;
+	expect_refused("0123456789abcdef", "migration", "2098-01-01T00:00:00Z", FERRY_EMISMATCH,
+		       "another agent");
+}
+
+/* Catalogs 5 and 6, and assignments 9 and 10 made against the ones named. */
+struct two_catalogs {
+	char *c5, *c6, *a9, *a10;
+	size_t c5l, c6l, a9l, a10l;
+};
+
+static void two_catalogs(struct two_catalogs *t, unsigned a9_cat, unsigned a10_cat)
+{
+	char h5[65], h6[65];
+
+	t->c5 = catalog_env(5, &t->c5l);
+	t->c6 = catalog_env(6, &t->c6l);
+	catalog_hex(h5, t->c5, t->c5l);
+	catalog_hex(h6, t->c6, t->c6l);
+	t->a9 = good_assignment(9, a9_cat == 5 ? h5 : h6, &t->a9l);
+	t->a10 = good_assignment(10, a10_cat == 5 ? h5 : h6, &t->a10l);
+}
+
+static void two_catalogs_free(struct two_catalogs *t)
+{
+	ferry_free(t->c5);
+	ferry_free(t->c6);
+	ferry_free(t->a9);
+	ferry_free(t->a10);
+}
+
 static void test_net_agent_v2__new_catalog_named_is_fetched_and_checked(void **state)
 {
 	struct net_agent a;
-	size_t c5l = 0, c6l = 0, a9l = 0, a10l = 0;
-	char h5[65], h6[65], *c5 = catalog_env(5, &c5l), *c6 = catalog_env(6, &c6l), *a9, *a10;
-	struct served s = { c5, 0, 0 };
+	struct two_catalogs t;
+	struct served s;
 
 	(void)state;
-	s.len = c5l;
-	catalog_hex(h5, c5, c5l);
-	catalog_hex(h6, c6, c6l);
-	a9 = good_assignment(9, h5, &a9l);
-	a10 = good_assignment(10, h6, &a10l);
+	two_catalogs(&t, 5, 6);
+	s = (struct served){ t.c5, t.c5l, 0 };
 	open_enrolled(&a);
-	assert_int_equal(net_agent_accept_v2(&a, (uint8_t *)a9, a9l, serve_catalog, &s, NULL),
+	assert_int_equal(net_agent_accept_v2(&a, (uint8_t *)t.a9, t.a9l, serve_catalog, &s, NULL),
 			 FERRY_OK);
 	/* the assignment names catalog 6; the server still serves 5: refused */
-	assert_int_equal(net_agent_accept_v2(&a, (uint8_t *)a10, a10l, serve_catalog, &s, NULL),
-			 FERRY_EMISMATCH);
+	assert_int_equal(net_agent_accept_v2(&a, (uint8_t *)t.a10, t.a10l, serve_catalog, &s,
+					     NULL), FERRY_EMISMATCH);
 	assert_int_equal(s.calls, 2);
 	assert_non_null(strstr(ferry_error_detail(), "not the one its assignment names"));
 	assert_int_equal(a.asg_mark.sequence, 9);
 	/* the server serves 6 now: fetched, accepted with the assignment */
-	s.env = c6;
-	s.len = c6l;
-	assert_int_equal(net_agent_accept_v2(&a, (uint8_t *)a10, a10l, serve_catalog, &s, NULL),
-			 FERRY_OK);
+	s = (struct served){ t.c6, t.c6l, s.calls };
+	assert_int_equal(net_agent_accept_v2(&a, (uint8_t *)t.a10, t.a10l, serve_catalog, &s,
+					     NULL), FERRY_OK);
 	assert_int_equal(s.calls, 3);
 	assert_int_equal(a.cat_mark.sequence, 6);
 	assert_int_equal(a.asg_mark.sequence, 10);
-	ferry_free(c5);
-	ferry_free(c6);
-	ferry_free(a9);
-	ferry_free(a10);
+	two_catalogs_free(&t);
 }
 
 static void test_net_agent_v2__lowered_catalog_is_refused(void **state)
 {
 	struct net_agent a;
-	size_t c5l = 0, c6l = 0, a9l = 0, a10l = 0;
-	char h5[65], h6[65], *c5 = catalog_env(5, &c5l), *c6 = catalog_env(6, &c6l), *a9, *a10;
-	struct served s = { c6, 0, 0 };
+	struct two_catalogs t;
+	struct served s;
 
 	(void)state;
-	s.len = c6l;
-	catalog_hex(h5, c5, c5l);
-	catalog_hex(h6, c6, c6l);
-	a9 = good_assignment(9, h6, &a9l);
-	a10 = good_assignment(10, h5, &a10l);
+	two_catalogs(&t, 6, 5);
+	s = (struct served){ t.c6, t.c6l, 0 };
 	open_enrolled(&a);
-	assert_int_equal(net_agent_accept_v2(&a, (uint8_t *)a9, a9l, serve_catalog, &s, NULL),
+	assert_int_equal(net_agent_accept_v2(&a, (uint8_t *)t.a9, t.a9l, serve_catalog, &s, NULL),
 			 FERRY_OK);
 	/* a newer assignment made against the older catalog 5: the catalog goes back */
-	s.env = c5;
-	s.len = c5l;
-	assert_int_equal(net_agent_accept_v2(&a, (uint8_t *)a10, a10l, serve_catalog, &s, NULL),
-			 FERRY_EMISMATCH);
+	s = (struct served){ t.c5, t.c5l, 0 };
+	assert_int_equal(net_agent_accept_v2(&a, (uint8_t *)t.a10, t.a10l, serve_catalog, &s,
+					     NULL), FERRY_EMISMATCH);
 	assert_int_equal(strncmp(ferry_error_detail(), "catalog", 7), 0);
 	assert_int_equal(a.cat_mark.sequence, 6);
-	ferry_free(c5);
-	ferry_free(c6);
-	ferry_free(a9);
-	ferry_free(a10);
+	two_catalogs_free(&t);
 }
 
 static void test_net_agent_v2__runbook_not_in_catalog_is_refused(void **state)
 {
-	struct net_agent a;
-	size_t cl = 0, al = 0;
-	char hex[65], *cat = catalog_env(5, &cl), *asg;
-	struct served s = { cat, 0, 0 };
-
 	(void)state;
-	s.len = cl;
-	catalog_hex(hex, cat, cl);
-	asg = assignment_env(9, AGENT, hex, "wipe-the-disk", "2098-01-01T00:00:00Z", &al);
-	open_enrolled(&a);
-	assert_int_not_equal(net_agent_accept_v2(&a, (uint8_t *)asg, al, serve_catalog, &s, NULL),
-			     FERRY_OK);
-	assert_non_null(strstr(ferry_error_detail(), "wipe-the-disk"));
-	assert_int_equal(a.asg_mark.sequence, 0);
-	ferry_free(cat);
-	ferry_free(asg);
+	expect_refused(AGENT, "wipe-the-disk", "2098-01-01T00:00:00Z", FERRY_EMISMATCH,
+		       "wipe-the-disk");
 }
 
 static void test_net_agent_v2__expired_assignment_is_refused(void **state)
 {
-	struct net_agent a;
-	size_t cl = 0, al = 0;
-	char hex[65], *cat = catalog_env(5, &cl), *asg;
-	struct served s = { cat, 0, 0 };
-
 	(void)state;
-	s.len = cl;
-	catalog_hex(hex, cat, cl);
-	asg = assignment_env(9, AGENT, hex, "migration", "2026-01-01T00:00:00Z", &al);
-	open_enrolled(&a);
-	assert_int_equal(net_agent_accept_v2(&a, (uint8_t *)asg, al, serve_catalog, &s, NULL),
-			 FERRY_EMISMATCH);
-	assert_non_null(strstr(ferry_error_detail(), "expired"));
-	assert_int_equal(a.asg_mark.sequence, 0);
-	ferry_free(cat);
-	ferry_free(asg);
+	expect_refused(AGENT, "migration", "2026-01-01T00:00:00Z", FERRY_EMISMATCH, "expired");
 }
 
 static void test_net_agent_v2__lowered_assignment_is_refused(void **state)

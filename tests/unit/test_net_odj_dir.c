@@ -13,16 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef _WIN32
-#include <direct.h>
-#define make_dir(p) _mkdir(p)
-#define remove_dir(p) _rmdir(p)
-#else
-#include <sys/stat.h>
-#include <unistd.h>
-#define make_dir(p) mkdir(p, 0700)
-#define remove_dir(p) rmdir(p)
-#endif
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
@@ -33,6 +23,8 @@
 #include "runbook/runbook.h"
 #include "util/hex.h"
 #include "util/mem.h"
+
+#include "net_fixtures.h"
 
 #define BLOB FERRY_TEST_DATA "/odj/samba-ferrypc01.odj"
 
@@ -157,35 +149,33 @@ static void test_net_odj_dir__blob_the_bundle_does_not_name_is_refused(void **st
 	assert_null(sealed);
 }
 
-static void test_net_odj_dir__blob_for_another_machine_is_refused(void **state)
+/* A blob bound by its digest, sealed to this agent for `aad`, dropped as
+ * <file>.sealed; refused for an agent named `machine` joining `domain`. */
+static void expect_blob_refused(const char *file, const char *aad, const char *machine,
+				const char *domain)
 {
 	struct net_agent a;
 	uint8_t pub[32], sha[32], *sealed = NULL;
 	size_t len = 0;
 
-	(void)state;
 	agent_pub(pub);
-	/* FERRYPC01's blob, sealed for and named as FERRYPC02, and signed for it */
-	drop_sealed("FERRYPC02", pub, "FERRYPC02", sha);
-	open_agent(&a, "FERRYPC02");
-	assert_int_not_equal(net_agent_odj_dir(&a, sha, dir, "ferry.test", &sealed, &len),
-			     FERRY_OK);
+	drop_sealed(file, pub, aad, sha);
+	open_agent(&a, machine);
+	assert_int_not_equal(net_agent_odj_dir(&a, sha, dir, domain, &sealed, &len), FERRY_OK);
 	assert_null(sealed);
+}
+
+static void test_net_odj_dir__blob_for_another_machine_is_refused(void **state)
+{
+	(void)state;
+	/* FERRYPC01's blob, sealed for and named as FERRYPC02, and signed for it */
+	expect_blob_refused("FERRYPC02", "FERRYPC02", "FERRYPC02", "ferry.test");
 }
 
 static void test_net_odj_dir__blob_for_another_domain_is_refused(void **state)
 {
-	struct net_agent a;
-	uint8_t pub[32], sha[32], *sealed = NULL;
-	size_t len = 0;
-
 	(void)state;
-	agent_pub(pub);
-	drop_sealed("FERRYPC01", pub, "FERRYPC01", sha);
-	open_agent(&a, "FERRYPC01");
-	assert_int_not_equal(net_agent_odj_dir(&a, sha, dir, "target.example", &sealed, &len),
-			     FERRY_OK);
-	assert_null(sealed);
+	expect_blob_refused("FERRYPC01", "FERRYPC01", "FERRYPC01", "target.example");
 }
 
 static void test_net_odj_dir__blob_sealed_to_another_key_or_name_is_refused(void **state)
