@@ -6,6 +6,7 @@
 #ifndef FERRY_TEST_NET_FIXTURES_H
 #define FERRY_TEST_NET_FIXTURES_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
@@ -39,6 +40,19 @@ static inline cJSON *sample(const char *name)
 	ferry_free(text);
 	assert_non_null(j);
 	return j;
+}
+
+/* Whether <dir>/<name> can be opened. */
+static inline bool file_in(const char *dir, const char *name)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (!(f = fopen(path, "rb")))
+		return false;
+	fclose(f);
+	return true;
 }
 
 #endif

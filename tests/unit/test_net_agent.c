@@ -79,14 +79,7 @@ static const struct net_keystore mem_ks = { mem_load, mem_save, NULL };
 
 static bool exists(const char *name)
 {
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (!(f = fopen(path, "rb")))
-		return false;
-	fclose(f);
-	return true;
+	return file_in(dir, name);
 }
 
 static int setup(void **state)

@@ -144,14 +144,7 @@ static char *good_assignment(unsigned seq, const char *cat_hex, size_t *len)
 
 static bool exists(const char *name)
 {
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (!(f = fopen(path, "rb")))
-		return false;
-	fclose(f);
-	return true;
+	return file_in(dir, name);
 }
 
 static void open_enrolled(struct net_agent *a)
