@@ -178,19 +178,14 @@ static bool expected_account(struct svc_agent *a, const struct runbook *rb,
 	return true;
 }
 
-static void refresh_experience(struct svc_agent *a)
+/* (L) The experience now, its texts rendered for target_user. */
+static ferry_err build_experience(struct svc_agent *a, const struct runbook *rb,
+				  const char *target_user, struct ipc_experience *x)
 {
-	const struct runbook *rb = agent_plan_find(&a->plan, a->decision.runbook);
 	struct ux_vars v = { 0 };
 	struct ux_experience_input in = { 0 };
-	static const struct ipc_experience empty;
-	struct ipc_experience x;
-	struct cache_account acct;
-	char shown[IPC_NAME_MAX + 1];
-	uint64_t g;
 
-	expected_account(a, rb, &acct, shown, sizeof(shown));
-	v.target_user = a->state.creds_user[0] ? a->state.creds_user : shown;
+	v.target_user = target_user;
 	v.target_domain = rb ? rb->device_state.domain : NULL;
 	v.device_name = a->device;
 	in.decision = &a->decision;
@@ -198,7 +193,21 @@ static void refresh_experience(struct svc_agent *a)
 	in.vars = &v;
 	agent_engine_progress(a->engine, a->state.running, &in);
 	in.now = agent_clock_now(a->clock);
-	if (ux_experience_build(&x, &in) != FERRY_OK) {
+	return ux_experience_build(x, &in);
+}
+
+static void refresh_experience(struct svc_agent *a)
+{
+	const struct runbook *rb = agent_plan_find(&a->plan, a->decision.runbook);
+	static const struct ipc_experience empty;
+	struct ipc_experience x;
+	struct cache_account acct;
+	char shown[IPC_NAME_MAX + 1];
+	uint64_t g;
+
+	expected_account(a, rb, &acct, shown, sizeof(shown));
+	if (build_experience(a, rb, a->state.creds_user[0] ? a->state.creds_user : shown, &x) !=
+	    FERRY_OK) {
 		svc_log("experience: %s", ferry_error_detail());
 		x = empty;
 		x.screen = IPC_SCREEN_FAILED;
@@ -327,6 +336,17 @@ void svc_agent_prefill(struct svc_agent *a, const struct ipc_caller *caller,
 	agent_map_prefill(x->target_user, sizeof(x->target_user), &a->map, a->plan.map,
 			  caller->cls == IPC_CALLER_SYSTEM ? NULL : caller->sid,
 			  caller->cls == IPC_CALLER_INTERACTIVE_USER || caller->cls == IPC_CALLER_SYSTEM);
+	/* {target_user} in the texts names this caller's own account, not the
+	 * device's last one (issue 17 §2). */
+	if (x->target_user[0] && strcmp(x->target_user, a->exp.target_user)) {
+		struct ipc_experience y;
+
+		if (build_experience(a, agent_plan_find(&a->plan, a->decision.runbook),
+				     x->target_user, &y) == FERRY_OK && y.screen == x->screen) {
+			memcpy(x->title, y.title, sizeof(x->title));
+			memcpy(x->body, y.body, sizeof(x->body));
+		}
+	}
 	LeaveCriticalSection(&a->lock);
 }
 

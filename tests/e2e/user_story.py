@@ -281,6 +281,7 @@ def story_on(fx, work, wine, machine, blob, out_dir):
             said["start"] = wine.client("ferry-notify.exe", "--pipe", PIPE, "--answer", "start",
                                         "--once")
         elif experience == "migration_complete" and wine.env.get("FERRY_WINE_DISPLAY"):
+            said["texts"] = wine.client("story_pipe.exe", PIPE, "experience")
             say("Step 6: ferry-notify.exe presses \"OK\" on \"migration complete\"")
             said["ack"] = wine.client("ferry-notify.exe", "--pipe", PIPE, "--answer", "ok",
                                       "--once")
@@ -348,6 +349,7 @@ def story_on(fx, work, wine, machine, blob, out_dir):
             missing.append(op)
     check(not missing, "ops in order %s (missing/out of order: %s)" % (order, missing))
     two_user_ops(recs, out, fx)
+    two_user_texts(said.get("texts"))
     check_v2(state, out + err)
 
     check(ops.count("unjoin_domain") == 1 and "odj_checked" in ops and
@@ -448,6 +450,15 @@ def two_user_pipe(wine, said):
     said["other"] = wine.client("story_pipe.exe", PIPE, "cache", "asmith", "TARGET")
     check("ok=0 code=denied" in said["other"].stdout,
           "the session's user may not cache another user's target account (TARGET\\asmith)")
+
+
+def two_user_texts(texts):
+    """{target_user} in a text is the caller's own account: asmith cached last,
+    and jdoe's session still reads its own name on "migration complete"."""
+    body = texts.stdout if texts else ""
+    print(body.strip())
+    check("body=Welcome, TARGET\\jdoe." in body and "asmith" not in body,
+          "step 6: the text the session's user reads names its own account, TARGET\\jdoe")
 
 
 def two_user_ops(recs, out, fx):
