@@ -359,7 +359,7 @@ static void publish_key(struct svc_net *n)
 		svc_log("net: this PC's sealing key: %s", ferry_error_detail());
 		return;
 	}
-	swprintf(path, MAX_PATH, L"%ls\agent.pub", n->dir);
+	swprintf(path, MAX_PATH, L"%ls\\agent.pub", n->dir);
 	if (win_file_write_atomic(path, b64, strlen(b64)) != FERRY_OK)
 		svc_log("net: %ls not written: %s", path, ferry_error_detail());
 	svc_log("net: this PC's ODJ sealing key (seal its BundleDir blob to it: "
