@@ -8,6 +8,9 @@
  *  - Signed only (issue 15, finding 6): the same BundleDir with the batch
  *    and runbooks as plain files and no bundle.json is refused, with a log
  *    line naming the file and why, and nothing of it runs.
+ *  - The ODJ blob from BundleDir (issue 17 §4, net/odj_dir.h): the PC's
+ *    sealing key published, the blob the signed bundle binds checked
+ *    before the unjoin, another one dropped in its place refused.
  *  - The ferrycp.dll hints (win/hints.h) are written and cleared as
  *    docs/credprov.md says; a fallback name that could point elsewhere is
  *    refused. The ops that call them need a real Windows (NetUserAdd), so
