@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <openssl/rand.h>
 
+#include "net/odj_dir.h"
 #include "net/retry.h"
 #include "net/signed.h"
 #include "runbook/runbook.h"
@@ -41,6 +42,31 @@ static ferry_err get_whole(const cJSON *o, const char *where, const char *k, dou
 		return ferry_error_set(FERRY_ECORRUPT, "%s: /%s is not a whole number from 0 to %.0f",
 				       where, k, max);
 	return FERRY_OK;
+}
+
+/* A mark (sequence, hex digest) of agent.json; absent = none. */
+static ferry_err get_mark(const cJSON *j, const char *where, const char *seq_key,
+			  const char *digest_key, uint64_t *seq, uint8_t digest[32])
+{
+	char hex[65];
+	size_t got = 0;
+	ferry_err rc = get_whole(j, where, seq_key, 9007199254740991.0, seq);
+
+	copy_str(hex, sizeof(hex), j, digest_key);
+	if (!rc && *seq && (ferry_hex_decode(digest, 32, &got, hex, strlen(hex)) || got != 32))
+		rc = ferry_error_set(FERRY_ECORRUPT, "%s: /%s is not 32 bytes of hex", where,
+				     digest_key);
+	return rc;
+}
+
+static bool put_mark(cJSON *j, const char *seq_key, const char *digest_key, uint64_t seq,
+		     const uint8_t digest[32])
+{
+	char hex[65];
+
+	ferry_hex_encode(hex, digest, 32);
+	return cJSON_AddNumberToObject(j, seq_key, (double)seq) &&
+	       cJSON_AddStringToObject(j, digest_key, hex);
 }
 
 ferry_err net_random_hex(char *out, size_t n)
@@ -113,8 +139,8 @@ void net_agent_bind(struct net_agent *a)
 ferry_err net_agent_open(struct net_agent *a, const char *dir, const struct net_keystore *ks,
 			 const uint8_t signing_pub[SIG_ED25519_PUBLIC_LEN])
 {
-	char path[NET_PATH_MAX + 32], *text = NULL, hex[65];
-	size_t len = 0, got = 0;
+	char path[NET_PATH_MAX + 32], *text = NULL;
+	size_t len = 0;
 	uint64_t num = 0;
 	cJSON *j = NULL;
 	ferry_err rc;
@@ -147,11 +173,14 @@ ferry_err net_agent_open(struct net_agent *a, const char *dir, const struct net_
 	copy_str(a->pin, sizeof(a->pin), j, "pin");
 	copy_str(a->ca_file, sizeof(a->ca_file), j, "ca_file");
 	copy_str(a->etag, sizeof(a->etag), j, "etag");
-	copy_str(hex, sizeof(hex), j, "digest");
-	rc = get_whole(j, path, "sequence", 9007199254740991.0, &a->mark.sequence);
-	if (!rc && a->mark.sequence && (ferry_hex_decode(a->mark.digest, sizeof(a->mark.digest), &got,
-							 hex, strlen(hex)) || got != 32))
-		rc = ferry_error_set(FERRY_ECORRUPT, "%s: /digest is not 32 bytes of hex", path);
+	copy_str(a->etag_v2, sizeof(a->etag_v2), j, "etag_v2");
+	rc = get_mark(j, path, "sequence", "digest", &a->mark.sequence, a->mark.digest);
+	if (!rc)
+		rc = get_mark(j, path, "catalog_sequence", "catalog_digest", &a->cat_mark.sequence,
+			      a->cat_mark.digest);
+	if (!rc)
+		rc = get_mark(j, path, "assignment_sequence", "assignment_digest",
+			      &a->asg_mark.sequence, a->asg_mark.digest);
 	if (!rc)
 		rc = get_whole(j, path, "poll_interval_s", UINT32_MAX, &num);
 	a->poll_s = (uint32_t)num;
@@ -171,10 +200,9 @@ ferry_err net_agent_open(struct net_agent *a, const char *dir, const struct net_
 ferry_err net_agent_save(struct net_agent *a)
 {
 	cJSON *j = cJSON_CreateObject();
-	char hex[65], *text = NULL;
+	char *text = NULL;
 	ferry_err rc = FERRY_OK;
 
-	ferry_hex_encode(hex, a->mark.digest, sizeof(a->mark.digest));
 	if (!j || !cJSON_AddStringToObject(j, "id", a->id) ||
 	    !cJSON_AddStringToObject(j, "machine", a->machine) ||
 	    !cJSON_AddStringToObject(j, "domain", a->domain) ||
@@ -182,8 +210,12 @@ ferry_err net_agent_save(struct net_agent *a)
 	    !cJSON_AddStringToObject(j, "pin", a->pin) ||
 	    !cJSON_AddStringToObject(j, "ca_file", a->ca_file) ||
 	    !cJSON_AddStringToObject(j, "etag", a->etag) ||
-	    !cJSON_AddNumberToObject(j, "sequence", (double)a->mark.sequence) ||
-	    !cJSON_AddStringToObject(j, "digest", hex) ||
+	    !cJSON_AddStringToObject(j, "etag_v2", a->etag_v2) ||
+	    !put_mark(j, "sequence", "digest", a->mark.sequence, a->mark.digest) ||
+	    !put_mark(j, "catalog_sequence", "catalog_digest", a->cat_mark.sequence,
+		      a->cat_mark.digest) ||
+	    !put_mark(j, "assignment_sequence", "assignment_digest", a->asg_mark.sequence,
+		      a->asg_mark.digest) ||
 	    !cJSON_AddNumberToObject(j, "poll_interval_s", a->poll_s) ||
 	    !cJSON_AddNumberToObject(j, "failures", a->failures) ||
 	    !cJSON_AddNumberToObject(j, "last_ok", (double)a->last_ok) ||
@@ -212,6 +244,15 @@ static ferry_err agent_key(struct net_agent *a, struct ferry_secret **priv, uint
 		rc = ferry_error_set(FERRY_ECORRUPT, "agent.key: not %u bytes", SEAL_KEY_LEN);
 	if (!rc)
 		rc = seal_public_from_private(pub, (*priv)->data);
+	return rc;
+}
+
+ferry_err net_agent_public_key(struct net_agent *a, uint8_t pub[SEAL_KEY_LEN])
+{
+	struct ferry_secret *priv = NULL;
+	ferry_err rc = agent_key(a, &priv, pub);
+
+	ferry_secret_free(priv);
 	return rc;
 }
 
@@ -281,9 +322,11 @@ ferry_err net_agent_enrolled(struct net_agent *a, const uint8_t *body, size_t le
 		ferry_wipe(tok->valuestring, strlen(tok->valuestring));
 	cJSON_Delete(j);
 	if (!rc) {
-		/* The anti-replay mark stays: a re-enrolled agent still refuses
-		 * every bundle older than the last one it accepted. */
+		/* The anti-replay marks stay: a re-enrolled agent still refuses
+		 * every bundle, catalog or assignment older than the last one it
+		 * accepted, and stays on v2 once it accepted a catalog. */
 		a->etag[0] = '\0';
+		a->etag_v2[0] = '\0';
 		a->last_ok = (int64_t)time(NULL);
 		rc = net_agent_save(a);
 	}

@@ -9,6 +9,8 @@
  *                 ETag, poll interval, failure count. No secrets.
  *   bundle.json   the last accepted bundle envelope, written only after it
  *                 verified, was fresh and its documents parsed.
+ *   catalog.json, assignment.json  the same for protocol v2 (agent_v2.h);
+ *                 their marks and ETag are in agent.json too.
  *   outbox.jsonl  events not yet acknowledged by the server.
  * Secrets (the X25519 private key "agent.key", the bearer token
  * "agent.token") go through a key store: the seam below. Natively the CLI
@@ -25,6 +27,7 @@
 #include "net/bundle.h"
 #include "net/client.h"
 #include "net/seal.h"
+#include "net/signed.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -53,6 +56,11 @@ struct net_agent {
 	char ca_file[NET_PATH_MAX];
 	struct bundle_mark mark;
 	char etag[NET_ETAG_MAX];
+	/* Protocol v2 (net/agent_v2.h): the last catalog and assignment
+	 * accepted, never lowered. A catalog mark (sequence > 0) also means
+	 * v1 bundles are refused from then on. */
+	struct signed_mark cat_mark, asg_mark;
+	char etag_v2[NET_ETAG_MAX];
 	uint32_t poll_s;
 	unsigned failures;
 	int64_t last_ok;
@@ -152,6 +160,9 @@ struct net_bundle_documents {
  */
 ferry_err net_bundle_documents_parse(struct net_bundle_documents **out, const struct bundle *b);
 void net_bundle_documents_free(struct net_bundle_documents *d);
+/** The same from a payload's /batch and /runbooks (a bundle's, or one made
+ *  from a v2 pair: net/agent_v2.h). */
+ferry_err net_documents_parse(struct net_bundle_documents **out, const cJSON *payload);
 /** FERRY_OK when net_bundle_documents_parse would succeed. */
 ferry_err net_bundle_documents_check(const struct bundle *b);
 

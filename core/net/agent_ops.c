@@ -46,7 +46,12 @@ void net_bundle_documents_free(struct net_bundle_documents *d)
 
 ferry_err net_bundle_documents_parse(struct net_bundle_documents **out, const struct bundle *b)
 {
-	const cJSON *rbs = cJSON_GetObjectItemCaseSensitive(b->payload, "runbooks");
+	return net_documents_parse(out, b->payload);
+}
+
+ferry_err net_documents_parse(struct net_bundle_documents **out, const cJSON *payload)
+{
+	const cJSON *rbs = cJSON_GetObjectItemCaseSensitive(payload, "runbooks");
 	const char *files[NET_BUNDLE_RUNBOOKS_MAX];
 	struct net_bundle_documents *d;
 	struct rb_issues iss = { 0 };
@@ -59,7 +64,7 @@ ferry_err net_bundle_documents_parse(struct net_bundle_documents **out, const st
 		ferry_free(d);
 		return ferry_error_set(FERRY_ENOMEM, "bundle documents: out of memory");
 	}
-	rc = doc_text(&text, cJSON_GetObjectItemCaseSensitive(b->payload, "batch"));
+	rc = doc_text(&text, cJSON_GetObjectItemCaseSensitive(payload, "batch"));
 	if (!rc && batch_parse(&d->batch, &iss, "batch", text, strlen(text), NULL, false))
 		rc = first_issue(&iss, "/batch");
 	for (const cJSON *r = rbs ? rbs->child : NULL; !rc && r; r = r->next) {
@@ -111,6 +116,9 @@ ferry_err net_agent_load_bundle(struct net_agent *a, struct bundle **out)
 	snprintf(path, sizeof(path), "%s/bundle.json", a->dir);
 	if (!a->mark.sequence)
 		return ferry_error_set(FERRY_ENOTFOUND, "no accepted bundle yet");
+	if (a->cat_mark.sequence) /* net/agent_v2.h, invariant 2 */
+		return ferry_error_set(FERRY_EMISMATCH, "%s: not used, this agent accepted a v2 "
+				       "catalog and never falls back to v1 bundles", path);
 	if ((rc = rb_read_file(&text, &len, path, BUNDLE_MAX)) != FERRY_OK)
 		return rc;
 	/* The copy on disk is trusted no more than one from the server. */
@@ -212,7 +220,7 @@ ferry_err net_agent_odj_open(struct net_agent *a, const uint8_t *sealed, size_t 
 	if (!rc && priv->len != SEAL_KEY_LEN)
 		rc = ferry_error_set(FERRY_ECORRUPT, "agent.key: not %u bytes", SEAL_KEY_LEN);
 	if (!rc)
-		rc = seal_open(&text, priv->data, a->id, sealed, len);
+		rc = seal_open(&text, priv->data, net_agent_identity(a), sealed, len);
 	if (!rc)
 		rc = odj_text_decode(&bin, text->data, text->len);
 	if (!rc)

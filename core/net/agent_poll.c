@@ -3,6 +3,7 @@
  * and the event outbox (see agent.h).
  */
 #include "net/agent.h"
+#include "net/agent_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,8 +18,6 @@
 #define OUTBOX_LINE_MAX 2048u
 #define ASSIGN_PATH_MAX (NET_AGENT_ID_MAX + 64u)
 
-/* In agent_ops.c: parse the batch and runbooks the payload carries. */
-
 static ferry_err token(struct net_agent *a, struct ferry_secret **out)
 {
 	if (!a->id[0])
@@ -26,25 +25,32 @@ static ferry_err token(struct net_agent *a, struct ferry_secret **out)
 	return a->ks->load(a->ks->ctx, "agent.token", out);
 }
 
+ferry_err net_agent_token(struct net_agent *a, struct ferry_secret **out)
+{
+	return token(a, out);
+}
+
 const char *net_agent_identity(const struct net_agent *a)
 {
 	return a->id[0] ? a->id : a->machine;
 }
 
-/*
- * bundle.json replaced so that a failure at any point leaves the bundle
- * accepted before in place: the new bytes go to a temporary file, the old
- * copy is renamed aside (rename() does not replace a file on Windows), the
- * new one renamed in; agent.json's mark is written last, and when it fails
- * the old copy is renamed back. *aside tells the caller to remove prev.
- */
-static ferry_err swap_in(const char *path, const char *tmp, const char *prev,
-			 const uint8_t *buf, size_t len, bool *aside)
+ferry_err net_swap_begin(struct net_swap *s, const char *dir, const char *name,
+			 const uint8_t *buf, size_t len)
 {
-	FILE *f = fopen(tmp, "wb");
-	ferry_err rc = FERRY_OK;
+	char tmp[NET_PATH_MAX + 80], rnd[33];
+	ferry_err rc;
+	FILE *f;
 
-	*aside = false;
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "%s/%s", dir, name);
+	snprintf(s->prev, sizeof(s->prev), "%s.prev", s->path);
+	/* 128 random bits in the temporary name, as net_agent_write_file:
+	 * nobody can have planted this file, or a link there, beforehand. */
+	if ((rc = net_random_hex(rnd, 16)))
+		return rc;
+	snprintf(tmp, sizeof(tmp), "%s.%s.tmp", s->path, rnd);
+	f = fopen(tmp, "wb");
 	if (!f || fwrite(buf, 1, len, f) != len || fflush(f))
 		rc = ferry_error_set(FERRY_EIO, "%s: cannot write", tmp);
 	if (f && fclose(f) && !rc)
@@ -53,39 +59,58 @@ static ferry_err swap_in(const char *path, const char *tmp, const char *prev,
 		remove(tmp);
 		return rc;
 	}
-	remove(prev);
-	*aside = rename(path, prev) == 0;
-	if (rename(tmp, path)) {
+	remove(s->prev);
+	s->aside = rename(s->path, s->prev) == 0;
+	if (rename(tmp, s->path)) {
 		remove(tmp);
-		if (*aside)
-			(void)rename(prev, path);
-		*aside = false;
-		return ferry_error_set(FERRY_EIO, "%s: rename failed; the bundle accepted before "
-				       "stays in force", path);
+		net_swap_undo(s);
+		return ferry_error_set(FERRY_EIO, "%s: rename failed; the copy accepted before "
+				       "stays in force", s->path);
 	}
+	s->in = true;
 	return FERRY_OK;
 }
 
+void net_swap_commit(struct net_swap *s)
+{
+	if (s->aside)
+		remove(s->prev);
+	s->aside = s->in = false;
+}
+
+void net_swap_undo(struct net_swap *s)
+{
+	if (s->in)
+		remove(s->path);
+	if (s->aside)
+		(void)rename(s->prev, s->path);
+	s->aside = s->in = false;
+}
+
+/*
+ * bundle.json replaced through net_swap (a failure at any point leaves the
+ * bundle accepted before in place); agent.json's mark is written last, and
+ * when it fails the old copy is renamed back.
+ */
 ferry_err net_agent_accept(struct net_agent *a, const uint8_t *buf, size_t len,
 			   struct bundle **out)
 {
-	char path[NET_PATH_MAX + 32], tmp[NET_PATH_MAX + 80], prev[NET_PATH_MAX + 40], rnd[33];
 	struct bundle_mark before = a->mark;
 	uint32_t poll_before = a->poll_s;
 	struct bundle *b = NULL;
-	bool aside = false;
-	ferry_err rc;
+	struct net_swap sw = { 0 };
+	ferry_err rc = FERRY_OK;
 
 	if (out)
 		*out = NULL;
-	snprintf(path, sizeof(path), "%s/bundle.json", a->dir);
-	snprintf(prev, sizeof(prev), "%s.prev", path);
-	/* 128 random bits in the temporary name, as net_agent_write_file:
-	 * nobody can have planted this file, or a link there, beforehand. */
-	if ((rc = net_random_hex(rnd, 16)))
-		return rc;
-	snprintf(tmp, sizeof(tmp), "%s.%s.tmp", path, rnd);
-	rc = bundle_verify(&b, buf, len, a->signing_pub, net_agent_identity(a));
+	/* Once a v2 catalog is accepted, a v1 bundle would let whoever holds
+	 * the server's keys (or BundleDir) step around the catalog. */
+	if (a->cat_mark.sequence)
+		rc = ferry_error_set(FERRY_EMISMATCH, "bundle: refused, this agent accepted a v2 "
+				     "catalog (sequence %llu) and never falls back to v1 bundles",
+				     (unsigned long long)a->cat_mark.sequence);
+	if (!rc)
+		rc = bundle_verify(&b, buf, len, a->signing_pub, net_agent_identity(a));
 	if (!rc)
 		rc = bundle_check_time(b, (int64_t)time(NULL));
 	if (!rc)
@@ -93,7 +118,7 @@ ferry_err net_agent_accept(struct net_agent *a, const uint8_t *buf, size_t len,
 	if (!rc)
 		rc = net_bundle_documents_check(b);
 	if (!rc)
-		rc = swap_in(path, tmp, prev, buf, len, &aside);
+		rc = net_swap_begin(&sw, a->dir, "bundle.json", buf, len);
 	if (!rc) {
 		bundle_mark_of(&a->mark, b);
 		if (b->poll_interval_s)
@@ -104,15 +129,11 @@ ferry_err net_agent_accept(struct net_agent *a, const uint8_t *buf, size_t len,
 			snprintf(detail, sizeof(detail), "%s", ferry_error_detail());
 			a->mark = before;
 			a->poll_s = poll_before;
-			remove(path);
-			if (aside)
-				(void)rename(prev, path);
-			aside = false;
+			net_swap_undo(&sw);
 			ferry_error_set(rc, "%s; the bundle accepted before stays in force", detail);
 		}
 	}
-	if (aside)
-		remove(prev);
+	net_swap_commit(&sw);
 	if (!rc && out) {
 		*out = b;
 		b = NULL;
@@ -122,7 +143,7 @@ ferry_err net_agent_accept(struct net_agent *a, const uint8_t *buf, size_t len,
 }
 
 /* Transport failures the client refuses for safety get an event too. */
-static void note_refusal(struct net_agent *a, ferry_err rc, const char *kind)
+void net_agent_note_refusal(struct net_agent *a, ferry_err rc, const char *kind)
 {
 	char detail[512];
 
@@ -134,6 +155,29 @@ static void note_refusal(struct net_agent *a, ferry_err rc, const char *kind)
 	ferry_error_set(rc, "%s", detail);
 }
 
+ferry_err net_agent_get(struct net_agent *a, struct net_reply *r, const char *path,
+			const struct ferry_secret *tok, const char *etag)
+{
+	ferry_err rc = net_http(r, &a->cfg, "GET", path, tok, NULL, 0, etag);
+
+	if (rc) {
+		net_agent_note_refusal(a, rc, "server_refused");
+		return rc;
+	}
+	a->bytes_up += r->bytes_up;
+	a->bytes_down += r->bytes_down;
+	return FERRY_OK;
+}
+
+ferry_err net_agent_busy(struct net_agent *a, const struct net_reply *r)
+{
+	if (r->retry_after[0] &&
+	    net_retry_after_parse(&a->retry_after_s, r->retry_after, (int64_t)time(NULL)))
+		a->retry_after_s = 0;
+	return ferry_error_set(FERRY_EBUSY, "assignment: server busy (HTTP %ld, Retry-After %u s)",
+			       r->status, a->retry_after_s);
+}
+
 static ferry_err poll_reply(struct net_agent *a, struct net_reply *r, enum net_poll_result *res,
 			    struct bundle **out)
 {
@@ -143,18 +187,13 @@ static ferry_err poll_reply(struct net_agent *a, struct net_reply *r, enum net_p
 		*res = NET_POLL_UNCHANGED;
 		return FERRY_OK;
 	}
-	if (r->status == 429 || r->status == 503) {
-		if (r->retry_after[0] &&
-		    net_retry_after_parse(&a->retry_after_s, r->retry_after, (int64_t)time(NULL)))
-			a->retry_after_s = 0;
-		return ferry_error_set(FERRY_EBUSY, "assignment: server busy (HTTP %ld, "
-				       "Retry-After %u s)", r->status, a->retry_after_s);
-	}
+	if (r->status == 429 || r->status == 503)
+		return net_agent_busy(a, r);
 	if (r->status != 200)
 		return ferry_error_set(FERRY_EIO, "assignment: server answered HTTP %ld", r->status);
 	rc = net_agent_accept(a, r->body.data, r->body.len, out);
 	if (rc) {
-		note_refusal(a, rc, "bundle_refused");
+		net_agent_note_refusal(a, rc, "bundle_refused");
 		return rc;
 	}
 	if (strlen(r->etag) < sizeof(a->etag))
@@ -163,11 +202,42 @@ static ferry_err poll_reply(struct net_agent *a, struct net_reply *r, enum net_p
 	return FERRY_OK;
 }
 
+ferry_err net_agent_poll_v1(struct net_agent *a, const struct ferry_secret *tok,
+			    enum net_poll_result *res, struct bundle **out)
+{
+	struct net_reply r = { 0 };
+	char path[ASSIGN_PATH_MAX];
+	ferry_err rc;
+
+	snprintf(path, sizeof(path), "/v1/agents/%s/assignment", a->id);
+	if ((rc = net_agent_get(a, &r, path, tok, a->etag)) == FERRY_OK)
+		rc = poll_reply(a, &r, res, out);
+	net_reply_free(&r);
+	return rc;
+}
+
+ferry_err net_agent_poll_done(struct net_agent *a, ferry_err rc)
+{
+	char detail[512];
+
+	if (rc) {
+		a->failures++;
+	} else {
+		a->failures = 0;
+		a->last_ok = (int64_t)time(NULL);
+	}
+	snprintf(detail, sizeof(detail), "%s", ferry_error_detail());
+	if (!rc)
+		(void)net_agent_flush(a, NULL);
+	(void)net_agent_save(a);
+	if (rc)
+		ferry_error_set(rc, "%s", detail);
+	return rc;
+}
+
 ferry_err net_agent_poll(struct net_agent *a, enum net_poll_result *res, struct bundle **out)
 {
 	struct ferry_secret *tok = NULL;
-	struct net_reply r = { 0 };
-	char path[ASSIGN_PATH_MAX];
 	ferry_err rc;
 
 	*res = NET_POLL_UNCHANGED;
@@ -177,35 +247,9 @@ ferry_err net_agent_poll(struct net_agent *a, enum net_poll_result *res, struct 
 	rc = token(a, &tok);
 	if (rc)
 		return rc;
-	snprintf(path, sizeof(path), "/v1/agents/%s/assignment", a->id);
-	rc = net_http(&r, &a->cfg, "GET", path, tok, NULL, 0, a->etag);
-	if (rc) {
-		note_refusal(a, rc, "server_refused");
-	} else {
-		a->bytes_up += r.bytes_up;
-		a->bytes_down += r.bytes_down;
-		rc = poll_reply(a, &r, res, out);
-	}
-	net_reply_free(&r);
+	rc = net_agent_poll_v1(a, tok, res, out);
 	ferry_secret_free(tok);
-	if (rc) {
-		a->failures++;
-	} else {
-		a->failures = 0;
-		a->last_ok = (int64_t)time(NULL);
-	}
-	{
-		ferry_err keep = rc;
-		char detail[512];
-
-		snprintf(detail, sizeof(detail), "%s", ferry_error_detail());
-		if (!rc)
-			(void)net_agent_flush(a, NULL);
-		(void)net_agent_save(a);
-		if (keep)
-			ferry_error_set(keep, "%s", detail);
-	}
-	return rc;
+	return net_agent_poll_done(a, rc);
 }
 
 /* One line appended to outbox.jsonl: {"id","time",...members}. */

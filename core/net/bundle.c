@@ -1,6 +1,7 @@
 /* Signed bundles: see bundle.h for the envelope and its invariants. */
 #include "net/bundle.h"
 #include "net/idmap.h"
+#include "net/odj_dir.h"
 #include "net/package.h"
 
 #include <string.h>
@@ -115,6 +116,9 @@ static ferry_err check_payload(struct bundle *b, const char *agent_id)
 	if (cJSON_GetObjectItemCaseSensitive(p, "identity_map") &&
 	    (rc = idmap_new(&b->idmap, cJSON_GetObjectItemCaseSensitive(p, "identity_map"),
 			    "bundle")))
+		return rc;
+	if (cJSON_GetObjectItemCaseSensitive(p, "odj_sealed") &&
+	    (rc = net_odj_sealed_check(cJSON_GetObjectItemCaseSensitive(p, "odj_sealed"), "bundle")))
 		return rc;
 	return bundle_packages_check(cJSON_GetObjectItemCaseSensitive(p, "packages"), "bundle");
 }

@@ -35,6 +35,9 @@
  *                    (BUNDLE_DIR/packages/<id>, or the server's packages
  *                    URL) and are checked against sha256 before use.
  *   escrow_public_key optional base64 X25519 key for the fallback escrow
+ *   odj_sealed       optional [{"device","sha256"}]: the SHA-256 of each
+ *                    device's BUNDLE_DIR/odj/<device>.sealed (net/odj_dir.h),
+ *                    the only way such a blob is used
  *
  * Invariants:
  *   1. Nothing from a bundle is returned to a caller unless the envelope

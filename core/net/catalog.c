@@ -6,6 +6,7 @@
 
 #include "net/bundle.h"
 #include "runbook/rfc3339.h"
+#include "util/base64.h"
 #include "util/mem.h"
 #include "util/utf.h"
 
@@ -141,11 +142,33 @@ static ferry_err check_runbook_uses(const struct catalog *c)
 	return rc;
 }
 
+/* The optional /escrow_public_key: 32 bytes of base64. */
+static ferry_err get_escrow_key(struct catalog *c)
+{
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(c->payload, "escrow_public_key");
+	uint8_t *raw = NULL;
+	size_t len = 0;
+	ferry_err rc = FERRY_OK;
+
+	if (!k)
+		return FERRY_OK;
+	if (!cJSON_IsString(k) ||
+	    ferry_base64_decode(&raw, &len, k->valuestring, strlen(k->valuestring)) ||
+	    len != SEAL_KEY_LEN)
+		rc = ferry_error_set(FERRY_ECORRUPT, "catalog: /escrow_public_key must be an X25519 "
+				     "public key (base64 of 32 bytes)");
+	else
+		memcpy(c->escrow_key, raw, SEAL_KEY_LEN), c->has_escrow_key = true;
+	ferry_free(raw);
+	return rc;
+}
+
 static ferry_err check_payload(struct catalog *c, const uint8_t admin_pub[SIG_ED25519_PUBLIC_LEN],
 			       int64_t now)
 {
 	static const char *const keys[] = { "sequence", "issued", "not_after", "assignment_key",
-					     "domains", "runbooks", "packages", NULL };
+					     "domains", "runbooks", "packages", "escrow_public_key",
+					     NULL };
 	const cJSON *p = c->payload;
 	const char *key;
 	ferry_err rc = signed_only_known(p, keys, "catalog", "");
@@ -165,6 +188,8 @@ static ferry_err check_payload(struct catalog *c, const uint8_t admin_pub[SIG_ED
 	if (!memcmp(c->assignment_key, admin_pub, SIG_ED25519_PUBLIC_LEN))
 		return ferry_error_set(FERRY_ECORRUPT, "catalog: /assignment_key is the admin's own "
 				       "key; the server must sign with a key of its own");
+	if ((rc = get_escrow_key(c)))
+		return rc;
 	if ((rc = check_domains(cJSON_GetObjectItemCaseSensitive(p, "domains"))) ||
 	    (rc = bundle_packages_check(cJSON_GetObjectItemCaseSensitive(p, "packages"), "catalog")) ||
 	    (rc = parse_runbooks(c, cJSON_GetObjectItemCaseSensitive(p, "runbooks"))) ||

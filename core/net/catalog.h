@@ -15,6 +15,9 @@
  *                   each OU's DC= components spelling its domain
  *   runbooks        [runbook, ...] ("ferry.runbook/1" documents), 1..256
  *   packages        [{"id","sha256","size"}], as in bundles
+ *   escrow_public_key  optional base64 X25519 key the agent seals the
+ *                   fallback password to (the v1 bundle's member of that
+ *                   name, here signed by the admin)
  *
  * Invariants (checked by catalog_verify and again by catalog_sign, so the
  * admin cannot sign a catalog an agent would refuse):
@@ -27,11 +30,13 @@
 #ifndef FERRY_NET_CATALOG_H
 #define FERRY_NET_CATALOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
 
+#include "net/seal.h"
 #include "net/signed.h"
 #include "runbook/runbook.h"
 #include "util/err.h"
@@ -47,6 +52,8 @@ struct catalog {
 	uint8_t digest[SIGNED_DIGEST_LEN]; /* SHA-256 of canon(payload) */
 	int64_t issued, not_after;         /* Unix seconds UTC */
 	uint8_t assignment_key[SIG_ED25519_PUBLIC_LEN];
+	uint8_t escrow_key[SEAL_KEY_LEN];  /* valid when has_escrow_key */
+	bool has_escrow_key;
 	struct runbook **runbooks;         /* parsed, in payload order */
 	size_t n_runbooks;
 	cJSON *payload;                    /* owned; borrowed by accessors */

@@ -6,7 +6,8 @@
  *                      [--enroll-key-file FILE]
  *   ferry agent status --state DIR --seq N|--queue --phase P [--runbook R]
  *                      [--step S] [--cached-user NAME] [--rehearsal]
- *   ferry agent poll --state DIR
+ *   ferry agent poll --state DIR [--v2]   (--v2: as the service polls,
+ *                      protocol v2 first, v1 only from a v1 server)
  *   ferry agent bundle-dir --state DIR --dir BUNDLE_DIR
  *   ferry agent fetch-odj --state DIR --out FILE [--target-domain D] [--ou OU]
  *                         [--dry-run]
@@ -30,6 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* Core's headers before <windows.h>: sec/sid.h (through net/agent_v2.h)
+ * defines SID_REVISION as Windows does (service/win/profops_int.h). */
+#include "net/agent_v2.h"
 
 #ifdef _WIN32
 #include <windows.h>
@@ -174,11 +179,35 @@ static int do_enroll(struct ctx *c)
 	return report(rc);
 }
 
+/* The service's poll (net/agent_v2.h): prints what is in force when new. */
+static int do_poll_v2(struct ctx *c)
+{
+	enum net_poll_result res;
+	struct net_accepted *acc = NULL;
+	char what[96];
+	ferry_err rc = net_agent_poll_any(&c->a, &res, &acc);
+
+	if (!rc && res == NET_POLL_NEW) {
+		net_accepted_describe(acc, what, sizeof(what));
+		printf("new: %s\n", what);
+	} else if (!rc) {
+		printf("unchanged\n");
+	} else if (rc == FERRY_EBUSY) {
+		printf("retry-after: %u\n", c->a.retry_after_s);
+	}
+	net_accepted_free(acc);
+	return report(rc);
+}
+
 static int do_poll(struct ctx *c)
 {
 	enum net_poll_result res;
 	struct bundle *b = NULL;
-	ferry_err rc = net_agent_poll(&c->a, &res, &b);
+	ferry_err rc;
+
+	if (has(c, "--v2"))
+		return do_poll_v2(c);
+	rc = net_agent_poll(&c->a, &res, &b);
 
 	if (!rc && res == NET_POLL_NEW)
 		printf("new: sequence %llu\n", (unsigned long long)b->sequence);

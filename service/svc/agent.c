@@ -68,7 +68,6 @@ struct svc_agent {
 
 	struct agent_plan plan;     /* (L) */
 	struct agent_plan pending;  /* (L) a bundle accepted mid-run, for the safe point */
-	uint64_t pending_sequence;  /* (L) */
 	char device[256];
 	struct agent_state state;   /* (L) */
 	struct schedule_decision decision; /* (L) borrows from `plan` */
@@ -179,19 +178,14 @@ static bool expected_account(struct svc_agent *a, const struct runbook *rb,
 	return true;
 }
 
-static void refresh_experience(struct svc_agent *a)
+/* (L) The experience now, its texts rendered for target_user. */
+static ferry_err build_experience(struct svc_agent *a, const struct runbook *rb,
+				  const char *target_user, struct ipc_experience *x)
 {
-	const struct runbook *rb = agent_plan_find(&a->plan, a->decision.runbook);
 	struct ux_vars v = { 0 };
 	struct ux_experience_input in = { 0 };
-	static const struct ipc_experience empty;
-	struct ipc_experience x;
-	struct cache_account acct;
-	char shown[IPC_NAME_MAX + 1];
-	uint64_t g;
 
-	expected_account(a, rb, &acct, shown, sizeof(shown));
-	v.target_user = a->state.creds_user[0] ? a->state.creds_user : shown;
+	v.target_user = target_user;
 	v.target_domain = rb ? rb->device_state.domain : NULL;
 	v.device_name = a->device;
 	in.decision = &a->decision;
@@ -199,7 +193,21 @@ static void refresh_experience(struct svc_agent *a)
 	in.vars = &v;
 	agent_engine_progress(a->engine, a->state.running, &in);
 	in.now = agent_clock_now(a->clock);
-	if (ux_experience_build(&x, &in) != FERRY_OK) {
+	return ux_experience_build(x, &in);
+}
+
+static void refresh_experience(struct svc_agent *a)
+{
+	const struct runbook *rb = agent_plan_find(&a->plan, a->decision.runbook);
+	static const struct ipc_experience empty;
+	struct ipc_experience x;
+	struct cache_account acct;
+	char shown[IPC_NAME_MAX + 1];
+	uint64_t g;
+
+	expected_account(a, rb, &acct, shown, sizeof(shown));
+	if (build_experience(a, rb, a->state.creds_user[0] ? a->state.creds_user : shown, &x) !=
+	    FERRY_OK) {
 		svc_log("experience: %s", ferry_error_detail());
 		x = empty;
 		x.screen = IPC_SCREEN_FAILED;
@@ -328,6 +336,17 @@ void svc_agent_prefill(struct svc_agent *a, const struct ipc_caller *caller,
 	agent_map_prefill(x->target_user, sizeof(x->target_user), &a->map, a->plan.map,
 			  caller->cls == IPC_CALLER_SYSTEM ? NULL : caller->sid,
 			  caller->cls == IPC_CALLER_INTERACTIVE_USER || caller->cls == IPC_CALLER_SYSTEM);
+	/* {target_user} in the texts names this caller's own account, not the
+	 * device's last one (issue 17 §2). */
+	if (x->target_user[0] && strcmp(x->target_user, a->exp.target_user)) {
+		struct ipc_experience y;
+
+		if (build_experience(a, agent_plan_find(&a->plan, a->decision.runbook),
+				     x->target_user, &y) == FERRY_OK && y.screen == x->screen) {
+			memcpy(x->title, y.title, sizeof(x->title));
+			memcpy(x->body, y.body, sizeof(x->body));
+		}
+	}
 	LeaveCriticalSection(&a->lock);
 }
 
@@ -384,22 +403,22 @@ void svc_agent_session_logon(struct svc_agent *a)
 /* --- a bundle accepted while running ----------------------------------------------- */
 
 /* From svc_net's poll thread: parsed now, applied at the worker's safe point. */
-static void bundle_accepted(void *ctx, const struct bundle *b)
+static void bundle_accepted(void *ctx, const struct net_accepted *acc)
 {
 	struct svc_agent *a = ctx;
 	struct agent_plan p;
 
-	if (agent_plan_from_bundle(&p, b) != FERRY_OK) {
-		svc_log_event(SVC_EV_FAILURE, "bundle sequence %llu not applied: %s",
-			      (unsigned long long)b->sequence, ferry_error_detail());
+	if (agent_plan_from_accepted(&p, acc) != FERRY_OK) {
+		char what[AGENT_PLAN_SOURCE_MAX];
+
+		net_accepted_describe(acc, what, sizeof(what));
+		svc_log_event(SVC_EV_FAILURE, "%s not applied: %s", what, ferry_error_detail());
 		return;
 	}
 	EnterCriticalSection(&a->lock);
 	agent_plan_clear(&a->pending);
 	a->pending = p;
-	a->pending_sequence = b->sequence;
-	say(a, "bundle sequence %llu accepted (batch %s); applied when no runbook runs",
-	    (unsigned long long)b->sequence, p.batch->id);
+	say(a, "%s accepted (batch %s); applied when no runbook runs", p.source, p.batch->id);
 	LeaveCriticalSection(&a->lock);
 	SetEvent(a->wake);
 }
@@ -416,9 +435,10 @@ static void apply_pending(struct svc_agent *a)
 	memset(&a->pending, 0, sizeof(a->pending));
 	a->run.map = a->plan.map;
 	a->run.packages = a->plan.packages;
+	a->run.packages_from = a->plan.packages_from;
 	agent_map_clear(&a->map); /* scanned again against the new mapping */
-	say(a, "bundle sequence %llu in force: batch %s with %zu runbook(s)",
-	    (unsigned long long)a->pending_sequence, a->plan.batch->id, a->plan.n_rbs);
+	say(a, "%s in force: batch %s with %zu runbook(s)", a->plan.source, a->plan.batch->id,
+	    a->plan.n_rbs);
 }
 
 /* --- the worker's acts (L) ------------------------------------------------------------ */
@@ -699,15 +719,15 @@ static ferry_err load_plan_files(struct svc_agent *a)
 /* The migration server (or BundleDir's signed bundle), then what it handed over. */
 static ferry_err load_plan(struct svc_agent *a)
 {
-	struct bundle *b = NULL;
+	struct net_accepted *b = NULL;
 	ferry_err err;
 
 	if ((err = svc_net_start(&a->net, &a->opt, &b)) != FERRY_OK && !a->opt.simulate)
 		svc_log("migration server client not started; serving what is configured locally");
 	else if (err != FERRY_OK)
 		return err;
-	err = b ? agent_plan_from_bundle(&a->plan, b) : load_plan_files(a);
-	bundle_free(b);
+	err = b ? agent_plan_from_accepted(&a->plan, b) : load_plan_files(a);
+	net_accepted_free(b);
 	if (err != FERRY_OK && !a->opt.batch[0] && err == FERRY_ENOTFOUND) {
 		svc_log("no batch configured (%s): serving an empty experience", ferry_error_detail());
 		err = FERRY_OK;
@@ -785,6 +805,7 @@ static ferry_err setup_platform(struct svc_agent *a)
 	snprintf(a->run.signing_key, sizeof(a->run.signing_key), "%s", a->opt.signing_key);
 	a->run.map = a->plan.map;
 	a->run.packages = a->plan.packages;
+	a->run.packages_from = a->plan.packages_from;
 	snprintf(a->run.bundle_dir, sizeof(a->run.bundle_dir), "%s", a->opt.bundle_dir);
 	if ((err = setup_clock(a)) != FERRY_OK ||
 	    (err = svc_platform_new(&a->plat, a->opt.state_dir, &a->run, agent_clock_now,

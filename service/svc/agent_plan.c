@@ -88,22 +88,24 @@ ferry_err agent_plan_load(struct agent_plan *out, const char *path)
 	return err;
 }
 
-ferry_err agent_plan_from_bundle(struct agent_plan *out, const struct bundle *b)
+ferry_err agent_plan_from_accepted(struct agent_plan *out, const struct net_accepted *acc)
 {
 	struct net_bundle_documents *d = NULL;
+	const cJSON *rows = net_accepted_idmap_rows(acc);
 	ferry_err err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = net_bundle_documents_parse(&d, b)) != FERRY_OK)
+	if ((err = net_accepted_documents(&d, acc)) != FERRY_OK)
 		return err;
-	/* The bundle checked its mapping when it was verified; the plan keeps its
-	 * own copy, since the bundle is freed once accepted. */
-	if (b->idmap && (err = idmap_new(&out->map, b->idmap->rows, "bundle")) != FERRY_OK) {
+	/* The mapping was checked when it was verified; the plan keeps its own
+	 * copy, since what was accepted is freed once handed over. */
+	if (rows && (err = idmap_new(&out->map, rows, acc->bundle ? "bundle" : "assignment")) !=
+		    FERRY_OK) {
 		net_bundle_documents_free(d);
 		return err;
 	}
 	/* The package digests the runner binds to (package_stage.c). */
-	out->packages = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(b->payload, "packages"), 1);
+	out->packages = cJSON_Duplicate(net_accepted_packages(acc, &out->packages_from), 1);
 	out->batch = d->batch;
 	out->rbs = d->runbooks;
 	out->n_rbs = d->n_runbooks;
@@ -111,8 +113,8 @@ ferry_err agent_plan_from_bundle(struct agent_plan *out, const struct bundle *b)
 	d->runbooks = NULL;
 	d->n_runbooks = 0;
 	net_bundle_documents_free(d);
+	net_accepted_describe(acc, out->source, sizeof(out->source));
 	svc_log("loaded batch %s with %zu runbook(s) and an identity mapping of %zu row(s) from "
-		"bundle sequence %llu", out->batch->id, out->n_rbs, out->map ? out->map->n : 0,
-		(unsigned long long)b->sequence);
+		"%s", out->batch->id, out->n_rbs, out->map ? out->map->n : 0, out->source);
 	return FERRY_OK;
 }

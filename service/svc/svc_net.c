@@ -3,10 +3,12 @@
  * docs/net.md): core/net's agent driven from ferrysvc.
  *
  *   start     enrol when needed, poll once (bounded by the client's
- *             timeouts), and hand the accepted bundle to the agent in
+ *             timeouts), and hand what was accepted (a v2 catalog and
+ *             assignment, or a v1 bundle: net/agent_v2.h) to the agent in
  *             memory. core/net keeps its one copy on disk (<state>\net\
- *             bundle.json): a server that cannot be reached leaves the last
- *             accepted bundle in force, read back and verified again.
+ *             catalog.json + assignment.json, or bundle.json): a server that
+ *             cannot be reached leaves the last accepted in force, read back
+ *             and verified again.
  *   thread    poll with If-None-Match at the server's interval, back off
  *             with jitter and honour Retry-After (core/net/retry.h), flush
  *             the event outbox, and track "server unreachable". A new
@@ -44,6 +46,9 @@
  * No secret reaches the log: the token, keys and blob stay in ferry_secret
  * or DPAPI, and events carry kinds and reasons only.
  */
+/* Core's headers before <windows.h>: sec/sid.h defines SID_REVISION as
+ * Windows does (service/win/profops_int.h). */
+#include "net/agent_v2.h"
 #include "svc/svc_net.h"
 
 #include <windows.h>
@@ -62,6 +67,7 @@
 #include "odj/odj.h"
 #include "util/base64.h"
 #include "util/hex.h"
+#include "net/odj_dir.h"
 #include "util/mem.h"
 #include "win/agent_key.h"
 #include "win/config.h"
@@ -85,6 +91,11 @@ struct svc_net {
 	bool rehearse, server;
 	uint8_t escrow_pub[SEAL_KEY_LEN];
 	bool have_escrow;
+	/* No server: BundleDir, and the SHA-256 its signed bundle names for this
+	 * PC's sealed ODJ blob (net/odj_dir.h). */
+	char bundle_dir[MAX_PATH * 3];
+	uint8_t odj_sha[32];
+	bool have_odj_sha;
 	struct ferry_secret *enroll_key; /* ENROLL_KEY (policy/MSI); NULL = none; never logged */
 	HANDLE thread, wake;
 	uint32_t poll_override_s;   /* tests: poll this often instead (0 = the server's) */
@@ -212,39 +223,40 @@ static ferry_err write_json(const wchar_t *dir, const char *name, const cJSON *j
 	return err;
 }
 
-static void note_escrow_key(struct svc_net *n, const struct bundle *b)
+/* The escrow key the accepted bundle or catalog names (a v2 pair without
+ * one, or a bundle without one, leaves the one held), and the digest the
+ * bundle names for this PC's BundleDir blob. */
+static void note_escrow_key(struct svc_net *n, const struct net_accepted *acc)
 {
-	const cJSON *k = cJSON_GetObjectItemCaseSensitive(b->payload, "escrow_public_key");
-	uint8_t *raw = NULL;
-	size_t len = 0;
-
-	if (cJSON_IsString(k) &&
-	    ferry_base64_decode(&raw, &len, k->valuestring, strlen(k->valuestring)) == FERRY_OK &&
-	    len == SEAL_KEY_LEN) {
-		memcpy(n->escrow_pub, raw, len);
+	if (net_accepted_escrow_key(acc, n->escrow_pub))
 		n->have_escrow = true;
-	}
-	ferry_free(raw);
+	n->have_odj_sha = net_accepted_odj_digest(n->odj_sha, acc, n->a.machine) == FERRY_OK;
+	ferry_error_clear();
 }
 
-/* The bundle in force for the agent: `b` (just accepted), handed over. */
-static void in_force(struct svc_net *n, struct bundle *b, struct bundle **out, const char *how)
+/* What is in force for the agent: `acc` (just accepted), handed over. */
+static void in_force(struct svc_net *n, struct net_accepted *acc, struct net_accepted **out,
+		     const char *how)
 {
-	note_escrow_key(n, b);
-	svc_log("net: bundle sequence %llu in force (%s)", (unsigned long long)b->sequence, how);
-	*out = b;
+	char what[96];
+
+	note_escrow_key(n, acc);
+	net_accepted_describe(acc, what, sizeof(what));
+	svc_log("net: %s in force (%s)", what, how);
+	*out = acc;
 }
 
-/* The last accepted bundle, when the server cannot give one now. */
-static void use_previous(struct svc_net *n, struct bundle **out)
+/* The last accepted (v2 pair once a catalog was accepted, else the bundle),
+ * when the server cannot give anything now. */
+static void use_previous(struct svc_net *n, struct net_accepted **out)
 {
-	struct bundle *b = NULL;
-	ferry_err err = net_agent_load_bundle(&n->a, &b);
+	struct net_accepted *acc = NULL;
+	ferry_err err = net_agent_load_any(&n->a, &acc);
 
 	if (err == FERRY_OK)
-		in_force(n, b, out, "the last accepted bundle, verified again");
+		in_force(n, acc, out, "the last accepted, verified again");
 	else if (err != FERRY_ENOTFOUND)
-		svc_log_event(SVC_EV_FAILURE, "the last accepted bundle is refused: %s",
+		svc_log_event(SVC_EV_FAILURE, "what was last accepted is refused: %s",
 			      ferry_error_detail());
 }
 
@@ -332,21 +344,48 @@ static void status_load(struct svc_net *n)
 
 /* --- start ------------------------------------------------------------------------- */
 
+/*
+ * BundleDir (no server): this PC's sealing key, for the admin to seal its
+ * ODJ blob to (net/odj_dir.h): <state>\net\agent.pub and a log line. It
+ * is public; the private key stays in the key store.
+ */
+static void publish_key(struct svc_net *n)
+{
+	uint8_t pub[SEAL_KEY_LEN];
+	wchar_t path[MAX_PATH];
+	char *b64 = NULL;
+
+	if (net_agent_public_key(&n->a, pub) != FERRY_OK ||
+	    ferry_base64_encode(&b64, pub, sizeof(pub)) != FERRY_OK) {
+		svc_log("net: this PC's sealing key: %s", ferry_error_detail());
+		return;
+	}
+	swprintf(path, MAX_PATH, L"%ls\\agent.pub", n->dir);
+	if (win_file_write_atomic(path, b64, strlen(b64)) != FERRY_OK)
+		svc_log("net: %ls not written: %s", path, ferry_error_detail());
+	svc_log("net: this PC's ODJ sealing key (seal its BundleDir blob to it: "
+		"ferry seal box --to KEY --aad %s): %s", n->a.machine, b64);
+	ferry_free(b64);
+}
+
 /* Enrol with the server's enrolment key when one is configured. */
 static ferry_err enroll(struct svc_net *n)
 {
 	return net_agent_enroll_key(&n->a, "Windows", n->enroll_key);
 }
 
-static ferry_err first_contact(struct svc_net *n, const char *bundle_dir, struct bundle **out)
+static ferry_err first_contact(struct svc_net *n, const char *bundle_dir,
+			       struct net_accepted **out)
 {
+	struct net_accepted *acc = NULL;
 	struct bundle *b = NULL;
 	enum net_poll_result res;
 	ferry_err err;
 
 	if (!n->server) {
-		if ((err = net_agent_bundle_dir(&n->a, bundle_dir, &b)) == FERRY_OK)
-			in_force(n, b, out, "BundleDir");
+		if ((err = net_agent_bundle_dir(&n->a, bundle_dir, &b)) == FERRY_OK &&
+		    (err = net_accepted_of_bundle(&acc, b)) == FERRY_OK)
+			in_force(n, acc, out, "BundleDir");
 		else
 			svc_log_event(SVC_EV_FAILURE, "BundleDir bundle refused: %s", ferry_error_detail());
 		return err;
@@ -357,9 +396,9 @@ static ferry_err first_contact(struct svc_net *n, const char *bundle_dir, struct
 		return FERRY_OK;
 	}
 	svc_log("net: enrolled as %s with %s", n->a.id, n->a.server);
-	err = net_agent_poll(&n->a, &res, &b);
+	err = net_agent_poll_any(&n->a, &res, &acc);
 	if (err == FERRY_OK && res == NET_POLL_NEW) {
-		in_force(n, b, out, "accepted now");
+		in_force(n, acc, out, "accepted now");
 	} else if (err == FERRY_OK) {
 		use_previous(n, out);
 	} else {
@@ -381,7 +420,8 @@ static void event_hook(void *ctx, const char *kind, const char *detail)
 	LeaveCriticalSection(&n->lock);
 }
 
-ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struct bundle **bundle)
+ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o,
+			struct net_accepted **bundle)
 {
 	struct svc_net *n;
 	uint8_t pub[SIG_ED25519_PUBLIC_LEN];
@@ -408,6 +448,8 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struc
 		if ((f = fopen(probe, "rb")))
 			bundle_file = true, fclose(f);
 	}
+	if (!n->server)
+		snprintf(n->bundle_dir, sizeof(n->bundle_dir), "%s", bundle_dir);
 	if (!n->server && !bundle_file) {
 		ferry_secret_free(n->enroll_key);
 		DeleteCriticalSection(&n->lock);
@@ -460,6 +502,8 @@ ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struc
 	status_load(n);
 	if ((err = first_contact(n, bundle_dir, bundle)) != FERRY_OK)
 		goto fail;
+	if (!n->server)
+		publish_key(n);
 	svc_log_set_event_hook(event_hook, n);
 	*out = n;
 	return FERRY_OK;
@@ -561,7 +605,8 @@ static DWORD WINAPI poll_thread(void *arg)
 
 	while (!n->stopping) {
 		enum net_poll_result res = NET_POLL_UNCHANGED;
-		struct bundle *b = NULL;
+		struct net_accepted *b = NULL;
+		char what[96];
 		unsigned sent = 0;
 		ferry_err err;
 
@@ -571,13 +616,13 @@ static DWORD WINAPI poll_thread(void *arg)
 		if (!n->a.id[0] && enroll(n) != FERRY_OK)
 			err = FERRY_EIO;
 		else
-			err = net_agent_poll(&n->a, &res, &b);
+			err = net_agent_poll_any(&n->a, &res, &b);
 		if (err == FERRY_OK && res == NET_POLL_NEW) {
 			note_escrow_key(n, b);
 			/* The running batch is not swapped under the engine: the
 			 * agent applies it at its next safe point. */
-			svc_log("net: bundle sequence %llu accepted; applied at the agent's next safe "
-				"point", (unsigned long long)b->sequence);
+			net_accepted_describe(b, what, sizeof(what));
+			svc_log("net: %s accepted; applied at the agent's next safe point", what);
 		}
 		if (err == FERRY_OK)
 			heartbeat_locked(n);
@@ -597,7 +642,7 @@ static DWORD WINAPI poll_thread(void *arg)
 		 * svc_net_reachable (lock order: agent, then net, never back). */
 		if (b && n->on_bundle)
 			n->on_bundle(n->on_bundle_ctx, b);
-		bundle_free(b);
+		net_accepted_free(b);
 	}
 	return 0;
 }
@@ -732,21 +777,35 @@ static ferry_err odj_on_disk_locked(struct svc_net *n, const char *domain,
 	return err;
 }
 
-/* The server's blob (validated by core/net before it returns), kept on disk. */
+/* The sealed blob from its source, validated for this machine and domain:
+ * the server (POST /odj), or BundleDir bound by the signed bundle. */
+static ferry_err odj_sealed_locked(struct svc_net *n, const struct net_odj_request *rq,
+				   uint8_t **sealed, size_t *len)
+{
+	if (n->server)
+		return net_agent_odj_sealed(&n->a, rq, sealed, len);
+	if (!n->have_odj_sha)
+		return ferry_error_set(FERRY_ENOTFOUND, "the signed bundle names no sealed ODJ blob "
+				       "for %s (/odj_sealed)", n->a.machine);
+	return net_agent_odj_dir(&n->a, n->odj_sha, n->bundle_dir, rq->domain, sealed, len);
+}
+
+/* The blob from its source (validated before it returns), kept on disk. */
 static ferry_err odj_fetch_locked(struct svc_net *n, const char *domain, const char *ou)
 {
 	struct net_odj_request rq = { domain, ou, false };
 	wchar_t path[MAX_PATH];
 	uint8_t *sealed = NULL;
 	size_t len = 0;
-	ferry_err err = net_agent_odj_sealed(&n->a, &rq, &sealed, &len);
+	ferry_err err = odj_sealed_locked(n, &rq, &sealed, &len);
 
 	odj_path(n, path);
 	if (!err)
 		err = win_file_write_atomic(path, sealed, len);
 	if (!err)
-		svc_log("net: ODJ blob for %s obtained, validated for this PC and kept in the "
-			"server's sealed form (%lu bytes)", domain, (unsigned long)len);
+		svc_log("net: ODJ blob for %s obtained from %s, validated for this PC and kept "
+			"sealed (%lu bytes)", domain, n->server ? "the server" : "BundleDir",
+			(unsigned long)len);
 	ferry_free(sealed);
 	return err;
 }
@@ -763,7 +822,7 @@ static ferry_err odj_rehearse_locked(struct svc_net *n, const char *domain, cons
 	size_t len = 0;
 	cJSON *j = NULL;
 	char hex[65], args[200];
-	ferry_err err = net_agent_odj_sealed(&n->a, &rq, &sealed, &len);
+	ferry_err err = odj_sealed_locked(n, &rq, &sealed, &len);
 
 	if (!err)
 		err = net_agent_odj_open(&n->a, sealed, len, domain, &plain);
@@ -771,16 +830,18 @@ static ferry_err odj_rehearse_locked(struct svc_net *n, const char *domain, cons
 		err = net_sha256(h, plain->data, plain->len);
 	if (!err) {
 		ferry_hex_encode(hex, h, 32);
-		snprintf(args, sizeof(args), "dry_run=true bytes=%lu sha256=%s",
-			 (unsigned long)plain->len, hex);
+		snprintf(args, sizeof(args), "%s bytes=%lu sha256=%s",
+			 n->server ? "dry_run=true" : "source=BundleDir", (unsigned long)plain->len,
+			 hex);
 		if (n->record)
 			n->record(n->record_ctx, "odj_checked", args);
 		if (odj_text_decode(&bin, plain->data, plain->len) == FERRY_OK &&
 		    odj_decode(&p, bin->data, bin->len) == FERRY_OK &&
 		    odj_provision_to_json(&j, p) == FERRY_OK)
 			(void)write_json(n->state, "rehearsal-odj-inspect", j);
-		svc_log("net: rehearsal: the server holds a valid ODJ blob for this PC in %s; "
-			"checked read-only, nothing kept", domain);
+		svc_log("net: rehearsal: %s holds a valid ODJ blob for this PC in %s; "
+			"checked read-only, nothing kept", n->server ? "the server" : "BundleDir",
+			domain);
 	}
 	cJSON_Delete(j);
 	odj_provision_free(p);
@@ -797,7 +858,13 @@ static ferry_err l_obtain_odj(void *ctx, const char *domain, const char *ou)
 	ferry_err err;
 
 	EnterCriticalSection(&n->lock);
-	if (n->rehearse)
+	if (n->rehearse && !n->server && !n->have_odj_sha) {
+		/* As before BundleDir blobs: a rehearsal simulates it; a real run
+		 * (below) stops here, before any unjoin. */
+		svc_log("net: rehearsal: the signed bundle names no BundleDir ODJ blob for %s; "
+			"simulated (a real run stops at obtain_odj)", n->a.machine);
+		err = FERRY_OK;
+	} else if (n->rehearse)
 		err = odj_rehearse_locked(n, domain, ou);
 	else if ((err = odj_on_disk_locked(n, domain, NULL)) != FERRY_OK)
 		err = odj_fetch_locked(n, domain, ou); /* idempotent: a valid one on disk is kept */
@@ -887,14 +954,16 @@ static ferry_err l_report_event(void *ctx, const char *event, const char *reason
 const struct ferry_platform *svc_net_wrap(struct svc_net *n, const struct ferry_platform *inner,
 					  rehearse_sink_fn record, void *record_ctx)
 {
-	if (!n || !n->server)
+	if (!n || (!n->server && !n->bundle_dir[0]))
 		return inner;
 	platform_layer_init(&n->layer, inner);
 	n->layer.table.obtain_odj = l_obtain_odj;
 	n->layer.table.odj_ready = l_odj_ready;
 	n->layer.table.import_odj = l_import_odj;
-	n->layer.table.create_fallback_account = l_create_fallback;
-	n->layer.table.report_event = l_report_event;
+	if (n->server) { /* without one there is nobody to tell */
+		n->layer.table.create_fallback_account = l_create_fallback;
+		n->layer.table.report_event = l_report_event;
+	}
 	n->record = record;
 	n->record_ctx = record_ctx;
 	return &n->layer.table;

@@ -10,22 +10,24 @@
 
 #include "engine/platform.h"
 #include "engine/rehearse.h"
-#include "net/bundle.h"
 #include "util/mem.h"
 
 struct svc_net;
+struct net_accepted; /* net/agent_v2.h */
 
 /**
  * When a server (or a signed bundle in BundleDir) is configured and no
- * --batch was given: enrol, poll once, and hand the bundle in force to the
- * caller in memory (*bundle, freed with bundle_free): the one just
- * accepted, else the last accepted one, read back from core/net's copy and
- * verified again. *out and *bundle stay NULL when there is nothing to do.
+ * --batch was given: enrol, poll once, and hand what is in force to the
+ * caller in memory (*in_force, freed with net_accepted_free: a v2 catalog
+ * and assignment, or a v1 bundle, net/agent_v2.h): what was just
+ * accepted, else the last accepted, read back from core/net's copy and
+ * verified again. *out and *in_force stay NULL when there is nothing to do.
  */
-ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o, struct bundle **bundle);
+ferry_err svc_net_start(struct svc_net **out, const struct svc_options *o,
+			struct net_accepted **in_force);
 
-/* A bundle accepted while running; borrowed for the call. */
-typedef void (*svc_net_bundle_fn)(void *ctx, const struct bundle *b);
+/* What was accepted while running (bundle or v2 pair); borrowed for the call. */
+typedef void (*svc_net_bundle_fn)(void *ctx, const struct net_accepted *acc);
 
 /** Start polling (after the agent is up); each new bundle goes to on_bundle. */
 ferry_err svc_net_run(struct svc_net *n, svc_net_bundle_fn on_bundle, void *ctx,

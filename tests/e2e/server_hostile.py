@@ -391,6 +391,19 @@ def v2(fx, work, http, a1):
           "a changed window: a new assignment, sequence + 1")
     st, _ = http("GET", "/v2/agents/%s/catalog" % aid, token=tok)
     check(st == 200, "GET /v2/agents/{id}/catalog: 200")
+    # The agent's own v2 client (core/net/agent_v2.c): fetched, verified, kept;
+    # then no v1 bundle any more (a stolen server's downgrade).
+    r = fx.agent(a1, "poll", "--v2")
+    check(r.returncode == 0 and "new: assignment sequence %d (catalog sequence 2)"
+          % (doc["sequence"] + 1) in r.stdout, "the agent's v2 poll accepts the pair (%s)"
+          % (r.stdout + r.stderr).strip())
+    v1dir = os.path.join(work, "v1-after-v2")
+    os.makedirs(v1dir)
+    open(os.path.join(v1dir, "bundle.json"), "wb").write(
+        open(fx.sign("seq9", fx.payload(9)), "rb").read())
+    r = fx.agent(a1, "bundle-dir", "--dir", v1dir)
+    check(r.returncode != 0 and "never falls back to v1" in r.stderr,
+          "after a catalog, a newer signed v1 bundle is refused (%s)" % r.stderr.strip())
     return cat
 
 

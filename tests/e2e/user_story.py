@@ -3,9 +3,12 @@
 
     user_story.py WINE_RUN WIN_BIN_DIR NATIVE_FERRY [OUT_DIR]
 
-What runs: ferry-server (init, run; the wave `story` holding the device, the
-admin's signed reference bundle whose migration runbook names a computer_ou
-in the target domain), a live Samba AD DC `target.test` in its own network
+What runs: ferry-server (init, run; the wave `story` holding the device, and
+protocol v2: the admin's catalog signed offline with `ferry catalog sign`
+and uploaded with `ferry-admin catalog upload`, whose migration runbook
+names a computer_ou in the target domain, the wave's runbook windows, and a
+translation table imported from two directory snapshots, so ferry-server
+signs the device's assignment with its slice; no v1 bundle), a live Samba AD DC `target.test` in its own network
 namespace when samba_dc.sh can start one (otherwise the committed Samba-made
 blob tests/data/odj/samba-ferrypc01.odj for ferry.test; it says which), and
 the real ferrysvc.exe under Wine in rehearsal mode with its simulated
@@ -13,8 +16,8 @@ the real ferrysvc.exe under Wine in rehearsal mode with its simulated
 on its command line and the enrolment key (EnrollKey) as policy in the Wine
 prefix's registry, as an admin deploys it. Once the device has enrolled, the
 admin imports the blob the DC made (`ferry-admin odj import`, validated and
-sealed to the agent by the server). The service enrols, polls, accepts the
-bundle, plays the story and, first of the migration, obtains the blob with
+sealed to the agent by the server). The service enrols, polls v2, fetches
+and verifies the catalog and its assignment, plays the story and, first of the migration, obtains the blob with
 the server's dry run (a rehearsal provisions nothing, stores nothing, keeps
 nothing), escrows nothing, and reports its transitions marked rehearsal.
 
@@ -45,6 +48,7 @@ import hashlib
 import json
 import os
 import queue
+import re
 import secrets
 import shutil
 import subprocess
@@ -125,8 +129,8 @@ def story_server(ferry, work, dc, why):
         blob = os.path.join(ROOT, "tests", "data", "odj", "samba-ferrypc01.odj")
     ou = "OU=Workstations,OU=Migrated," + ",".join(
         "DC=" + p for p in fx.target_domain.split("."))
-    fx.start(fx.sign("ref", two_user_payload(fx.payload(1, ou=ou), fx.target_domain)),
-             wave=STORY_WAVE, devices=[machine])
+    fx.start(None, wave=STORY_WAVE, devices=[machine])
+    story_v2(fx, work, ou)
     return fx, machine, blob
 
 
@@ -277,6 +281,7 @@ def story_on(fx, work, wine, machine, blob, out_dir):
             said["start"] = wine.client("ferry-notify.exe", "--pipe", PIPE, "--answer", "start",
                                         "--once")
         elif experience == "migration_complete" and wine.env.get("FERRY_WINE_DISPLAY"):
+            said["texts"] = wine.client("story_pipe.exe", PIPE, "experience")
             say("Step 6: ferry-notify.exe presses \"OK\" on \"migration complete\"")
             said["ack"] = wine.client("ferry-notify.exe", "--pipe", PIPE, "--answer", "ok",
                                       "--once")
@@ -349,6 +354,8 @@ def story_on(fx, work, wine, machine, blob, out_dir):
             missing.append(op)
     check(not missing, "ops in order %s (missing/out of order: %s)" % (order, missing))
     two_user_ops(recs, out, fx)
+    two_user_texts(said.get("texts"))
+    check_v2(state, out + err)
 
     check(ops.count("unjoin_domain") == 1 and "odj_checked" in ops and
           ops.index("odj_checked") < ops.index("obtain_odj") < ops.index("unjoin_domain"),
@@ -394,8 +401,9 @@ def story_on(fx, work, wine, machine, blob, out_dir):
 # log on under Wine, so their prompts are covered by test_ipc's authz table
 # and docs/windows-test-plan.md.
 WINE_USER_SID = "S-1-5-21-0-0-0-1000"
-SECOND_SID = "S-1-5-21-1111-2222-3333-1106"
-UNMAPPED_SID = "S-1-5-21-1111-2222-3333-1107"
+# In the Wine user's domain: the source directory's snapshot is one domain.
+SECOND_SID = "S-1-5-21-0-0-0-1106"
+UNMAPPED_SID = "S-1-5-21-0-0-0-1107"
 TARGET_SIDS = {WINE_USER_SID: "S-1-5-21-7777-8888-9999-2201",
                SECOND_SID: "S-1-5-21-7777-8888-9999-2202"}
 PROFILE_LIST = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList\\"
@@ -449,6 +457,15 @@ def two_user_pipe(wine, said):
           "the session's user may not cache another user's target account (TARGET\\asmith)")
 
 
+def two_user_texts(texts):
+    """{target_user} in a text is the caller's own account: asmith cached last,
+    and jdoe's session still reads its own name on "migration complete"."""
+    body = texts.stdout if texts else ""
+    print(body.strip())
+    check("body=Welcome, TARGET\\jdoe." in body and "asmith" not in body,
+          "step 6: the text the session's user reads names its own account, TARGET\\jdoe")
+
+
 def two_user_ops(recs, out, fx):
     """Both mapped profiles remapped and re-permissioned; the third left alone."""
     lines = recs.splitlines()
@@ -472,7 +489,8 @@ def two_user_ops(recs, out, fx):
 def two_user_report(out_dir, fx, out):
     """scripts/demo's report: the signed slice, and what the service made of it per profile."""
     with open(os.path.join(out_dir, "story-mapping.txt"), "w") as f:
-        f.write("The bundle's identity_map (signed):\n")
+        f.write("The assignment's identity_map (the server's slice of the imported table, "
+                "signed):\n")
         for r in two_user_payload({}, fx.target_domain)["identity_map"]:
             f.write("  %s -> %s  %s\\%s (%s)\n" % (r["source_sid"], r["target_sid"],
                                                   r["netbios_domain"], r["target_sam"],
@@ -481,6 +499,56 @@ def two_user_report(out_dir, fx, out):
         for line in out.splitlines():
             if " profile " in line and ("migrated" in line or "left alone" in line):
                 f.write("  " + line.split(" ", 2)[2] + "\n")
+
+
+def story_v2(fx, work, ou):
+    """Protocol v2 (docs/protocol.md): the admin signs the catalog offline and
+    uploads it, gives the wave its runbook windows (batch-01's), and imports
+    the translation table (source.test's jdoe and asmith, matched by name in
+    the target); ferry-server signs the device's assignment with its slice.
+    carol (UNMAPPED_SID) is in neither snapshot."""
+    from server_hostile import snapshot
+    ref = fx.payload(1, ou=ou)
+    pkgs = []
+    for pid in ("stop-sync-client", "start-sync-client"):
+        data = ("rem %s\r\n" % pid).encode()
+        pkgs.append({"id": pid, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
+    cat = {"sequence": 1, "issued": "2025-12-01T00:00:00Z", "not_after": "2099-01-01T00:00:00Z",
+           "assignment_key": open(os.path.join(fx.srv, "keys", "assignment.pub")).read().strip(),
+           "escrow_public_key": fx.escrow_pub,
+           "domains": [{"dns_domain": fx.target_domain, "ous": [ou]}],
+           "runbooks": ref["runbooks"], "packages": pkgs}
+    src, signed = os.path.join(work, "catalog.payload.json"), os.path.join(work, "catalog.json")
+    json.dump(cat, open(src, "w"), indent=1)
+    say("The admin: ferry catalog sign (offline key), ferry-admin catalog upload")
+    fx.cli("catalog", "sign", "--key", fx.sign_key, src, "--out", signed)
+    fx.admin_ok("catalog", "upload", signed)
+    for e in ref["batch"]["runbooks"]:
+        fx.admin_ok("waves", "runbook", STORY_WAVE, e["runbook"],
+                    "--available-from", e["available_from"] or "none",
+                    "--enforced-after", e["enforced_after"] or "none")
+    users = {WINE_USER_SID: "jdoe", SECOND_SID: "asmith"}
+    source = snapshot(os.path.join(work, "source.snap"), "source.test", "SOURCE",
+                      WINE_USER_SID.rsplit("-", 1)[0], 900,
+                      [(int(sid.rsplit("-", 1)[1]), sam, 800 + i)
+                       for i, (sid, sam) in enumerate(users.items())])
+    target = snapshot(os.path.join(work, "target.snap"), fx.target_domain, "TARGET",
+                      TARGET_SIDS[WINE_USER_SID].rsplit("-", 1)[0], 900,
+                      [(int(TARGET_SIDS[sid].rsplit("-", 1)[1]), sam, 800 + i)
+                       for i, (sid, sam) in enumerate(users.items())])
+    say("The admin: ferry-admin table import (two directory snapshots)")
+    fx.admin_ok("table", "import", "--source", source, "--target", target)
+
+
+def check_v2(state, out):
+    """The agent ran the v2 pair: both kept in its state, no v1 bundle."""
+    net = os.path.join(state, "net")
+    check(os.path.exists(os.path.join(net, "catalog.json")) and
+          os.path.exists(os.path.join(net, "assignment.json")) and
+          not os.path.exists(os.path.join(net, "bundle.json")),
+          "the agent holds the v2 pair (catalog.json, assignment.json) and no v1 bundle")
+    check(re.search(r"assignment sequence \d+ \(catalog sequence 1\) in force", out),
+          "the service ran ferry-server's assignment made against the admin's catalog")
 
 
 UNREACHABLE_PC = "FIN-PC-002"

@@ -19,28 +19,13 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-#include "test_dirs.h"
+#include "net_fixtures.h"
 
-#define SAMPLES FERRY_TEST_DATA "/../../resources/samples/"
 
 static const uint8_t priv[32] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 10, 11, 12, 13, 14, 15, 16,
 				  17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };
 static uint8_t pub[32];
 static char dir[64];
-
-static cJSON *sample(const char *name)
-{
-	char path[512], *text = NULL;
-	size_t len = 0;
-	cJSON *j;
-
-	snprintf(path, sizeof(path), SAMPLES "%s", name);
-	assert_int_equal(rb_read_file(&text, &len, path, 1u << 20), FERRY_OK);
-	j = cJSON_ParseWithLength(text, len);
-	ferry_free(text);
-	assert_non_null(j);
-	return j;
-}
 
 /* The sample batch and its two runbooks, signed at `seq` for `agent`, valid until not_after. */
 static char *signed_for(unsigned seq, const char *agent, const char *not_after, size_t *len)
@@ -94,14 +79,7 @@ static const struct net_keystore mem_ks = { mem_load, mem_save, NULL };
 
 static bool exists(const char *name)
 {
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (!(f = fopen(path, "rb")))
-		return false;
-	fclose(f);
-	return true;
+	return file_in(dir, name);
 }
 
 static int setup(void **state)

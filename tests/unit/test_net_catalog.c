@@ -20,7 +20,8 @@
 #include "util/hex.h"
 #include "util/mem.h"
 
-#define SAMPLES FERRY_TEST_DATA "/../../resources/samples/"
+#include "net_fixtures.h"
+
 #define NOW 1767225600 /* 2026-01-01T00:00:00Z */
 #define OU "OU=Workstations,OU=Migrated,DC=target,DC=example"
 #define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -31,20 +32,6 @@ static const uint8_t server_priv[32] = { 99, 98, 97, 96, 95, 94, 93, 92, 91, 90,
 					 85, 84, 83, 82, 81, 80, 79, 78, 77, 76, 75, 74, 73, 72,
 					 71, 70, 69, 68 };
 static uint8_t admin_pub[32], server_pub[32];
-
-static cJSON *sample(const char *name)
-{
-	char path[512], *text = NULL;
-	size_t len = 0;
-	cJSON *j;
-
-	snprintf(path, sizeof(path), "%s%s", SAMPLES, name);
-	assert_int_equal(rb_read_file(&text, &len, path, 1 << 20), FERRY_OK);
-	j = cJSON_Parse(text);
-	ferry_free(text);
-	assert_non_null(j);
-	return j;
-}
 
 /* The good catalog's payload; tests change one thing in it. */
 static cJSON *catalog_payload(void)
@@ -311,6 +298,20 @@ static void test_net_catalog__unknown_member_refused(void **state)
 	(void)state;
 	assert_int_equal(sign_catalog(with(catalog_payload(), "runbook", "[]")), FERRY_ECORRUPT);
 	assert_non_null(strstr(ferry_error_detail(), "/runbook is not a known member"));
+}
+
+/* The optional escrow key: 32 bytes of base64 or nothing signs. */
+static void test_net_catalog__escrow_key_must_be_32_bytes(void **state)
+{
+	(void)state;
+	assert_int_equal(sign_catalog(with(catalog_payload(), "escrow_public_key", "\"AAAA\"")),
+			 FERRY_ECORRUPT);
+	assert_non_null(strstr(ferry_error_detail(), "escrow_public_key"));
+	assert_int_equal(sign_catalog(with(catalog_payload(), "escrow_public_key", "7")),
+			 FERRY_ECORRUPT);
+	assert_int_equal(sign_catalog(with(catalog_payload(), "escrow_public_key",
+					   "\"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\"")),
+			 FERRY_OK);
 }
 
 static void test_net_catalog__lowered_sequence_refused(void **state)
@@ -610,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_net_catalog__invalid_runbook_refused),
 		cmocka_unit_test(test_net_catalog__assignment_key_must_not_be_admin_key),
 		cmocka_unit_test(test_net_catalog__unknown_member_refused),
+		cmocka_unit_test(test_net_catalog__escrow_key_must_be_32_bytes),
 		cmocka_unit_test(test_net_catalog__lowered_sequence_refused),
 		cmocka_unit_test(test_net_catalog__good_assignment_verifies),
 		cmocka_unit_test(test_net_catalog__empty_identity_map_accepted),

@@ -2,7 +2,8 @@
  * story_pipe.exe: user-story's checks of who may cache what (issue 17 §2),
  * as the session's user, against the real service (tests/e2e/user_story.py).
  *
- *   story_pipe PIPE experience              prints "prefilled=<target_user>"
+ *   story_pipe PIPE experience              prints "prefilled=<target_user>",
+ *                                           "title=<title>", "body=<body>"
  *   story_pipe PIPE cache USER DOMAIN       prints "ok=1" or
  *                                           "ok=0 code=<code> message=<text>"
  *
@@ -52,7 +53,8 @@ int wmain(int argc, wchar_t **argv)
 		r = svc_test_call(h, "{\"v\":1,\"id\":2,\"op\":\"get_experience\"}",
 				  IPC_OP_GET_EXPERIENCE);
 		if (r && r->ok)
-			printf("prefilled=%s\n", r->u.experience.target_user);
+			printf("prefilled=%s\ntitle=%s\nbody=%s\n", r->u.experience.target_user,
+			       r->u.experience.title, r->u.experience.body);
 	}
 	fflush(stdout);
 	CloseHandle(h);

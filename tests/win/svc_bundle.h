@@ -51,15 +51,11 @@ static inline cJSON *svc_test_sample_json(const char *name)
 	return j;
 }
 
-/* dir\bundle.json: the sample batch and runbooks signed with svc_test_priv,
- * with `identity_map` (taken; NULL: none) as the device's mapping. */
-static inline void svc_test_write_signed_bundle(const wchar_t *dir, cJSON *identity_map)
+/* The sample batch and runbooks as a bundle payload (sequence 1, for any
+ * agent), with `identity_map` (taken; NULL: none) as the device's mapping. */
+static inline cJSON *svc_test_sample_payload(cJSON *identity_map)
 {
 	cJSON *p = cJSON_CreateObject(), *batch = svc_test_sample_json("batch-01.json"), *rbs;
-	wchar_t path[MAX_PATH];
-	char *env = NULL;
-	size_t len = 0;
-	FILE *f;
 
 	cJSON_DeleteItemFromObject(batch, "devices_csv");
 	cJSON_AddNumberToObject(p, "sequence", 1);
@@ -73,6 +69,17 @@ static inline void svc_test_write_signed_bundle(const wchar_t *dir, cJSON *ident
 	cJSON_AddArrayToObject(p, "packages");
 	if (identity_map)
 		cJSON_AddItemToObject(p, "identity_map", identity_map);
+	return p;
+}
+
+/* dir\bundle.json: payload `p` (taken) signed with svc_test_priv. */
+static inline void svc_test_write_payload(const wchar_t *dir, cJSON *p)
+{
+	wchar_t path[MAX_PATH];
+	char *env = NULL;
+	size_t len = 0;
+	FILE *f;
+
 	assert_int_equal(bundle_sign(&env, &len, p, svc_test_priv), FERRY_OK);
 	swprintf(path, MAX_PATH, L"%ls\\bundle.json", dir);
 	assert_non_null(f = _wfopen(path, L"wb"));
@@ -80,6 +87,13 @@ static inline void svc_test_write_signed_bundle(const wchar_t *dir, cJSON *ident
 	fclose(f);
 	ferry_free(env);
 	cJSON_Delete(p);
+}
+
+/* dir\bundle.json: the sample batch and runbooks signed with svc_test_priv,
+ * with `identity_map` (taken; NULL: none) as the device's mapping. */
+static inline void svc_test_write_signed_bundle(const wchar_t *dir, cJSON *identity_map)
+{
+	svc_test_write_payload(dir, svc_test_sample_payload(identity_map));
 }
 
 /* The policy's SigningPublicKey: svc_test_priv's public half. */

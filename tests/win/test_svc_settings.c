@@ -8,6 +8,9 @@
  *  - Signed only (issue 15, finding 6): the same BundleDir with the batch
  *    and runbooks as plain files and no bundle.json is refused, with a log
  *    line naming the file and why, and nothing of it runs.
+ *  - The ODJ blob from BundleDir (issue 17 §4, net/odj_dir.h): the PC's
+ *    sealing key published, the blob the signed bundle binds checked
+ *    before the unjoin, another one dropped in its place refused.
  *  - The ferrycp.dll hints (win/hints.h) are written and cleared as
  *    docs/credprov.md says; a fallback name that could point elsewhere is
  *    refused. The ops that call them need a real Windows (NetUserAdd), so
@@ -27,8 +30,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "net/seal.h"
 #include "svc_bundle.h"
 #include "svc_client.h"
+#include "util/hex.h"
 #include "win/hints.h"
 
 static void set_dword(const wchar_t *key, const wchar_t *name, DWORD v)
@@ -67,9 +72,23 @@ static void plain_bundle_dir(wchar_t *bundle, const wchar_t *tag)
 	copy_sample(bundle, "batch-01-devices.csv", L"batch-01-devices.csv");
 }
 
+static DWORD run_service_as(char **text, const wchar_t *tag, const wchar_t *device,
+			    const wchar_t *state);
+
 /* ferrysvc run --device FIN-PC-001 with stdout and stderr (the log's echo)
  * into one file; its exit code, and the file's text in *text. */
 static DWORD run_service(char **text, const wchar_t *tag)
+{
+	wchar_t tmp[MAX_PATH], state[MAX_PATH];
+
+	GetTempPathW(MAX_PATH, tmp);
+	swprintf(state, MAX_PATH, L"%lsferry-test-%ls-%llx", tmp, tag, svc_test_unique());
+	return run_service_as(text, tag, L"FIN-PC-001", state);
+}
+
+/* The same as `device`, with its state in `state` (kept between runs). */
+static DWORD run_service_as(char **text, const wchar_t *tag, const wchar_t *device,
+			    const wchar_t *state)
 {
 	SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
 	wchar_t tmp[MAX_PATH], out_path[MAX_PATH], exe[MAX_PATH], cmd[2048];
@@ -84,8 +103,7 @@ static DWORD run_service(char **text, const wchar_t *tag)
 			  FILE_ATTRIBUTE_NORMAL, NULL);
 	assert_true(out != INVALID_HANDLE_VALUE);
 	svc_test_beside(exe, L"ferrysvc.exe");
-	swprintf(cmd, 2048, L"\"%ls\" run --device FIN-PC-001 --state \"%lsferry-test-%ls-%llx\"",
-		 exe, tmp, tag, svc_test_unique());
+	swprintf(cmd, 2048, L"\"%ls\" run --device %ls --state \"%ls\"", exe, device, state);
 	memset(&si, 0, sizeof(si));
 	si.cb = sizeof(si);
 	si.dwFlags = STARTF_USESTDHANDLES;
@@ -196,6 +214,119 @@ static void test_svc_settings__unsigned_bundle_dir_batch_is_refused(void **state
 	ferry_free(got);
 }
 
+/* The sample payload for FERRYPC01 joining ferry.test (the Samba blob's), its
+ * BundleDir ODJ blob bound by `sha` (NULL: none named). */
+static cJSON *odj_payload(unsigned seq, const uint8_t *sha)
+{
+	cJSON *p = svc_test_sample_payload(NULL), *rb, *l, *e;
+	char hex[65];
+
+	cJSON_ReplaceItemInObject(p, "sequence", cJSON_CreateNumber(seq));
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(p, "batch"), "devices",
+				  cJSON_CreateStringArray((const char *[]){ "FERRYPC01" }, 1));
+	cJSON_ArrayForEach(rb, cJSON_GetObjectItem(p, "runbooks")) {
+		cJSON *dj = cJSON_GetObjectItem(cJSON_GetObjectItem(rb, "device_state"),
+						"domain_join");
+
+		if (cJSON_GetObjectItem(dj, "domain")) {
+			cJSON_ReplaceItemInObject(dj, "domain", cJSON_CreateString("ferry.test"));
+			cJSON_DeleteItemFromObject(dj, "computer_ou");
+		}
+	}
+	if (sha) {
+		ferry_hex_encode(hex, sha, 32);
+		l = cJSON_AddArrayToObject(p, "odj_sealed");
+		cJSON_AddItemToArray(l, e = cJSON_CreateObject());
+		cJSON_AddStringToObject(e, "device", "FERRYPC01");
+		cJSON_AddStringToObject(e, "sha256", hex);
+	}
+	return p;
+}
+
+/* The Samba blob sealed to the key in <state>\net\agent.pub as
+ * bundle\odj\FERRYPC01.sealed, as `ferry seal box --aad FERRYPC01` does. */
+static void seal_blob_for(const wchar_t *state, const wchar_t *bundle, uint8_t sha[32])
+{
+	wchar_t path[MAX_PATH];
+	char *pub64, *blob = NULL;
+	uint8_t *pub = NULL, *sealed = NULL;
+	size_t plen = 0, blen = 0, slen = 0;
+	FILE *f;
+
+	swprintf(path, MAX_PATH, L"%ls\\net\\agent.pub", state);
+	pub64 = slurp_w(path);
+	assert_int_equal(ferry_base64_decode(&pub, &plen, pub64, strlen(pub64)), FERRY_OK);
+	assert_int_equal(plen, SEAL_KEY_LEN);
+	assert_int_equal(rb_read_file(&blob, &blen, FERRY_SOURCE_DIR
+				      "/tests/data/odj/samba-ferrypc01.odj", 1u << 22), FERRY_OK);
+	assert_int_equal(seal_box(&sealed, &slen, pub, "FERRYPC01", (uint8_t *)blob, blen),
+			 FERRY_OK);
+	assert_int_equal(net_sha256(sha, sealed, slen), FERRY_OK);
+	swprintf(path, MAX_PATH, L"%ls\\odj", bundle);
+	CreateDirectoryW(path, NULL);
+	swprintf(path, MAX_PATH, L"%ls\\odj\\FERRYPC01.sealed", bundle);
+	assert_non_null(f = _wfopen(path, L"wb"));
+	assert_int_equal(fwrite(sealed, 1, slen, f), slen);
+	fclose(f);
+	ferry_free(sealed);
+	ferry_free(blob);
+	ferry_free(pub);
+	ferry_free(pub64);
+}
+
+/*
+ * Issue 17 §4 without a server: the service publishes this PC's sealing
+ * key; the admin seals the Samba-made blob to it into BundleDir\odj and
+ * binds its SHA-256 in the signed bundle; the rehearsal reads and
+ * validates it (for FERRYPC01 in ferry.test). Another file in its place,
+ * the bundle unchanged, is refused and nothing is unjoined.
+ */
+static void test_svc_settings__odj_blob_from_bundle_dir(void **state)
+{
+	wchar_t bundle[MAX_PATH], tmp[MAX_PATH], st[MAX_PATH];
+	uint8_t sha[32], planted[32];
+	DWORD code;
+	char *got;
+
+	(void)state;
+	plain_bundle_dir(bundle, L"odj");
+	GetTempPathW(MAX_PATH, tmp);
+	swprintf(st, MAX_PATH, L"%lsferry-test-odj-%llx", tmp, svc_test_unique());
+	svc_test_write_payload(bundle, odj_payload(1, NULL));
+	set_dword(L"SOFTWARE\\Policies\\Ferry", L"Rehearse", 1);
+	svc_test_set_sz(L"SOFTWARE\\Policies\\Ferry", L"BundleDir", bundle);
+	svc_test_set_signing_key();
+	/* no blob named yet: the rehearsal simulates it (a real run stops), and
+	 * the PC's sealing key is published in <state>\net\agent.pub */
+	code = run_service_as(&got, L"odj1", L"FERRYPC01", st);
+	assert_int_equal(code, 0);
+	assert_non_null(strstr(got, "obtain_odj domain=\"ferry.test\""));
+	assert_null(strstr(got, "odj_checked"));
+	ferry_free(got);
+
+	seal_blob_for(st, bundle, sha);
+	svc_test_write_payload(bundle, odj_payload(2, sha));
+	code = run_service_as(&got, L"odj2", L"FERRYPC01", st);
+	if (!strstr(got, "odj_checked source=BundleDir"))
+		print_message("%.3000s\n", got);
+	assert_int_equal(code, 0);
+	assert_non_null(strstr(got, "odj_checked source=BundleDir"));
+	assert_non_null(strstr(got, "unjoin_domain"));
+	ferry_free(got);
+
+	/* a user who can write BundleDir drops another valid blob for this PC */
+	seal_blob_for(st, bundle, planted);
+	assert_memory_not_equal(planted, sha, 32);
+	code = run_service_as(&got, L"odj3", L"FERRYPC01", st);
+	clear_settings();
+	if (!strstr(got, "not the blob the signed bundle names"))
+		print_message("%.3000s\n", got);
+	assert_non_null(strstr(got, "not the blob the signed bundle names"));
+	assert_null(strstr(got, "odj_checked"));
+	assert_null(strstr(got, "\nunjoin_domain"));
+	ferry_free(got);
+}
+
 static DWORD get_dword(const wchar_t *name, LSTATUS *rc)
 {
 	DWORD v = 0, cb = sizeof(v);
@@ -246,6 +377,7 @@ int wmain(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_svc_settings__policy_wins_over_msi),
 		cmocka_unit_test(test_svc_settings__unsigned_bundle_dir_batch_is_refused),
+		cmocka_unit_test(test_svc_settings__odj_blob_from_bundle_dir),
 		cmocka_unit_test(test_svc_settings__hints_for_the_credential_provider),
 	};
 
