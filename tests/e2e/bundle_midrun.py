@@ -27,17 +27,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from fixture import ServerFixture, wine_policy_enroll_key  # noqa: E402
+from fixture import ServerFixture, wine_policy_enroll_key, check, failures  # noqa: E402
 
 PACE_MS = 3000
 MACHINE = "FERRYPC01"
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
 
 
 def runbook(rid, fallback, prerequisites=()):

@@ -23,6 +23,16 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 SAMPLES = os.path.join(ROOT, "resources", "samples")
 
 
+# The scenario's failed checks; a scenario exits 1 when any (check() fills it).
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+
+
 def skip(why):
     print("SKIP: " + why)
     sys.exit(77)

@@ -33,15 +33,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture import ServerFixture, HERE, samba_provision  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+from fixture import ServerFixture, HERE, samba_provision, check, failures  # noqa: E402
 
 
 def main():
