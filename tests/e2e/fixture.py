@@ -33,6 +33,13 @@ def check(cond, what):
         failures.append(what)
 
 
+def verdict(name):
+    """The scenario's last line, and its exit code: 1 when a check failed."""
+    print("%s: %s" % (name, "all checks passed" if not failures else
+                      "%d check(s) failed" % len(failures)))
+    return 1 if failures else 0
+
+
 def skip(why):
     print("SKIP: " + why)
     sys.exit(77)

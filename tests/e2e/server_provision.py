@@ -27,7 +27,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture import ServerFixture, HERE, check, failures  # noqa: E402
+from fixture import ServerFixture, HERE, check, verdict  # noqa: E402
 
 OU = "OU=Ferry,DC=target,DC=test"
 
@@ -53,9 +53,7 @@ def main():
             scenario(ferry, work, open(os.path.join(dcwork, "dc.env")).read().strip())
         finally:
             subprocess.run([os.path.join(HERE, "samba_dc.sh"), "stop", dcwork], timeout=60)
-    print("server_provision: %s" % ("all checks passed" if not failures else
-                                    "%d check(s) failed" % len(failures)))
-    return 1 if failures else 0
+    return verdict("server_provision")
 
 
 def scenario(ferry, work, dc_env):
