@@ -301,6 +301,22 @@ static void package(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 	ferry_free(data);
 }
 
+/*
+ * Ends the transaction a handler began: commits when rc is FERRY_OK; when rc
+ * or the commit fails, rolls back and answers the error for `what`. True
+ * when committed (the handler then answers), false when answered here.
+ */
+static bool txn_end(struct srv *s, struct srv_reply *rp, ferry_err rc, const char *what)
+{
+	if (!rc)
+		rc = s->store->ops->commit(s->store);
+	if (!rc)
+		return true;
+	s->store->ops->rollback(s->store);
+	srv_reply_ferr(rp, rc, what);
+	return false;
+}
+
 static bool event_id_ok(const char *id)
 {
 	size_t n = id ? strlen(id) : 0;
@@ -356,13 +372,8 @@ static void events(struct srv *s, struct srv_req *rq, struct srv_reply *rp,
 		dups += dup;
 		accepted += !dup;
 	}
-	if (!rc)
-		rc = s->store->ops->commit(s->store);
-	if (rc) {
-		s->store->ops->rollback(s->store);
-		srv_reply_ferr(rp, rc, "events");
+	if (!txn_end(s, rp, rc, "events"))
 		goto out;
-	}
 	out = cJSON_CreateObject();
 	cJSON_AddNumberToObject(out, "accepted", accepted);
 	cJSON_AddNumberToObject(out, "duplicates", dups);
@@ -656,13 +667,8 @@ static void fallback(struct srv *s, struct srv_req *rq, struct srv_reply *rp,
 		rc = s->store->ops->audit_add(s->store, &who, "escrow.replace", a->device,
 					      "the agent sent a new sealed fallback password",
 					      s->now());
-	if (!rc)
-		rc = s->store->ops->commit(s->store);
-	if (rc) {
-		s->store->ops->rollback(s->store);
-		srv_reply_ferr(rp, rc, "fallback");
+	if (!txn_end(s, rp, rc, "fallback"))
 		goto out;
-	}
 	out = cJSON_CreateObject();
 	cJSON_AddBoolToObject(out, "stored", true);
 	cJSON_AddBoolToObject(out, "replaced", replaced);

@@ -45,6 +45,19 @@ void con_url(struct con *c, const char *text);
 /** A Unix time as "2026-12-05 05:46 UTC", or "–" for 0. */
 void con_time(struct con *c, int64_t t);
 
+/** <a href="HREF{part percent-encoded}">{text}</a>: href is the server's own, a constant. */
+void con_link(struct con *c, const char *href, const char *part, const char *text);
+/** <td>{text}</td>. */
+void con_cell(struct con *c, const char *text);
+/** DOMAIN\\sam, both as text. */
+void con_account(struct con *c, const char *domain, const char *sam);
+/**
+ * A list's pager: "prev" to page - 1 when page > 1, "next" to page + 1 when
+ * more, each to HREF{part percent-encoded}&page=N.
+ */
+void con_pager(struct con *c, const char *href, const char *part, long page, bool more,
+	       const char *prev, const char *next);
+
 /** The page's head, navigation (the pages the role may see) and <main>. */
 void con_page_start(struct con *c, const char *title, const char *current, unsigned refresh_s);
 void con_page_end(struct con *c);

@@ -30,15 +30,10 @@ static void facts(struct con *c, const struct srv_device_row *r)
 	int stage = r->stage >= 0 && r->stage < SRV_STAGE_COUNT ? r->stage : 0;
 
 	con_raw(c, "<dl class=\"facts\"><dt>Wave</dt><dd>");
-	if (r->wave[0]) {
-		con_raw(c, "<a href=\"/console/devices?wave=");
-		con_url(c, r->wave);
-		con_raw(c, "\">");
-		con_text(c, r->wave);
-		con_raw(c, "</a>");
-	} else {
+	if (r->wave[0])
+		con_link(c, "/console/devices?wave=", r->wave, r->wave);
+	else
 		con_raw(c, "none");
-	}
 	con_raw(c, "</dd><dt>Agent</dt><dd>");
 	con_text(c, r->agent[0] ? r->agent : "not enrolled");
 	con_rawf(c, "</dd><dt>State</dt><dd id=\"state\" class=\"state-%s\">%s</dd>"
@@ -178,14 +173,11 @@ static void slice(struct con *c, const struct srv_device_row *r)
 			continue;
 		if (i > from + (long)SLICE_ROWS)
 			break;
-		con_raw(c, "<tr><td>");
-		con_text(c, jtext(row, "source_sid"));
-		con_raw(c, "</td><td>");
-		con_text(c, jtext(row, "kind"));
-		con_raw(c, "</td><td>");
-		con_text(c, jtext(row, "netbios_domain"));
-		con_raw(c, "\\");
-		con_text(c, jtext(row, "target_sam"));
+		con_raw(c, "<tr>");
+		con_cell(c, jtext(row, "source_sid"));
+		con_cell(c, jtext(row, "kind"));
+		con_raw(c, "<td>");
+		con_account(c, jtext(row, "netbios_domain"), jtext(row, "target_sam"));
 		con_raw(c, "</td><td class=\"hide-narrow\">");
 		con_text(c, jtext(row, "target_sid"));
 		con_raw(c, "</td></tr>");

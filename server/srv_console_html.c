@@ -88,6 +88,46 @@ void con_time(struct con *c, int64_t t)
 	con_rawf(c, "<time datetime=\"%lld\">%s</time>", (long long)t, out);
 }
 
+void con_link(struct con *c, const char *href, const char *part, const char *text)
+{
+	con_rawf(c, "<a href=\"%s", href);
+	con_url(c, part);
+	con_raw(c, "\">");
+	con_text(c, text);
+	con_raw(c, "</a>");
+}
+
+void con_cell(struct con *c, const char *text)
+{
+	con_raw(c, "<td>");
+	con_text(c, text);
+	con_raw(c, "</td>");
+}
+
+void con_account(struct con *c, const char *domain, const char *sam)
+{
+	con_text(c, domain);
+	con_raw(c, "\\");
+	con_text(c, sam);
+}
+
+void con_pager(struct con *c, const char *href, const char *part, long page, bool more,
+	       const char *prev, const char *next)
+{
+	con_raw(c, "<nav class=\"pager\" aria-label=\"Pages\">");
+	if (page > 1) {
+		con_rawf(c, "<a rel=\"prev\" href=\"%s", href);
+		con_url(c, part);
+		con_rawf(c, "&amp;page=%ld\">%s</a>", page - 1, prev);
+	}
+	if (more) {
+		con_rawf(c, "<a rel=\"next\" href=\"%s", href);
+		con_url(c, part);
+		con_rawf(c, "&amp;page=%ld\">%s</a>", page + 1, next);
+	}
+	con_raw(c, "</nav>");
+}
+
 /* Decode one form value (n bytes at v) into out; false when malformed or too long. */
 static bool form_decode(char *out, size_t cap, const char *v, size_t n)
 {

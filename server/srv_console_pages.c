@@ -148,11 +148,9 @@ void con_waves(struct con *c)
 			break;
 		funnel_of(&f, c, v, n);
 		ferry_free(v);
-		con_raw(c, "<section class=\"wave\"><h2><a href=\"/console/devices?wave=");
-		con_url(c, name);
-		con_raw(c, "\">");
-		con_text(c, name);
-		con_rawf(c, "</a></h2>");
+		con_raw(c, "<section class=\"wave\"><h2>");
+		con_link(c, "/console/devices?wave=", name, name);
+		con_raw(c, "</h2>");
 		funnel_svg(c, name, &f);
 		con_raw(c, "<p><a href=\"/console/devices?state=stuck&amp;wave=");
 		con_url(c, name);
@@ -265,13 +263,11 @@ static void devices_table(struct con *c, const struct item *it, size_t from, siz
 		if (!errors && !c->s->store->ops->device_row(c->s->store, &full, r->name))
 			r = &full;
 
-		con_raw(c, "<tr><td><a href=\"/console/devices/");
-		con_url(c, r->name);
-		con_raw(c, "\">");
-		con_text(c, r->name);
-		con_raw(c, "</a></td><td>");
-		con_text(c, r->wave);
-		con_rawf(c, "</td><td class=\"state-%s\">%s</td><td>", it[i].state, it[i].state);
+		con_raw(c, "<tr><td>");
+		con_link(c, "/console/devices/", r->name, r->name);
+		con_raw(c, "</td>");
+		con_cell(c, r->wave);
+		con_rawf(c, "<td class=\"state-%s\">%s</td><td>", it[i].state, it[i].state);
 		for (const char *p = srv_stage_names[st]; *p; p++) /* words, so a narrow column wraps */
 			con_raw(c, *p == '_' ? " " : (char[]){ *p, '\0' });
 		con_raw(c, "</td><td class=\"hide-narrow\">");
@@ -388,26 +384,15 @@ void con_audit(struct con *c)
 		con_text(c, cJSON_GetStringValue(cJSON_GetObjectItem(r, "actor")));
 		con_raw(c, " <span class=\"muted\">(");
 		con_text(c, cJSON_GetStringValue(cJSON_GetObjectItem(r, "role")));
-		con_raw(c, ")</span></td><td>");
-		con_text(c, cJSON_GetStringValue(cJSON_GetObjectItem(r, "action")));
-		con_raw(c, "</td><td>");
-		con_text(c, cJSON_GetStringValue(cJSON_GetObjectItem(r, "target")));
-		con_raw(c, "</td><td>");
-		con_text(c, cJSON_GetStringValue(cJSON_GetObjectItem(r, "detail")));
-		con_raw(c, "</td></tr>");
+		con_raw(c, ")</span></td>");
+		con_cell(c, cJSON_GetStringValue(cJSON_GetObjectItem(r, "action")));
+		con_cell(c, cJSON_GetStringValue(cJSON_GetObjectItem(r, "target")));
+		con_cell(c, cJSON_GetStringValue(cJSON_GetObjectItem(r, "detail")));
+		con_raw(c, "</tr>");
 	}
-	con_raw(c, "</tbody></table></div><nav class=\"pager\" aria-label=\"Pages\">");
-	if (page > 1) {
-		con_raw(c, "<a rel=\"prev\" href=\"/console/audit?q=");
-		con_url(c, q);
-		con_rawf(c, "&amp;page=%ld\">Newer</a>", page - 1);
-	}
-	if ((int64_t)page * CON_PAGE_ROWS < total) {
-		con_raw(c, "<a rel=\"next\" href=\"/console/audit?q=");
-		con_url(c, q);
-		con_rawf(c, "&amp;page=%ld\">Older</a>", page + 1);
-	}
-	con_raw(c, "</nav>");
+	con_raw(c, "</tbody></table></div>");
+	con_pager(c, "/console/audit?q=", q, page, (int64_t)page * CON_PAGE_ROWS < total, "Newer",
+		  "Older");
 	con_page_end(c);
 	cJSON_Delete(rows);
 }
@@ -418,13 +403,11 @@ static void helpdesk_row(struct con *c, const struct srv_device_row *r)
 {
 	const char *st = srv_row_state(r, c->s->now(), stuck_s(c), lost_s(c));
 
-	con_raw(c, "<tr><td><a href=\"/console/devices/");
-	con_url(c, r->name);
-	con_raw(c, "\">");
-	con_text(c, r->name);
-	con_raw(c, "</a></td><td>");
-	con_text(c, r->wave);
-	con_rawf(c, "</td><td class=\"state-%s\">%s</td><td>", st, st);
+	con_raw(c, "<tr><td>");
+	con_link(c, "/console/devices/", r->name, r->name);
+	con_raw(c, "</td>");
+	con_cell(c, r->wave);
+	con_rawf(c, "<td class=\"state-%s\">%s</td><td>", st, st);
 	if (!r->escrow) {
 		con_raw(c, "<span class=\"muted\">no password escrowed</span></td></tr>");
 		return;
@@ -604,37 +587,22 @@ static void mapping_findings(struct con *c, cJSON *findings, char **users, size_
 		if (idx++ < from || shown >= (long)CON_PAGE_ROWS)
 			continue;
 		shown++;
-		con_raw(c, "<tr><td>");
-		con_text(c, why);
+		con_raw(c, "<tr>");
+		con_cell(c, why);
+		con_raw(c, "<td>");
+		if (ss)
+			con_account(c, sd, ss);
 		con_raw(c, "</td><td>");
-		if (ss) {
-			con_text(c, sd);
-			con_raw(c, "\\");
-			con_text(c, ss);
-		}
-		con_raw(c, "</td><td>");
-		if (ts) {
-			con_text(c, td);
-			con_raw(c, "\\");
-			con_text(c, ts);
-		}
+		if (ts)
+			con_account(c, td, ts);
 		con_rawf(c, "</td><td>%ld</td><td class=\"hide-narrow\">",
 			 users_count(users, nusers, sd, ss) + users_count(users, nusers, td, ts));
 		con_text(c, cJSON_GetStringValue(cJSON_GetObjectItem(f, "detail")));
 		con_raw(c, "</td></tr>");
 	}
-	con_raw(c, "</tbody></table></div><nav class=\"pager\" aria-label=\"Pages\">");
-	if (page > 1) {
-		con_raw(c, "<a rel=\"prev\" href=\"/console/mapping?reason=");
-		con_url(c, reason);
-		con_rawf(c, "&amp;page=%ld\">Previous page</a>", page - 1);
-	}
-	if (idx > from + shown) {
-		con_raw(c, "<a rel=\"next\" href=\"/console/mapping?reason=");
-		con_url(c, reason);
-		con_rawf(c, "&amp;page=%ld\">Next page</a>", page + 1);
-	}
-	con_raw(c, "</nav>");
+	con_raw(c, "</tbody></table></div>");
+	con_pager(c, "/console/mapping?reason=", reason, page, idx > from + shown, "Previous page",
+		  "Next page");
 }
 
 void con_mapping(struct con *c)

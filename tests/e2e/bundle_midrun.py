@@ -27,17 +27,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from fixture import ServerFixture, wine_policy_enroll_key  # noqa: E402
+from fixture import ServerFixture, wine_policy_enroll_key, check, failures, verdict  # noqa: E402
 
 PACE_MS = 3000
 MACHINE = "FERRYPC01"
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
 
 
 def runbook(rid, fallback, prerequisites=()):
@@ -155,9 +148,7 @@ def main():
     check(sum("rehearsal: starting from" in l for l in lines) == 1, "the service started once")
     if failures and err:
         print("-- service stderr (last lines):\n" + "\n".join(err.splitlines()[-30:]))
-    print("bundle-midrun: %s" % ("all checks passed" if not failures else
-                                 "%d check(s) failed" % len(failures)))
-    return 1 if failures else 0
+    return verdict("bundle-midrun")
 
 
 if __name__ == "__main__":

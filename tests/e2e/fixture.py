@@ -23,16 +23,21 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 SAMPLES = os.path.join(ROOT, "resources", "samples")
 
 
-class Checks:
-    """`check(cond, what)` prints ok/FAIL lines and keeps the failures."""
+# The scenario's failed checks; a scenario exits 1 when any (check() fills it).
+failures = []
 
-    def __init__(self):
-        self.failures = []
 
-    def __call__(self, cond, what):
-        print(("ok   " if cond else "FAIL ") + what, flush=True)
-        if not cond:
-            self.failures.append(what)
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+
+
+def verdict(name):
+    """The scenario's last line, and its exit code: 1 when a check failed."""
+    print("%s: %s" % (name, "all checks passed" if not failures else
+                      "%d check(s) failed" % len(failures)))
+    return 1 if failures else 0
 
 
 def skip(why):

@@ -17,15 +17,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture import Fixture, ROOT  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+from fixture import Fixture, ROOT, check, verdict  # noqa: E402
 
 
 def main():
@@ -44,11 +36,7 @@ def main():
             scenario(fx, work, good1, good2, tampered)
         finally:
             fx.stop()
-    if failures:
-        print("hostile: %d check(s) failed" % len(failures))
-        return 1
-    print("hostile: all checks passed")
-    return 0
+    return verdict("hostile")
 
 
 def accepted(state):

@@ -20,9 +20,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture import Checks, ServerFixture  # noqa: E402
-
-check = Checks()
+from fixture import ServerFixture, check, verdict  # noqa: E402
 
 
 def make_package(fx, work, pid, text):
@@ -112,9 +110,7 @@ def main():
             scenario(fx, work, blobs)
         finally:
             fx.stop()
-    print("package_fetch: %s" % ("all checks passed" if not check.failures else
-                                 "%d check(s) failed" % len(check.failures)))
-    return 1 if check.failures else 0
+    return verdict("package_fetch")
 
 
 if __name__ == "__main__":

@@ -18,15 +18,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture import ServerFixture, ROOT  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
+from fixture import ServerFixture, ROOT, check, verdict  # noqa: E402
 
 
 class Http:
@@ -67,11 +59,7 @@ def main():
             scenario(fx, work, Http(fx))
         finally:
             fx.stop()
-    if failures:
-        print("server_hostile: %d check(s) failed" % len(failures))
-        return 1
-    print("server_hostile: all checks passed")
-    return 0
+    return verdict("server_hostile")
 
 
 def enroll(fx, work, name, machine, **kw):

@@ -27,16 +27,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture import ServerFixture, HERE  # noqa: E402
+from fixture import ServerFixture, HERE, check, verdict  # noqa: E402
 
 OU = "OU=Ferry,DC=target,DC=test"
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
 
 
 def main():
@@ -60,9 +53,7 @@ def main():
             scenario(ferry, work, open(os.path.join(dcwork, "dc.env")).read().strip())
         finally:
             subprocess.run([os.path.join(HERE, "samba_dc.sh"), "stop", dcwork], timeout=60)
-    print("server_provision: %s" % ("all checks passed" if not failures else
-                                    "%d check(s) failed" % len(failures)))
-    return 1 if failures else 0
+    return verdict("server_provision")
 
 
 def scenario(ferry, work, dc_env):
@@ -136,14 +127,14 @@ def run(fx, work, devices, computers):
     deadline = time.time() + 400
     got = {}
     while time.time() < deadline and len(got) < 1:
-        time.sleep(5)
+        time.sleep(2)
         r = fx.agent(states["PROV-PC-1"], "fetch-odj", "--out", os.path.join(work, "b1.odj"))
         if r.returncode == 0:
             got["PROV-PC-1"] = open(os.path.join(work, "b1.odj"), "rb").read()
     check("PROV-PC-1" in got, "PROV-PC-1's blob provisioned, opened and validated by its agent")
     while time.time() < deadline and not fx.db("SELECT count(*) FROM prov_blobs WHERE key LIKE "
                                                 "'%PROV-PC-2'")[0][0]:
-        time.sleep(5)
+        time.sleep(2)
     check(fx.db("SELECT count(*) FROM prov_blobs WHERE key LIKE '%PROV-PC-2'")[0][0] == 1,
           "PROV-PC-2 provisioned ahead of its request (credentials cached, window within 48 h)")
     accounts = computers()

@@ -18,15 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture import ServerFixture  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
+from fixture import ServerFixture, check, verdict  # noqa: E402
 
 
 def scenario(fx, work):
@@ -93,9 +85,7 @@ def main():
             scenario(fx, work)
         finally:
             fx.stop()
-    print("status_outbox: %s" % ("all checks passed" if not failures else
-                                 "%d check(s) failed" % len(failures)))
-    return 1 if failures else 0
+    return verdict("status_outbox")
 
 
 if __name__ == "__main__":

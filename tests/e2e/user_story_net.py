@@ -33,15 +33,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture import ServerFixture, HERE, samba_provision  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+from fixture import ServerFixture, HERE, samba_provision, check, verdict  # noqa: E402
 
 
 def main():
@@ -65,9 +57,7 @@ def main():
                 fx.stop()
         finally:
             subprocess.run([os.path.join(HERE, "samba_dc.sh"), "stop", work], timeout=60)
-    print("user-story (network half): %s" % ("all checks passed" if not failures else
-                                               "%d check(s) failed" % len(failures)))
-    return 1 if failures else 0
+    return verdict("user-story (network half)")
 
 
 def story(fx, work):

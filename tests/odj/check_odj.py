@@ -14,6 +14,7 @@ usage: check_odj.py CHECK FERRY ODJ_REENCODE DATA_DIR
   noleak     no output of any `ferry odj` command holds a password
 """
 import base64, glob, json, os, shutil, subprocess, sys, tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -186,36 +187,48 @@ def check_compose():
         sys.exit(77)
 
 
-def expect_malformed(path, what):
-    rc, out, err = run(FERRY, 'odj', 'inspect', path)
+def malformed_line(result, what):
+    """The one reason line of an `odj inspect` that must exit 3, from run()'s result."""
+    rc, out, err = result
     lines = err.decode('utf-8', 'replace').strip().splitlines()
     if rc != 3 or len(lines) != 1 or out:
         fail('%s: exit %d, stderr %r (want exit 3, one line, no stdout)' % (what, rc, lines))
     return lines[0] if lines else ''
 
 
+def inspect_all(paths):
+    """run(FERRY, 'odj', 'inspect', path) of every path, in order, four processes at a time."""
+    with ThreadPoolExecutor(4) as ex:
+        return list(ex.map(lambda path: run(FERRY, 'odj', 'inspect', path), paths))
+
+
 def check_malformed():
     n = 0
-    for f in blobs():
+    cases = []  # (file, what, cut or None): each a process of its own, run 4 at a time
+    for i, f in enumerate(blobs()):
         binary = binary_of(f)
-        bad = os.path.join(TMP, 'bad.odj')
         # A CLI-level sample; the exhaustive sweep runs in-process (test_odj).
         for cut in list(range(0, len(binary), 61)) + [len(binary) - 1]:
+            bad = os.path.join(TMP, 'bad-%d-cut-%d.odj' % (i, cut))
             write_text(bad, binary[:cut])
-            line = expect_malformed(bad, '%s cut at %d' % (f, cut))
-            if cut > 0 and 'offset' not in line and 'bytes' not in line:
-                fail('%s cut at %d: reason names no offset: %s' % (f, cut, line))
+            cases.append((bad, '%s cut at %d' % (f, cut), cut))
             n += 1
         # Header bytes every decoder must refuse: version, endianness, length.
         for off, val in ((0, 2), (1, 0), (8, 0x11)):
             b = bytearray(binary)
             b[off] = val
+            bad = os.path.join(TMP, 'bad-%d-byte-%d.odj' % (i, off))
             write_text(bad, bytes(b))
-            expect_malformed(bad, '%s with byte %d = %d' % (f, off, val))
+            cases.append((bad, '%s with byte %d = %d' % (f, off, val), None))
             n += 1
+        bad = os.path.join(TMP, 'bad-%d-not-base64.odj' % i)
         open(bad, 'wb').write(b'\xff\xfeA\0!\0')
-        expect_malformed(bad, 'not base64')
-        expect_malformed(os.path.join(TMP, 'does-not-exist.odj'), 'missing file')
+        cases.append((bad, 'not base64', None))
+        cases.append((os.path.join(TMP, 'does-not-exist.odj'), 'missing file', None))
+    for (path, what, cut), result in zip(cases, inspect_all([c[0] for c in cases])):
+        line = malformed_line(result, what)
+        if cut and 'offset' not in line and 'bytes' not in line:
+            fail('%s: reason names no offset: %s' % (what, line))
     # validate: 0 / 2 / 3 / 64
     ws = os.path.join(DATA, 'ws2019.odj')
     cases = [(['--domain', 'w2k19dom.ber.redhat.com'], 0),

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -35,6 +36,62 @@ static inline int srv_test_store_open(struct srv_store **st, const char *path)
 		bad = 1;
 	}
 	return bad ? -1 : 0;
+}
+
+/* A suite's private folder and the SQLite file in it (with its -wal and -shm). */
+struct srv_test_db {
+	char dir[64], path[96];
+};
+
+/* Makes /tmp/ferry-TAG-XXXXXX and opens the suite's store there (or in
+ * FERRY_TEST_PG's fresh schema); 0 on success. */
+static inline int srv_test_db_open(struct srv_test_db *d, struct srv_store **st, const char *tag)
+{
+	snprintf(d->dir, sizeof(d->dir), "/tmp/ferry-%s-XXXXXX", tag);
+	if (!mkdtemp(d->dir))
+		return -1;
+	snprintf(d->path, sizeof(d->path), "%s/ferry.db", d->dir);
+	return srv_test_store_open(st, d->path);
+}
+
+/* Removes what srv_test_db_open made; the store is closed first. */
+static inline void srv_test_db_remove(const struct srv_test_db *d)
+{
+	char p[128];
+
+	unlink(d->path);
+	snprintf(p, sizeof(p), "%s-wal", d->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", d->path);
+	unlink(p);
+	rmdir(d->dir);
+}
+
+/* The suites' cmocka fixture: a store in a private folder (srv_test_db). */
+struct srv_test_fx {
+	struct srv_test_db db;
+	struct srv_store *st;
+};
+
+/* cmocka setup: *state becomes a srv_test_fx for /tmp/ferry-TAG-XXXXXX. */
+static inline int srv_test_fx_setup(void **state, const char *tag)
+{
+	struct srv_test_fx *f = calloc(1, sizeof(*f));
+
+	if (!f || srv_test_db_open(&f->db, &f->st, tag))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static inline int srv_test_fx_teardown(void **state)
+{
+	struct srv_test_fx *f = *state;
+
+	f->st->ops->close(f->st);
+	srv_test_db_remove(&f->db);
+	free(f);
+	return 0;
 }
 
 /* A database at schema version 1 (what ferry-server shipped before

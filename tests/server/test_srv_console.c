@@ -89,44 +89,19 @@ static void test_srv_console__form_refuses_malformed(void **state)
 
 /* --- store ops -------------------------------------------------------------------------- */
 
-struct fx {
-	char dir[64], path[96];
-	struct srv_store *st;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ferry-console-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/ferry.db", f->dir);
-	if (srv_test_store_open(&f->st, f->path))
-		return -1;
-	*state = f;
-	return 0;
+	return srv_test_fx_setup(state, "console");
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char p[128];
-
-	f->st->ops->close(f->st);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	rmdir(f->dir);
-	free(f);
-	return 0;
+	return srv_test_fx_teardown(state);
 }
 
 static void test_srv_console__session_ends_with_token_or_time(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	const struct srv_store_ops *o = f->st->ops;
 	struct srv_session s;
 
@@ -147,7 +122,7 @@ static void test_srv_console__session_ends_with_token_or_time(void **state)
 	assert_int_equal(o->session_get(f->st, &s, H("3"), 350), FERRY_ENOTFOUND);
 }
 
-static void add_device(struct fx *f, const char *wave, const char *dev, const char *agent,
+static void add_device(struct srv_test_fx *f, const char *wave, const char *dev, const char *agent,
 		       const char *phase, uint64_t seq, int64_t now, const char *json)
 {
 	const struct srv_store_ops *o = f->st->ops;
@@ -169,7 +144,7 @@ static void add_device(struct fx *f, const char *wave, const char *dev, const ch
 
 static void test_srv_console__device_rows_and_states(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	struct srv_device_row *v = NULL, r;
 	size_t n = 0;
 
@@ -206,7 +181,7 @@ static void test_srv_console__device_rows_and_states(void **state)
 
 static void test_srv_console__timeline_keeps_every_report(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	struct srv_status st = { .seq = 2, .phase = "unjoined", .stage = SRV_STAGE_UNJOINED,
 				 .progressed = true, .json = "{\"seq\":2,\"phase\":\"unjoined\"}" };
 	cJSON *t = NULL;
@@ -237,7 +212,7 @@ static void test_srv_console__timeline_keeps_every_report(void **state)
 
 static void test_srv_console__audit_pages_and_filter(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	struct srv_principal who = { "alice", "admin" };
 	cJSON *rows = NULL;
 	int64_t total = 0;
@@ -262,7 +237,7 @@ static void test_srv_console__audit_pages_and_filter(void **state)
 
 static void test_srv_console__devices_by_user(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	cJSON *names = NULL, *all = NULL;
 
 	assert_int_equal(f->st->ops->wave_add(f->st, "w1", 1), FERRY_OK);

@@ -13,39 +13,14 @@
 #include "srv.h"
 #include "srv_test_store.h"
 
-struct fx {
-	char dir[64], path[96];
-	struct srv_store *st;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ferry-store-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/ferry.db", f->dir);
-	if (srv_test_store_open(&f->st, f->path))
-		return -1;
-	*state = f;
-	return 0;
+	return srv_test_fx_setup(state, "store");
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char p[128];
-
-	f->st->ops->close(f->st);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	rmdir(f->dir);
-	free(f);
-	return 0;
+	return srv_test_fx_teardown(state);
 }
 
 static struct srv_enrol_req req(const char *dev, uint8_t key, const char *id, bool key_ok)
@@ -60,7 +35,7 @@ static struct srv_enrol_req req(const char *dev, uint8_t key, const char *id, bo
 
 static void test_srv_store__enrol_rules(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	const struct srv_store_ops *o = f->st->ops;
 	struct srv_enrol_result res;
 	struct srv_enrol_req r;
@@ -120,7 +95,7 @@ static void test_srv_store__enrol_rules(void **state)
 
 static void test_srv_store__pending_is_bounded(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	struct srv_enrol_result res;
 	struct srv_enrol_req r;
 
@@ -135,7 +110,7 @@ static void test_srv_store__pending_is_bounded(void **state)
 
 static void test_srv_store__assignment_etag_and_waves(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	const struct srv_store_ops *o = f->st->ops;
 	char etag[SRV_HASH_HEX];
 	uint8_t *data = NULL;
@@ -169,7 +144,7 @@ static void test_srv_store__assignment_etag_and_waves(void **state)
 
 static void test_srv_store__status_idempotent_by_sequence(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	const struct srv_store_ops *o = f->st->ops;
 	struct srv_status s = { .seq = 2, .phase = "unjoined", .stage = 4, .progressed = true,
 				.json = "{\"seq\":2}" };
@@ -196,7 +171,7 @@ static void test_srv_store__status_idempotent_by_sequence(void **state)
 
 static void test_srv_store__escrow_replace_flag_and_rollback(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	const struct srv_store_ops *o = f->st->ops;
 	struct srv_principal who = { "t", "admin" };
 	char agent[SRV_ID_MAX];
@@ -227,7 +202,7 @@ static void test_srv_store__escrow_replace_flag_and_rollback(void **state)
 
 static void test_srv_store__tokens_by_hash_only(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	struct srv_principal p;
 
 	assert_int_equal(f->st->ops->token_add(f->st, "alice", "helpdesk", "ab", 1), FERRY_OK);
@@ -240,7 +215,7 @@ static void test_srv_store__tokens_by_hash_only(void **state)
 
 static void test_srv_store__table_put_get_replace(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	struct srv_store *st = f->st;
 	struct srv_table t = { .hash = "ab", .actor = "alice", .imported = 100,
 			       .source = (uint8_t *)"S1", .source_len = 2,
@@ -285,7 +260,7 @@ static void test_srv_store__table_put_get_replace(void **state)
  * at most `limit` rows a call. */
 static void test_srv_store__status_history_and_retention(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	const struct srv_store_ops *o = f->st->ops;
 	struct srv_status s = { .seq = 1, .phase = "idle", .stage = 1, .json = "{}" };
 	uint64_t deleted = 0;
@@ -331,7 +306,7 @@ static void test_srv_store__status_history_and_retention(void **state)
  * after retry_s, a dead claimer's jobs are recovered by the next holder. */
 static void test_srv_store__provisioning_queue(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	const struct srv_store_ops *o = f->st->ops;
 	struct srv_prov_job j;
 	unsigned n = 0;
@@ -369,7 +344,7 @@ static void test_srv_store__provisioning_queue(void **state)
 
 static void test_srv_store__job_lock_and_versions(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	const struct srv_store_ops *o = f->st->ops;
 	char hash[SRV_HASH_HEX];
 	uint64_t seq = 9;
@@ -410,7 +385,7 @@ static void test_srv_store__job_lock_and_versions(void **state)
  * moved back, names with characters an array literal must escape are safe. */
 static void test_srv_store__devices_seen_batch(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	const struct srv_store_ops *o = f->st->ops;
 	struct srv_enrol_result res;
 	struct srv_enrol_req r = req("PC1", 1, "a1", true);
@@ -433,7 +408,7 @@ static void test_srv_store__devices_seen_batch(void **state)
  * changes nothing; init refuses a database that holds a schema. */
 static void test_srv_store__migrates_from_version_1(void **state)
 {
-	struct fx *f = *state;
+	struct srv_test_fx *f = *state;
 	struct srv_store *old = NULL;
 	struct srv_status s = { .seq = 1, .phase = "idle", .stage = 1, .json = "{}" };
 	char path[128];
@@ -442,7 +417,7 @@ static void test_srv_store__migrates_from_version_1(void **state)
 
 	f->st->ops->close(f->st); /* the fixture's current-version database */
 	f->st = NULL;
-	snprintf(path, sizeof(path), "%s/v1.db", f->dir);
+	snprintf(path, sizeof(path), "%s/v1.db", f->db.dir);
 	assert_int_equal(srv_test_store_make_v1(path), 0);
 	assert_int_equal(srv_test_store_reopen(&old, path, SRV_STORE_USE), FERRY_EMISMATCH);
 	assert_non_null(strstr(ferry_error_detail(), "schema version 1, this server needs 3: run "

@@ -16,7 +16,7 @@
 #include "util/mem.h"
 
 struct fx {
-	char dir[64], path[96];
+	struct srv_test_db db;
 	struct srv s;
 	char *src, *dst; /* snapshot texts */
 };
@@ -67,11 +67,7 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ferry-table-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/ferry.db", f->dir);
-	if (srv_test_store_open(&f->s.store, f->path))
+	if (srv_test_db_open(&f->db, &f->s.store, "table"))
 		return -1;
 	f->s.now = fixed_now;
 	f->src = load_small();
@@ -83,16 +79,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[128];
 
 	srv_table_close(&f->s);
 	f->s.store->ops->close(f->s.store);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	rmdir(f->dir);
+	srv_test_db_remove(&f->db);
 	free(f->src);
 	ferry_free(f->dst);
 	free(f);

@@ -1,6 +1,6 @@
 /*
  * ferrycp.dll loaded the way LogonUI loads it, for the suites that drive it
- * through COM (test_credprov_filter.c, test_credprov_tiles.c): LoadLibrary
+ * through COM (test_credprov_filter.c, logonui_sim/tile_harness.c): LoadLibrary
  * from beside the test, DllGetClassObject -> IClassFactory ->
  * CreateInstance, DllCanUnloadNow. Header-only, like svc_client.h.
  */

@@ -98,6 +98,14 @@ static void set_migrating(void)
 			 ERROR_SUCCESS);
 }
 
+/* A migration running, the lease held for an hour, the fallback account named. */
+static void migration_under_lease(void)
+{
+	set_lease(3600);
+	set_hint(HELPDESK);
+	set_migrating();
+}
+
 static struct ipc_experience experience(enum ipc_screen screen, uint32_t percent)
 {
 	struct ipc_experience e;
@@ -239,9 +247,7 @@ static void test_credprov_logonui__startup_with_lease(void **state)
 	size_t under_alice = 0;
 
 	(void)state;
-	set_lease(3600);
-	set_hint(HELPDESK);
-	set_migrating();
+	migration_under_lease();
 	check_state("startup with the lease (domain-joined)", &m, true, srv);
 	lui_show(&s, &m, &cp);
 	assert_int_equal(lui_ferry_account(&s, helpdesk_account)->place, LUI_OWN_TILE);
@@ -262,9 +268,7 @@ static void test_credprov_logonui__after_unjoin_workgroup(void **state)
 	struct lui_screen s;
 
 	(void)state;
-	set_lease(3600);
-	set_hint(HELPDESK);
-	set_migrating();
+	migration_under_lease();
 	check_state("after unjoin (workgroup: no \"Other user\" tile)", &m, true, srv);
 	lui_show(&s, &m, &cp);
 	/* R1: an "Other user" credential would have nowhere to show here. */
@@ -285,9 +289,7 @@ static void test_credprov_logonui__after_odj(void **state)
 	struct lui_machine m = joined();
 
 	(void)state;
-	set_lease(3600);
-	set_hint(HELPDESK);
-	set_migrating();
+	migration_under_lease();
 	m.n_users = 0; /* the target domain's users have not signed in here yet */
 	check_state("after ODJ (joined to the target, reboot pending)", &m, true, srv);
 	sim_server_stop(srv);
@@ -344,9 +346,7 @@ static void test_credprov_logonui__service_dead(void **state)
 	struct lui_screen s;
 
 	(void)state;
-	set_lease(3600);
-	set_hint(HELPDESK);
-	set_migrating();
+	migration_under_lease();
 	check_state("service dead (no pipe)", &m, true, NULL);
 	lui_show(&s, &m, &cp);
 	assert_true(s.n >= 2); /* "waiting for the service" and the fallback tile */
@@ -402,9 +402,7 @@ static void test_credprov_logonui__locked_user_unlocks(void **state)
 	struct lui_machine m = joined();
 
 	(void)state;
-	set_lease(3600);
-	set_hint(HELPDESK);
-	set_migrating();
+	migration_under_lease();
 	m.cpus = CPUS_UNLOCK_WORKSTATION;
 	m.owner_sid = ALICE_SID;
 	check_state("locked session, lease held", &m, true, srv);
@@ -426,9 +424,7 @@ static void test_credprov_logonui__progress_updates_in_place(void **state)
 	wchar_t got[64] = L"";
 
 	(void)state;
-	set_lease(3600);
-	set_hint(HELPDESK);
-	set_migrating();
+	migration_under_lease();
 	fake_cred_events_init(&ce);
 	lui_show(&s, &m, &cp);
 	/* The password provider is filtered out: Ferry's progress tile comes first. */
