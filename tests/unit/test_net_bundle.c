@@ -144,6 +144,22 @@ static void test_net__bundle_for_another_agent_refused(void **state)
 	ferry_free(env);
 }
 
+/* The old unsigned-table path is gone (issue 15, finding 6): a signed bundle
+ * still carrying a /table member is refused, so no table rides along
+ * unread while an admin believes it is in force. */
+static void test_net__bundle_with_old_table_member_refused(void **state)
+{
+	struct bundle *b = NULL;
+	size_t len;
+	char *env = signed_bundle(3, "*", ",\"table\":[]", &len);
+
+	(void)state;
+	assert_int_equal(bundle_verify(&b, (uint8_t *)env, len, pub, "agent-1"), FERRY_ECORRUPT);
+	assert_null(b);
+	assert_non_null(strstr(ferry_error_detail(), "/identity_map"));
+	ferry_free(env);
+}
+
 /* An agent never enrolled (BundleDir) is its computer name, without case;
  * one with neither id nor name takes only bundles for every agent. */
 static void test_net__bundle_for_another_computer_refused(void **state)
@@ -262,6 +278,33 @@ static void test_net__bundle_package_ids_are_safe_names(void **state)
 	assert_false(package_id_valid("a/b"));
 	assert_false(package_id_valid("a\\b"));
 	assert_false(package_id_valid("c:x"));
+	assert_false(package_id_valid("CON"));
+	assert_false(package_id_valid("lpt1.txt"));
+	assert_false(package_id_valid("reset."));
+}
+
+/* The bundle's /packages check uses the same rule (issue 15, finding 14):
+ * an id Windows would read as a device or alias by its trailing dot is
+ * refused in the signed list itself, naming the entry. */
+static void test_net__bundle_package_list_refuses_device_names(void **state)
+{
+	static const char *const bad[] = { "CON", "nul.pkg", "com1", "reset." };
+	const char *digest = "0000000000000000000000000000000000000000000000000000000000000000";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cJSON *arr = cJSON_CreateArray(), *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "id", "fine");
+		cJSON_AddStringToObject(e, "sha256", digest);
+		cJSON_AddNumberToObject(e, "size", 1);
+		cJSON_AddItemToArray(arr, e);
+		assert_int_equal(bundle_packages_check(arr, "bundle"), FERRY_OK);
+		cJSON_ReplaceItemInObjectCaseSensitive(e, "id", cJSON_CreateString(bad[i]));
+		assert_int_equal(bundle_packages_check(arr, "bundle"), FERRY_ECORRUPT);
+		assert_non_null(strstr(ferry_error_detail(), "/packages/0/id"));
+		cJSON_Delete(arr);
+	}
 }
 
 int main(void)
@@ -275,10 +318,12 @@ int main(void)
 		cmocka_unit_test(test_net__bundle_garbage_refused),
 		cmocka_unit_test(test_net__bundle_for_another_agent_refused),
 		cmocka_unit_test(test_net__bundle_for_another_computer_refused),
+		cmocka_unit_test(test_net__bundle_with_old_table_member_refused),
 		cmocka_unit_test(test_net__bundle_not_after_required_and_enforced),
 		cmocka_unit_test(test_net__bundle_stale_sequence_refused),
 		cmocka_unit_test(test_net__bundle_package_digest_checked),
 		cmocka_unit_test(test_net__bundle_package_ids_are_safe_names),
+		cmocka_unit_test(test_net__bundle_package_list_refuses_device_names),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
