@@ -12,6 +12,7 @@
  */
 #include "srv.h"
 #include "srv_tls.h"
+#include "srv_ticket.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -552,6 +553,7 @@ ferry_err srv_serve(struct srv *s, const char *listen_override)
 	struct MHD_Daemon *d[SRV_WORKERS_MAX] = { NULL };
 	struct srv_tls_worker *w[SRV_WORKERS_MAX] = { NULL };
 	SSL_CTX *tls = NULL;
+	struct srv_ticket_keys *tickets = NULL;
 	unsigned limit;
 	int fd[SRV_WORKERS_MAX];
 	struct sigaction sa = { 0 };
@@ -600,6 +602,8 @@ ferry_err srv_serve(struct srv *s, const char *listen_override)
 		rc = listen_sockets(fd, threads, &port, spec);
 	if (!rc)
 		rc = srv_tls_ctx_new(&tls, (const char *)cert, (const char *)key);
+	if (!rc)
+		rc = srv_ticket_configure(&tickets, tls, s->cfg.dir, s->cfg.tls_ticket_key);
 	if (rc)
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
@@ -653,6 +657,7 @@ out:
 		MHD_stop_daemon(d[i]);
 	}
 	SSL_CTX_free(tls);
+	srv_ticket_keys_free(tickets);
 	if (started)
 		srv_seen_flush(s);
 	for (i = 0; i < SRV_WORKERS_MAX; i++)

@@ -145,8 +145,8 @@ ferry_err srv_tls_ctx_new(SSL_CTX **out, const char *cert_pem, const char *key_p
 		rc = ferry_error_set(FERRY_EINVAL, "TLS key: unreadable, or not the certificate's key");
 		goto out;
 	}
-	/* Agents never resume (a new handle per poll), so neither a session cache
-	 * nor tickets: a ticket is one more write and more crypto per connection. */
+	/* No session cache (state shared across workers and nodes): agents
+	 * resume with stateless tickets, which srv_ticket_enable turns on. */
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_num_tickets(ctx, 0) != 1) {
 		rc = ferry_error_set(FERRY_ESYSTEM, "TLS context options");

@@ -24,7 +24,8 @@
 struct srv_tls_worker;
 
 /**
- * A TLS server context (TLS 1.2 and 1.3, no session cache or tickets) from
+ * A TLS server context (TLS 1.2 and 1.3, no session cache; tickets are
+ * srv_ticket_enable's) from
  * the certificate chain and key in PEM (NUL-terminated). The caller frees
  * *out with SSL_CTX_free. Fails with what was unusable.
  */
