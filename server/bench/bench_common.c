@@ -26,11 +26,16 @@ size_t bench_n_agents;
 static pthread_mutex_t stripe[STRIPES];
 static pthread_once_t stripe_once = PTHREAD_ONCE_INIT;
 
+static int ex_agent = -1;
+
 static void stripe_init(void)
 {
 	for (int i = 0; i < STRIPES; i++)
 		pthread_mutex_init(&stripe[i], NULL);
+	ex_agent = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
+
+static int on_new_session(SSL *ssl, SSL_SESSION *s);
 
 double bench_now_s(void)
 {
@@ -87,7 +92,9 @@ SSL_CTX *bench_client_ctx(bool resume)
 	SSL_CTX_set_session_cache_mode(ctx, resume ? SSL_SESS_CACHE_CLIENT |
 							     SSL_SESS_CACHE_NO_INTERNAL_STORE
 						   : SSL_SESS_CACHE_OFF);
-	if (!resume)
+	if (resume)
+		SSL_CTX_sess_set_new_cb(ctx, on_new_session);
+	else
 		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 	return ctx;
 }
@@ -97,33 +104,32 @@ static SSL_SESSION *session_take(struct bench_agent *a)
 	pthread_mutex_t *m = &stripe[(size_t)(a - bench_agents) % STRIPES];
 	SSL_SESSION *s;
 
+	/* A copy: a TLS 1.3 handshake writes its own resumption secret into the
+	 * session it resumed, which would then no longer match the ticket. */
 	pthread_mutex_lock(m);
-	s = a->sess;
-	if (s)
-		SSL_SESSION_up_ref(s);
+	s = a->sess ? SSL_SESSION_dup(a->sess) : NULL;
 	pthread_mutex_unlock(m);
 	return s;
 }
 
-/* Keep the connection's session when it can be resumed and is not the one offered. */
-static void session_keep(struct bench_agent *a, SSL *ssl)
+/* A ticket arrived (TLS 1.3: after the handshake; none after a resumption
+ * the server did not renew): it becomes the agent's session, as libcurl's
+ * session cache does. Returning 1 keeps the reference. */
+static int on_new_session(SSL *ssl, SSL_SESSION *s)
 {
-	pthread_mutex_t *m = &stripe[(size_t)(a - bench_agents) % STRIPES];
-	SSL_SESSION *s = SSL_get1_session(ssl), *old = NULL;
+	struct bench_agent *a = SSL_get_ex_data(ssl, ex_agent);
+	pthread_mutex_t *m;
+	SSL_SESSION *old;
 
-	if (!s || !SSL_SESSION_is_resumable(s)) {
-		SSL_SESSION_free(s);
-		return;
-	}
+	if (!a)
+		return 0;
+	m = &stripe[(size_t)(a - bench_agents) % STRIPES];
 	pthread_mutex_lock(m);
-	if (a->sess != s) {
-		old = a->sess;
-		a->sess = s;
-		s = NULL;
-	}
+	old = a->sess;
+	a->sess = s;
 	pthread_mutex_unlock(m);
 	SSL_SESSION_free(old);
-	SSL_SESSION_free(s);
+	return 1;
 }
 
 int bench_exchange(SSL_CTX *ctx, int port, const char *req, int n, struct bench_agent *a,
@@ -146,6 +152,8 @@ int bench_exchange(SSL_CTX *ctx, int port, const char *req, int n, struct bench_
 	if (!ssl || SSL_set_fd(ssl, fd) != 1)
 		goto out;
 	SSL_set_tlsext_host_name(ssl, "127.0.0.1");
+	if (a && SSL_set_ex_data(ssl, ex_agent, a) != 1)
+		goto out;
 	if (offer)
 		SSL_set_session(ssl, offer);
 	if (SSL_connect(ssl) != 1 || SSL_write(ssl, req, n) != n)
@@ -158,9 +166,6 @@ int bench_exchange(SSL_CTX *ctx, int port, const char *req, int n, struct bench_
 			len = 0; /* the status line is all that matters; read to the end */
 	}
 	*resumed = SSL_session_reused(ssl) == 1;
-	/* A TLS 1.3 ticket arrives after the handshake: read to the end first. */
-	if (a && status > 0)
-		session_keep(a, ssl);
 out:
 	if (ssl) {
 		SSL_shutdown(ssl);

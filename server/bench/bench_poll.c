@@ -5,13 +5,16 @@
  * agent resumes its own last session (as an agent's libcurl share does,
  * docs/net.md). For scripts/bench-server; not part of any product.
  *
- *   ferry-bench-poll --port P --seconds S --threads T [--rate R] [--resume]
- *                    --agents FILE [--path PATH --etag ETAG]
+ *   ferry-bench-poll --port P --seconds S --threads T [--rate R]
+ *                    [--resume [--prime]] --agents FILE [--path PATH --etag ETAG]
  *
  * FILE: one line per agent, "ID TOKEN ETAG". Each poll picks a random
  * agent; with --path every poll asks that path with that ETag (a static
  * server) but still as that agent, with its session. --rate limits the
- * total polls per second (0 = as fast as possible). Prints one JSON line:
+ * total polls per second (0 = as fast as possible). --prime: first one
+ * poll per agent (each gets a session), then "primed" on stdout and the
+ * run waits for a line on stdin, so the caller starts its CPU clock on
+ * the steady state of a fleet that holds sessions. Prints one JSON line:
  * polls, resumed, statuses, errors, seconds, polls_per_s, p50_ms, p99_ms.
  */
 #define _GNU_SOURCE
@@ -28,7 +31,8 @@
 
 static int port;
 static double seconds, rate;
-static bool resume;
+static bool resume, prime;
+static atomic_ulong next_prime;
 static const char *fixed_path, *fixed_etag;
 static SSL_CTX *ctx;
 static atomic_ulong started;
@@ -49,6 +53,24 @@ static int poll_once(unsigned *seed, bool *resumed)
 			     "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\nIf-None-Match: %s\r\n"
 			     "Connection: close\r\n\r\n", a->id, a->token, a->etag);
 	return bench_exchange(ctx, port, req, n, resume ? a : NULL, resumed);
+}
+
+/* One poll per agent, the threads sharing the list; failures show in the run after. */
+static void *primer(void *arg)
+{
+	char req[512];
+	unsigned long i;
+	bool resumed;
+
+	(void)arg;
+	while ((i = atomic_fetch_add(&next_prime, 1)) < bench_n_agents) {
+		struct bench_agent *a = &bench_agents[i];
+		int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+				 "Connection: close\r\n\r\n", fixed_path ? fixed_path : "/v1/health");
+
+		(void)bench_exchange(ctx, port, req, n, a, &resumed);
+	}
+	return NULL;
 }
 
 static void *worker(void *arg)
@@ -103,6 +125,8 @@ int main(int argc, char **argv)
 
 		if (!strcmp(argv[i], "--resume"))
 			resume = true;
+		else if (!strcmp(argv[i], "--prime"))
+			prime = true;
 		else if (!v)
 			break;
 		else if (!strcmp(argv[i], "--port"))
@@ -121,12 +145,24 @@ int main(int argc, char **argv)
 			fixed_etag = v, i++;
 	}
 	if (!port || seconds <= 0 || threads < 1 || threads > 256 || !bench_n_agents ||
-	    (fixed_path && !fixed_etag)) {
+	    (fixed_path && !fixed_etag) || (prime && !resume)) {
 		fprintf(stderr, "usage: ferry-bench-poll --port P --seconds S --threads T [--rate R] "
-			"[--resume] --agents FILE [--path PATH --etag ETAG]\n");
+			"[--resume [--prime]] --agents FILE [--path PATH --etag ETAG]\n");
 		return 64;
 	}
 	ctx = bench_client_ctx(resume);
+	if (prime) {
+		char line[8];
+
+		for (int i = 0; i < threads; i++)
+			pthread_create(&tid[i], NULL, primer, NULL);
+		for (int i = 0; i < threads; i++)
+			pthread_join(tid[i], NULL);
+		printf("primed\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return 64;
+	}
 	t0 = bench_now_s();
 	for (int i = 0; i < threads; i++)
 		pthread_create(&tid[i], NULL, worker, &outs[i]);
