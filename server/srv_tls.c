@@ -98,6 +98,15 @@ struct srv_tls_worker {
 	pthread_t tid;
 };
 
+/* Handshakes done since start, every worker together (/metrics). */
+static atomic_ulong handshakes_full, handshakes_resumed;
+
+void srv_tls_handshakes(unsigned long *full, unsigned long *resumed)
+{
+	*full = atomic_load(&handshakes_full);
+	*resumed = atomic_load(&handshakes_resumed);
+}
+
 static int fcntl_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -390,6 +399,8 @@ static bool pump(struct srv_tls_worker *w, struct conn *c)
 
 		if (r != 1)
 			return tls_wants(w, c, r);
+		atomic_fetch_add(SSL_session_reused(c->ssl) ? &handshakes_resumed : &handshakes_full,
+				 1);
 		if (!hand_off(w, c))
 			return false;
 		progress = true;

@@ -41,6 +41,9 @@ ferry_err srv_tls_ctx_new(SSL_CTX **out, const char *cert_pem, const char *key_p
 ferry_err srv_tls_worker_start(struct srv_tls_worker **out, int lfd, SSL_CTX *ctx,
 			       struct MHD_Daemon *mhd, unsigned conn_limit, unsigned timeout_s);
 
+/** Handshakes completed since the process started, all workers: full and resumed. */
+void srv_tls_handshakes(unsigned long *full, unsigned long *resumed);
+
 /** Stop and join the worker, close its connections and socket (NULL-safe).
  *  The daemon stays the caller's (MHD_stop_daemon after this). */
 void srv_tls_worker_stop(struct srv_tls_worker *w);

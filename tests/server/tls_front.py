@@ -12,7 +12,8 @@ and the server keeps serving after each. Session tickets: a TLS 1.3 session
 resumes on every worker and on a second server process of the same server
 directory (a second node), a session of another server directory is
 refused (a full handshake, still served), and `ferry-server migrate` gives
-a directory without keys/ticket.key its secret (0600).
+a directory without keys/ticket.key its secret (0600); /metrics counts
+resumed handshakes apart from full ones.
 
     tls_front.py FERRY_BIN
 """
@@ -252,6 +253,12 @@ def resumption(ferry, work):
         got = [resumed_get(port_of(fx), ctx, sess) for _ in range(8)]
         check(all(g[0] == 200 and g[1] for g in got),
               "8 connections over 2 workers resume the session: %s" % [g[1] for g in got])
+        st, body = get(fx, "/metrics", token=open(fx.admin_token).read().strip())
+        counts = dict(line.rsplit(" ", 1) for line in body.decode().splitlines()
+                      if line.startswith("ferry_tls_handshakes_total{"))
+        check(st == 200 and int(counts.get('ferry_tls_handshakes_total{kind="resumed"}', 0)) == 8
+              and int(counts.get('ferry_tls_handshakes_total{kind="full"}', 0)) >= 2,
+              "/metrics counts the 8 resumed handshakes apart from the full ones: %s" % counts)
         node2, port2 = second_node(fx)
         got = [resumed_get(port2, ctx, sess) for _ in range(3)]
         check(all(g[0] == 200 and g[1] for g in got),
