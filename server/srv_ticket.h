@@ -10,8 +10,9 @@
  * (keys/ticket.key, 32 bytes, base64, 0600) and the number of the current
  * rotation period (SRV_TICKET_PERIOD_S). A ticket is sealed with the
  * current period's keys and opened with the previous, current or next
- * period's (the next: a node whose clock runs a little ahead); one opened
- * with another period's keys is renewed. Tickets are issued to TLS 1.3
+ * period's (the next: a node whose clock runs a little ahead). Every
+ * resumption gets a new ticket (ticket_cb in srv_ticket.c says why).
+ * Tickets are issued to TLS 1.3
  * connections only (TLS 1.2 resumption has no key exchange, so a stolen
  * secret would open its traffic).
  */

@@ -13,7 +13,8 @@ resumes on every worker and on a second server process of the same server
 directory (a second node), a session of another server directory is
 refused (a full handshake, still served), and `ferry-server migrate` gives
 a directory without keys/ticket.key its secret (0600); /metrics counts
-resumed handshakes apart from full ones.
+resumed handshakes apart from full ones, and the agent's own poll loop
+(`ferry agent run`, one process) makes one full handshake, then resumes.
 
     tls_front.py FERRY_BIN
 """
@@ -219,6 +220,35 @@ def resumed_get(port, ctx, session):
     return out
 
 
+def handshakes(fx):
+    """This node's ferry_tls_handshakes_total, {"full": n, "resumed": n}."""
+    st, body = get(fx, "/metrics", token=open(fx.admin_token).read().strip())
+    out = {}
+    for line in body.decode().splitlines():
+        if line.startswith("ferry_tls_handshakes_total{kind="):
+            out[line.split('"')[1]] = int(line.rsplit(" ", 1)[1])
+    return out if st == 200 else {}
+
+
+def agent_resumes(fx, work):
+    """The agent's own poll loop (`ferry agent run`, one process as the service
+    is) resumes after its first poll: one full handshake, then tickets."""
+    state = os.path.join(work, "agent")
+    os.makedirs(state)
+    r = fx.agent(state, "enroll", "--server", fx.url, "--machine", "PC1", "--domain", "SRC")
+    check(r.returncode == 0, "an agent enrols (%s)" % r.stderr.strip()[-200:])
+    before = handshakes(fx)
+    r = subprocess.run([fx.ferry, "agent", "run", "--state", state, "--ca", fx.cert, "--pin",
+                        fx.pin, "--signing-key", fx.sign_pub, "--for", "4", "--interval", "1"],
+                       capture_output=True, text=True, timeout=120)
+    after = handshakes(fx)
+    full = after.get("full", 0) - before.get("full", 0) - 1  # this /metrics request's own
+    resumed = after.get("resumed", 0) - before.get("resumed", 0)
+    check(r.returncode == 0 and full == 1 and resumed >= 2,
+          "`ferry agent run` makes one full handshake, then resumes (%d full, %d resumed; %s)"
+          % (full, resumed, r.stdout.strip()))
+
+
 def second_node(fx):
     """Another `ferry-server run` of fx's directory (a node sharing it); its port."""
     port_file = os.path.join(fx.srv, "run.port")
@@ -253,12 +283,10 @@ def resumption(ferry, work):
         got = [resumed_get(port_of(fx), ctx, sess) for _ in range(8)]
         check(all(g[0] == 200 and g[1] for g in got),
               "8 connections over 2 workers resume the session: %s" % [g[1] for g in got])
-        st, body = get(fx, "/metrics", token=open(fx.admin_token).read().strip())
-        counts = dict(line.rsplit(" ", 1) for line in body.decode().splitlines()
-                      if line.startswith("ferry_tls_handshakes_total{"))
-        check(st == 200 and int(counts.get('ferry_tls_handshakes_total{kind="resumed"}', 0)) == 8
-              and int(counts.get('ferry_tls_handshakes_total{kind="full"}', 0)) >= 2,
+        counts = handshakes(fx)
+        check(counts.get("resumed") == 8 and counts.get("full", 0) >= 2,
               "/metrics counts the 8 resumed handshakes apart from the full ones: %s" % counts)
+        agent_resumes(fx, dirs[0])
         node2, port2 = second_node(fx)
         got = [resumed_get(port2, ctx, sess) for _ in range(3)]
         check(all(g[0] == 200 and g[1] for g in got),
