@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -479,6 +480,10 @@ static ferry_err bind_socket(int *out, const struct sockaddr_storage *ss, sockle
 	if (fd < 0)
 		return ferry_error_set(FERRY_ESYSTEM, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Accepted sockets inherit it (Linux): no setsockopt per connection.
+	 * The reply goes out in one write, with no Nagle wait behind the
+	 * handshake (srv_tls.c). */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((shared && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one))) ||
 	    bind(fd, (const struct sockaddr *)ss, sl) || (!probe && listen(fd, 1024))) {
 		ferry_err rc = ferry_error_set(FERRY_ESYSTEM, "listen on %s: %s", spec,

@@ -37,7 +37,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -431,7 +430,6 @@ static void accept_conn(struct srv_tls_worker *w)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	int fd = accept4(w->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	int one = 1;
 	struct conn *c;
 
 	if (fd < 0)
@@ -440,8 +438,7 @@ static void accept_conn(struct srv_tls_worker *w)
 		close(fd);
 		return;
 	}
-	/* The reply goes out in one write; no Nagle wait behind the handshake. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* TCP_NODELAY comes from the listening socket (srv_http.c). */
 	c->tcp = fd;
 	c->pair = -1;
 	c->peer = ss;
