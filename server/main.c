@@ -21,6 +21,7 @@
 #include "ferry_version.h"
 #include "srv.h"
 #include "srv_init.h"
+#include "srv_ticket.h"
 
 static int usage(void)
 {
@@ -174,6 +175,20 @@ static int cmd_migrate(int argc, char **argv)
 	st->ops->close(st);
 	printf("ferry-server: %s's %s database is at schema version %d\n", argv[2], cfg.backend,
 	       SRV_SCHEMA_VERSION);
+	/* Directories made before session tickets get their secret here. */
+	if (strcmp(cfg.tls_ticket_key, "off")) {
+		char path[SRV_PATH_MAX];
+		int created = 0;
+
+		rc = srv_path(path, sizeof(path), argv[2], cfg.tls_ticket_key);
+		if (!rc)
+			rc = srv_ticket_secret_ensure(path, &created);
+		if (rc)
+			return fail("migrate", rc);
+		if (created)
+			printf("ferry-server: wrote %s (TLS session tickets; copy it to every node)\n",
+			       path);
+	}
 	return 0;
 }
 

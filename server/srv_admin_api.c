@@ -23,6 +23,7 @@
 #include "srv_assign.h"
 #include "srv_status.h"
 #include "srv_table.h"
+#include "srv_tls.h"
 #include "util/hex.h"
 
 
@@ -821,6 +822,16 @@ void srv_metrics(struct srv *s, struct srv_req *rq, struct srv_reply *rp)
 	       "counter");
 	(void)ferry_buf_printf(b, "ferry_refused_bodies_total %lu\n",
 			       atomic_load(&s->stats.refused_bodies));
+	{
+		unsigned long full = 0, resumed = 0;
+
+		srv_tls_handshakes(&full, &resumed);
+		metric(b, "ferry_tls_handshakes_total", "TLS handshakes on this node: full, or "
+		       "resuming an agent's session (a ticket).", "counter");
+		(void)ferry_buf_printf(b, "ferry_tls_handshakes_total{kind=\"full\"} %lu\n"
+				       "ferry_tls_handshakes_total{kind=\"resumed\"} %lu\n", full,
+				       resumed);
+	}
 	metric(b, "ferry_database_bytes", "Bytes of the database on disk (with its WAL).", "gauge");
 	(void)ferry_buf_printf(b, "ferry_database_bytes %llu\n", (unsigned long long)bytes);
 out:

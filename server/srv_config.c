@@ -41,6 +41,7 @@ static const struct key keys[] = {
 	{ "server", "log_polls", K_BOOL, offsetof(struct srv_config, log_polls), 0, 0, 0 },
 	STR("tls", "cert", tls_cert),
 	STR("tls", "key", tls_key),
+	STR("tls", "ticket_key", tls_ticket_key),
 	{ "keys", "signing_public_key", K_PUBKEY, offsetof(struct srv_config, signing_pub), 0, 0, 0 },
 	STR("keys", "assignment_key", assignment_key),
 	STR("keys", "escrow_key", escrow_key),
@@ -86,6 +87,7 @@ void srv_config_defaults(struct srv_config *c, const char *dir)
 	c->connection_limit = 10000;
 	snprintf(c->tls_cert, sizeof(c->tls_cert), "tls/cert.pem");
 	snprintf(c->tls_key, sizeof(c->tls_key), "tls/key.pem");
+	snprintf(c->tls_ticket_key, sizeof(c->tls_ticket_key), "keys/ticket.key");
 	snprintf(c->assignment_key, sizeof(c->assignment_key), "keys/assignment.key");
 	snprintf(c->escrow_key, sizeof(c->escrow_key), "keys/escrow.key");
 	snprintf(c->enroll_key, sizeof(c->enroll_key), "keys/enroll.key");

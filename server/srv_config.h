@@ -42,6 +42,7 @@ struct srv_config {
 	/* [tls] */
 	char tls_cert[SRV_PATH_MAX];
 	char tls_key[SRV_PATH_MAX];
+	char tls_ticket_key[SRV_PATH_MAX]; /* session-ticket secret (srv_ticket.h), "" = no tickets */
 	/* [keys] */
 	uint8_t signing_pub[SIG_ED25519_PUBLIC_LEN]; /* the admin's offline key */
 	char assignment_key[SRV_PATH_MAX];           /* the server's online Ed25519 key */

@@ -12,10 +12,12 @@
  */
 #include "srv.h"
 #include "srv_tls.h"
+#include "srv_ticket.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -478,6 +480,10 @@ static ferry_err bind_socket(int *out, const struct sockaddr_storage *ss, sockle
 	if (fd < 0)
 		return ferry_error_set(FERRY_ESYSTEM, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Accepted sockets inherit it (Linux): no setsockopt per connection.
+	 * The reply goes out in one write, with no Nagle wait behind the
+	 * handshake (srv_tls.c). */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((shared && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one))) ||
 	    bind(fd, (const struct sockaddr *)ss, sl) || (!probe && listen(fd, 1024))) {
 		ferry_err rc = ferry_error_set(FERRY_ESYSTEM, "listen on %s: %s", spec,
@@ -552,6 +558,7 @@ ferry_err srv_serve(struct srv *s, const char *listen_override)
 	struct MHD_Daemon *d[SRV_WORKERS_MAX] = { NULL };
 	struct srv_tls_worker *w[SRV_WORKERS_MAX] = { NULL };
 	SSL_CTX *tls = NULL;
+	struct srv_ticket_keys *tickets = NULL;
 	unsigned limit;
 	int fd[SRV_WORKERS_MAX];
 	struct sigaction sa = { 0 };
@@ -600,6 +607,8 @@ ferry_err srv_serve(struct srv *s, const char *listen_override)
 		rc = listen_sockets(fd, threads, &port, spec);
 	if (!rc)
 		rc = srv_tls_ctx_new(&tls, (const char *)cert, (const char *)key);
+	if (!rc)
+		rc = srv_ticket_configure(&tickets, tls, s->cfg.dir, s->cfg.tls_ticket_key);
 	if (rc)
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
@@ -653,6 +662,7 @@ out:
 		MHD_stop_daemon(d[i]);
 	}
 	SSL_CTX_free(tls);
+	srv_ticket_keys_free(tickets);
 	if (started)
 		srv_seen_flush(s);
 	for (i = 0; i < SRV_WORKERS_MAX; i++)

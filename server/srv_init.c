@@ -14,6 +14,8 @@
  *                              apart from the database
  *   DIR/keys/escrow.pub        its public key (base64), for bundles
  *   DIR/keys/enroll.key        the enrolment key agents present (0600)
+ *   DIR/keys/ticket.key        the TLS session-ticket secret (0600), the
+ *                              same on every node (srv_ticket.h)
  *   DIR/offline/signing.key    only when the admin brought no public key:
  *                              the catalog/bundle signing key, to be moved
  *                              off this machine
@@ -41,6 +43,7 @@
 #include <openssl/x509v3.h>
 
 #include "srv.h"
+#include "srv_ticket.h"
 #include "net/bundle.h"
 #include "util/base64.h"
 
@@ -312,6 +315,9 @@ static ferry_err write_config(const char *dir, const struct srv_init_opts *o,
 		"[tls]\n"
 		"cert = tls/cert.pem\n"
 		"key = tls/key.pem\n"
+		"# Session tickets (agents resume their TLS session): the secret every node\n"
+		"# shares, keys derived from it rotate every 12 h. off: no tickets.\n"
+		"ticket_key = keys/ticket.key\n"
 		"\n"
 		"[keys]\n"
 		"# The admin's offline Ed25519 public key (SIGNING_PUBLIC_KEY): the server\n"
@@ -451,6 +457,14 @@ static ferry_err build(const char *tmp, const struct srv_init_opts *o, struct sr
 		snprintf(res->enroll_key, sizeof(res->enroll_key), "%s", (const char *)enroll->data);
 		rc = write_in(tmp, "keys/enroll.key", enroll->data, strlen((const char *)enroll->data),
 			      0600);
+	}
+	if (!rc) {
+		char path[SRV_PATH_MAX];
+		int created = 0;
+
+		rc = srv_path(path, sizeof(path), tmp, "keys/ticket.key");
+		if (!rc)
+			rc = srv_ticket_secret_ensure(path, &created);
 	}
 	if (!rc)
 		rc = write_config(tmp, o, res->signing_public_key);

@@ -37,7 +37,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -98,6 +97,15 @@ struct srv_tls_worker {
 	pthread_t tid;
 };
 
+/* Handshakes done since start, every worker together (/metrics). */
+static atomic_ulong handshakes_full, handshakes_resumed;
+
+void srv_tls_handshakes(unsigned long *full, unsigned long *resumed)
+{
+	*full = atomic_load(&handshakes_full);
+	*resumed = atomic_load(&handshakes_resumed);
+}
+
 static int fcntl_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -145,8 +153,8 @@ ferry_err srv_tls_ctx_new(SSL_CTX **out, const char *cert_pem, const char *key_p
 		rc = ferry_error_set(FERRY_EINVAL, "TLS key: unreadable, or not the certificate's key");
 		goto out;
 	}
-	/* Agents never resume (a new handle per poll), so neither a session cache
-	 * nor tickets: a ticket is one more write and more crypto per connection. */
+	/* No session cache (state shared across workers and nodes): agents
+	 * resume with stateless tickets, which srv_ticket_enable turns on. */
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_num_tickets(ctx, 0) != 1) {
 		rc = ferry_error_set(FERRY_ESYSTEM, "TLS context options");
@@ -390,6 +398,8 @@ static bool pump(struct srv_tls_worker *w, struct conn *c)
 
 		if (r != 1)
 			return tls_wants(w, c, r);
+		atomic_fetch_add(SSL_session_reused(c->ssl) ? &handshakes_resumed : &handshakes_full,
+				 1);
 		if (!hand_off(w, c))
 			return false;
 		progress = true;
@@ -420,7 +430,6 @@ static void accept_conn(struct srv_tls_worker *w)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	int fd = accept4(w->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	int one = 1;
 	struct conn *c;
 
 	if (fd < 0)
@@ -429,8 +438,7 @@ static void accept_conn(struct srv_tls_worker *w)
 		close(fd);
 		return;
 	}
-	/* The reply goes out in one write; no Nagle wait behind the handshake. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* TCP_NODELAY comes from the listening socket (srv_http.c). */
 	c->tcp = fd;
 	c->pair = -1;
 	c->peer = ss;

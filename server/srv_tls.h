@@ -24,7 +24,8 @@
 struct srv_tls_worker;
 
 /**
- * A TLS server context (TLS 1.2 and 1.3, no session cache or tickets) from
+ * A TLS server context (TLS 1.2 and 1.3, no session cache; tickets are
+ * srv_ticket_enable's) from
  * the certificate chain and key in PEM (NUL-terminated). The caller frees
  * *out with SSL_CTX_free. Fails with what was unusable.
  */
@@ -39,6 +40,9 @@ ferry_err srv_tls_ctx_new(SSL_CTX **out, const char *cert_pem, const char *key_p
  */
 ferry_err srv_tls_worker_start(struct srv_tls_worker **out, int lfd, SSL_CTX *ctx,
 			       struct MHD_Daemon *mhd, unsigned conn_limit, unsigned timeout_s);
+
+/** Handshakes completed since the process started, all workers: full and resumed. */
+void srv_tls_handshakes(unsigned long *full, unsigned long *resumed);
 
 /** Stop and join the worker, close its connections and socket (NULL-safe).
  *  The daemon stays the caller's (MHD_stop_daemon after this). */

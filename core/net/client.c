@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
 #include "util/base64.h"
@@ -84,8 +85,58 @@ ferry_err net_pin_to_curl(char out[NET_PIN_CURL_MAX], const char *pin)
 	return rc;
 }
 
+/*
+ * The process's TLS session cache (docs/net.md, "Session resumption"):
+ * libcurl keeps the last session of each server (host, port and TLS
+ * options, the pin among them) in this share handle, filled by OpenSSL's
+ * new-session callback, so a TLS 1.3 ticket is kept. A resumed handshake
+ * still runs libcurl's certificate checks on the session's certificate,
+ * the pin included; and only the server that made the session (or a
+ * holder of its ticket secret) can resume it. net_http may run on several
+ * threads: libcurl locks the share through these callbacks, one OpenSSL
+ * lock (portable, no <windows.h> here) per kind of data.
+ */
+static CURLSH *share;
+static CRYPTO_RWLOCK *share_lock[CURL_LOCK_DATA_LAST];
+
+static void on_lock(CURL *c, curl_lock_data d, curl_lock_access a, void *ud)
+{
+	(void)c, (void)a, (void)ud;
+	if ((unsigned)d < CURL_LOCK_DATA_LAST)
+		(void)CRYPTO_THREAD_write_lock(share_lock[d]);
+}
+
+static void on_unlock(CURL *c, curl_lock_data d, void *ud)
+{
+	(void)c, (void)ud;
+	if ((unsigned)d < CURL_LOCK_DATA_LAST)
+		(void)CRYPTO_THREAD_unlock(share_lock[d]);
+}
+
+static ferry_err share_init(void)
+{
+	CURLSH *sh;
+
+	for (unsigned i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		if (!share_lock[i] && !(share_lock[i] = CRYPTO_THREAD_lock_new()))
+			return ferry_error_set(FERRY_ENOMEM, "TLS session cache: lock");
+	sh = curl_share_init();
+	if (!sh)
+		return ferry_error_set(FERRY_ENOMEM, "curl_share_init failed");
+	if (curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, on_lock) != CURLSHE_OK ||
+	    curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, on_unlock) != CURLSHE_OK ||
+	    curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+		curl_share_cleanup(sh);
+		return ferry_error_set(FERRY_ESYSTEM, "curl_share_setopt: no TLS session sharing");
+	}
+	share = sh;
+	return FERRY_OK;
+}
+
 ferry_err net_global_init(void)
 {
+	if (share)
+		return FERRY_OK;
 	/* Before libcurl initialises OpenSSL (which would load the config file
 	 * unless built with CURL_DISABLE_OPENSSL_AUTO_LOAD_CONFIG): the config
 	 * step runs once per process, so this turns it off for good. */
@@ -93,7 +144,7 @@ ferry_err net_global_init(void)
 		return ferry_error_set(FERRY_ESYSTEM, "OPENSSL_init_ssl failed");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return ferry_error_set(FERRY_ESYSTEM, "curl_global_init failed");
-	return FERRY_OK;
+	return share_init();
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -235,6 +286,8 @@ static ferry_err set_options(CURL *c, struct xfer *x, const struct net_config *c
 	SETOPT(CURLOPT_HEADERFUNCTION, on_header);
 	SETOPT(CURLOPT_HEADERDATA, x);
 	SETOPT(CURLOPT_CUSTOMREQUEST, method);
+	if (share)
+		SETOPT(CURLOPT_SHARE, share);
 	/* Trust anchors: the Windows certificate store (libcurl over OpenSSL
 	 * ships none on Windows; elsewhere the flag is ignored and the system's
 	 * bundle applies), plus the admin's CA file when given. */

@@ -68,7 +68,10 @@ void net_config_defaults(struct net_config *c);
  * Once per process before the first request: OpenSSL initialised without
  * its configuration file (OPENSSL_INIT_NO_LOAD_CONFIG: no openssl.cnf from
  * OPENSSLDIR or OPENSSL_CONF is ever read, whatever libcurl asks later),
- * then curl_global_init.
+ * then curl_global_init, then the process's TLS session cache: a libcurl
+ * share handle every net_http uses, so a request resumes the TLS session of
+ * the previous one to the same server (docs/net.md, "Session resumption").
+ * A second call does nothing.
  */
 ferry_err net_global_init(void);
 

@@ -8,7 +8,13 @@ connection_timeout_s, the connection limit refuses the extra connection and
 recovers, a 260 KB request body and a 3 MB reply cross the relay
 whole with a slow reader (backpressure both ways), the log names the real
 client address, an organisation CA's intermediate is sent with the leaf,
-and the server keeps serving after each.
+and the server keeps serving after each. Session tickets: a TLS 1.3 session
+resumes on every worker and on a second server process of the same server
+directory (a second node), a session of another server directory is
+refused (a full handshake, still served), and `ferry-server migrate` gives
+a directory without keys/ticket.key its secret (0600); /metrics counts
+resumed handshakes apart from full ones, and the agent's own poll loop
+(`ferry agent run`, one process) makes one full handshake, then resumes.
 
     tls_front.py FERRY_BIN
 """
@@ -203,6 +209,106 @@ def chain(fx, work):
     return fx.cert
 
 
+def resumed_get(port, ctx, session):
+    """GET /v1/health offering session: (status, reused, the session to keep)."""
+    raw = socket.create_connection(("127.0.0.1", port), timeout=20)
+    s = ctx.wrap_socket(raw, server_hostname="127.0.0.1", session=session)
+    request(s, "GET", "/v1/health")
+    r = read_all(s)
+    out = (status_of(r), s.session_reused, s.session)
+    s.close()
+    return out
+
+
+def handshakes(fx):
+    """This node's ferry_tls_handshakes_total, {"full": n, "resumed": n}."""
+    st, body = get(fx, "/metrics", token=open(fx.admin_token).read().strip())
+    out = {}
+    for line in body.decode().splitlines():
+        if line.startswith("ferry_tls_handshakes_total{kind="):
+            out[line.split('"')[1]] = int(line.rsplit(" ", 1)[1])
+    return out if st == 200 else {}
+
+
+def agent_resumes(fx, work):
+    """The agent's own poll loop (`ferry agent run`, one process as the service
+    is) resumes after its first poll: one full handshake, then tickets."""
+    state = os.path.join(work, "agent")
+    os.makedirs(state)
+    r = fx.agent(state, "enroll", "--server", fx.url, "--machine", "PC1", "--domain", "SRC")
+    check(r.returncode == 0, "an agent enrols (%s)" % r.stderr.strip()[-200:])
+    before = handshakes(fx)
+    r = subprocess.run([fx.ferry, "agent", "run", "--state", state, "--ca", fx.cert, "--pin",
+                        fx.pin, "--signing-key", fx.sign_pub, "--for", "4", "--interval", "1"],
+                       capture_output=True, text=True, timeout=120)
+    after = handshakes(fx)
+    full = after.get("full", 0) - before.get("full", 0) - 1  # this /metrics request's own
+    resumed = after.get("resumed", 0) - before.get("resumed", 0)
+    check(r.returncode == 0 and full == 1 and resumed >= 2,
+          "`ferry agent run` makes one full handshake, then resumes (%d full, %d resumed; %s)"
+          % (full, resumed, r.stdout.strip()))
+
+
+def second_node(fx):
+    """Another `ferry-server run` of fx's directory (a node sharing it); its port."""
+    port_file = os.path.join(fx.srv, "run.port")
+    os.unlink(port_file)
+    log = open(os.path.join(fx.work, "node2.log"), "w")
+    proc = subprocess.Popen([fx.server_bin, "run", fx.srv], stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(100):
+        if os.path.exists(port_file) or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    return proc, int(open(port_file).read())
+
+
+def resumption(ferry, work):
+    dirs = [os.path.join(work, x) for x in ("c", "d")]
+    for d in dirs:
+        os.makedirs(d)
+    fx, other = ServerFixture(ferry, dirs[0]), ServerFixture(ferry, dirs[1])
+    node2 = None
+    # One context for both servers (Python resumes only within a context);
+    # both certificates name 127.0.0.1, so the store could not tell them
+    # apart: no verification here, the subject is the ticket.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    try:
+        start(fx, 2)
+        start(other, 1)
+        st, reused, sess = resumed_get(port_of(fx), ctx, None)
+        check(st == 200 and not reused and sess and sess.has_ticket,
+              "a full handshake leaves the client a session ticket")
+        got = [resumed_get(port_of(fx), ctx, sess) for _ in range(8)]
+        check(all(g[0] == 200 and g[1] for g in got),
+              "8 connections over 2 workers resume the session: %s" % [g[1] for g in got])
+        counts = handshakes(fx)
+        check(counts.get("resumed") == 8 and counts.get("full", 0) >= 2,
+              "/metrics counts the 8 resumed handshakes apart from the full ones: %s" % counts)
+        agent_resumes(fx, dirs[0])
+        node2, port2 = second_node(fx)
+        got = [resumed_get(port2, ctx, sess) for _ in range(3)]
+        check(all(g[0] == 200 and g[1] for g in got),
+              "a second server process of the same directory (another node) resumes it: %s"
+              % [g[1] for g in got])
+        st, reused, _ = resumed_get(port_of(other), ctx, sess)
+        check(st == 200 and not reused,
+              "another server directory's ticket is refused: a full handshake, served (%d)" % st)
+    finally:
+        if node2:
+            node2.terminate()
+            node2.wait(timeout=30)
+        fx.stop()
+        other.stop()
+    key = os.path.join(other.srv, "keys", "ticket.key")
+    os.unlink(key)
+    r = subprocess.run([other.server_bin, "migrate", other.srv], capture_output=True, text=True)
+    check(r.returncode == 0 and os.path.exists(key) and os.stat(key).st_mode & 0o777 == 0o600,
+          "migrate gives a directory without keys/ticket.key its secret, 0600 (%s)"
+          % r.stdout.strip().splitlines()[-1:])
+
+
 def start(fx, threads):
     conf = os.path.join(fx.srv, "ferry-server.conf")
     text = open(conf).read()
@@ -237,6 +343,7 @@ def main():
                   "trusting only the root verifies (health %d)" % st)
         finally:
             fx.stop()
+        resumption(ferry, work)
     if failures:
         print("tls_front: %d check(s) failed" % len(failures))
         return 1
