@@ -247,7 +247,8 @@ static void catalog_upload(struct call *c)
 	snprintf(c->target, sizeof(c->target), "catalog");
 	if (rc) {
 		srv_reply_error(c->rp, rc == FERRY_EMISMATCH || rc == FERRY_EAUTH ||
-				rc == FERRY_ECORRUPT || rc == FERRY_EUNSUPPORTED ? 400 : 500,
+				rc == FERRY_ECORRUPT || rc == FERRY_EUNSUPPORTED ||
+				rc == FERRY_EINVAL ? 400 : 500,
 				"catalog: refused (%s)", ferry_error_detail());
 		return;
 	}

@@ -36,12 +36,29 @@ static ferry_err parse_catalog(struct catalog **out, struct srv *s, const uint8_
 			       size_t len)
 {
 	ferry_err rc = catalog_verify(out, env, len, s->cfg.signing_pub, s->now());
+	const struct catalog *c = *out;
 
-	if (!rc && memcmp((*out)->assignment_key, s->assign_pub, sizeof(s->assign_pub))) {
-		catalog_free(*out);
-		*out = NULL;
+	if (rc)
+		return rc;
+	if (memcmp(c->assignment_key, s->assign_pub, sizeof(s->assign_pub)))
 		rc = ferry_error_set(FERRY_EMISMATCH, "catalog: /assignment_key is not this server's "
 				     "assignment key (keys/assignment.key)");
+	/* The agents seal the fallback password to the catalog's escrow key and
+	 * helpdesk reveals it with this server's: another key would escrow a
+	 * password nobody here can open, and none would fail every fallback
+	 * step (docs/protocol.md, "The catalog"). */
+	else if (c->has_escrow_key && memcmp(c->escrow_key, s->escrow_pub, sizeof(s->escrow_pub)))
+		rc = ferry_error_set(FERRY_EMISMATCH, "catalog: /escrow_public_key is not this "
+				     "server's escrow key (keys/escrow.pub)");
+	for (size_t i = 0; !rc && !c->has_escrow_key && i < c->n_runbooks; i++)
+		if (c->runbooks[i]->startup.fallback.enabled)
+			rc = ferry_error_set(FERRY_EINVAL, "catalog: runbook '%s' creates a fallback "
+					     "account but the catalog has no /escrow_public_key "
+					     "(sign it with keys/escrow.pub, or its agents' "
+					     "fallback step fails)", c->runbooks[i]->id);
+	if (rc) {
+		catalog_free(*out);
+		*out = NULL;
 	}
 	return rc;
 }

@@ -272,7 +272,7 @@ def v2(srv, work, wave, agents):
     and have each agent in agents fetch its signed assignment (which carries the table)."""
     payload = json.load(open(os.path.join(ROOT, "tests/data/catalog/payload.json")))
     payload.update(sequence=1, assignment_key=open(os.path.join(
-        srv.dir, "keys", "assignment.pub")).read().strip())
+        srv.dir, "keys", "assignment.pub")).read().strip(), escrow_public_key=srv.escrow_pub)
     src, out = os.path.join(work, "catalog.payload.json"), os.path.join(work, "catalog.json")
     json.dump(payload, open(src, "w"))
     subprocess.run([srv.ferry, "catalog", "sign", "--key", os.path.join(

@@ -337,6 +337,18 @@ def v2(fx, work, http, a1):
         "bundle", "keygen", "--out", os.path.join(work, "k3")).stdout.strip(), 1))
     check(r.returncode != 0 and "not this server's assignment key" in r.stderr,
           "a catalog naming another assignment key: refused")
+    # The migration runbook creates a fallback account: its catalog must name
+    # this server's escrow key, which helpdesk's reveal opens.
+    r = fx.admin("catalog", "upload", catalog("cat-noescrow", fx.sign_key, server_pub, 1))
+    check(r.returncode != 0 and "HTTP 400" in r.stderr and "creates a fallback account but "
+          "the catalog has no /escrow_public_key" in r.stderr,
+          "a catalog with a fallback runbook and no escrow key: refused (%s)" % r.stderr.strip())
+    payload["escrow_public_key"] = fx.cli("seal", "keygen", "--out",
+                                          os.path.join(work, "other-escrow.key")).stdout.strip()
+    r = fx.admin("catalog", "upload", catalog("cat-otherescrow", fx.sign_key, server_pub, 1))
+    check(r.returncode != 0 and "HTTP 400" in r.stderr and "not this server's escrow key" in r.stderr,
+          "a catalog naming another escrow key: refused (%s)" % r.stderr.strip())
+    payload["escrow_public_key"] = fx.escrow_pub
     cat = catalog("cat", fx.sign_key, server_pub, 2)
     r = fx.admin("catalog", "upload", cat)
     check(r.returncode == 0, "the admin's catalog uploaded (%s)" % r.stderr.strip())
