@@ -8,6 +8,8 @@
 #include <cjson/cJSON.h>
 #include <openssl/rand.h>
 
+#include "net/agent_int.h"
+#include "net/append.h"
 #include "net/odj_dir.h"
 #include "net/retry.h"
 #include "net/signed.h"
@@ -89,27 +91,30 @@ static ferry_err path_of(char *out, size_t cap, const char *dir, const char *nam
 	return FERRY_OK;
 }
 
+ferry_err net_agent_write_tmp(char *tmp, size_t cap, const char *path, const void *data,
+			      size_t len)
+{
+	char rnd[33];
+	ferry_err rc = net_random_hex(rnd, 16);
+	int n;
+
+	if (rc)
+		return rc;
+	n = snprintf(tmp, cap, "%s.%s.tmp", path, rnd);
+	if (n < 0 || (size_t)n >= cap)
+		return ferry_error_set(FERRY_ERANGE, "state path too long");
+	/* A random name, created exclusively without following a link: nothing
+	 * planted beside the real file is ever written through (net/append.h). */
+	return net_file_write_new(tmp, data, len);
+}
+
 ferry_err net_agent_write_file(const char *dir, const char *name, const void *data, size_t len)
 {
-	char path[NET_PATH_MAX + 32], tmp[NET_PATH_MAX + 80], rnd[33];
-	FILE *f;
+	char path[NET_PATH_MAX + 32], tmp[NET_PATH_MAX + 80];
 	ferry_err rc = path_of(path, sizeof(path), dir, name);
 
-	if (rc || (rc = net_random_hex(rnd, 16)))
+	if (rc || (rc = net_agent_write_tmp(tmp, sizeof(tmp), path, data, len)))
 		return rc;
-	/* 128 random bits: nobody can have made this name, or a link there,
-	 * beforehand (portable C has no exclusive create that msvcrt honours;
-	 * the service's own files use CREATE_NEW, winutil/wu_file.h). */
-	snprintf(tmp, sizeof(tmp), "%s.%s.tmp", path, rnd);
-	f = fopen(tmp, "wb");
-	if (!f)
-		return ferry_error_set(FERRY_EIO, "%s: cannot create", tmp);
-	if (fwrite(data, 1, len, f) != len || fflush(f)) {
-		fclose(f);
-		remove(tmp);
-		return ferry_error_set(FERRY_EIO, "%s: write failed", tmp);
-	}
-	fclose(f);
 	/* POSIX rename replaces atomically; Windows' CRT refuses an existing
 	 * target, so only then is the old file removed first. */
 	if (rename(tmp, path) && (remove(path), rename(tmp, path))) {

@@ -25,6 +25,13 @@ struct net_swap {
 	bool in;    /* the new copy is at path */
 };
 
+/**
+ * Write data to a new "<path>.<32 hex>.tmp" (its name into tmp, cap bytes),
+ * created exclusively without following a link (net_file_write_new).
+ */
+ferry_err net_agent_write_tmp(char *tmp, size_t cap, const char *path, const void *data,
+			      size_t len);
+
 ferry_err net_swap_begin(struct net_swap *s, const char *dir, const char *name,
 			 const uint8_t *buf, size_t len);
 void net_swap_commit(struct net_swap *s);

@@ -38,27 +38,14 @@ const char *net_agent_identity(const struct net_agent *a)
 ferry_err net_swap_begin(struct net_swap *s, const char *dir, const char *name,
 			 const uint8_t *buf, size_t len)
 {
-	char tmp[NET_PATH_MAX + 80], rnd[33];
+	char tmp[NET_PATH_MAX + 80];
 	ferry_err rc;
-	FILE *f;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->path, sizeof(s->path), "%s/%s", dir, name);
 	snprintf(s->prev, sizeof(s->prev), "%s.prev", s->path);
-	/* 128 random bits in the temporary name, as net_agent_write_file:
-	 * nobody can have planted this file, or a link there, beforehand. */
-	if ((rc = net_random_hex(rnd, 16)))
+	if ((rc = net_agent_write_tmp(tmp, sizeof(tmp), s->path, buf, len)))
 		return rc;
-	snprintf(tmp, sizeof(tmp), "%s.%s.tmp", s->path, rnd);
-	f = fopen(tmp, "wb");
-	if (!f || fwrite(buf, 1, len, f) != len || fflush(f))
-		rc = ferry_error_set(FERRY_EIO, "%s: cannot write", tmp);
-	if (f && fclose(f) && !rc)
-		rc = ferry_error_set(FERRY_EIO, "%s: cannot write", tmp);
-	if (rc) {
-		remove(tmp);
-		return rc;
-	}
 	remove(s->prev);
 	s->aside = rename(s->path, s->prev) == 0;
 	if (rename(tmp, s->path)) {

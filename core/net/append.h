@@ -1,6 +1,8 @@
 /*
  * Appending to a file of the agent's state (the outbox) without trusting
- * what is already at its name: the platform's secure append, provided at
+ * what is already at its name, and creating its temporary files without
+ * writing through anything planted there: the platform's secure file
+ * primitives, provided at
  * link time by the platform layer, never by fopen("ab") (issue 15,
  * finding 5):
  *   Windows  winutil/wu_net_append.c: wu_file_open_append (an existing
@@ -27,5 +29,15 @@
  * written to it), FERRY_EIO when it cannot be opened or written.
  */
 ferry_err net_file_append(const char *path, const void *data, size_t len);
+
+/**
+ * Create `path` (UTF-8), which must not exist, and write `len` bytes to it:
+ * exclusive creation that follows no link at the name (Windows CREATE_NEW
+ * with FILE_FLAG_OPEN_REPARSE_POINT; POSIX O_CREAT | O_EXCL | O_NOFOLLOW,
+ * mode 0600), so a file or link planted there is never written through.
+ * FERRY_EPERM when something is already there (left alone), FERRY_EIO
+ * when it cannot be created or written (what was created is removed).
+ */
+ferry_err net_file_write_new(const char *path, const void *data, size_t len);
 
 #endif

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "net/agent.h"
+#include "net/append.h"
 #include "net/sig.h"
 #include "runbook/runbook.h"
 #include "util/err.h"
@@ -133,6 +134,38 @@ static void test_net_outbox__hard_linked_outbox_is_refused(void **state)
 	ferry_free(text);
 }
 
+/* net_file_write_new, behind every temporary state file (agent.json,
+ * bundle.json, the v2 pair): a new file gets the bytes; a file already at
+ * the name is refused and left as it was. */
+static void test_net_outbox__write_new_never_writes_through_a_planted_file(void **state)
+{
+	char *text;
+
+	(void)state;
+	assert_int_equal(net_file_write_new(outbox, "new\n", 4), FERRY_OK);
+	slurp(&text, outbox);
+	assert_string_equal(text, "new\n");
+	ferry_free(text);
+	put(victim, "keep\n");
+	assert_int_equal(net_file_write_new(victim, "evil\n", 5), FERRY_EPERM);
+	assert_non_null(strstr(ferry_error_detail(), "already there"));
+	slurp(&text, victim);
+	assert_string_equal(text, "keep\n");
+	ferry_free(text);
+#ifndef _WIN32
+	/* A dangling symbolic link is not followed to create its target. */
+	remove(outbox);
+	assert_int_equal(symlink("victim-made.txt", outbox), 0);
+	assert_int_equal(net_file_write_new(outbox, "evil\n", 5), FERRY_EPERM);
+	{
+		char made[160];
+
+		snprintf(made, sizeof(made), "%s/victim-made.txt", dir);
+		assert_int_not_equal(access(made, F_OK), 0);
+	}
+#endif
+}
+
 #ifndef _WIN32
 /* A symbolic link at the name is not followed (O_NOFOLLOW). */
 static void test_net_outbox__symlinked_outbox_is_refused(void **state)
@@ -173,6 +206,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_net_outbox__hard_linked_outbox_is_refused,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_net_outbox__write_new_never_writes_through_a_planted_file, setup,
+			teardown),
 #ifndef _WIN32
 		cmocka_unit_test_setup_teardown(test_net_outbox__symlinked_outbox_is_refused,
 						setup, teardown),
