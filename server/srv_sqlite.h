@@ -43,6 +43,10 @@ ferry_err sq_conn_get(struct sq *q, struct conn **out);
 ferry_err sq_prep(struct srv_store *st, sqlite3_stmt **out, const char *sql, const char *types, ...);
 ferry_err sq_step_done(sqlite3_stmt *s, const char *what);
 ferry_err sq_step_row(sqlite3_stmt *s, const char *what);
+/* Prepare sql (one "?" bound to `device`) and step to its row;
+ * FERRY_ENOTFOUND "no device named '...'" when there is none. */
+ferry_err sq_device_step(struct srv_store *st, sqlite3_stmt **out, const char *sql,
+			 const char *device);
 void sq_col_text(char *out, size_t cap, sqlite3_stmt *s, int i);
 ferry_err sq_col_blob(uint8_t **out, size_t *len, sqlite3_stmt *s, int i);
 ferry_err sq_exec_sql(struct srv_store *st, const char *sql, const char *what);

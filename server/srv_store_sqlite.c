@@ -180,6 +180,18 @@ ferry_err sq_step_row(sqlite3_stmt *s, const char *what)
 	return sq_db_err(sqlite3_db_handle(s), rc, what);
 }
 
+ferry_err sq_device_step(struct srv_store *st, sqlite3_stmt **out, const char *sql,
+			 const char *device)
+{
+	ferry_err rc = sq_prep(st, out, sql, "t", device);
+
+	if (!rc)
+		rc = sq_step_row(*out, "device");
+	if (rc == FERRY_ENOTFOUND)
+		return ferry_error_set(rc, "no device named '%s'", device);
+	return rc;
+}
+
 void sq_col_text(char *out, size_t cap, sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);

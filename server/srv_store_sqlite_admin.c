@@ -146,12 +146,8 @@ ferry_err sq_device_get(struct srv_store *st, struct srv_device *out, const char
 {
 	static const char q[] = "SELECT name, wave, agent FROM devices WHERE name=?";
 	sqlite3_stmt *s = NULL;
-	ferry_err rc = sq_prep(st, &s, q, "t", device);
+	ferry_err rc = sq_device_step(st, &s, q, device);
 
-	if (!rc)
-		rc = sq_step_row(s, "device");
-	if (rc == FERRY_ENOTFOUND)
-		return ferry_error_set(rc, "no device named '%s'", device);
 	if (rc)
 		return rc;
 	sq_col_text(out->name, sizeof(out->name), s, 0);

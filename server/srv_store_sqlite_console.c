@@ -125,12 +125,8 @@ ferry_err sq_device_row(struct srv_store *st, struct srv_device_row *out,
 {
 	static const char q[] = "SELECT " DEVICE_ROW_COLS " FROM devices d WHERE d.name=?";
 	sqlite3_stmt *s = NULL;
-	ferry_err rc = sq_prep(st, &s, q, "t", device);
+	ferry_err rc = sq_device_step(st, &s, q, device);
 
-	if (!rc)
-		rc = sq_step_row(s, "device");
-	if (rc == FERRY_ENOTFOUND)
-		return ferry_error_set(rc, "no device named '%s'", device);
 	if (rc)
 		return rc;
 	device_row_fill(out, s);
